@@ -1,0 +1,57 @@
+// `loadgraph inspect FILE...`: one object's own facts, no dependency resolution.
+import { parseArgs } from 'node:util';
+import { describeObject, type FactsResult } from '../elf/facts.js';
+import { HostFileError } from '../host/file-source.js';
+import { factsJson, renderFacts, renderFactsError } from '../report/inspect.js';
+import { type CliIo, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
+import { styleFor } from './style.js';
+
+export const inspectHelp = `usage: loadgraph inspect [--format human|json] [--color|--no-color] FILE...
+
+Prints each ELF object's own loader-relevant facts (no dependency resolution).
+  --format json   one JSON object per file (NDJSON for several files)
+Exit status: 0 when every file was read, 2 when a file is missing or not a readable ELF object.
+`;
+
+export function inspectCommand(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', short: 'f', default: 'human' },
+      color: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(inspectHelp);
+    return EXIT_OK;
+  }
+  if (values.format !== 'human' && values.format !== 'json') throw new UsageError(`unknown format '${values.format}' (human, json)`);
+  if (positionals.length === 0) throw new UsageError('inspect needs at least one FILE');
+  const style = styleFor(io, values);
+  let status = EXIT_OK;
+  positionals.forEach((path, i) => {
+    const result = readFacts(path, io);
+    if (!result.ok) status = EXIT_USAGE;
+    if (values.format === 'json') {
+      io.stdout.write(JSON.stringify(factsJson(result)) + '\n');
+      if (!result.ok) io.stderr.write(renderFactsError(result));
+    } else if (result.ok) {
+      io.stdout.write((i > 0 ? '\n' : '') + renderFacts(result.facts, style));
+    } else {
+      io.stderr.write(renderFactsError(result));
+    }
+  });
+  return status;
+}
+
+function readFacts(path: string, io: CliIo): FactsResult {
+  try {
+    return io.withFile(path, (src) => describeObject(src, path));
+  } catch (e) {
+    if (!(e instanceof HostFileError)) throw e;
+    return { ok: false, path, error: { code: 'ELF_UNREADABLE', message: e.message, offset: 0, structure: 'file' } };
+  }
+}

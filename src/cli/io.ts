@@ -1,0 +1,23 @@
+// What a command may touch: its streams, the environment, and the host file reader. Tests pass fakes.
+import type { ByteSource } from '../elf/source.js';
+
+export interface Writable {
+  write(text: string): unknown;
+}
+
+export interface CliIo {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether stdout is a terminal (colour by default). */
+  readonly isTTY: boolean;
+  /** Opens a file for positional reads and always closes it; throws HostFileError. */
+  readonly withFile: <T>(path: string, use: (src: ByteSource) => T) => T;
+}
+
+/** Exit codes: 0 fine, 1 the policy failed or something is missing, 2 bad usage or unreadable input. */
+export const EXIT_OK = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_USAGE = 2;
+
+export class UsageError extends Error {}

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Process wiring: real streams, environment and file access; everything else is in run().
+import { withFileSource } from '../host/file-source.js';
+import { run } from './run.js';
+
+try {
+  process.exitCode = run(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    isTTY: process.stdout.isTTY === true,
+    withFile: withFileSource,
+  });
+} catch (e) {
+  // A bug, not a user error: say so in one line, keep the trace behind LOADGRAPH_DEBUG.
+  process.stderr.write(`loadgraph: internal error: ${(e as Error).message}\n`);
+  if (process.env.LOADGRAPH_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+  process.exitCode = 70;
+}

@@ -1,0 +1,143 @@
+// The project's parse kit on arcsecond: bounds-checked seek, fused fixed-size records, zero-safe tables,
+// bounded C strings. Class and byte order live in the parser's data (a Layout), chosen once from e_ident.
+import { Parser, withData } from 'arcsecond';
+import type { ParserState } from 'arcsecond';
+import { type ElfFormatError, ElfAbort, elfError } from './errors.js';
+
+export interface Layout {
+  readonly le: boolean;
+  readonly is64: boolean;
+  /** File offset of the first byte of the window being parsed, so errors carry file offsets. */
+  readonly base: number;
+}
+
+export type ElfParser<T> = Parser<T, ElfFormatError, Layout>;
+type State = ParserState<unknown, ElfFormatError, Layout>;
+
+/** Unsigned 64-bit values above 2^53 cannot be held exactly; they read as NaN, which every bounds check rejects. */
+export const TOO_BIG = Number.NaN;
+
+export function u8(v: DataView, at: number): number {
+  return v.getUint8(at);
+}
+export function u16(v: DataView, at: number, l: Layout): number {
+  return v.getUint16(at, l.le);
+}
+export function u32(v: DataView, at: number, l: Layout): number {
+  return v.getUint32(at, l.le);
+}
+export function u64(v: DataView, at: number, l: Layout): number {
+  const hi = v.getUint32(l.le ? at + 4 : at, l.le);
+  const lo = v.getUint32(l.le ? at : at + 4, l.le);
+  return hi < 0x200000 ? hi * 0x100000000 + lo : TOO_BIG;
+}
+export function i64(v: DataView, at: number, l: Layout): number {
+  const hi = v.getInt32(l.le ? at + 4 : at, l.le);
+  const lo = v.getUint32(l.le ? at : at + 4, l.le);
+  return hi >= -0x200000 && hi < 0x200000 ? hi * 0x100000000 + lo : TOO_BIG;
+}
+/** An Elf_Addr/Elf_Off/Elf_Xword: 32 or 64 bits by class. */
+export function word(v: DataView, at: number, l: Layout): number {
+  return l.is64 ? u64(v, at, l) : v.getUint32(at, l.le);
+}
+export function sword(v: DataView, at: number, l: Layout): number {
+  return l.is64 ? i64(v, at, l) : v.getInt32(at, l.le);
+}
+
+export function viewOf(bytes: Uint8Array): DataView {
+  // arcsecond's run(typedArray) ignores byteOffset; a DataView built here does not.
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function fail<T>(state: State, error: ElfFormatError): ParserState<T, ElfFormatError, Layout> {
+  return { ...state, isError: true, error } as ParserState<T, ElfFormatError, Layout>;
+}
+function ok<T>(state: State, result: T, index: number): ParserState<T, ElfFormatError, Layout> {
+  return { ...state, result, index } as ParserState<T, ElfFormatError, Layout>;
+}
+
+/** A fixed-size record decoded by one function straight from the DataView. */
+export interface Rec<T> {
+  readonly structure: string;
+  readonly size: number;
+  readonly decode: (v: DataView, at: number, l: Layout) => T;
+  readonly parser: ElfParser<T>;
+}
+
+export function record<T>(structure: string, size: number, decode: (v: DataView, at: number, l: Layout) => T): Rec<T> {
+  const parser = new Parser<T, ElfFormatError, Layout>((state) => {
+    if (state.isError) return state as never;
+    const at = state.index;
+    if (at + size > state.dataView.byteLength) {
+      return fail(state, elfError('ELF_TRUNCATED', structure, state.data.base + at, `${structure} runs past the end of the file`));
+    }
+    return ok(state, decode(state.dataView, at, state.data), at + size);
+  });
+  return { structure, size, decode, parser };
+}
+
+/** `n` consecutive records; checks n × size against what is left before allocating anything. */
+export function table<T>(n: number, rec: Rec<T>, label = rec.structure): ElfParser<T[]> {
+  return new Parser<T[], ElfFormatError, Layout>((state) => {
+    if (state.isError) return state as never;
+    const at = state.index;
+    const left = state.dataView.byteLength - at;
+    if (!Number.isSafeInteger(n) || n < 0 || n * rec.size > left) {
+      return fail(state, elfError('ELF_BAD_COUNT', `${label}[${n}]`, state.data.base + at,
+        `${label}: ${n} entries of ${rec.size} bytes do not fit in the ${left} bytes available`, n));
+    }
+    const out = new Array<T>(n);
+    for (let i = 0; i < n; i++) out[i] = rec.decode(state.dataView, at + i * rec.size, state.data);
+    return ok(state, out, at + n * rec.size);
+  });
+}
+
+/** Move to an absolute position inside the window, with a bounds check. */
+export function seek(offset: number, structure: string): ElfParser<null> {
+  return new Parser<null, ElfFormatError, Layout>((state) => {
+    if (state.isError) return state as never;
+    if (!(offset >= 0 && offset <= state.dataView.byteLength)) {
+      return fail(state, elfError('ELF_TRUNCATED', structure, state.data.base + offset, `${structure} lies past the end of the file`));
+    }
+    return ok(state, null, offset);
+  });
+}
+
+/** A NUL-terminated string of at most `max` bytes; the empty string is fine. `terminated` is false when no NUL was found. */
+export function cstring(max: number, structure: string): ElfParser<{ text: string; terminated: boolean }> {
+  return new Parser((state) => {
+    if (state.isError) return state as never;
+    const v = state.dataView;
+    const start = state.index;
+    if (start > v.byteLength) {
+      return fail(state, elfError('ELF_TRUNCATED', structure, state.data.base + start, `${structure} lies past the end of the file`));
+    }
+    const end = Math.min(v.byteLength, start + max);
+    let i = start;
+    while (i < end && v.getUint8(i) !== 0) i++;
+    const bytes = new Uint8Array(v.buffer, v.byteOffset + start, i - start);
+    const terminated = i < end;
+    return ok(state, { text: utf8.decode(bytes), terminated }, terminated ? i + 1 : i);
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+export function decodeUtf8(bytes: Uint8Array): string {
+  return utf8.decode(bytes);
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: ElfFormatError };
+
+/** Run a parser over a window of bytes that starts at file offset `base`. */
+export function runParser<T>(p: ElfParser<T>, bytes: Uint8Array, layout: Omit<Layout, 'base'>, base: number): Parsed<T> {
+  const data: Layout = { le: layout.le, is64: layout.is64, base };
+  const res = withData<T, ElfFormatError, Layout>(p)(data).run(viewOf(bytes));
+  return res.isError ? { ok: false, error: res.error } : { ok: true, value: res.result };
+}
+
+/** Like runParser, but a failure aborts the surrounding decode (caught at the src/elf boundary). */
+export function mustParse<T>(p: ElfParser<T>, bytes: Uint8Array, layout: Omit<Layout, 'base'>, base: number): T {
+  const r = runParser(p, bytes, layout, base);
+  if (!r.ok) throw new ElfAbort(r.error);
+  return r.value;
+}

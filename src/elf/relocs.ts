@@ -1,0 +1,110 @@
+// Dynamic relocation tables from PT_DYNAMIC (DT_RELA, DT_REL, DT_JMPREL, DT_RELR), decoded on demand.
+import * as C from './constants.js';
+import type { Diagnostic } from './errors.js';
+import { type ElfImage, addrToOffset, dynValue } from './image.js';
+import { record, runParser, table, u32 } from './kit.js';
+import { type Reloc, reloc } from './records.js';
+import type { ByteSource } from './source.js';
+
+export type RelocTableKind = 'rela' | 'rel' | 'jmprel' | 'relr';
+
+export interface RelocTable {
+  readonly kind: RelocTableKind;
+  /** Virtual address and file offset of the table. */
+  readonly addr: number;
+  readonly offset: number;
+  readonly entries: readonly Reloc[];
+}
+
+/** The IRELATIVE relocation types per architecture (glibc sysdeps/<arch>/dl-machine.h). */
+export const IRELATIVE_TYPES: ReadonlyMap<number, readonly number[]> = new Map([
+  [C.EM_X86_64, [C.R_X86_64_IRELATIVE]],
+  [C.EM_386, [C.R_386_IRELATIVE]],
+  [C.EM_AARCH64, [C.R_AARCH64_IRELATIVE, C.R_AARCH64_P32_IRELATIVE]],
+  [C.EM_ARM, [C.R_ARM_IRELATIVE]],
+  [C.EM_S390, [C.R_390_IRELATIVE]],
+  [C.EM_PPC, [C.R_PPC_IRELATIVE]],
+  [C.EM_PPC64, [C.R_PPC64_IRELATIVE, C.R_PPC64_JMP_IREL]],
+  [C.EM_RISCV, [C.R_RISCV_IRELATIVE]],
+  [C.EM_LOONGARCH, [C.R_LARCH_IRELATIVE]],
+]);
+
+interface Range { kind: RelocTableKind; addr: number; size: number; entsize: number }
+
+/** The relocation ranges the loader processes, with DT_JMPREL cut out of a DT_RELA/DT_REL range that contains it (glibc dynamic-link.h). */
+function ranges(image: ElfImage, diags: Diagnostic[]): Range[] {
+  const is64 = image.header.class === 64;
+  const out: Range[] = [];
+  const get = (t: number) => dynValue(image, t);
+  const rela = get(C.DT_RELA), rel = get(C.DT_REL), jmp = get(C.DT_JMPREL), relr = get(C.DT_RELR);
+  const pltrel = get(C.DT_PLTREL) ?? (get(C.DT_RELA) !== undefined ? C.DT_RELA : C.DT_REL);
+  const jmpSize = get(C.DT_PLTRELSZ) ?? 0;
+  const trim = (addr: number, size: number) =>
+    jmp !== undefined && jmpSize > 0 && jmp >= addr && jmp + jmpSize === addr + size ? size - jmpSize : size;
+  if (rela) out.push({ kind: 'rela', addr: rela, size: trim(rela, get(C.DT_RELASZ) ?? 0), entsize: is64 ? 24 : 12 });
+  if (rel) out.push({ kind: 'rel', addr: rel, size: trim(rel, get(C.DT_RELSZ) ?? 0), entsize: is64 ? 16 : 8 });
+  if (jmp !== undefined && jmpSize > 0) {
+    if (pltrel !== C.DT_RELA && pltrel !== C.DT_REL) {
+      diags.push({ code: 'ELF_BAD_VALUE', structure: 'DT_PLTREL', message: `DT_PLTREL is ${pltrel}, neither DT_RELA nor DT_REL` });
+    } else {
+      out.push({ kind: 'jmprel', addr: jmp, size: jmpSize, entsize: pltrel === C.DT_RELA ? (is64 ? 24 : 12) : (is64 ? 16 : 8) });
+    }
+  }
+  if (relr) out.push({ kind: 'relr', addr: relr, size: get(C.DT_RELRSZ) ?? 0, entsize: is64 ? 8 : 4 });
+  return out;
+}
+
+/** Every dynamic relocation table. JMPREL entries keep their REL/RELA shape (r_addend null for REL). */
+export function readRelocations(src: ByteSource, image: ElfImage, diags: Diagnostic[] = image.diagnostics): RelocTable[] {
+  const layout = { is64: image.header.class === 64, le: image.header.endian === 'little' };
+  const mips64 = layout.is64 && image.header.machine === C.EM_MIPS;
+  const out: RelocTable[] = [];
+  for (const r of ranges(image, diags)) {
+    const structure = `DT_${r.kind.toUpperCase()}`;
+    if (r.size === 0) continue;
+    const offset = addrToOffset(image, r.addr, r.size);
+    if (offset === null || !(offset + r.size <= src.size) || r.size % r.entsize !== 0) {
+      diags.push({ code: 'ELF_BAD_COUNT', structure, message: `${structure}: ${r.size} bytes at 0x${r.addr.toString(16)} are not a whole table inside the file` });
+      continue;
+    }
+    const n = r.size / r.entsize;
+    const bytes = src.read(offset, r.size);
+    if (r.kind === 'relr') {
+      const words = runParser(table(n, relrWord(layout.is64)), bytes, layout, offset);
+      if (words.ok) out.push({ kind: 'relr', addr: r.addr, offset, entries: decodeRelr(words.value, layout.is64 ? 8 : 4).map((a) => ({ r_offset: a, r_sym: 0, r_type: -1, r_addend: null })) });
+      continue;
+    }
+    const withAddend = r.entsize === (layout.is64 ? 24 : 12);
+    const parsed = runParser(table(n, reloc({ ...layout, base: 0 }, withAddend, mips64)), bytes, layout, offset);
+    if (parsed.ok) out.push({ kind: r.kind, addr: r.addr, offset, entries: parsed.value });
+    else diags.push(parsed.error);
+  }
+  return out;
+}
+
+/** A RELR word as exact 32-bit halves: bitmaps use bit 63, which a double cannot hold exactly. */
+export type RelrWord = readonly [lo: number, hi: number];
+const relrWord = (is64: boolean) =>
+  record(is64 ? 'Elf64_Relr' : 'Elf32_Relr', is64 ? 8 : 4, (v, at, l): RelrWord =>
+    !is64 ? [u32(v, at, l), 0] : l.le ? [u32(v, at, l), u32(v, at + 4, l)] : [u32(v, at + 4, l), u32(v, at, l)]);
+
+/** DT_RELR: even words are addresses, odd words bitmaps of the following (8·w − 1) words (glibc ELF_DYNAMIC_DO_RELR). */
+export function decodeRelr(words: readonly RelrWord[], wordSize: number): number[] {
+  const out: number[] = [];
+  const bits = 8 * wordSize - 1;
+  let next = 0;
+  for (const [lo, hi] of words) {
+    if ((lo & 1) === 0) {
+      next = hi * 0x100000000 + lo;
+      out.push(next);
+      next += wordSize;
+      continue;
+    }
+    for (let k = 1; k <= bits; k++) {
+      const bit = k < 32 ? (lo >>> k) & 1 : (hi >>> (k - 32)) & 1;
+      if (bit) out.push(next + (k - 1) * wordSize);
+    }
+    next += bits * wordSize;
+  }
+  return out;
+}

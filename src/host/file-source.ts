@@ -1,0 +1,74 @@
+// ByteSource over a file descriptor: positional reads only, so a large library is never read whole.
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import type { ByteSource } from '../elf/source.js';
+
+export interface OpenedSource extends ByteSource {
+  close(): void;
+}
+
+export class HostFileError extends Error {
+  constructor(readonly path: string, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** Opens a regular file for positional reads; refuses FIFOs, devices and directories (they could block or never end). */
+export function openFileSource(path: string): OpenedSource {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw hostError(path, e);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new HostFileError(path, 'ENOTREG', st.isDirectory() ? 'is a directory' : 'is not a regular file');
+    const size = st.size;
+    let closed = false;
+    return {
+      size,
+      read(offset: number, length: number): Uint8Array {
+        const start = Math.max(0, Math.min(offset, size));
+        const n = Math.max(0, Math.min(length, size - start));
+        const buf = Buffer.allocUnsafe(n);
+        let got = 0;
+        while (got < n) {
+          const r = readSync(fd, buf, got, n - got, start + got);
+          if (r === 0) break;
+          got += r;
+        }
+        return got === n ? buf : buf.subarray(0, got);
+      },
+      close() {
+        if (!closed) closeSync(fd);
+        closed = true;
+      },
+    };
+  } catch (e) {
+    closeSync(fd);
+    throw e instanceof HostFileError ? e : hostError(path, e);
+  }
+}
+
+function hostError(path: string, e: unknown): HostFileError {
+  const err = e as NodeJS.ErrnoException;
+  const reason: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    ELOOP: 'too many levels of symbolic links',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'a path component is not a directory',
+    ENAMETOOLONG: 'file name too long',
+  };
+  return new HostFileError(path, err.code ?? 'EIO', reason[err.code ?? ''] ?? err.message);
+}
+
+/** Runs `use` on an opened source and always closes it. */
+export function withFileSource<T>(path: string, use: (src: ByteSource) => T): T {
+  const src = openFileSource(path);
+  try {
+    return use(src);
+  } finally {
+    src.close();
+  }
+}
