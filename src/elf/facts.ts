@@ -75,8 +75,9 @@ function factsOf(src: ByteSource, image: ElfImage, path: string): ObjectFacts {
   const flags1 = dynValue(image, C.DT_FLAGS_1) ?? 0;
   const has = (t: number) => dynValue(image, t) !== undefined;
 
-  const symbols = readDynamicSymbols(src, image, diags);
   const relocs = readRelocations(src, image, diags);
+  const referenced = relocs.reduce((m, t) => t.entries.reduce((n, r) => Math.max(n, r.r_sym + 1), m), 0);
+  const symbols = readDynamicSymbols(src, image, referenced, diags);
   const irel = IRELATIVE_TYPES.get(h.machine) ?? [];
   const relocationCounts: Record<string, number> = {};
   let irelativeCount = 0;

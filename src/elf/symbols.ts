@@ -99,11 +99,15 @@ function gnuHashCount(src: ByteSource, image: ElfImage, layout: Omit<Layout, 'ba
   }
 }
 
-/** All dynamic symbols, named through DT_STRTAB; symbol 0 included. */
-export function readDynamicSymbols(src: ByteSource, image: ElfImage, diags: Diagnostic[] = image.diagnostics): ElfSymbol[] {
+/**
+ * All dynamic symbols, named through DT_STRTAB; symbol 0 included. The hash tables count only what they
+ * hash (an executable that exports nothing has GNU hash symoffset 1), so `referenced` — one past the
+ * highest symbol index any relocation uses — extends the count to every symbol the loader will look at.
+ */
+export function readDynamicSymbols(src: ByteSource, image: ElfImage, referenced = 0, diags: Diagnostic[] = image.diagnostics): ElfSymbol[] {
   const symtab = dynValue(image, C.DT_SYMTAB);
   if (symtab === undefined) return [];
-  const count = dynamicSymbolCount(src, image, diags);
+  const count = Math.max(dynamicSymbolCount(src, image, diags), referenced);
   if (count === 0) return [];
   const layout = layoutOf(image);
   const rec = sym({ ...layout, base: 0 });

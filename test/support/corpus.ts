@@ -1,0 +1,60 @@
+// Real ELF files for differential tests: this machine's system directories and the Debian sysroots
+// fetched by ../shared/scripts/debian-corpus.sh (scripts/test-setup.sh runs it).
+import { closeSync, existsSync, lstatSync, openSync, readSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const ARCHES = ['amd64', 'i386', 'arm64', 'armhf', 's390x', 'ppc64el', 'mips64el'] as const;
+export type Arch = (typeof ARCHES)[number];
+
+export const corpusDir = process.env.LOADGRAPH_CORPUS ?? join(homedir(), '.cache', 'loadgraph-corpus');
+export const sysroot = (arch: Arch) => join(corpusDir, arch, 'root');
+export const hasSysroot = (arch: Arch) => existsSync(join(corpusDir, arch, '.done'));
+
+export function isElf(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const b = Buffer.alloc(4);
+    return readSync(fd, b, 0, 4, 0) === 4 && b.readUInt32BE(0) === 0x7f454c46;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Regular ELF files below `dir` (symbolic links are not followed), in a stable order. */
+export function elfFilesUnder(dir: string, recursive = true): string[] {
+  const out: string[] = [];
+  const visit = (d: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(d).sort();
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      const st = lstatSync(p, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.isDirectory() && recursive) visit(p);
+      else if (st.isFile() && st.size >= 4 && isElf(p)) out.push(p);
+    }
+  };
+  visit(dir);
+  return out;
+}
+
+/** Runs `f` over `items` with at most `width` promises in flight. */
+export async function pool<T, R>(items: readonly T[], width: number, f: (x: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i]!);
+    }
+  }));
+  return out;
+}
