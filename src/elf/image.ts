@@ -78,12 +78,18 @@ export function dynValue(image: ElfImage, tag: number): number | undefined {
   return undefined;
 }
 
-/** File offset of a virtual address through the PT_LOAD map, when `length` bytes from there are in the file. */
-export function addrToOffset(image: ElfImage, vaddr: number, length = 1): number | null {
+/** The PT_LOAD segment whose file bytes hold `length` bytes at `vaddr`, and the file offset there. */
+export function locate(image: ElfImage, vaddr: number, length = 1): { offset: number; segment: Segment } | null {
   for (const s of image.segments) {
     if (s.type !== 1 /* PT_LOAD */) continue;
     const d = vaddr - s.vaddr;
-    if (d >= 0 && d < s.filesz && d + length <= s.filesz) return s.offset + d;
+    // Written as positive tests so that NaN (a field above 2^53) never passes.
+    if (d >= 0 && d < s.filesz && d + length <= s.filesz && Number.isSafeInteger(s.offset + d)) return { offset: s.offset + d, segment: s };
   }
   return null;
+}
+
+/** File offset of a virtual address through the PT_LOAD map, when `length` bytes from there are in the file. */
+export function addrToOffset(image: ElfImage, vaddr: number, length = 1): number | null {
+  return locate(image, vaddr, length)?.offset ?? null;
 }

@@ -29,7 +29,7 @@ export function readNotes(src: ByteSource, image: ElfImage, diags: Diagnostic[] 
       const { n_namesz, n_descsz, n_type } = h.value;
       const descAt = alignUp(at + 12 + n_namesz, align);
       const end = descAt + n_descsz;
-      if (end > bytes.length || n_namesz > bytes.length || n_descsz > bytes.length) {
+      if (!(end <= bytes.length)) {
         diags.push({ code: 'ELF_TRUNCATED', structure: 'Elf_Nhdr', offset: seg.offset + at, message: `note (name ${n_namesz} bytes, descriptor ${n_descsz} bytes) runs past the end of its PT_NOTE segment` });
         break;
       }

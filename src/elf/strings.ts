@@ -1,7 +1,7 @@
 // The dynamic string table (DT_STRTAB/DT_STRSZ): read once, looked up by index with bounds checks.
 import * as C from './constants.js';
 import type { Diagnostic } from './errors.js';
-import { type ElfImage, addrToOffset, dynValue } from './image.js';
+import { type ElfImage, dynValue, locate } from './image.js';
 import { decodeUtf8 } from './kit.js';
 import type { ByteSource } from './source.js';
 
@@ -24,15 +24,15 @@ export class StringTable {
       return null;
     }
     const declared = dynValue(image, C.DT_STRSZ);
-    const offset = addrToOffset(image, addr);
-    if (offset === null) {
+    const at = locate(image, addr);
+    if (at === null) {
       image.diagnostics.push({ code: 'ELF_BAD_VALUE', structure: 'DT_STRTAB', message: `DT_STRTAB 0x${addr.toString(16)} is not inside the file part of any PT_LOAD` });
       return null;
     }
+    const { offset, segment } = at;
     const size = declared ?? 0;
     // Strings cannot extend past the end of their segment's file bytes nor past DT_STRSZ.
-    const seg = image.segments.find((s) => s.type === C.PT_LOAD && offset >= s.offset && offset < s.offset + s.filesz)!;
-    const room = Math.min(seg.offset + seg.filesz, src.size) - offset;
+    const room = Math.max(0, Math.min(segment.offset + segment.filesz, src.size) - offset);
     if (declared === undefined || !(size <= room)) {
       image.diagnostics.push({ code: 'ELF_TRUNCATED', structure: 'DT_STRSZ', offset,
         message: declared === undefined ? 'the dynamic section has no DT_STRSZ' : `DT_STRSZ ${size} runs past the end of its segment (${room} bytes left)` });

@@ -23,7 +23,7 @@ const layoutOf = (image: ElfImage): Omit<Layout, 'base'> => ({ is64: image.heade
 /** `length` bytes at virtual address `addr`, or null with a diagnostic. */
 export function bytesAt(src: ByteSource, image: ElfImage, addr: number, length: number, structure: string, diags: Diagnostic[]): { bytes: Uint8Array; offset: number } | null {
   const offset = addrToOffset(image, addr, Math.max(1, length));
-  if (offset === null || offset + length > src.size) {
+  if (offset === null || !(offset + length <= src.size)) {
     diags.push({ code: 'ELF_TRUNCATED', structure, message: `${structure}: ${length} bytes at address 0x${addr.toString(16)} are not inside the file part of any PT_LOAD` });
     return null;
   }
@@ -87,7 +87,7 @@ function gnuHashCount(src: ByteSource, image: ElfImage, layout: Omit<Layout, 'ba
   let i = max;
   for (;;) {
     const at = chainAt + (i - symoffset) * 4;
-    if (at + 4 > src.size) {
+    if (!(at + 4 <= src.size)) {
       diags.push({ code: 'ELF_TRUNCATED', structure: 'DT_GNU_HASH.chain', offset: at, message: 'GNU hash chain runs past the end of the file' });
       return null;
     }
@@ -220,7 +220,7 @@ function walk<T>(src: ByteSource, image: ElfImage, addr: number | undefined, cou
   // glibc walks until a zero next; the declared count (or 0xffff) and the file size bound a cyclic list.
   const limit = Math.min(count ?? 0xffff, 0xffff, Math.floor(src.size / rec.size));
   for (let k = 0; k < limit; k++) {
-    if (at + rec.size > src.size) {
+    if (!(at + rec.size <= src.size)) {
       diags.push({ code: 'ELF_TRUNCATED', structure: `${structure}[${k}]`, offset: at, message: `${structure} entry ${k} runs past the end of the file` });
       return;
     }

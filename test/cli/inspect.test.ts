@@ -1,0 +1,88 @@
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execaSync } from 'execa';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as C from '../../src/elf/constants.js';
+import { buildElf } from '../support/elf-writer.js';
+import { runCli } from '../support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'loadgraph-cli-'));
+const lib = join(dir, 'libt.so.1');
+writeFileSync(lib, buildElf({ needed: ['libc.so.6'], soname: 'libt.so.1', runpath: '$ORIGIN/../lib', symbols: [{ name: 'memcpy', type: C.STT_GNU_IFUNC }] }));
+const script = join(dir, 'libc.so');
+writeFileSync(script, '/* GNU ld script */\nGROUP ( /lib/x86_64-linux-gnu/libc.so.6 )\n');
+const truncated = join(dir, 'trunc.so');
+writeFileSync(truncated, buildElf().subarray(0, 70));
+const loop = join(dir, 'loop.so');
+symlinkSync(loop, loop);
+const fifo = join(dir, 'fifo');
+execaSync('mkfifo', [fifo]);
+
+describe('loadgraph inspect', () => {
+  it('prints the facts of a file', () => {
+    const r = runCli(['inspect', lib]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(lib);
+    expect(r.stdout).toMatch(/needed\s+libc\.so\.6/);
+    expect(r.stdout).toMatch(/runpath\s+\$ORIGIN\/\.\.\/lib/);
+    expect(r.stdout).toMatch(/1 IFUNC \(memcpy\)/);
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it('writes one JSON object per file (NDJSON) with the documented fields', () => {
+    const r = runCli(['inspect', '--format', 'json', lib, lib]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    for (const key of ['path', 'class', 'endian', 'machine', 'type', 'osabi', 'interp', 'needed', 'soname', 'rpath', 'runpath', 'flags', 'flags1',
+      'bindNow', 'textrel', 'init', 'fini', 'initArray', 'preinitArray', 'finiArray', 'dynsymCount', 'ifuncSymbols', 'relocationCounts', 'notes']) {
+      expect(lines[0]).toHaveProperty(key);
+    }
+    expect(lines[0]).toMatchObject({ class: 64, endian: 'little', machine: { number: 62, name: 'EM_X86_64' }, needed: ['libc.so.6'], ifuncSymbols: ['memcpy'] });
+    expect(lines[0].notes).toHaveProperty('buildId');
+    expect(lines[0].notes).toHaveProperty('gnuProperty');
+    expect(lines[0].notes).toHaveProperty('dlopen');
+    expect(lines[0].notes).toHaveProperty('package');
+  });
+
+  it.each([
+    ['a linker script', script, /not an ELF file/],
+    ['a truncated ELF file', truncated, /program headers .* run past the end of the file/],
+    ['a missing file', join(dir, 'nope.so'), /no such file or directory/],
+    ['a symlink loop', loop, /too many levels of symbolic links/],
+    ['a directory', dir, /is a directory/],
+    ['a FIFO (it must not block)', fifo, /is not a regular file/],
+  ])('gives one line naming the file and exit 2 for %s', (_what, path, message) => {
+    const r = runCli(['inspect', path]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(r.stderr).toContain(path);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('reports an error as JSON too, and still prints the good files', () => {
+    const r = runCli(['inspect', '-f', 'json', script, lib]);
+    expect(r.code).toBe(2);
+    const [bad, good] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(bad).toEqual({ path: script, error: { code: 'ELF_BAD_MAGIC', message: expect.any(String), offset: 0, structure: 'e_ident[EI_MAG]' } });
+    expect(good.path).toBe(lib);
+  });
+
+  it('rejects bad usage with exit 2', () => {
+    expect(runCli(['inspect']).code).toBe(2);
+    expect(runCli(['inspect', '--format', 'xml', lib])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown format/) });
+    expect(runCli(['inspect', '--bogus', lib])).toMatchObject({ code: 2, stderr: expect.stringMatching(/bogus/) });
+    expect(runCli(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command/) });
+    expect(runCli(['inspect', '--help']).code).toBe(0);
+    expect(runCli(['--help']).stdout).toMatch(/inspect/);
+  });
+
+  it('colours only on a terminal, and never with NO_COLOR or --no-color', () => {
+    expect(runCli(['inspect', lib], { isTTY: true, env: { FORCE_COLOR: '1' } }).stdout).toMatch(/\x1b\[1m/);
+    expect(runCli(['inspect', lib], { isTTY: true, env: { NO_COLOR: '1', FORCE_COLOR: '1' } }).stdout).not.toMatch(/\x1b\[/);
+    expect(runCli(['inspect', '--no-color', lib], { isTTY: true }).stdout).not.toMatch(/\x1b\[/);
+  });
+});

@@ -1,0 +1,17 @@
+// Runs the CLI in-process with fake streams.
+import { run } from '../../src/cli/run.js';
+import { withFileSource } from '../../src/host/file-source.js';
+
+export interface CliResult { code: number; stdout: string; stderr: string }
+
+export function runCli(argv: string[], opts: { env?: Record<string, string>; isTTY?: boolean } = {}): CliResult {
+  let stdout = '', stderr = '';
+  const code = run(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env: opts.env ?? {},
+    isTTY: opts.isTTY ?? false,
+    withFile: withFileSource,
+  });
+  return { code, stdout, stderr };
+}
