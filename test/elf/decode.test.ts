@@ -186,3 +186,28 @@ describe('symbols and versions', () => {
     expect(readSymbolVersions(src, d.image, syms.length)).toEqual({ versym: null, needs: [], defs: [] });
   });
 });
+
+describe('reading by offset', () => {
+  it('learns the needs of a 200 MB library from a few kilobytes', () => {
+    const head = buildElf({ needed: ['libc.so.6', 'libm.so.6'], soname: 'libhuge.so', symbols: [{ name: 'f' }] });
+    const size = 200 * 1024 * 1024;
+    let read = 0;
+    // The image followed by 200 MB of (virtual) zeros: nothing is allocated unless it is read.
+    const src = {
+      size,
+      read(offset: number, length: number) {
+        const n = Math.max(0, Math.min(length, size - offset));
+        read += n;
+        const out = new Uint8Array(n);
+        if (offset < head.length) out.set(head.subarray(offset, Math.min(head.length, offset + n)));
+        return out;
+      },
+    };
+    const d = decodeElf(src);
+    expect(d.ok && d.image.needed).toEqual(['libc.so.6', 'libm.so.6']);
+    expect(read).toBeLessThan(64 * 1024);
+    const f = describeObject(src, 'libhuge.so');
+    expect(f.ok && f.facts.soname).toBe('libhuge.so');
+    expect(read).toBeLessThan(256 * 1024);
+  });
+});
