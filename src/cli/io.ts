@@ -1,5 +1,6 @@
 // What a command may touch: its streams, the environment, and the host file reader. Tests pass fakes.
 import type { ByteSource } from '../elf/source.js';
+import type { FileSystem } from '../loader/fs.js';
 
 export interface Writable {
   write(text: string): unknown;
@@ -13,6 +14,11 @@ export interface CliIo {
   readonly isTTY: boolean;
   /** Opens a file for positional reads and always closes it; throws HostFileError. */
   readonly withFile: <T>(path: string, use: (src: ByteSource) => T) => T;
+  /** The loader's file system, confined to `root`. */
+  readonly graphFs: (root: string) => FileSystem;
+  readonly cwd: string;
+  /** What this CPU makes ld.so search (for resolving inside '/'); null when unknown. */
+  readonly hostHwcaps: { hwcaps: string[]; legacyHwcaps: string[]; platform: string } | null;
 }
 
 /** Exit codes: 0 fine, 1 the policy failed or something is missing, 2 bad usage or unreadable input. */

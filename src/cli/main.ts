@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // Process wiring: real streams, environment and file access; everything else is in run().
+import { confinedFs } from '../host/confined-fs.js';
+import { detectHostCpu } from '../host/cpu.js';
 import { withFileSource } from '../host/file-source.js';
 import { run } from './run.js';
 
@@ -10,6 +12,9 @@ try {
     env: process.env,
     isTTY: process.stdout.isTTY === true,
     withFile: withFileSource,
+    graphFs: confinedFs,
+    cwd: process.cwd(),
+    hostHwcaps: detectHostCpu(),
   });
 } catch (e) {
   // A bug, not a user error: say so in one line, keep the trace behind LOADGRAPH_DEBUG.

@@ -1,5 +1,6 @@
 // The CLI entry as a function: run(argv, io) → exit code. No process.exit anywhere else.
 import { type CliIo, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
+import { graphCommand, graphHelp } from './graph.js';
 import { inspectCommand, inspectHelp } from './inspect.js';
 
 export const VERSION = '0.1.0';
@@ -7,13 +8,15 @@ export const VERSION = '0.1.0';
 const help = `loadgraph ${VERSION} — what gets loaded, and what runs, when an ELF program starts (never executes it)
 
 usage:
-  loadgraph inspect [--format human|json] FILE...   one object's own loader facts
+  loadgraph [--root DIR] [--format tree|json|ldd] FILE...   the load graph, as glibc's ld.so resolves it
+  loadgraph inspect [--format human|json] FILE...           one object's own loader facts
 
 Run 'loadgraph COMMAND --help' for a command's options.
 `;
 
 const commands: Record<string, { run: (args: string[], io: CliIo) => number; help: string }> = {
   inspect: { run: inspectCommand, help: inspectHelp },
+  graph: { run: graphCommand, help: graphHelp },
 };
 
 export function run(argv: string[], io: CliIo): number {
@@ -28,8 +31,8 @@ export function run(argv: string[], io: CliIo): number {
   }
   const command = commands[first];
   try {
-    if (!command) throw new UsageError(`unknown command '${first}' (the load graph of a FILE is not available yet; try 'loadgraph inspect ${first}')`);
-    return command.run(rest, io);
+    // Anything that is not a command name is the default command's first argument.
+    return command ? command.run(rest, io) : graphCommand(argv, io);
   } catch (e) {
     if (e instanceof UsageError || isParseArgsError(e)) {
       io.stderr.write(`loadgraph: ${(e as Error).message}\n`);

@@ -1,5 +1,7 @@
 // Runs the CLI in-process with fake streams.
 import { run } from '../../src/cli/run.js';
+import { confinedFs } from '../../src/host/confined-fs.js';
+import { detectHostCpu } from '../../src/host/cpu.js';
 import { withFileSource } from '../../src/host/file-source.js';
 
 export interface CliResult { code: number; stdout: string; stderr: string }
@@ -12,6 +14,9 @@ export function runCli(argv: string[], opts: { env?: Record<string, string>; isT
     env: opts.env ?? {},
     isTTY: opts.isTTY ?? false,
     withFile: withFileSource,
+    graphFs: confinedFs,
+    cwd: process.cwd(),
+    hostHwcaps: detectHostCpu(),
   });
   return { code, stdout, stderr };
 }

@@ -1,0 +1,93 @@
+// `loadgraph [options] FILE...`: the load graph as glibc's ld.so would build it.
+import { parseArgs } from 'node:util';
+import type { LoadGraph } from '../graph/model.js';
+import { type LoaderOptions, buildLoadGraph } from '../loader/load.js';
+import { renderLdd } from '../report/ldd.js';
+import { renderTree } from '../report/tree.js';
+import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
+import { styleFor } from './style.js';
+
+export const graphHelp = `usage: loadgraph [options] FILE...
+
+Resolves FILE's whole dependency closure as glibc 2.36's ld.so would, without running anything.
+  --root DIR            resolve inside DIR like a chroot (its ld.so.cache, ld.so.conf, ld.so.preload)
+  --format FMT          tree (default), json (the whole graph; docs/graph-schema.md), ldd (ldd's lines)
+  --all                 expand repeated subtrees
+  --library-path LIST   as LD_LIBRARY_PATH
+  --preload LIST        as LD_PRELOAD
+  --no-preload-file     ignore the root's /etc/ld.so.preload
+  --hwcaps LIST         active glibc-hwcaps subdirectories, e.g. x86-64-v3,x86-64-v2, or 'none'
+                        (default: what this CPU supports for /, none inside --root)
+  --platform NAME       value of $PLATFORM;   --lib DIR   value of $LIB
+  --secure | --no-secure  force secure (AT_SECURE) mode on or off (default: set-user/group-ID bits)
+  --color | --no-color
+Exit status: 0 everything resolves, 1 something is missing or loading would fail, 2 usage or unreadable input.
+`;
+
+export function graphCommand(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      root: { type: 'string' },
+      format: { type: 'string', short: 'f', default: 'tree' },
+      all: { type: 'boolean', short: 'a' },
+      'library-path': { type: 'string' },
+      preload: { type: 'string' },
+      'no-preload-file': { type: 'boolean' },
+      hwcaps: { type: 'string' },
+      platform: { type: 'string' },
+      lib: { type: 'string' },
+      secure: { type: 'boolean' },
+      'no-secure': { type: 'boolean' },
+      color: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(graphHelp);
+    return EXIT_OK;
+  }
+  const format = values.format;
+  if (format !== 'tree' && format !== 'json' && format !== 'ldd') throw new UsageError(`unknown format '${format}' (tree, json, ldd)`);
+  if (positionals.length === 0) throw new UsageError('no FILE given');
+  const root = values.root ?? '/';
+  const inRoot = root !== '/';
+  const host = inRoot ? null : io.hostHwcaps;
+  const hwcaps = values.hwcaps === undefined ? host?.hwcaps : values.hwcaps === 'none' ? [] : values.hwcaps.split(/[,:]/).filter(Boolean);
+  const options: LoaderOptions = {
+    root,
+    cwd: inRoot ? '/' : io.cwd,
+    libraryPath: values['library-path'] ?? null,
+    preload: values.preload ?? null,
+    preloadFile: !values['no-preload-file'],
+    ...(hwcaps ? { hwcaps } : {}),
+    ...(host && values.hwcaps === undefined && !values.platform ? { legacyHwcaps: host.legacyHwcaps, platform: host.platform } : {}),
+    ...(values.platform ? { platform: values.platform } : {}),
+    ...(values.lib ? { lib: values.lib } : {}),
+    secure: values.secure ? true : values['no-secure'] ? false : null,
+  };
+  const fs = io.graphFs(root);
+  const style = styleFor(io, values);
+  let status = EXIT_OK;
+  const graphs: LoadGraph[] = [];
+  positionals.forEach((file, i) => {
+    const r = buildLoadGraph(fs, file, options);
+    if (!r.ok) {
+      io.stderr.write(`loadgraph: ${r.message}\n`);
+      status = EXIT_USAGE;
+      return;
+    }
+    const g = r.graph;
+    if (g.fatal || g.objects.some((o) => o.kind === 'missing')) status = Math.max(status, EXIT_FINDINGS);
+    if (format === 'json') graphs.push(g);
+    else if (format === 'ldd') {
+      if (positionals.length > 1) io.stdout.write(`${file}:\n`);
+      io.stdout.write(renderLdd(g));
+      if (g.linkage === 'static') io.stderr.write('\tnot a dynamic executable\n');
+    } else io.stdout.write((i > 0 ? '\n' : '') + renderTree(g, { style, all: values.all === true }));
+  });
+  if (format === 'json') io.stdout.write(JSON.stringify(positionals.length === 1 ? graphs[0] ?? null : graphs, null, 2) + '\n');
+  return status;
+}

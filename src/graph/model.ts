@@ -1,0 +1,105 @@
+// The serialisable load graph: objects in the loader's object-list order, edges with the reason each
+// name was resolved and the ordered list of places tried. Everything here is JSON-safe.
+
+export const GRAPH_SCHEMA = 'loadgraph.graph/1';
+
+export type ObjectKind = 'program' | 'interp' | 'vdso' | 'library' | 'missing';
+
+export interface GraphObject {
+  readonly id: number;
+  readonly kind: ObjectKind;
+  /** The first name it was requested by (what ldd prints before "=>"). */
+  readonly name: string;
+  /** Every name that resolved to it (DT_NEEDED strings, preload names, SONAME once matched). */
+  readonly names: string[];
+  /** glibc's l_name: the path string that was opened, as built (not canonical); null for the vDSO and missing objects. */
+  readonly path: string | null;
+  /** The same file with every symbolic link resolved, inside the root. */
+  readonly realPath: string | null;
+  readonly soname: string | null;
+  readonly class: 32 | 64 | null;
+  readonly machine: number | null;
+  /** The object whose request first mapped it (l_loader). */
+  readonly loader: number | null;
+  readonly needed: readonly string[];
+  readonly rpath: string | null;
+  readonly runpath: string | null;
+  readonly nodeflib: boolean;
+  readonly size: number | null;
+}
+
+export type SourceKind = 'rpath' | 'LD_LIBRARY_PATH' | 'runpath' | 'ld.so.cache' | 'ld.so.conf' | 'system-dir' | 'path' | 'interp';
+
+export type Outcome =
+  | 'accepted'
+  | 'missing' // ENOENT
+  | 'no-access' // EACCES
+  | 'wrong-class'
+  | 'wrong-machine'
+  | 'nodeflib' // a cache hit under a system dir, dropped for DF_1_NODEFLIB
+  | 'not-setuid' // secure-mode preload that is not set-user-ID
+  | 'abandons-list' // another errno: glibc's open_path gives up on the rest of this list
+  | 'fatal';
+
+export interface Candidate {
+  readonly path: string;
+  readonly source: SourceKind;
+  /** For rpath/runpath: the object whose tag it came from. */
+  readonly owner?: number;
+  readonly outcome: Outcome;
+  readonly detail?: string;
+}
+
+export type Reason =
+  | { readonly kind: 'already-loaded'; readonly by: 'name' | 'soname' | 'file' }
+  | { readonly kind: Exclude<SourceKind, 'interp'>; readonly owner?: number }
+  | { readonly kind: 'interp' | 'vdso' | 'not-found' | 'fatal' };
+
+export type EdgeKind = 'needed' | 'preload' | 'filter' | 'auxiliary';
+
+export interface GraphEdge {
+  readonly from: number;
+  /** null when nothing was found (the loader's "not found" placeholder) or the search was fatal. */
+  readonly to: number | null;
+  readonly kind: EdgeKind;
+  /** The string as written in DT_NEEDED (or the preload list). */
+  readonly name: string;
+  /** After $ORIGIN/$LIB/$PLATFORM expansion. */
+  readonly expanded: string;
+  readonly reason: Reason;
+  readonly trace: readonly Candidate[];
+}
+
+export interface ResolvedEnv {
+  readonly root: string;
+  readonly cwd: string;
+  readonly arch: string;
+  readonly interp: string;
+  readonly vdso: string | null;
+  readonly systemDirs: readonly string[];
+  readonly lib: string;
+  readonly platform: string;
+  readonly hwcaps: readonly string[];
+  readonly legacyHwcaps: readonly string[];
+  readonly libraryPath: string | null;
+  readonly preload: string | null;
+  readonly preloadFile: readonly string[];
+  readonly secure: boolean;
+  readonly cache: { readonly kind: 'ld.so.cache'; readonly format: string; readonly entries: number } | { readonly kind: 'ld.so.conf'; readonly dirs: readonly string[] } | { readonly kind: 'none' };
+}
+
+export interface LoadGraph {
+  readonly schema: typeof GRAPH_SCHEMA;
+  readonly program: string;
+  /** 'static': no PT_DYNAMIC, nothing is loaded; 'no-needs': PT_DYNAMIC but no DT_NEEDED (static-pie, or a leaf library). */
+  readonly linkage: 'dynamic' | 'no-needs' | 'static';
+  readonly env: ResolvedEnv;
+  /** The object list in link-map order (what ldd prints, after the program). */
+  readonly objects: readonly GraphObject[];
+  readonly edges: readonly GraphEdge[];
+  /** The global scope: the breadth-first search list, placeholders left out. */
+  readonly searchList: readonly number[];
+  /** What ld.so would stop with; the graph up to that point is still here. */
+  readonly fatal: { readonly message: string; readonly object: number | null } | null;
+  readonly warnings: readonly string[];
+}

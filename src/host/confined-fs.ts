@@ -1,0 +1,154 @@
+// FileSystem over node:fs confined to a root directory, like a chroot: every absolute symlink target,
+// every `..` and every path is resolved inside the root, component by component, so nothing outside
+// the root is ever opened.
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
+import type { FileInfo, FileSystem, FsErrno, FsResult, OpenFile } from '../loader/fs.js';
+
+/** Linux's limit on symbolic links followed while resolving one path (MAXSYMLINKS). */
+const MAX_LINKS = 40;
+
+export function confinedFs(root: string): FileSystem {
+  const hostRoot = root === '/' ? '' : root.replace(/\/+$/, '');
+  const resolved = new Map<string, FsResult<string>>();
+
+  /** In-root real path of `path`, following links (the last component too when `follow`). */
+  function resolve(path: string): FsResult<string> {
+    const hit = resolved.get(path);
+    if (hit) return hit;
+    const r = walk(path);
+    resolved.set(path, r);
+    return r;
+  }
+
+  function walk(path: string): FsResult<string> {
+    if (!path.startsWith('/')) return { ok: false, errno: 'ENOENT' };
+    if (path.length > 4096) return { ok: false, errno: 'ENAMETOOLONG' };
+    const todo = path.split('/').filter((c) => c !== '' && c !== '.').reverse();
+    const done: string[] = [];
+    let links = 0;
+    while (todo.length > 0) {
+      const c = todo.pop()!;
+      if (c === '..') {
+        done.pop(); // `..` at the root stays at the root
+        continue;
+      }
+      if (c.length > 255) return { ok: false, errno: 'ENAMETOOLONG' };
+      const here = '/' + [...done, c].join('/');
+      let st;
+      try {
+        st = lstatSync(hostRoot + here, { throwIfNoEntry: false });
+      } catch (e) {
+        return { ok: false, errno: errnoOf(e) };
+      }
+      if (!st) return { ok: false, errno: 'ENOENT' };
+      if (st.isSymbolicLink()) {
+        if (++links > MAX_LINKS) return { ok: false, errno: 'ELOOP' };
+        let target: string;
+        try {
+          target = readlinkSync(hostRoot + here);
+        } catch (e) {
+          return { ok: false, errno: errnoOf(e) };
+        }
+        if (target.startsWith('/')) done.length = 0;
+        todo.push(...target.split('/').filter((x) => x !== '' && x !== '.').reverse());
+        continue;
+      }
+      if (todo.length > 0 && !st.isDirectory()) return { ok: false, errno: 'ENOTDIR' };
+      done.push(c);
+    }
+    return { ok: true, value: '/' + done.join('/') };
+  }
+
+  const host = (p: string) => (hostRoot + p) || '/';
+
+  function stat(path: string): FsResult<FileInfo> {
+    const r = resolve(path);
+    if (!r.ok) return r;
+    try {
+      const st = lstatSync(host(r.value));
+      return { ok: true, value: infoOf(st) };
+    } catch (e) {
+      return { ok: false, errno: errnoOf(e) };
+    }
+  }
+
+  function open(path: string): FsResult<OpenFile> {
+    const r = resolve(path);
+    if (!r.ok) return r;
+    let fd: number;
+    try {
+      // O_NOFOLLOW: the resolved path has no links left; O_NONBLOCK: a FIFO must not hang us.
+      fd = openSync(host(r.value), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (e) {
+      return { ok: false, errno: errnoOf(e) };
+    }
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      closeSync(fd);
+      return { ok: false, errno: st.isDirectory() ? 'EISDIR' : 'EACCES' };
+    }
+    const size = st.size;
+    let open = true;
+    return {
+      ok: true,
+      value: {
+        size,
+        info: infoOf(st),
+        read(offset: number, length: number) {
+          const start = Math.max(0, Math.min(offset, size));
+          const n = Math.max(0, Math.min(length, size - start));
+          const buf = Buffer.allocUnsafe(n);
+          let got = 0;
+          while (got < n) {
+            const k = readSync(fd, buf, got, n - got, start + got);
+            if (k === 0) break;
+            got += k;
+          }
+          return got === n ? buf : buf.subarray(0, got);
+        },
+        close() {
+          if (open) closeSync(fd);
+          open = false;
+        },
+      },
+    };
+  }
+
+  function readFile(path: string, max: number): FsResult<Uint8Array> {
+    const f = open(path);
+    if (!f.ok) return f;
+    try {
+      return { ok: true, value: f.value.read(0, Math.min(max, f.value.size)) };
+    } finally {
+      f.value.close();
+    }
+  }
+
+  function readdir(path: string): FsResult<string[]> {
+    const r = resolve(path);
+    if (!r.ok) return r;
+    try {
+      return { ok: true, value: readdirSync(host(r.value)) };
+    } catch (e) {
+      return { ok: false, errno: errnoOf(e) };
+    }
+  }
+
+  return { stat, open, readFile, readdir, realpath: resolve };
+}
+
+function infoOf(st: import('node:fs').Stats): FileInfo {
+  return {
+    kind: st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other',
+    id: `${st.dev}:${st.ino}`,
+    size: st.size,
+    mode: st.mode,
+  };
+}
+
+function errnoOf(e: unknown): FsErrno {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'EACCES' || code === 'ELOOP' || code === 'ENOTDIR' || code === 'ENAMETOOLONG' || code === 'EISDIR'
+    ? code
+    : 'EIO';
+}

@@ -1,0 +1,31 @@
+// The loader's only window on files: paths are in-root absolute paths; the host confines them to --root.
+import type { ByteSource } from '../elf/source.js';
+
+export type FsErrno = 'ENOENT' | 'EACCES' | 'ELOOP' | 'ENOTDIR' | 'ENAMETOOLONG' | 'EISDIR' | 'EIO';
+
+export interface FileInfo {
+  readonly kind: 'file' | 'dir' | 'other';
+  /** Identity of the file (st_dev:st_ino), for glibc's "already loaded" file-identity check. */
+  readonly id: string;
+  readonly size: number;
+  readonly mode: number;
+}
+
+export interface OpenFile extends ByteSource {
+  readonly info: FileInfo;
+  close(): void;
+}
+
+export type FsResult<T> = { ok: true; value: T } | { ok: false; errno: FsErrno };
+
+export interface FileSystem {
+  /** Follows symbolic links, inside the root. */
+  stat(path: string): FsResult<FileInfo>;
+  /** Opens a regular file for positional reads. */
+  open(path: string): FsResult<OpenFile>;
+  /** Small configuration files (ld.so.cache, ld.so.conf, ld.so.preload), at most `max` bytes. */
+  readFile(path: string, max: number): FsResult<Uint8Array>;
+  readdir(path: string): FsResult<string[]>;
+  /** The path with every symbolic link and `..` resolved, inside the root. */
+  realpath(path: string): FsResult<string>;
+}

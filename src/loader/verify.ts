@@ -1,0 +1,80 @@
+// Accepting or rejecting a candidate file, as glibc 2.36's open_verify (elf/dl-load.c) and
+// _dl_map_object_from_fd do: some problems skip to the next candidate, others are fatal.
+import * as C from '../elf/constants.js';
+import { decodeElf } from '../elf/decode.js';
+import { type ElfImage, dynValue } from '../elf/image.js';
+import type { FileInfo, FsErrno, FileSystem } from './fs.js';
+import type { ElfIdentity } from './target.js';
+
+export type Verdict =
+  | { kind: 'ok'; image: ElfImage; info: FileInfo }
+  | { kind: 'skip'; outcome: 'missing' | 'no-access' | 'wrong-class' | 'wrong-machine'; detail: string }
+  | { kind: 'abandon'; errno: FsErrno }
+  | { kind: 'fatal'; message: string };
+
+/** Highest EI_ABIVERSION glibc 2.36 accepts for ELFOSABI_GNU objects (LIBC_ABI_MAX from libc-abis: DEFAULT, UNIQUE, IFUNC, ABSOLUTE). */
+const LIBC_ABI_MAX = 4;
+
+export function verifyCandidate(fs: FileSystem, path: string, target: ElfIdentity): Verdict {
+  const f = fs.open(path);
+  if (!f.ok) {
+    if (f.errno === 'ENOENT') return { kind: 'skip', outcome: 'missing', detail: 'no such file' };
+    if (f.errno === 'EACCES') return { kind: 'skip', outcome: 'no-access', detail: 'permission denied' };
+    // open() on a directory succeeds and the read then fails, which is fatal (open_verify).
+    if (f.errno === 'EISDIR') return { kind: 'fatal', message: 'cannot read file data: Error 21' }; // ld.so prints errno numbers
+    return { kind: 'abandon', errno: f.errno };
+  }
+  const file = f.value;
+  try {
+    const ehdrSize = target.class === 64 ? 64 : 52;
+    const ident = file.read(0, ehdrSize);
+    if (ident.length < ehdrSize) return { kind: 'fatal', message: 'file too short' };
+    if (ident[0] !== 0x7f || ident[1] !== 0x45 || ident[2] !== 0x4c || ident[3] !== 0x46) return { kind: 'fatal', message: 'invalid ELF header' };
+    const cls = ident[C.EI_CLASS] === C.ELFCLASS64 ? 64 : ident[C.EI_CLASS] === C.ELFCLASS32 ? 32 : 0;
+    if (cls !== target.class) return { kind: 'skip', outcome: 'wrong-class', detail: `wrong ELF class: ELFCLASS${cls || ident[C.EI_CLASS]}` };
+    const le = ident[C.EI_DATA] === C.ELFDATA2LSB;
+    if ((le ? 'little' : 'big') !== target.endian || (ident[C.EI_DATA] !== C.ELFDATA2LSB && ident[C.EI_DATA] !== C.ELFDATA2MSB)) {
+      return { kind: 'fatal', message: `ELF file data encoding not ${target.endian}-endian` };
+    }
+    if (ident[C.EI_VERSION] !== C.EV_CURRENT) return { kind: 'fatal', message: 'ELF file version ident does not match current one' };
+    const osabi = ident[C.EI_OSABI]!;
+    const abiOk = osabi === C.ELFOSABI_SYSV || osabi === C.ELFOSABI_GNU || (target.machine === C.EM_ARM && osabi === C.ELFOSABI_ARM);
+    if (!abiOk) return { kind: 'fatal', message: 'ELF file OS ABI invalid' };
+    const abiVersion = ident[C.EI_ABIVERSION]!;
+    if (!(abiVersion === 0 || (osabi === C.ELFOSABI_GNU && abiVersion < LIBC_ABI_MAX))) return { kind: 'fatal', message: 'ELF file ABI version invalid' };
+    if (!ident.subarray(9, 16).every((b) => b === 0)) return { kind: 'fatal', message: 'nonzero padding in e_ident' };
+    const decoded = decodeElf(file);
+    if (!decoded.ok) {
+      return decoded.error.code === 'ELF_BAD_PHENTSIZE'
+        ? { kind: 'fatal', message: "ELF file's phentsize not the expected size" }
+        : { kind: 'fatal', message: `invalid ELF file: ${decoded.error.message}` };
+    }
+    const h = decoded.image.header;
+    if (h.version !== C.EV_CURRENT) return { kind: 'fatal', message: 'ELF file version does not match current one' };
+    if (!machineMatches(h.machine, h.flags, target)) return { kind: 'skip', outcome: 'wrong-machine', detail: `wrong machine (e_machine ${h.machine})` };
+    if (h.type !== C.ET_DYN && h.type !== C.ET_EXEC) return { kind: 'fatal', message: 'only ET_DYN and ET_EXEC can be loaded' };
+    return { kind: 'ok', image: decoded.image, info: file.info };
+  } finally {
+    file.close();
+  }
+}
+
+/** elf_machine_matches_host: e_machine, plus the ELFv1/ELFv2 ABI bits on ppc64. */
+function machineMatches(machine: number, flags: number, t: ElfIdentity): boolean {
+  if (machine !== t.machine) return false;
+  if (machine === C.EM_PPC64) {
+    const abi = (f: number) => (f & 3) || (t.endian === 'little' ? 2 : 1);
+    return abi(flags) === abi(t.flags);
+  }
+  return true;
+}
+
+/** What _dl_map_object_from_fd rejects after open_verify accepted the file (all fatal). */
+export function mappingError(image: ElfImage): string | null {
+  if (image.header.type === C.ET_EXEC) return 'cannot dynamically load executable';
+  if (((dynValue(image, C.DT_FLAGS_1) ?? 0) & C.DF_1_PIE) !== 0) return 'cannot dynamically load position-independent executable';
+  if (!image.segments.some((s) => s.type === C.PT_LOAD)) return 'object file has no loadable segments';
+  const dyn = image.segments.filter((s) => s.type === C.PT_DYNAMIC).at(-1);
+  if (!dyn || dyn.filesz === 0) return 'object file has no dynamic section';
+  return null;
+}

@@ -1,0 +1,81 @@
+// The default view: a tree in DT_NEEDED order with the reason on every edge, repeated subtrees collapsed,
+// missing libraries with the places tried, and a one-line summary. Pure: graph in, text out.
+import type { Candidate, GraphEdge, GraphObject, LoadGraph, Reason } from '../graph/model.js';
+import { edgesFrom, objectById, summarize } from '../graph/traverse.js';
+import { type Style, plain } from './style.js';
+
+export interface TreeOptions {
+  readonly style?: Style;
+  /** Expand every repeated subtree instead of collapsing it. */
+  readonly all?: boolean;
+}
+
+const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+
+export function reasonText(r: Reason, byId: Map<number, GraphObject>, kind: GraphEdge['kind']): string {
+  const pre = kind === 'preload' ? 'preload, ' : kind === 'filter' ? 'filter, ' : kind === 'auxiliary' ? 'auxiliary filter, ' : '';
+  switch (r.kind) {
+    case 'already-loaded': return `${pre}already loaded`;
+    case 'rpath': {
+      const owner = r.owner === undefined ? undefined : byId.get(r.owner);
+      return `${pre}rpath${owner && owner.kind !== 'program' ? ` of ${owner.soname ?? base(owner.path ?? owner.name)}` : ''}`;
+    }
+    case 'runpath': return `${pre}runpath`;
+    case 'LD_LIBRARY_PATH': return `${pre}LD_LIBRARY_PATH`;
+    case 'ld.so.cache': return `${pre}ld.so.cache`;
+    case 'ld.so.conf': return `${pre}ld.so.conf`;
+    case 'system-dir': return `${pre}system dir`;
+    case 'path': return `${pre}direct path`;
+    default: return `${pre}${r.kind}`;
+  }
+}
+
+const outcomeText: Record<Candidate['outcome'], string> = {
+  accepted: 'accepted', missing: 'no such file', 'no-access': 'permission denied', 'wrong-class': 'wrong ELF class',
+  'wrong-machine': 'wrong machine', nodeflib: 'dropped: DF_1_NODEFLIB', 'not-setuid': 'not set-user-ID (secure mode)',
+  'abandons-list': 'error: rest of this list abandoned', fatal: 'fatal',
+};
+
+export function renderTree(g: LoadGraph, opts: TreeOptions = {}): string {
+  const style = opts.style ?? plain;
+  const byId = objectById(g);
+  const from = edgesFrom(g);
+  const program = g.objects.find((o) => o.kind === 'program')!;
+  const out: string[] = [style('bold', g.program)];
+  // Each object's subtree is shown once, under the edge through which ld.so first reached it (BFS order).
+  const home = new Map<number, GraphEdge>();
+  for (const e of g.edges) if (e.to !== null && !home.has(e.to)) home.set(e.to, e);
+
+  const walk = (id: number, prefix: string, ancestors: Set<number>) => {
+    const all = from.get(id) ?? [];
+    // Edges to objects shown elsewhere are folded into one line, unless --all.
+    const shown = opts.all ? all : all.filter((e) => e.to === null || home.get(e.to) === e || byId.get(e.to)?.kind === 'missing');
+    const folded = opts.all ? [] : all.filter((e) => !shown.includes(e));
+    const lines = shown.length + (folded.length ? 1 : 0);
+    shown.forEach((e, i) => {
+      const last = i === lines - 1;
+      const branch = prefix + (last ? '└── ' : '├── ');
+      const cont = prefix + (last ? '    ' : '│   ');
+      const to = e.to === null ? null : byId.get(e.to)!;
+      if (!to || to.kind === 'missing') {
+        const what = e.reason.kind === 'fatal' ? 'fatal' : 'not found';
+        out.push(`${branch}${style('red', `${e.expanded} ${what}`)}`);
+        for (const c of e.trace) out.push(`${cont}${style('dim', `tried ${c.path} (${c.source}: ${c.detail ?? outcomeText[c.outcome]})`)}`);
+        return;
+      }
+      const reason = `[${reasonText(e.reason, byId, e.kind)}]`;
+      const where = to.path && to.path !== e.expanded ? ` ${style('dim', to.path)}` : '';
+      const cycle = ancestors.has(to.id);
+      out.push(`${branch}${style('cyan', e.expanded)} ${style('dim', reason)}${where}${cycle ? style('dim', ' ↻ cycle') : ''}`);
+      if (!cycle) walk(to.id, cont, new Set([...ancestors, to.id]));
+    });
+    if (folded.length) out.push(`${prefix}└── ${style('dim', `${folded.map((e) => e.expanded).join(', ')} [already loaded]`)}`);
+  };
+  walk(program.id, '', new Set([program.id]));
+  if (g.fatal) out.push(style('red', `fatal: ${g.fatal.message}`));
+  for (const w of g.warnings) out.push(style('yellow', `warning: ${w}`));
+  if (g.linkage === 'static') out.push('statically linked (no PT_DYNAMIC): the kernel maps it alone; no loader runs');
+  const s = summarize(g);
+  out.push(`${s.objects} objects, depth ${s.depth}, ${s.missing} missing${g.fatal ? ', loading would fail' : ''}`);
+  return out.join('\n') + '\n';
+}

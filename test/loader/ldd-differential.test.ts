@@ -1,0 +1,45 @@
+// `loadgraph --format ldd` equals `ldd` (load addresses removed) for every ELF file under /usr/bin,
+// /usr/sbin, /usr/libexec and /usr/lib/x86_64-linux-gnu of this machine: the machine's own binaries only.
+import { describe, expect, it } from 'vitest';
+import * as C from '../../src/elf/constants.js';
+import { decodeElf } from '../../src/elf/decode.js';
+import { withFileSource } from '../../src/host/file-source.js';
+import { elfFilesUnder, pool } from '../support/corpus.js';
+import { hasLdd, ldd, lddOf } from '../support/fixtures.js';
+
+describe.skipIf(!hasLdd)('ldd differential on this machine', () => {
+  it('agrees with ldd on every dynamically linked file', async () => {
+    // ldd can only answer for files its loader runs: x86-64 ones (valgrind ships i386 helpers that this
+    // machine has no i386 ld.so or libc for; ldd calls them "not a dynamic executable").
+    const x86_64 = (f: string) => withFileSource(f, (src) => {
+      const d = decodeElf(src);
+      return !d.ok || (d.image.header.class === 64 && d.image.header.machine === C.EM_X86_64);
+    });
+    const all = ['/usr/bin', '/usr/sbin', '/usr/libexec', '/usr/lib/x86_64-linux-gnu'].flatMap((d) => elfFilesUnder(d));
+    const files = all.filter(x86_64);
+    console.log(`ldd differential: ${all.length - files.length} files of other architectures left out`);
+    let compared = 0, notDynamic = 0;
+    const bad: string[] = [];
+    await pool(files, 4, async (f) => {
+      const theirs = await ldd(f, '/');
+      let ours: string;
+      try {
+        ours = lddOf(f, '/', { preloadFile: true });
+      } catch (e) {
+        ours = `error: ${(e as Error).message}`;
+      }
+      // ldd says "not a dynamic executable" (on stderr) for files with no PT_DYNAMIC, including .o files.
+      if (/not a dynamic executable/.test(theirs.stderr + theirs.stdout)) {
+        notDynamic++;
+        if (ours !== '' && !ours.startsWith('error:')) bad.push(`${f}: ldd says not dynamic, loadgraph printed ${JSON.stringify(ours)}`);
+        return;
+      }
+      compared++;
+      if (ours !== theirs.stdout) bad.push(`${f}:\n--- ldd\n${theirs.stdout}--- loadgraph\n${ours}`);
+    });
+    console.log(`ldd differential: ${compared} dynamically linked files compared (${notDynamic} not dynamic), ${bad.length} mismatches`);
+    for (const b of bad.slice(0, 10)) console.log(b);
+    expect(compared).toBeGreaterThan(500);
+    expect(bad).toEqual([]);
+  }, 600_000);
+});
