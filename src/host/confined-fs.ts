@@ -1,7 +1,8 @@
 // FileSystem over node:fs confined to a root directory, like a chroot: every absolute symlink target,
 // every `..` and every path is resolved inside the root, component by component, so nothing outside
 // the root is ever opened.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
+import { fdSource } from './file-source.js';
 import type { FileInfo, FileSystem, FsErrno, FsResult, OpenFile } from '../loader/fs.js';
 
 /** Linux's limit on symbolic links followed while resolving one path (MAXSYMLINKS). */
@@ -87,31 +88,7 @@ export function confinedFs(root: string): FileSystem {
       closeSync(fd);
       return { ok: false, errno: st.isDirectory() ? 'EISDIR' : 'EACCES' };
     }
-    const size = st.size;
-    let open = true;
-    return {
-      ok: true,
-      value: {
-        size,
-        info: infoOf(st),
-        read(offset: number, length: number) {
-          const start = Math.max(0, Math.min(offset, size));
-          const n = Math.max(0, Math.min(length, size - start));
-          const buf = Buffer.allocUnsafe(n);
-          let got = 0;
-          while (got < n) {
-            const k = readSync(fd, buf, got, n - got, start + got);
-            if (k === 0) break;
-            got += k;
-          }
-          return got === n ? buf : buf.subarray(0, got);
-        },
-        close() {
-          if (open) closeSync(fd);
-          open = false;
-        },
-      },
-    };
+    return { ok: true, value: { ...fdSource(fd, st.size), info: infoOf(st) } };
   }
 
   function readFile(path: string, max: number): FsResult<Uint8Array> {

@@ -12,6 +12,30 @@ export class HostFileError extends Error {
   }
 }
 
+/** Positional reads on an open descriptor of a regular file of `size` bytes; close() closes it once. */
+export function fdSource(fd: number, size: number): OpenedSource {
+  let closed = false;
+  return {
+    size,
+    read(offset: number, length: number): Uint8Array {
+      const start = Math.max(0, Math.min(offset, size));
+      const n = Math.max(0, Math.min(length, size - start));
+      const buf = Buffer.allocUnsafe(n);
+      let got = 0;
+      while (got < n) {
+        const r = readSync(fd, buf, got, n - got, start + got);
+        if (r === 0) break;
+        got += r;
+      }
+      return got === n ? buf : buf.subarray(0, got);
+    },
+    close() {
+      if (!closed) closeSync(fd);
+      closed = true;
+    },
+  };
+}
+
 /** Opens a regular file for positional reads; refuses FIFOs, devices and directories (they could block or never end). */
 export function openFileSource(path: string): OpenedSource {
   let fd: number;
@@ -23,27 +47,7 @@ export function openFileSource(path: string): OpenedSource {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new HostFileError(path, 'ENOTREG', st.isDirectory() ? 'is a directory' : 'is not a regular file');
-    const size = st.size;
-    let closed = false;
-    return {
-      size,
-      read(offset: number, length: number): Uint8Array {
-        const start = Math.max(0, Math.min(offset, size));
-        const n = Math.max(0, Math.min(length, size - start));
-        const buf = Buffer.allocUnsafe(n);
-        let got = 0;
-        while (got < n) {
-          const r = readSync(fd, buf, got, n - got, start + got);
-          if (r === 0) break;
-          got += r;
-        }
-        return got === n ? buf : buf.subarray(0, got);
-      },
-      close() {
-        if (!closed) closeSync(fd);
-        closed = true;
-      },
-    };
+    return fdSource(fd, st.size);
   } catch (e) {
     closeSync(fd);
     throw e instanceof HostFileError ? e : hostError(path, e);
