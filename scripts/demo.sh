@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# The README's first command: build, then show what loadgraph knows about /usr/sbin/sshd, or, when this
-# machine has no sshd, about Debian's sshd from the amd64 sysroot fetched by ../shared/scripts/debian-corpus.sh.
+# The README's first command: build, then show the load graph of /usr/sbin/sshd — or, when this machine has
+# no sshd, of Debian's sshd inside the amd64 sysroot that ../shared/scripts/debian-corpus.sh fetches.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 npm run -s build
-target=/usr/sbin/sshd
-if [ ! -e "$target" ]; then
-  corpus=${LOADGRAPH_CORPUS:-$HOME/.cache/loadgraph-corpus}
-  target=$corpus/amd64/root/usr/sbin/sshd
-  if [ ! -e "$target" ]; then
-    echo "demo: no /usr/sbin/sshd here; fetching Debian's (amd64) as the sample…" >&2
-    bash "$here/../shared/scripts/debian-corpus.sh" amd64 >&2
-  fi
+if [ -e /usr/sbin/sshd ]; then
+  exec node bin/loadgraph.js /usr/sbin/sshd
 fi
-exec node bin/loadgraph.js inspect "$target"
+corpus=${LOADGRAPH_CORPUS:-$HOME/.cache/loadgraph-corpus}
+if [ ! -e "$corpus/amd64/root/usr/sbin/sshd" ]; then
+  echo "demo: this machine has no /usr/sbin/sshd; fetching Debian's (amd64) as the sample…" >&2
+  bash "$here/../shared/scripts/debian-corpus.sh" amd64 >&2
+fi
+echo "demo: this machine has no /usr/sbin/sshd; showing Debian's, inside $corpus/amd64/root" >&2
+exec node bin/loadgraph.js --root "$corpus/amd64/root" /usr/sbin/sshd

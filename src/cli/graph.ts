@@ -54,7 +54,7 @@ export function graphCommand(args: string[], io: CliIo): number {
   if (positionals.length === 0) throw new UsageError('no FILE given');
   const root = values.root ?? '/';
   const inRoot = root !== '/';
-  const host = inRoot ? null : io.hostHwcaps;
+  const host = inRoot ? null : io.hostHwcaps();
   const hwcaps = values.hwcaps === undefined ? host?.hwcaps : values.hwcaps === 'none' ? [] : values.hwcaps.split(/[,:]/).filter(Boolean);
   const options: LoaderOptions = {
     root,

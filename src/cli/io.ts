@@ -18,7 +18,7 @@ export interface CliIo {
   readonly graphFs: (root: string) => FileSystem;
   readonly cwd: string;
   /** What this CPU makes ld.so search (for resolving inside '/'); null when unknown. */
-  readonly hostHwcaps: { hwcaps: string[]; legacyHwcaps: string[]; platform: string } | null;
+  readonly hostHwcaps: () => { hwcaps: string[]; legacyHwcaps: string[]; platform: string } | null;
 }
 
 /** Exit codes: 0 fine, 1 the policy failed or something is missing, 2 bad usage or unreadable input. */

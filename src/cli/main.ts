@@ -6,7 +6,7 @@ import { withFileSource } from '../host/file-source.js';
 import { run } from './run.js';
 
 try {
-  process.exitCode = run(process.argv.slice(2), {
+  process.exitCode = await run(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
@@ -14,7 +14,7 @@ try {
     withFile: withFileSource,
     graphFs: confinedFs,
     cwd: process.cwd(),
-    hostHwcaps: detectHostCpu(),
+    hostHwcaps: detectHostCpu,
   });
 } catch (e) {
   // A bug, not a user error: say so in one line, keep the trace behind LOADGRAPH_DEBUG.

@@ -1,7 +1,5 @@
 // The CLI entry as a function: run(argv, io) → exit code. No process.exit anywhere else.
 import { type CliIo, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
-import { graphCommand, graphHelp } from './graph.js';
-import { inspectCommand, inspectHelp } from './inspect.js';
 
 export const VERSION = '0.1.0';
 
@@ -14,12 +12,14 @@ usage:
 Run 'loadgraph COMMAND --help' for a command's options.
 `;
 
-const commands: Record<string, { run: (args: string[], io: CliIo) => number; help: string }> = {
-  inspect: { run: inspectCommand, help: inspectHelp },
-  graph: { run: graphCommand, help: graphHelp },
+type Command = (args: string[], io: CliIo) => number;
+// Loaded on demand: start-up time is part of every run (docs/performance.md).
+const commands: Record<string, () => Promise<Command>> = {
+  inspect: async () => (await import('./inspect.js')).inspectCommand,
+  graph: async () => (await import('./graph.js')).graphCommand,
 };
 
-export function run(argv: string[], io: CliIo): number {
+export async function run(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     io.stdout.write(help);
@@ -29,10 +29,11 @@ export function run(argv: string[], io: CliIo): number {
     io.stdout.write(`loadgraph ${VERSION}\n`);
     return EXIT_OK;
   }
-  const command = commands[first];
+  const named = Object.hasOwn(commands, first);
+  // Anything that is not a command name is the default command's first argument.
+  const command = await commands[named ? first : 'graph']!();
   try {
-    // Anything that is not a command name is the default command's first argument.
-    return command ? command.run(rest, io) : graphCommand(argv, io);
+    return command(named ? rest : argv, io);
   } catch (e) {
     if (e instanceof UsageError || isParseArgsError(e)) {
       io.stderr.write(`loadgraph: ${(e as Error).message}\n`);

@@ -182,7 +182,7 @@ function readDynamic(src: ByteSource, layout: Omit<Layout, 'base'>, image: Mutab
   }
   const strings = StringTable.fromDynamic(src, image);
   if (!strings) return;
-  const str = (tag: number, i: number, value: number) => strings.at(value, `${rec.structure}[${i}] (${dynTagName(tag)})`, image.diagnostics);
+  const str = (tag: number, i: number, value: number) => strings.at(value, () => `${rec.structure}[${i}] (${dynTagName(tag)})`, image.diagnostics);
   dynamic.forEach((e, i) => {
     switch (e.tag) {
       case C.DT_NEEDED: { const s = str(e.tag, i, e.value); if (s !== null) (image.needed as string[]).push(s); break; }

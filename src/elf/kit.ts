@@ -1,6 +1,6 @@
 // The project's parse kit on arcsecond: bounds-checked seek, fused fixed-size records, zero-safe tables,
 // bounded C strings. Class and byte order live in the parser's data (a Layout), chosen once from e_ident.
-import { Parser, withData } from 'arcsecond';
+import { Parser, withData } from 'arcsecond/index.mjs';
 import type { ParserState } from 'arcsecond';
 import { type ElfFormatError, ElfAbort, elfError } from './errors.js';
 

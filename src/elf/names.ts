@@ -16,6 +16,12 @@ function tableOf(prefix: string, exclude: (name: string) => boolean = () => fals
 
 const hex = (v: number) => '0x' + v.toString(16);
 
+/** Tables are built on first use: the loader's hot path never needs names. */
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
 interface Ranges {
   readonly os?: readonly [number, number, string];
   readonly proc?: readonly [number, number, string];
@@ -44,41 +50,41 @@ const isProc = (kind: string) => (name: string) => PROC_FAMILIES.some((p) => nam
 const perMachine = (kind: string) =>
   new Map([...procPrefix].map(([m, p]) => [m, tableOf(kind + p)] as const));
 
-const dtGeneric = tableOf('DT_', isProc('DT_'));
-const dtMachine = perMachine('DT_');
-const ptGeneric = tableOf('PT_', isProc('PT_'));
-const ptMachine = perMachine('PT_');
+const dtGeneric = lazy(() => tableOf('DT_', isProc('DT_')));
+const dtMachine = lazy(() => perMachine('DT_'));
+const ptGeneric = lazy(() => tableOf('PT_', isProc('PT_')));
+const ptMachine = lazy(() => perMachine('PT_'));
 
 export function dynTagName(tag: number, machine = C.EM_NONE): string {
-  const proc = tag >= C.DT_LOPROC && tag <= C.DT_HIPROC ? dtMachine.get(machine) : undefined;
-  return nameIn([proc, dtGeneric], 'DT_', {
+  const proc = tag >= C.DT_LOPROC && tag <= C.DT_HIPROC ? dtMachine().get(machine) : undefined;
+  return nameIn([proc, dtGeneric()], 'DT_', {
     os: [C.DT_LOOS, C.DT_HIOS, 'DT_LOOS'],
     proc: [C.DT_LOPROC, C.DT_HIPROC, 'DT_LOPROC'],
   }, tag);
 }
 
 export function segmentTypeName(type: number, machine = C.EM_NONE): string {
-  const proc = type >= C.PT_LOPROC && type <= C.PT_HIPROC ? ptMachine.get(machine) : undefined;
-  return nameIn([proc, ptGeneric], 'PT_', {
+  const proc = type >= C.PT_LOPROC && type <= C.PT_HIPROC ? ptMachine().get(machine) : undefined;
+  return nameIn([proc, ptGeneric()], 'PT_', {
     os: [C.PT_LOOS, C.PT_HIOS, 'PT_LOOS'],
     proc: [C.PT_LOPROC, C.PT_HIPROC, 'PT_LOPROC'],
   }, type);
 }
 
-const emNames = tableOf('EM_');
-const etNames = tableOf('ET_');
-const osabiNames = tableOf('ELFOSABI_');
-const sttNames = tableOf('STT_');
-const stbNames = tableOf('STB_');
-const stvNames = tableOf('STV_');
+const emNames = lazy(() => tableOf('EM_'));
+const etNames = lazy(() => tableOf('ET_'));
+const osabiNames = lazy(() => tableOf('ELFOSABI_'));
+const sttNames = lazy(() => tableOf('STT_'));
+const stbNames = lazy(() => tableOf('STB_'));
+const stvNames = lazy(() => tableOf('STV_'));
 
-export const machineName = (m: number) => nameIn([emNames], 'EM_', {}, m);
+export const machineName = (m: number) => nameIn([emNames()], 'EM_', {}, m);
 export const fileTypeName = (t: number) =>
-  nameIn([etNames], 'ET_', { os: [0xfe00, 0xfeff, 'ET_LOOS'], proc: [0xff00, 0xffff, 'ET_LOPROC'] }, t);
-export const osabiName = (o: number) => nameIn([osabiNames], 'ELFOSABI_', {}, o);
-export const symbolTypeName = (t: number) => nameIn([sttNames], 'STT_', { os: [10, 12, 'STT_LOOS'], proc: [13, 15, 'STT_LOPROC'] }, t);
-export const symbolBindName = (b: number) => nameIn([stbNames], 'STB_', { os: [10, 12, 'STB_LOOS'], proc: [13, 15, 'STB_LOPROC'] }, b);
-export const symbolVisibilityName = (v: number) => nameIn([stvNames], 'STV_', {}, v);
+  nameIn([etNames()], 'ET_', { os: [0xfe00, 0xfeff, 'ET_LOOS'], proc: [0xff00, 0xffff, 'ET_LOPROC'] }, t);
+export const osabiName = (o: number) => nameIn([osabiNames()], 'ELFOSABI_', {}, o);
+export const symbolTypeName = (t: number) => nameIn([sttNames()], 'STT_', { os: [10, 12, 'STT_LOOS'], proc: [13, 15, 'STT_LOPROC'] }, t);
+export const symbolBindName = (b: number) => nameIn([stbNames()], 'STB_', { os: [10, 12, 'STB_LOOS'], proc: [13, 15, 'STB_LOPROC'] }, b);
+export const symbolVisibilityName = (v: number) => nameIn([stvNames()], 'STV_', {}, v);
 
 /** The relocation-name prefix of an architecture (R_X86_64_, R_386_, …); x32 shares x86-64's numbers. */
 const relocPrefix: ReadonlyMap<number, string> = new Map([
@@ -93,11 +99,11 @@ const relocPrefix: ReadonlyMap<number, string> = new Map([
   [C.EM_RISCV, 'R_RISCV_'],
   [C.EM_LOONGARCH, 'R_LARCH_'],
 ]);
-const relocTables = new Map([...relocPrefix].map(([m, p]) => [m, tableOf(p)] as const));
+const relocTables = lazy(() => new Map([...relocPrefix].map(([m, p]) => [m, tableOf(p)] as const)));
 
 export function relocTypeName(machine: number, type: number): string {
   const prefix = relocPrefix.get(machine) ?? `R_${machineName(machine).replace(/^EM_/, '')}_`;
-  return nameIn([relocTables.get(machine)], prefix, {}, type);
+  return nameIn([relocTables().get(machine)], prefix, {}, type);
 }
 
 /** Names of the bits set in `value`, with leftover unknown bits as one hex value. */

@@ -49,15 +49,15 @@ export class StringTable {
   }
 
   /** The string at `index`, or null with a diagnostic when the index is out of range. */
-  at(index: number, structure: string, diagnostics: Diagnostic[]): string | null {
+  at(index: number, where: () => string, diagnostics: Diagnostic[]): string | null {
     const r = this.lookup(index);
     if (r === null) {
-      diagnostics.push({ code: 'ELF_BAD_VALUE', structure, offset: this.offset,
+      diagnostics.push({ code: 'ELF_BAD_VALUE', structure: where(), offset: this.offset,
         message: `string index ${index} is past the end of the string table (${this.bytes.length} bytes)` });
       return null;
     }
     if (!r.terminated) {
-      diagnostics.push({ code: 'ELF_TRUNCATED', structure, offset: this.offset + index, message: `string at index ${index} is not NUL-terminated inside the string table` });
+      diagnostics.push({ code: 'ELF_TRUNCATED', structure: where(), offset: this.offset + index, message: `string at index ${index} is not NUL-terminated inside the string table` });
     }
     return r.text;
   }

@@ -15,19 +15,29 @@ export class HostFileError extends Error {
 /** Positional reads on an open descriptor of a regular file of `size` bytes; close() closes it once. */
 export function fdSource(fd: number, size: number): OpenedSource {
   let closed = false;
+  // The ELF header, program headers and (usually) the dynamic string table sit in the first page:
+  // one read serves the several small reads every object starts with.
+  let head: Buffer | null = null;
+  const readAt = (start: number, n: number): Buffer => {
+    const buf = Buffer.allocUnsafe(n);
+    let got = 0;
+    while (got < n) {
+      const r = readSync(fd, buf, got, n - got, start + got);
+      if (r === 0) break;
+      got += r;
+    }
+    return got === n ? buf : buf.subarray(0, got);
+  };
   return {
     size,
     read(offset: number, length: number): Uint8Array {
       const start = Math.max(0, Math.min(offset, size));
       const n = Math.max(0, Math.min(length, size - start));
-      const buf = Buffer.allocUnsafe(n);
-      let got = 0;
-      while (got < n) {
-        const r = readSync(fd, buf, got, n - got, start + got);
-        if (r === 0) break;
-        got += r;
+      if (start + n <= HEAD) {
+        head ??= readAt(0, Math.min(HEAD, size));
+        return head.subarray(start, start + n);
       }
-      return got === n ? buf : buf.subarray(0, got);
+      return readAt(start, n);
     },
     close() {
       if (!closed) closeSync(fd);
@@ -35,6 +45,8 @@ export function fdSource(fd: number, size: number): OpenedSource {
     },
   };
 }
+
+const HEAD = 4096;
 
 /** Opens a regular file for positional reads; refuses FIFOs, devices and directories (they could block or never end). */
 export function openFileSource(path: string): OpenedSource {

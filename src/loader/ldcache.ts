@@ -27,6 +27,16 @@ export interface LdCache {
 
 const ascii = (b: Uint8Array, at: number, n: number) => String.fromCharCode(...b.subarray(at, at + n));
 
+/** An entry whose strings are decoded on first use: a lookup touches a dozen of a cache's hundreds. */
+function lazyEntry(b: Uint8Array, flags: number, keyAt: number, valueAt: number, hwcapLo: number, hwcapHi: number): CacheEntry {
+  let key: string | undefined, value: string | undefined;
+  return {
+    flags, hwcapLo, hwcapHi,
+    get key() { return (key ??= cstr(b, keyAt) ?? ''); },
+    get value() { return (value ??= cstr(b, valueAt) ?? ''); },
+  };
+}
+
 /** A NUL-terminated string at `at` (bounded by the buffer), or null when `at` is outside. */
 function cstr(b: Uint8Array, at: number): string | null {
   if (!(at >= 0 && at < b.length)) return null;
@@ -55,10 +65,8 @@ export function parseLdCache(b: Uint8Array, targetLittleEndian: boolean): LdCach
     const entries: CacheEntry[] = [];
     for (let i = 0; i < nlibs; i++) {
       const e = 16 + 12 * i;
-      const key = cstr(b, strings + v.getUint32(e + 4, le));
-      const value = cstr(b, strings + v.getUint32(e + 8, le));
       // ld.so verifies offsets lazily; an entry with a bad offset can never match.
-      entries.push({ flags: v.getInt32(e, le), key: key ?? '', value: value ?? '', hwcapLo: 0, hwcapHi: 0 });
+      entries.push(lazyEntry(b, v.getInt32(e, le), strings + v.getUint32(e + 4, le), strings + v.getUint32(e + 8, le), 0, 0));
     }
     return { format: 'old', entries, hwcapsNames: [], generator: null };
   }
@@ -77,12 +85,8 @@ function parseNew(b: Uint8Array, v: DataView, base: number, targetLe: boolean, f
   for (let i = 0; i < nlibs; i++) {
     const e = base + 48 + 24 * i;
     // key and value are relative to the new header.
-    const key = cstr(b, base + v.getUint32(e + 4, le));
-    const value = cstr(b, base + v.getUint32(e + 8, le));
-    entries.push({
-      flags: v.getInt32(e, le), key: key ?? '', value: value ?? '',
-      hwcapLo: v.getUint32(e + (le ? 16 : 20), le), hwcapHi: v.getUint32(e + (le ? 20 : 16), le),
-    });
+    entries.push(lazyEntry(b, v.getInt32(e, le), base + v.getUint32(e + 4, le), base + v.getUint32(e + 8, le),
+      v.getUint32(e + (le ? 16 : 20), le), v.getUint32(e + (le ? 20 : 16), le)));
   }
   let hwcapsNames: Array<string | null> = [];
   let generator: string | null = null;

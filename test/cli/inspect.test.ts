@@ -20,8 +20,8 @@ const fifo = join(dir, 'fifo');
 execaSync('mkfifo', [fifo]);
 
 describe('loadgraph inspect', () => {
-  it('prints the facts of a file', () => {
-    const r = runCli(['inspect', lib]);
+  it('prints the facts of a file', async () => {
+    const r = await runCli(['inspect', lib]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(lib);
@@ -31,8 +31,8 @@ describe('loadgraph inspect', () => {
     expect(r.stdout).not.toMatch(/\x1b\[/);
   });
 
-  it('writes one JSON object per file (NDJSON) with the documented fields', () => {
-    const r = runCli(['inspect', '--format', 'json', lib, lib]);
+  it('writes one JSON object per file (NDJSON) with the documented fields', async () => {
+    const r = await runCli(['inspect', '--format', 'json', lib, lib]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
@@ -54,8 +54,8 @@ describe('loadgraph inspect', () => {
     ['a symlink loop', loop, /too many levels of symbolic links/],
     ['a directory', dir, /is a directory/],
     ['a FIFO (it must not block)', fifo, /is not a regular file/],
-  ])('gives one line naming the file and exit 2 for %s', (_what, path, message) => {
-    const r = runCli(['inspect', path]);
+  ])('gives one line naming the file and exit 2 for %s', async (_what, path, message) => {
+    const r = await runCli(['inspect', path]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
@@ -63,26 +63,26 @@ describe('loadgraph inspect', () => {
     expect(r.stderr).toMatch(message);
   });
 
-  it('reports an error as JSON too, and still prints the good files', () => {
-    const r = runCli(['inspect', '-f', 'json', script, lib]);
+  it('reports an error as JSON too, and still prints the good files', async () => {
+    const r = await runCli(['inspect', '-f', 'json', script, lib]);
     expect(r.code).toBe(2);
     const [bad, good] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(bad).toEqual({ path: script, error: { code: 'ELF_BAD_MAGIC', message: expect.any(String), offset: 0, structure: 'e_ident[EI_MAG]' } });
     expect(good.path).toBe(lib);
   });
 
-  it('rejects bad usage with exit 2', () => {
-    expect(runCli(['inspect']).code).toBe(2);
-    expect(runCli(['inspect', '--format', 'xml', lib])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown format/) });
-    expect(runCli(['inspect', '--bogus', lib])).toMatchObject({ code: 2, stderr: expect.stringMatching(/bogus/) });
-    expect(runCli(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/frobnicate: no such file or directory/) });
-    expect(runCli(['inspect', '--help']).code).toBe(0);
-    expect(runCli(['--help']).stdout).toMatch(/inspect/);
+  it('rejects bad usage with exit 2', async () => {
+    expect((await runCli(['inspect'])).code).toBe(2);
+    expect(await runCli(['inspect', '--format', 'xml', lib])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown format/) });
+    expect(await runCli(['inspect', '--bogus', lib])).toMatchObject({ code: 2, stderr: expect.stringMatching(/bogus/) });
+    expect(await runCli(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/frobnicate: no such file or directory/) });
+    expect((await runCli(['inspect', '--help'])).code).toBe(0);
+    expect((await runCli(['--help'])).stdout).toMatch(/inspect/);
   });
 
-  it('colours only on a terminal, and never with NO_COLOR or --no-color', () => {
-    expect(runCli(['inspect', lib], { isTTY: true, env: { FORCE_COLOR: '1' } }).stdout).toMatch(/\x1b\[1m/);
-    expect(runCli(['inspect', lib], { isTTY: true, env: { NO_COLOR: '1', FORCE_COLOR: '1' } }).stdout).not.toMatch(/\x1b\[/);
-    expect(runCli(['inspect', '--no-color', lib], { isTTY: true }).stdout).not.toMatch(/\x1b\[/);
+  it('colours only on a terminal, and never with NO_COLOR or --no-color', async () => {
+    expect((await runCli(['inspect', lib], { isTTY: true, env: { FORCE_COLOR: '1' } })).stdout).toMatch(/\x1b\[1m/);
+    expect((await runCli(['inspect', lib], { isTTY: true, env: { NO_COLOR: '1', FORCE_COLOR: '1' } })).stdout).not.toMatch(/\x1b\[/);
+    expect((await runCli(['inspect', '--no-color', lib], { isTTY: true })).stdout).not.toMatch(/\x1b\[/);
   });
 });

@@ -6,9 +6,9 @@ import { withFileSource } from '../../src/host/file-source.js';
 
 export interface CliResult { code: number; stdout: string; stderr: string }
 
-export function runCli(argv: string[], opts: { env?: Record<string, string>; isTTY?: boolean } = {}): CliResult {
+export async function runCli(argv: string[], opts: { env?: Record<string, string>; isTTY?: boolean } = {}): Promise<CliResult> {
   let stdout = '', stderr = '';
-  const code = run(argv, {
+  const code = await run(argv, {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
     env: opts.env ?? {},
@@ -16,7 +16,7 @@ export function runCli(argv: string[], opts: { env?: Record<string, string>; isT
     withFile: withFileSource,
     graphFs: confinedFs,
     cwd: process.cwd(),
-    hostHwcaps: detectHostCpu(),
+    hostHwcaps: detectHostCpu,
   });
   return { code, stdout, stderr };
 }
