@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 600_000,
     // Differential tests print how many files they compared; keep that output visible.
     silent: false,
+    // In CI, also write a JSON report, from which .ci/run prints the plain "N passed, N failed" line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: '.ci/report.json' }]] : ['default'],
   },
 });
