@@ -1,6 +1,8 @@
 // `loadgraph [options] FILE...`: the load graph as glibc's ld.so would build it.
 import { parseArgs } from 'node:util';
 import type { LoadGraph } from '../graph/model.js';
+import { loadTimeCode } from '../analyses/load-time.js';
+import { bindSymbols } from '../loader/bind.js';
 import { type LoaderOptions, buildLoadGraph } from '../loader/load.js';
 import { renderLdd } from '../report/ldd.js';
 import { renderTree } from '../report/tree.js';
@@ -20,6 +22,8 @@ Resolves FILE's whole dependency closure as glibc 2.36's ld.so would, without ru
                         (default: what this CPU supports for /, none inside --root)
   --platform NAME       value of $PLATFORM;   --lib DIR   value of $LIB
   --secure | --no-secure  force secure (AT_SECURE) mode on or off (default: set-user/group-ID bits)
+  --bind-now            take every PLT slot as bound at load time, as LD_BIND_NOW does
+                        (default: each object's DF_BIND_NOW / DF_1_NOW)
   --color | --no-color
 Exit status: 0 everything resolves, 1 something is missing or loading would fail, 2 usage or unreadable input.
 `;
@@ -40,6 +44,7 @@ export function graphCommand(args: string[], io: CliIo): number {
       lib: { type: 'string' },
       secure: { type: 'boolean' },
       'no-secure': { type: 'boolean' },
+      'bind-now': { type: 'boolean' },
       color: { type: 'boolean' },
       'no-color': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -79,7 +84,9 @@ export function graphCommand(args: string[], io: CliIo): number {
       status = EXIT_USAGE;
       return;
     }
-    const g = r.graph;
+    const bindNow = values['bind-now'] === true;
+    const bound = r.graph.fatal ? null : bindSymbols(fs, r.graph, r.images, { ifuncOnly: true, ...(bindNow ? { bindNow } : {}) });
+    const g: LoadGraph = bound ? { ...r.graph, loadTime: loadTimeCode(r.graph, bound, bindNow) } : r.graph;
     if (g.fatal || g.objects.some((o) => o.kind === 'missing')) status = Math.max(status, EXIT_FINDINGS);
     if (format === 'json') graphs.push(g);
     else if (format === 'ldd') {

@@ -2,7 +2,7 @@
 import * as C from './constants.js';
 import type { Diagnostic } from './errors.js';
 import { type ElfImage, addrToOffset, dynValue } from './image.js';
-import { record, runParser, table, u32 } from './kit.js';
+import { record, runParser, sword, table, u32, word } from './kit.js';
 import { type Reloc, reloc } from './records.js';
 import type { ByteSource } from './source.js';
 
@@ -105,6 +105,83 @@ export function decodeRelr(words: readonly RelrWord[], wordSize: number): number
       if (bit) out.push(next + (k - 1) * wordSize);
     }
     next += bits * wordSize;
+  }
+  return out;
+}
+
+/**
+ * Visits every REL/RELA/JMPREL entry without building an object per entry: the loader's stages need only
+ * a few of a large library's tens of thousands of relative relocations. `r_addend` is null for REL.
+ */
+export function scanRelocations(src: ByteSource, image: ElfImage,
+  visit: (kind: RelocTableKind, r_offset: number, r_sym: number, r_type: number, r_addend: number | null) => void,
+  diags: Diagnostic[] = image.diagnostics, opts: { skipRelativePrefix?: boolean } = {}): void {
+  const is64 = image.header.class === 64, le = image.header.endian === 'little';
+  const l = { is64, le, base: 0 };
+  const mips64 = is64 && image.header.machine === C.EM_MIPS;
+  for (const r of ranges(image, diags)) {
+    if (r.kind === 'relr' || r.size === 0) continue;
+    const offset = addrToOffset(image, r.addr, r.size);
+    if (offset === null || !(offset + r.size <= src.size) || r.size % r.entsize !== 0) continue;
+    const rela = r.entsize === (is64 ? 24 : 12);
+    // glibc's elf_dynamic_do_Rel applies the first DT_RELACOUNT/DT_RELCOUNT entries as relative without
+    // even reading their type; callers that only care about the others skip them unread.
+    const skip = opts.skipRelativePrefix && r.kind !== 'jmprel' ? Math.min(relativeCount(image, r.kind), r.size / r.entsize) : 0;
+    const bytes = src.read(offset + skip * r.entsize, r.size - skip * r.entsize);
+    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // The same field layout as records.reloc, read in place.
+    for (let at = 0; at + r.entsize <= bytes.length; at += r.entsize) {
+      let sym: number, type: number;
+      if (!is64) {
+        const info = v.getUint32(at + 4, le);
+        sym = info >>> 8;
+        type = info & 0xff;
+      } else if (mips64) {
+        sym = v.getUint32(at + 8, le);
+        type = v.getUint8(at + 15);
+      } else {
+        sym = v.getUint32(le ? at + 12 : at + 8, le);
+        type = v.getUint32(le ? at + 8 : at + 12, le);
+      }
+      visit(r.kind, word(v, at, l), sym, type, rela ? sword(v, at + 2 * (is64 ? 8 : 4), l) : null);
+    }
+  }
+}
+
+const relativeCount = (image: ElfImage, kind: RelocTableKind) => dynValue(image, kind === 'rela' ? C.DT_RELACOUNT : C.DT_RELCOUNT) ?? 0;
+
+/**
+ * The addends of the relative relocations (the DT_RELACOUNT prefix of DT_RELA, sorted by address as
+ * the linker writes it) that fill the given addresses, found by binary search; unsorted tables or
+ * addresses not found simply give no entry.
+ */
+export function relativeAddendsAt(src: ByteSource, image: ElfImage, addresses: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  const at = dynValue(image, C.DT_RELA);
+  const n = Math.min(relativeCount(image, 'rela'), Math.floor((dynValue(image, C.DT_RELASZ) ?? 0) / (image.header.class === 64 ? 24 : 12)));
+  if (at === undefined || n === 0 || addresses.length === 0) return out;
+  const is64 = image.header.class === 64;
+  const l = { is64, le: image.header.endian === 'little', base: 0 };
+  const size = is64 ? 24 : 12;
+  const offset = addrToOffset(image, at, n * size);
+  if (offset === null) return out;
+  const entry = (i: number) => {
+    const b = src.read(offset + i * size, size);
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return { r_offset: word(v, 0, l), r_addend: sword(v, 2 * (is64 ? 8 : 4), l) };
+  };
+  for (const want of addresses) {
+    let lo = 0, hi = n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const e = entry(mid);
+      if (e.r_offset === want) {
+        out.set(want, e.r_addend);
+        break;
+      }
+      if (e.r_offset < want) lo = mid + 1;
+      else hi = mid - 1;
+    }
   }
   return out;
 }

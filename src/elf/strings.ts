@@ -7,7 +7,7 @@ import type { ByteSource } from './source.js';
 
 export class StringTable {
   private constructor(
-    private readonly bytes: Uint8Array,
+    readonly bytes: Uint8Array,
     /** File offset of the table, for diagnostics. */
     readonly offset: number,
     /** DT_STRSZ as declared. */

@@ -102,4 +102,6 @@ export interface LoadGraph {
   /** What ld.so would stop with; the graph up to that point is still here. */
   readonly fatal: { readonly message: string; readonly object: number | null } | null;
   readonly warnings: readonly string[];
+  /** What runs before main (constructors, IFUNC resolvers) and in what order; absent when not computed. */
+  readonly loadTime?: import('../analyses/load-time.js').LoadTimeCode;
 }

@@ -47,3 +47,32 @@ export function summarize(g: LoadGraph): Summary {
     missing: g.objects.filter((o) => o.kind === 'missing').length,
   };
 }
+
+/**
+ * glibc 2.36 _dl_sort_maps_dfs (elf/dl-sort-maps.c) over the search list: l_initfini, program first.
+ * Constructors run and objects are relocated from the last entry to the first.
+ */
+export function initFiniOrder(g: LoadGraph): number[] {
+  const kinds = new Map(g.objects.map((o) => [o.id, o.kind]));
+  const deps = new Map<number, number[]>();
+  for (const e of g.edges) {
+    if (e.kind === 'preload' || e.to === null || kinds.get(e.to) === 'missing') continue;
+    const list = deps.get(e.from) ?? [];
+    list.push(e.to);
+    deps.set(e.from, list);
+  }
+  const maps = g.searchList;
+  const main = maps[0];
+  const visited = new Set<number>();
+  const rpo: number[] = [];
+  const visit = (m: number) => {
+    visited.add(m);
+    for (const d of deps.get(m) ?? []) if (!visited.has(d) && d !== main) visit(d);
+    rpo.push(m);
+  };
+  for (let i = maps.length - 1; i >= 0; i--) if (!visited.has(maps[i]!)) visit(maps[i]!);
+  rpo.reverse();
+  // force_first: the program stays first.
+  if (main !== undefined && rpo[0] !== main) rpo.splice(rpo.indexOf(main), 1), rpo.unshift(main);
+  return rpo;
+}

@@ -35,7 +35,8 @@ export interface LoaderOptions {
   readonly inhibitCache?: boolean;
 }
 
-export type LoadResult = { ok: true; graph: LoadGraph } | { ok: false; message: string };
+/** The graph, and each object's decoded image (by object id) for the stages that read more of it. */
+export type LoadResult = { ok: true; graph: LoadGraph; images: ReadonlyMap<number, ElfImage> } | { ok: false; message: string };
 
 interface Obj {
   id: number;
@@ -341,7 +342,8 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
     fatal: state.fatal,
     warnings,
   };
-  return { ok: true, graph };
+  const images = new Map(objects.filter((o) => o.image).map((o) => [o.id, o.image!] as const));
+  return { ok: true, graph, images };
 }
 
 const errnoText: Record<string, string> = {

@@ -11,6 +11,43 @@ export interface TreeOptions {
 }
 
 const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+const label = (o: GraphObject) => o.soname ?? base(o.path ?? o.name);
+
+/** Markers for objects that run their own code at load time; toolchain-only constructors get none. */
+function markers(g: LoadGraph, id: number, style: Style): string {
+  const lt = g.loadTime?.objects.find((o) => o.id === id);
+  if (!lt) return '';
+  const m: string[] = [];
+  if (lt.ifuncAtLoad) m.push(`ifunc:${lt.ifuncAtLoad}`);
+  if (lt.realConstructors) m.push(`ctor:${lt.realConstructors}`);
+  if (lt.constructors.some((c) => c.classification === 'unknown')) m.push('ctor:?');
+  if (lt.initFirst) m.push('initfirst');
+  if (lt.audit.length) m.push(`audit:${lt.audit.join(',')}`);
+  return m.length ? ' ' + style('yellow', m.join(' ')) : '';
+}
+
+/** "6 of 28 objects run their own code before main: …" */
+export function loadTimeFooter(g: LoadGraph): string | null {
+  const lt = g.loadTime;
+  if (!lt) return null;
+  const byId = objectById(g);
+  const name = (id: number) => label(byId.get(id)!);
+  const running = lt.objects.filter((o) => o.ifuncAtLoad || o.realConstructors || o.constructors.some((c) => c.classification === 'unknown'));
+  const ifunc = lt.objects.filter((o) => o.ifuncAtLoad);
+  const ctor = lt.objects.filter((o) => o.realConstructors);
+  const unknown = lt.objects.filter((o) => o.constructors.some((c) => c.classification === 'unknown'));
+  const toolchainOnly = lt.objects.filter((o) => !running.includes(o) && o.constructors.length > 0).length;
+  const irel = (o: (typeof lt.objects)[number]) => o.ifunc.filter((c) => c.phase === 'load' && c.via.endsWith('IRELATIVE')).length;
+  const parts = [
+    ifunc.length ? `${ifunc.length} with IFUNC resolvers (${ifunc.map((o) => `${name(o.id)}: ${o.ifuncAtLoad}${irel(o) && irel(o) !== o.ifuncAtLoad ? `, ${irel(o)} via IRELATIVE` : ''}`).join('; ')})` : '',
+    ctor.length ? `${ctor.length} with real constructors (${ctor.map((o) => `${name(o.id)}: ${o.realConstructors}`).join(', ')})` : '',
+    unknown.length ? `${unknown.length} with constructors not classified (${unknown.map((o) => name(o.id)).join(', ')})` : '',
+  ].filter(Boolean);
+  const objects = g.objects.filter((o) => o.kind !== 'vdso' && o.kind !== 'missing').length;
+  return `${running.length} of ${objects} objects run their own code before main${parts.length ? ': ' + parts.join('; ') : ''}` +
+    (toolchainOnly ? `; ${toolchainOnly} more have only toolchain constructors (frame_dummy, _init)` : '') +
+    (lt.bindNow ? ' [--bind-now]' : '');
+}
 
 export function reasonText(r: Reason, byId: Map<number, GraphObject>, kind: GraphEdge['kind']): string {
   const pre = kind === 'preload' ? 'preload, ' : kind === 'filter' ? 'filter, ' : kind === 'auxiliary' ? 'auxiliary filter, ' : '';
@@ -41,7 +78,7 @@ export function renderTree(g: LoadGraph, opts: TreeOptions = {}): string {
   const byId = objectById(g);
   const from = edgesFrom(g);
   const program = g.objects.find((o) => o.kind === 'program')!;
-  const out: string[] = [style('bold', g.program)];
+  const out: string[] = [style('bold', g.program) + markers(g, program.id, style)];
   // Each object's subtree is shown once, under the edge through which ld.so first reached it (BFS order).
   const home = new Map<number, GraphEdge>();
   for (const e of g.edges) if (e.to !== null && !home.has(e.to)) home.set(e.to, e);
@@ -66,7 +103,8 @@ export function renderTree(g: LoadGraph, opts: TreeOptions = {}): string {
       const reason = `[${reasonText(e.reason, byId, e.kind)}]`;
       const where = to.path && to.path !== e.expanded ? ` ${style('dim', to.path)}` : '';
       const cycle = ancestors.has(to.id);
-      out.push(`${branch}${style('cyan', e.expanded)} ${style('dim', reason)}${where}${cycle ? style('dim', ' ↻ cycle') : ''}`);
+      const code = home.get(to.id) === e ? markers(g, to.id, style) : '';
+      out.push(`${branch}${style('cyan', e.expanded)} ${style('dim', reason)}${where}${code}${cycle ? style('dim', ' ↻ cycle') : ''}`);
       if (!cycle) walk(to.id, cont, new Set([...ancestors, to.id]));
     });
     if (folded.length) out.push(`${prefix}└── ${style('dim', `${folded.map((e) => e.expanded).join(', ')} [already loaded]`)}`);
@@ -75,6 +113,8 @@ export function renderTree(g: LoadGraph, opts: TreeOptions = {}): string {
   if (g.fatal) out.push(style('red', `fatal: ${g.fatal.message}`));
   for (const w of g.warnings) out.push(style('yellow', `warning: ${w}`));
   if (g.linkage === 'static') out.push('statically linked (no PT_DYNAMIC): the kernel maps it alone; no loader runs');
+  const footer = loadTimeFooter(g);
+  if (footer) out.push(footer);
   const s = summarize(g);
   out.push(`${s.objects} objects, depth ${s.depth}, ${s.missing} missing${g.fatal ? ', loading would fail' : ''}`);
   return out.join('\n') + '\n';

@@ -1,0 +1,216 @@
+// What an object runs at load time from its own dynamic section: DT_PREINIT_ARRAY, DT_INIT and DT_INIT_ARRAY
+// targets (recovered through the relocation that fills each slot), named where a symbol table allows,
+// and told apart from the toolchain's own entries (crti.o's _init, crtbegin.o's frame_dummy) by their code.
+// Also the IRELATIVE relocations and the resolver each one calls. See docs/load-time-code.md.
+import * as C from './constants.js';
+import { type ElfImage, addrToOffset, dynValue } from './image.js';
+import { decodeUtf8, runParser, table, word } from './kit.js';
+import { shdr, sym } from './records.js';
+import type { Reloc } from './records.js';
+import type { ByteSource } from './source.js';
+import type { DynamicSymbols } from './symtab.js';
+
+export type Classification = 'toolchain' | 'real' | 'unknown';
+
+export interface Constructor {
+  readonly kind: 'DT_PREINIT_ARRAY' | 'DT_INIT' | 'DT_INIT_ARRAY';
+  readonly index: number;
+  /** Link-time address of the function; null when the slot cannot be read. */
+  readonly address: number | null;
+  readonly name: string | null;
+  readonly classification: Classification;
+  /** Why it was classified so (the toolchain routine recognised, or what was not). */
+  readonly reason: string;
+}
+
+export interface IrelativeResolver {
+  readonly address: number;
+  readonly name: string | null;
+  readonly relocOffset: number;
+}
+
+/** Names functions by address: .dynsym first, then .symtab when section headers survive (enrichment only). */
+export class FunctionNamer {
+  private dynByAddress: Map<number, number> | null = null;
+  private symtab: Map<number, string> | null = null;
+  constructor(private readonly src: ByteSource, private readonly image: ElfImage, private readonly symbols: DynamicSymbols | null) {}
+
+  nameOf(address: number): string | null {
+    const s = this.symbols;
+    if (s && !this.dynByAddress) {
+      this.dynByAddress = new Map();
+      for (let i = 1; i < s.count; i++) {
+        const t = s.type(i);
+        if ((t === C.STT_FUNC || t === C.STT_GNU_IFUNC) && s.shndx(i) !== C.SHN_UNDEF && !this.dynByAddress.has(s.value(i))) this.dynByAddress.set(s.value(i), i);
+      }
+    }
+    const i = this.dynByAddress?.get(address);
+    if (i !== undefined && s) return s.name(i);
+    this.symtab ??= new Map(readSymtab(this.src, this.image).map((x) => [x.value, x.name]));
+    return this.symtab.get(address) ?? null;
+  }
+}
+
+function readSymtab(src: ByteSource, image: ElfImage): Array<{ value: number; name: string }> {
+  const h = image.header;
+  const layout = { is64: h.class === 64, le: h.endian === 'little' };
+  const rec = shdr({ ...layout, base: 0 });
+  if (h.shoff === 0 || h.shnum === 0 || h.shentsize !== rec.size || !(h.shoff + h.shnum * rec.size <= src.size)) return [];
+  const sections = runParser(table(h.shnum, rec), src.read(h.shoff, h.shnum * rec.size), layout, h.shoff);
+  if (!sections.ok) return [];
+  const symtab = sections.value.find((s) => s.sh_type === C.SHT_SYMTAB);
+  const strtab = symtab && sections.value[symtab.sh_link];
+  const srec = sym({ ...layout, base: 0 });
+  if (!symtab || !strtab || !(symtab.sh_offset + symtab.sh_size <= src.size) || !(strtab.sh_offset + strtab.sh_size <= src.size)) return [];
+  const n = Math.floor(symtab.sh_size / srec.size);
+  const syms = runParser(table(n, srec), src.read(symtab.sh_offset, n * srec.size), layout, symtab.sh_offset);
+  if (!syms.ok) return [];
+  const strings = src.read(strtab.sh_offset, strtab.sh_size);
+  const out: Array<{ value: number; name: string }> = [];
+  for (const s of syms.value) {
+    if ((s.st_info & 0xf) !== C.STT_FUNC || s.st_value === 0 || s.st_name >= strings.length) continue;
+    let end = strings.indexOf(0, s.st_name);
+    if (end < 0) end = strings.length;
+    out.push({ value: s.st_value, name: decodeUtf8(strings.subarray(s.st_name, end)) });
+  }
+  return out;
+}
+
+/** The address-sized word at a file offset. */
+function wordAt(src: ByteSource, off: number, layout: { is64: boolean; le: boolean; base: number }): number {
+  const b = src.read(off, layout.is64 ? 8 : 4);
+  return word(new DataView(b.buffer, b.byteOffset, b.byteLength), 0, layout);
+}
+
+/** Bytes of code at a link-time address (at most `n`), or an empty array. */
+function codeAt(src: ByteSource, image: ElfImage, addr: number, n: number): Uint8Array {
+  for (let len = n; len >= 4; len >>= 1) {
+    const off = addrToOffset(image, addr, len);
+    if (off !== null) return src.read(off, len);
+  }
+  return new Uint8Array(0);
+}
+
+const startsWith = (b: Uint8Array, at: number, pattern: ReadonlyArray<number | null>) =>
+  at + pattern.length <= b.length && pattern.every((p, i) => p === null || b[at + i] === p);
+const X = null;
+
+/** Landing pads a function may start with: x86 endbr64/endbr32, AArch64 bti c / paciasp. */
+function skipLandingPad(machine: number, b: Uint8Array, le: boolean): number {
+  if ((machine === C.EM_X86_64 || machine === C.EM_386) && startsWith(b, 0, [0xf3, 0x0f, 0x1e, X]) && (b[3] === 0xfa || b[3] === 0xfb)) return 4;
+  if (machine === C.EM_AARCH64 && b.length >= 4) {
+    const w = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0, le);
+    if (w === 0xd503245f || w === 0xd503233f) return 4;
+  }
+  return 0;
+}
+
+/** crtbegin.o's frame_dummy: nothing but a tail jump to register_tm_clones, which sits just before it. */
+function isFrameDummy(machine: number, b: Uint8Array, le: boolean, addr: number): boolean {
+  const at = skipLandingPad(machine, b, le);
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let target: number | null = null;
+  if (machine === C.EM_X86_64 || machine === C.EM_386) {
+    if (b[at] === 0xe9 && at + 5 <= b.length) target = addr + at + 5 + v.getInt32(at + 1, true);
+    else if (b[at] === 0xeb && at + 2 <= b.length) target = addr + at + 2 + v.getInt8(at + 1);
+  } else if (machine === C.EM_AARCH64 && at + 4 <= b.length) {
+    const w = v.getUint32(at, le);
+    if ((w & 0xfc000000) === 0x14000000) target = addr + at + (((w & 0x03ffffff) << 6) >> 4);
+  } else if (machine === C.EM_ARM && at + 4 <= b.length) {
+    const w = v.getUint32(at, le);
+    if ((w & 0xff000000) === 0xea000000) target = addr + at + 8 + (((w & 0x00ffffff) << 8) >> 6);
+  }
+  return target !== null && target < addr && addr - target <= 0x100;
+}
+
+/** crti.o's _init (with crtn.o's epilogue): call __gmon_start__ if it is defined, and return. */
+function isCrtiInit(machine: number, b: Uint8Array, le: boolean): boolean | null {
+  const at = skipLandingPad(machine, b, le);
+  if (machine === C.EM_X86_64) {
+    return startsWith(b, at, [0x48, 0x83, 0xec, 0x08, 0x48, 0x8b, 0x05, X, X, X, X, 0x48, 0x85, 0xc0, 0x74, 0x02, 0xff, 0xd0, 0x48, 0x83, 0xc4, 0x08, 0xc3]);
+  }
+  if (machine === C.EM_AARCH64 && at + 20 <= b.length) {
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const w = (i: number) => v.getUint32(at + 4 * i, le);
+    return w(0) === 0xa9bf7bfd && w(1) === 0x910003fd && (w(2) & 0xfc000000) === 0x94000000 && w(3) === 0xa8c17bfd && w(4) === 0xd65f03c0;
+  }
+  return null; // no signature for this architecture
+}
+
+function classify(kind: Constructor['kind'], index: number, machine: number, code: Uint8Array, le: boolean, addr: number, nameOf: () => string | null): Pick<Constructor, 'classification' | 'reason'> {
+  if (kind === 'DT_INIT') {
+    const crti = isCrtiInit(machine, code, le);
+    if (crti === true) return { classification: 'toolchain', reason: "crti.o's _init: only calls __gmon_start__ if defined" };
+    if (crti === null) return { classification: 'unknown', reason: 'no crti.o signature for this architecture' };
+    return { classification: 'real', reason: "DT_INIT does more than crti.o's _init" };
+  }
+  if (kind === 'DT_INIT_ARRAY' && index === 0 && (isFrameDummy(machine, code, le, addr) || nameOf() === 'frame_dummy')) {
+    return { classification: 'toolchain', reason: "crtbegin.o's frame_dummy: a tail jump to register_tm_clones" };
+  }
+  return { classification: 'real', reason: 'not a toolchain routine' };
+}
+
+export interface ConstructorSlot {
+  readonly kind: Constructor['kind'];
+  readonly index: number;
+  /** Address of the array slot (null for DT_INIT, whose value is the function itself). */
+  readonly slot: number | null;
+  /** The word stored in the file (DT_INIT: its value). */
+  readonly raw: number | null;
+}
+
+/** DT_PREINIT_ARRAY (executables only), DT_INIT and DT_INIT_ARRAY, in the order glibc's call_init uses them. */
+export function constructorSlots(src: ByteSource, image: ElfImage): ConstructorSlot[] {
+  const h = image.header;
+  const layout = { is64: h.class === 64, le: h.endian === 'little', base: 0 };
+  const w = layout.is64 ? 8 : 4;
+  const out: ConstructorSlot[] = [];
+  const array = (tag: number, sizeTag: number, kind: Constructor['kind']) => {
+    const at = dynValue(image, tag);
+    if (at === undefined) return;
+    const n = Math.min(Math.floor((dynValue(image, sizeTag) ?? 0) / w), 4096);
+    for (let i = 0; i < n; i++) {
+      const off = addrToOffset(image, at + i * w, w);
+      out.push({ kind, index: i, slot: at + i * w, raw: off === null ? null : wordAt(src, off, layout) });
+    }
+  };
+  if (h.type === C.ET_EXEC || ((dynValue(image, C.DT_FLAGS_1) ?? 0) & C.DF_1_PIE) !== 0) array(C.DT_PREINIT_ARRAY, C.DT_PREINIT_ARRAYSZ, 'DT_PREINIT_ARRAY');
+  const init = dynValue(image, C.DT_INIT);
+  if (init !== undefined) out.push({ kind: 'DT_INIT', index: 0, slot: null, raw: init });
+  array(C.DT_INIT_ARRAY, C.DT_INIT_ARRAYSZ, 'DT_INIT_ARRAY');
+  return out;
+}
+
+/** What fills a slot at load time: a RELA addend, a symbol, or (REL, RELR, nothing) the word in the file. */
+export type SlotFill = { readonly addend: number | null; readonly sym: number };
+
+/** Each constructor's target, name and classification. `fills`: the non-PLT relocations at slot addresses. */
+export function readConstructors(src: ByteSource, image: ElfImage, slots: readonly ConstructorSlot[], fills: ReadonlyMap<number, SlotFill>,
+  symbols: DynamicSymbols | null, namer = new FunctionNamer(src, image, symbols)): Constructor[] {
+  const h = image.header;
+  const le = h.endian === 'little';
+  return slots.map((s) => {
+    const f = s.slot === null ? undefined : fills.get(s.slot);
+    const symValue = f && f.sym !== 0 && symbols ? symbols.value(f.sym) : 0;
+    const address = f && f.addend !== null ? symValue + f.addend : s.raw === null ? null : symValue + s.raw;
+    if (address === null) return { kind: s.kind, index: s.index, address, name: null, classification: 'unknown' as const, reason: 'slot not readable' };
+    // Toolchain entries are recognised by their code; only the others need a name (a symbol-table scan).
+    const code = codeAt(src, image, address, 32);
+    const how = classify(s.kind, s.index, h.machine, code, le, address, () => namer.nameOf(address));
+    const name = how.classification === 'toolchain' ? (s.kind === 'DT_INIT' ? '_init' : 'frame_dummy') : namer.nameOf(address);
+    return { kind: s.kind, index: s.index, address, name, ...how };
+  });
+}
+
+/** IRELATIVE relocations: each calls the resolver at base + addend (or the word in place, for REL). */
+export function readIrelative(src: ByteSource, image: ElfImage, entries: readonly Reloc[], namer: FunctionNamer): IrelativeResolver[] {
+  const layout = { is64: image.header.class === 64, le: image.header.endian === 'little', base: 0 };
+  return entries.map((r) => {
+    let address = r.r_addend;
+    if (address === null) {
+      const off = addrToOffset(image, r.r_offset, layout.is64 ? 8 : 4);
+      address = off === null ? 0 : wordAt(src, off, layout);
+    }
+    return { address, name: namer.nameOf(address), relocOffset: r.r_offset };
+  });
+}

@@ -1,0 +1,204 @@
+// The dynamic symbol table as the loader uses it: symbols read in place from one buffer, names compared
+// as bytes and decoded only when asked, and lookup by name through DT_GNU_HASH (bloom filter, bucket,
+// chain) or DT_HASH, exactly as glibc's do_lookup_x walks them. No per-symbol objects.
+import * as C from './constants.js';
+import { type ElfImage, addrToOffset, dynValue } from './image.js';
+import { decodeUtf8 } from './kit.js';
+import type { ByteSource } from './source.js';
+import { StringTable } from './strings.js';
+import { dynamicSymbolCount } from './symbols.js';
+
+const enc = new TextEncoder();
+
+/** glibc _dl_new_hash (GNU) and _dl_elf_hash (SysV). */
+export function gnuHash(name: Uint8Array): number {
+  let h = 5381;
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 33) + name[i]!) >>> 0;
+  return h;
+}
+export function elfHash(name: Uint8Array): number {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) {
+    h = ((h << 4) + name[i]!) >>> 0;
+    const g = h & 0xf0000000;
+    if (g) h ^= g >>> 24;
+    h &= ~g >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** A set of names held as bytes, for testing many in-place names without decoding or hashing them. */
+export class NameSet {
+  private readonly byLength = new Map<number, Uint8Array[]>();
+  add(name: Uint8Array): void {
+    const list = this.byLength.get(name.length);
+    if (!list) this.byLength.set(name.length, [name]);
+    else if (!list.some((x) => sameBytes(x, name))) list.push(name);
+  }
+  has(name: Uint8Array): boolean {
+    return this.byLength.get(name.length)?.some((x) => sameBytes(x, name)) ?? false;
+  }
+}
+const sameBytes = (a: Uint8Array, b: Uint8Array) => {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+/** A name to look up, hashed once for every object it is looked up in. */
+export class LookupKey {
+  private elf: number | undefined;
+  readonly gnu: number;
+  constructor(readonly bytes: Uint8Array) {
+    this.gnu = gnuHash(bytes);
+  }
+  static of(name: string): LookupKey {
+    return new LookupKey(enc.encode(name));
+  }
+  get sysv(): number {
+    return (this.elf ??= elfHash(this.bytes));
+  }
+}
+
+interface GnuTable { nbuckets: number; symoffset: number; bloomWords: number; shift: number; bloom: DataView; buckets: DataView; chain: DataView; chainCount: number }
+interface SysvTable { nbucket: number; nchain: number; words: DataView; wide: boolean }
+
+export class DynamicSymbols {
+  private readonly names = new Map<number, string>();
+
+  private constructor(
+    readonly count: number,
+    private readonly v: DataView,
+    private readonly is64: boolean,
+    private readonly le: boolean,
+    private readonly strtab: Uint8Array,
+    private readonly gnu: GnuTable | null,
+    private readonly sysv: SysvTable | null,
+  ) {}
+
+  /** `referenced`: one past the highest symbol index a relocation uses (the hash tables may count fewer). */
+  static read(src: ByteSource, image: ElfImage, referenced = 0): DynamicSymbols | null {
+    const symtab = dynValue(image, C.DT_SYMTAB);
+    if (symtab === undefined) return null;
+    const is64 = image.header.class === 64;
+    const le = image.header.endian === 'little';
+    const size = is64 ? 24 : 16;
+    const count = Math.max(dynamicSymbolCount(src, image, []), referenced);
+    const off = addrToOffset(image, symtab, Math.max(1, count * size));
+    if (off === null || !(off + count * size <= src.size)) return null;
+    const bytes = src.read(off, count * size);
+    const strings = StringTable.fromDynamic(src, { ...image, diagnostics: [] });
+    return new DynamicSymbols(count, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), is64, le,
+      strings?.bytes ?? new Uint8Array(0), readGnu(src, image, is64, le, count), readSysv(src, image, is64, le));
+  }
+
+  private at(i: number) { return i * (this.is64 ? 24 : 16); }
+  nameOffset(i: number): number { return this.v.getUint32(this.at(i), this.le); }
+  info(i: number): number { return this.v.getUint8(this.at(i) + (this.is64 ? 4 : 12)); }
+  type(i: number): number { return this.info(i) & 0xf; }
+  bind(i: number): number { return this.info(i) >> 4; }
+  visibility(i: number): number { return this.v.getUint8(this.at(i) + (this.is64 ? 5 : 13)) & 3; }
+  shndx(i: number): number { return this.v.getUint16(this.at(i) + (this.is64 ? 6 : 14), this.le); }
+  value(i: number): number {
+    const a = this.at(i);
+    if (!this.is64) return this.v.getUint32(a + 4, this.le);
+    const lo = this.v.getUint32(a + (this.le ? 8 : 12), this.le), hi = this.v.getUint32(a + (this.le ? 12 : 8), this.le);
+    return hi < 0x200000 ? hi * 0x100000000 + lo : Number.NaN;
+  }
+
+  /** The name's bytes, in place (no copy, no decoding). */
+  nameBytes(i: number): Uint8Array {
+    const start = this.nameOffset(i);
+    if (start >= this.strtab.length) return new Uint8Array(0);
+    let end = this.strtab.indexOf(0, start);
+    if (end < 0) end = this.strtab.length;
+    return this.strtab.subarray(start, end);
+  }
+
+  name(i: number): string {
+    let n = this.names.get(i);
+    if (n === undefined) {
+      n = decodeUtf8(this.nameBytes(i));
+      this.names.set(i, n);
+    }
+    return n;
+  }
+
+  private nameIs(i: number, want: Uint8Array): boolean {
+    const s = this.nameOffset(i);
+    if (s + want.length >= this.strtab.length) return false;
+    for (let k = 0; k < want.length; k++) if (this.strtab[s + k] !== want[k]) return false;
+    return this.strtab[s + want.length] === 0;
+  }
+
+  /** Indices of the symbols named `key` that the loader can reach through the hash table, in chain order. */
+  lookup(key: LookupKey): number[] {
+    const want = key.bytes;
+    const out: number[] = [];
+    if (this.gnu) {
+      const t = this.gnu;
+      const h = key.gnu;
+      const bits = this.is64 ? 64 : 32;
+      const wordIndex = Math.floor(h / bits) % t.bloomWords;
+      const bit = (b: number) => {
+        if (!this.is64) return (t.bloom.getUint32(wordIndex * 4, this.le) >>> b) & 1;
+        const half = b < 32 ? (this.le ? 0 : 4) : (this.le ? 4 : 0);
+        return (t.bloom.getUint32(wordIndex * 8 + half, this.le) >>> (b % 32)) & 1;
+      };
+      if (!(bit(h % bits) & bit((h >>> t.shift) % bits))) return out;
+      let i = t.buckets.getUint32((h % t.nbuckets) * 4, this.le);
+      if (i === 0 || i < t.symoffset) return out;
+      for (; i - t.symoffset < t.chainCount && i < this.count; i++) {
+        const ch = t.chain.getUint32((i - t.symoffset) * 4, this.le);
+        if (((ch ^ h) >>> 1) === 0 && this.nameIs(i, want)) out.push(i);
+        if (ch & 1) break;
+      }
+      return out;
+    }
+    if (this.sysv) {
+      const t = this.sysv;
+      const word = (k: number) => (t.wide ? t.words.getUint32(k * 8 + (this.le ? 0 : 4), this.le) : t.words.getUint32(k * 4, this.le));
+      let i = word(2 + (key.sysv % t.nbucket));
+      for (let steps = 0; i !== 0 && i < t.nchain && i < this.count && steps < t.nchain; steps++) {
+        if (this.nameIs(i, want)) out.push(i);
+        i = word(2 + t.nbucket + i);
+      }
+    }
+    return out;
+  }
+}
+
+function readGnu(src: ByteSource, image: ElfImage, is64: boolean, le: boolean, count: number): GnuTable | null {
+  const addr = dynValue(image, C.DT_GNU_HASH);
+  if (addr === undefined) return null;
+  const off = addrToOffset(image, addr, 16);
+  if (off === null || off + 16 > src.size) return null;
+  const h = src.read(off, 16);
+  const hv = new DataView(h.buffer, h.byteOffset, 16);
+  const nbuckets = hv.getUint32(0, le), symoffset = hv.getUint32(4, le), bloomWords = hv.getUint32(8, le), shift = hv.getUint32(12, le);
+  const bloomSize = bloomWords * (is64 ? 8 : 4);
+  const tail = src.size - off - 16;
+  if (nbuckets === 0 || bloomWords === 0 || !(bloomSize + nbuckets * 4 <= tail)) return null;
+  // One chain word per hashed symbol (symoffset … count−1), as far as the file holds them.
+  const chainCount = Math.max(0, Math.min(count - symoffset, Math.floor((tail - bloomSize - nbuckets * 4) / 4)));
+  const all = src.read(off + 16, bloomSize + nbuckets * 4 + chainCount * 4);
+  const view = (a: number, n: number) => new DataView(all.buffer, all.byteOffset + a, n);
+  return {
+    nbuckets, symoffset, bloomWords, shift, bloom: view(0, bloomSize), buckets: view(bloomSize, nbuckets * 4),
+    chain: view(bloomSize + nbuckets * 4, all.length - bloomSize - nbuckets * 4), chainCount: Math.floor((all.length - bloomSize - nbuckets * 4) / 4),
+  };
+}
+
+function readSysv(src: ByteSource, image: ElfImage, is64: boolean, le: boolean): SysvTable | null {
+  const addr = dynValue(image, C.DT_HASH);
+  if (addr === undefined) return null;
+  const wide = is64 && (image.header.machine === C.EM_S390 || image.header.machine === C.EM_ALPHA);
+  const w = wide ? 8 : 4;
+  const off = addrToOffset(image, addr, 2 * w);
+  if (off === null) return null;
+  const head = src.read(off, 2 * w);
+  const hv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const nbucket = hv.getUint32(wide && !le ? 4 : 0, le), nchain = hv.getUint32(wide ? (le ? 8 : 12) : 4, le);
+  if (nbucket === 0 || !(off + (2 + nbucket + nchain) * w <= src.size)) return null;
+  const all = src.read(off, (2 + nbucket + nchain) * w);
+  return { nbucket, nchain, words: new DataView(all.buffer, all.byteOffset, all.byteLength), wide };
+}

@@ -1,0 +1,259 @@
+// Static symbol binding: for every symbolic dynamic relocation of every object, the object that defines
+// the symbol, as glibc 2.36 decides it — elf/dl-lookup.c _dl_lookup_symbol_x, do_lookup_x, check_match,
+// do_lookup_unique; elf/dl-reloc.c RESOLVE_MAP; elf/dl-version.c _dl_check_map_versions.
+import * as C from '../elf/constants.js';
+import { type Constructor, type IrelativeResolver, type SlotFill, FunctionNamer, constructorSlots, readConstructors, readIrelative } from '../elf/ctors.js';
+import type { ElfImage } from '../elf/image.js';
+import { dynValue } from '../elf/image.js';
+import type { Reloc } from '../elf/records.js';
+import { IRELATIVE_TYPES, type RelocTableKind, relativeAddendsAt, scanRelocations } from '../elf/relocs.js';
+import type { ByteSource } from '../elf/source.js';
+import { type SymbolVersions, readSymbolVersions } from '../elf/symbols.js';
+import { DynamicSymbols, LookupKey, NameSet } from '../elf/symtab.js';
+import type { LoadGraph } from '../graph/model.js';
+import { initFiniOrder } from '../graph/traverse.js';
+import type { FileSystem } from './fs.js';
+import { relocClasses } from './reloc-classes.js';
+
+export interface Binding {
+  /** The object whose relocation asks for the symbol. */
+  readonly from: number;
+  /** The defining object; null when nothing defines it (weak: value 0; otherwise "undefined symbol"). */
+  readonly to: number | null;
+  readonly symbol: string;
+  readonly version: string | null;
+  readonly relocType: number;
+  /** The referencing entry is STB_WEAK. */
+  readonly weak: boolean;
+  /** The relocation is a PLT slot that stays lazy (no BIND_NOW): resolved at first call, not at load. */
+  readonly lazy: boolean;
+  /** The definition is STT_GNU_IFUNC: its resolver runs when this relocation is processed (unless lazy). */
+  readonly ifunc: boolean;
+  /** Symbol index of the definition in `to` (for naming the resolver), or null. */
+  readonly defIndex: number | null;
+  /** The reference is STV_PROTECTED (LD_DEBUG prints "protected symbol"). */
+  readonly protectedRef: boolean;
+}
+
+/** A relocation that names a symbol, with the table it came from. */
+export type SymbolicReloc = Reloc & { readonly table: RelocTableKind };
+
+/** Everything the later stages read from an object beyond its dynamic section. */
+export interface ObjectTables {
+  readonly image: ElfImage;
+  readonly symbols: DynamicSymbols | null;
+  readonly symbolic: readonly SymbolicReloc[];
+  /** DT_VERSYM entry of a symbol, or null without DT_VERSYM (read on first use: most objects are never asked). */
+  versym(index: number): number | null;
+  /** l_versions: index → version (hash 0 means "no version"). */
+  readonly versions: ReadonlyMap<number, { name: string; hash: number; hidden: boolean; file: string | null }>;
+  readonly constructors: readonly Constructor[];
+  readonly irelative: readonly IrelativeResolver[];
+}
+
+export interface BindOptions {
+  /** Resolve every PLT slot at load time, as LD_BIND_NOW does (default: each object's own DF_BIND_NOW/DF_1_NOW). */
+  readonly bindNow?: boolean;
+  readonly cwd?: string;
+  /**
+   * Bind only references to names that some object in the closure defines as STT_GNU_IFUNC: enough to
+   * know which resolvers run, and far cheaper than binding every relocation (the default tree uses it).
+   */
+  readonly ifuncOnly?: boolean;
+}
+
+export interface BindResult {
+  readonly bindings: readonly Binding[];
+  /** Per object id, the tables read for binding (kept for the load-time-code analysis; their version
+   *  tables are read lazily and only while bindSymbols runs). */
+  readonly tables: ReadonlyMap<number, ObjectTables>;
+  /** l_initfini: the program first; relocation and constructors go from the last to the first. */
+  readonly initFini: readonly number[];
+}
+
+const ALLOWED_TYPES = new Set([C.STT_NOTYPE, C.STT_OBJECT, C.STT_FUNC, C.STT_COMMON, C.STT_TLS, C.STT_GNU_IFUNC]);
+
+export function readTables(src: ByteSource, image: ElfImage): ObjectTables {
+  const slots = constructorSlots(src, image);
+  const slotAddresses = new Set(slots.map((x) => x.slot));
+  const irelTypes = IRELATIVE_TYPES.get(image.header.machine) ?? [];
+  const symbolic: SymbolicReloc[] = [];
+  const irel: Reloc[] = [];
+  const fills = new Map<number, SlotFill>();
+  let referenced = 0;
+  scanRelocations(src, image, (table, r_offset, r_sym, r_type, r_addend) => {
+    if (r_sym !== 0) {
+      symbolic.push({ r_offset, r_sym, r_type, r_addend, table });
+      if (r_sym >= referenced) referenced = r_sym + 1;
+    } else if (irelTypes.includes(r_type)) irel.push({ r_offset, r_sym, r_type, r_addend });
+    if (table !== 'jmprel' && slotAddresses.has(r_offset)) fills.set(r_offset, { addend: r_addend, sym: r_sym });
+  }, [], { skipRelativePrefix: true });
+  // Slots filled by relative relocations sit in the skipped prefix: find just those.
+  const missing = [...slotAddresses].filter((a): a is number => a !== null && !fills.has(a));
+  for (const [a, addend] of relativeAddendsAt(src, image, missing)) fills.set(a, { addend, sym: 0 });
+  const symbols = DynamicSymbols.read(src, image, referenced);
+  let v: SymbolVersions | undefined;
+  const versionsOf = () => (v ??= readSymbolVersions(src, image, symbols?.count ?? 0, []));
+  let versions: Map<number, { name: string; hash: number; hidden: boolean; file: string | null }> | undefined;
+  const namer = new FunctionNamer(src, image, symbols);
+  return {
+    image, symbols, symbolic,
+    versym: (i) => versionsOf().versym?.[i] ?? (versionsOf().versym ? 0 : null),
+    get versions() {
+      if (!versions) {
+        versions = new Map();
+        for (const need of versionsOf().needs) for (const x of need.versions) versions.set(x.index, { name: x.name, hash: x.hash, hidden: x.hidden, file: need.file });
+        for (const d of versionsOf().defs) if ((d.flags & C.VER_FLG_BASE) === 0) versions.set(d.index & 0x7fff, { name: d.names[0] ?? '', hash: d.hash, hidden: false, file: null });
+      }
+      return versions;
+    },
+    constructors: readConstructors(src, image, slots, fills, symbols, namer),
+    irelative: readIrelative(src, image, irel, namer),
+  };
+}
+
+export function bindSymbols(fs: FileSystem, g: LoadGraph, images: ReadonlyMap<number, ElfImage>, opts: BindOptions = {}): BindResult {
+  const cwd = opts.cwd ?? g.env.cwd;
+  // Files stay open while binding: version tables are read only for objects a lookup reaches.
+  const open: Array<{ close(): void }> = [];
+  try {
+    const tables = new Map<number, ObjectTables>();
+    for (const o of g.objects) {
+      const image = images.get(o.id);
+      if (!image || !o.path) continue;
+      const f = fs.open(o.path.startsWith('/') ? o.path : `${cwd.replace(/\/+$/, '')}/${o.path}`);
+      if (!f.ok) continue;
+      open.push(f.value);
+      tables.set(o.id, readTables(f.value, image));
+    }
+    return bindAll(g, tables, opts);
+  } finally {
+    for (const f of open) f.close();
+  }
+}
+
+function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: BindOptions): BindResult {
+  // Every IFUNC name defined in the closure: a reference to another name cannot bind to an IFUNC.
+  let ifuncNames: NameSet | null = null;
+  if (opts.ifuncOnly) {
+    ifuncNames = new NameSet();
+    for (const t of tables.values()) {
+      const s = t.symbols;
+      if (!s) continue;
+      for (let i = 1; i < s.count; i++) if (s.type(i) === C.STT_GNU_IFUNC && s.shndx(i) !== C.SHN_UNDEF) ifuncNames.add(s.nameBytes(i));
+    }
+  }
+  const program = g.objects.find((o) => o.kind === 'program')!.id;
+  const global = g.searchList.filter((id) => tables.has(id));
+  const initFini = initFiniOrder(g);
+  const unique = new Map<string, number>();
+  const bindings: Binding[] = [];
+  const interp = g.objects.find((o) => o.kind === 'interp')?.id;
+
+  // Lookups in the global scope repeat (every object asks for malloc); remember them. Copy relocations,
+  // private (DF_SYMBOLIC) scopes and protected second lookups are not remembered.
+  const memo = new Map<string, { obj: number; index: number } | null>();
+  const lookup = (name: string, key: LookupKey, version: { name: string; hash: number; hidden: boolean } | null, scope: readonly number[], plt: boolean, copy: boolean, from: number):
+    { obj: number; index: number } | null => {
+    const memoKey = scope === global && !copy ? `${plt ? 1 : 0}${version ? `${version.hidden ? 1 : 0}${version.name}` : '-'}\0${name}` : null;
+    if (memoKey !== null && memo.has(memoKey)) return memo.get(memoKey)!;
+    const hit = search(name, key, version, scope, plt, copy, from);
+    if (memoKey !== null) memo.set(memoKey, hit);
+    return hit;
+  };
+  function search(name: string, key: LookupKey, version: { name: string; hash: number; hidden: boolean } | null, scope: readonly number[], plt: boolean, copy: boolean, from: number):
+    { obj: number; index: number } | null {
+    for (const id of scope) {
+      if (copy && id === program) continue; // a copy relocation never finds the executable's own copy
+      const t = tables.get(id)!;
+      const found = matchIn(t, key, version, plt);
+      if (found === null) continue;
+      const s = t.symbols!;
+      const vis = s.visibility(found), bind = s.bind(found);
+      if (vis === C.STV_HIDDEN || vis === C.STV_INTERNAL || bind === C.STB_LOCAL) continue;
+      if (bind === C.STB_GNU_UNIQUE) {
+        // do_lookup_unique: one definition per name in the namespace (versions play no part), the first
+        // registered in relocation order; a copy relocation registers the executable's copy.
+        const first = unique.get(name);
+        if (first !== undefined && !copy) return { obj: first, index: tables.get(first)!.symbols?.lookup(key)[0] ?? found };
+        if (first === undefined) unique.set(name, copy ? from : id);
+        return { obj: id, index: found };
+      }
+      return { obj: id, index: found };
+    }
+    return null;
+  }
+
+  // Objects are relocated from the last l_initfini entry to the first (ld.so is done separately and
+  // its own bindings are not part of a trace), so unique symbols register in that order.
+  for (const id of [...initFini].reverse()) {
+    if (id === interp) continue;
+    const t = tables.get(id);
+    if (!t) continue;
+    const cls = relocClasses(t.image.header.machine);
+    const flags = dynValue(t.image, C.DT_FLAGS) ?? 0;
+    const flags1 = dynValue(t.image, C.DT_FLAGS_1) ?? 0;
+    const now = opts.bindNow ?? ((flags & C.DF_BIND_NOW) !== 0 || (flags1 & C.DF_1_NOW) !== 0 || dynValue(t.image, C.DT_BIND_NOW) !== undefined);
+    const symbolic = (flags & C.DF_SYMBOLIC) !== 0 || dynValue(t.image, C.DT_SYMBOLIC) !== undefined;
+    const scope = symbolic && id !== program ? [id, ...global.filter((x) => x !== id)] : global;
+    const syms = t.symbols;
+    if (!syms) continue;
+    for (const r of t.symbolic) {
+      if (r.r_sym >= syms.count) continue;
+      // RESOLVE_MAP: local and hidden references bind to the object itself, without a lookup.
+      const refBind = syms.bind(r.r_sym), refVis = syms.visibility(r.r_sym);
+      if (refBind === C.STB_LOCAL || refVis === C.STV_HIDDEN || refVis === C.STV_INTERNAL) continue;
+      const nameBytes = syms.nameBytes(r.r_sym);
+      if (ifuncNames && !ifuncNames.has(nameBytes)) continue;
+      const key = new LookupKey(nameBytes);
+      const name = syms.name(r.r_sym);
+      const plt = cls.plt.has(r.r_type);
+      const copy = cls.copy.has(r.r_type);
+      const lazy = r.table === 'jmprel' && cls.jumpSlot.has(r.r_type) && !now;
+      const v = t.versions.get((t.versym(r.r_sym) ?? 0) & 0x7fff);
+      const version = v && v.hash !== 0 ? v : null;
+      let hit = lookup(name, key, version, scope, plt, copy, id);
+      const protectedRef = refVis === C.STV_PROTECTED;
+      if (protectedRef && hit && hit.obj !== id) {
+        // A reference to one's own protected symbol: PLT-class binds to itself; other classes bind to
+        // itself when a PLT-class lookup (ignoring canonical PLT entries) finds someone else.
+        const again = plt ? hit : lookup(name, key, version, scope, true, copy, id);
+        if (again && again.obj !== id) hit = { obj: id, index: r.r_sym };
+      }
+      const defSyms = hit ? tables.get(hit.obj)!.symbols : null;
+      bindings.push({
+        from: id, to: hit?.obj ?? null, symbol: name, version: version?.name ?? null, relocType: r.r_type,
+        weak: refBind === C.STB_WEAK, lazy, ifunc: !!hit && defSyms?.type(hit.index) === C.STT_GNU_IFUNC, defIndex: hit?.index ?? null, protectedRef,
+      });
+    }
+  }
+  return { bindings, tables, initFini };
+}
+
+/** do_lookup_x within one object, with check_match's rules; the symbol index or null. */
+function matchIn(t: ObjectTables, key: LookupKey, version: { name: string; hash: number; hidden: boolean } | null, plt: boolean): number | null {
+  const s = t.symbols;
+  if (!s) return null;
+  let versioned: number | null = null;
+  let numVersions = 0;
+  for (const i of s.lookup(key)) {
+    const shndx = s.shndx(i), type = s.type(i);
+    if ((s.value(i) === 0 && shndx !== C.SHN_ABS && type !== C.STT_TLS) || (plt && shndx === C.SHN_UNDEF)) continue;
+    if (!ALLOWED_TYPES.has(type)) continue;
+    const vs = t.versym(i);
+    if (version) {
+      if (vs === null) return i;
+      const def = t.versions.get(vs & 0x7fff);
+      const defHash = def?.hash ?? 0;
+      if ((defHash !== version.hash || def?.name !== version.name) && (version.hidden || defHash !== 0 || (vs & 0x8000) !== 0)) continue;
+      return i;
+    }
+    if (vs !== null && (vs & 0x7fff) >= 3) {
+      // An unversioned reference takes the oldest version (index 2) directly, or a single non-hidden one.
+      if ((vs & 0x8000) === 0 && numVersions++ === 0) versioned = i;
+      continue;
+    }
+    return i;
+  }
+  return numVersions === 1 ? versioned : null;
+}
