@@ -76,10 +76,11 @@ function readSymtab(src: ByteSource, image: ElfImage): Array<{ value: number; na
   return out;
 }
 
-/** The address-sized word at a file offset. */
-function wordAt(src: ByteSource, off: number, layout: { is64: boolean; le: boolean; base: number }): number {
-  const b = src.read(off, layout.is64 ? 8 : 4);
-  return word(new DataView(b.buffer, b.byteOffset, b.byteLength), 0, layout);
+/** The address-sized word at a file offset, or null past the end of the file. */
+function wordAt(src: ByteSource, off: number, layout: { is64: boolean; le: boolean; base: number }): number | null {
+  const n = layout.is64 ? 8 : 4;
+  const b = src.read(off, n);
+  return b.length < n ? null : word(new DataView(b.buffer, b.byteOffset, b.byteLength), 0, layout);
 }
 
 /** Bytes of code at a link-time address (at most `n`), or an empty array. */
@@ -209,7 +210,7 @@ export function readIrelative(src: ByteSource, image: ElfImage, entries: readonl
     let address = r.r_addend;
     if (address === null) {
       const off = addrToOffset(image, r.r_offset, layout.is64 ? 8 : 4);
-      address = off === null ? 0 : wordAt(src, off, layout);
+      address = (off === null ? null : wordAt(src, off, layout)) ?? 0;
     }
     return { address, name: namer.nameOf(address), relocOffset: r.r_offset };
   });

@@ -9,6 +9,8 @@ import { type DlopenEntry, type GnuProperties, decodeAbiTag, decodeDlopenNote, d
 import { wordrec } from './records.js';
 import { IRELATIVE_TYPES, readRelocations } from './relocs.js';
 import type { ByteSource } from './source.js';
+import { type Constructor, type IrelativeResolver, type SlotFill, FunctionNamer, constructorSlots, readConstructors, readIrelative } from './ctors.js';
+import { DynamicSymbols } from './symtab.js';
 import { bytesAt, readDynamicSymbols } from './symbols.js';
 
 export interface ObjectFacts {
@@ -55,6 +57,9 @@ export interface ObjectFacts {
     readonly dlopen: readonly DlopenEntry[];
     readonly package: Readonly<Record<string, unknown>> | null;
   };
+  /** Load-time code of this object alone: constructors (toolchain entries told apart) and IRELATIVE resolvers. */
+  readonly constructors: readonly Constructor[];
+  readonly irelativeResolvers: readonly IrelativeResolver[];
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -109,6 +114,14 @@ function factsOf(src: ByteSource, image: ElfImage, path: string): ObjectFacts {
     }
   }
 
+  const ctorSlots = constructorSlots(src, image);
+  const fills = new Map<number, SlotFill>();
+  const slotAddresses = new Set(ctorSlots.map((x) => x.slot));
+  for (const t of relocs) if (t.kind !== 'jmprel' && t.kind !== 'relr') for (const r of t.entries) if (slotAddresses.has(r.r_offset)) fills.set(r.r_offset, { addend: r.r_addend, sym: r.r_sym });
+  const dynsyms = DynamicSymbols.read(src, image, referenced);
+  const namer = new FunctionNamer(src, image, dynsyms);
+  const irelEntries = relocs.filter((t) => t.kind !== 'relr').flatMap((t) => t.entries.filter((r) => irel.includes(r.r_type)));
+
   const stack = image.segments.find((s) => s.type === C.PT_GNU_STACK);
   return {
     path,
@@ -147,6 +160,8 @@ function factsOf(src: ByteSource, image: ElfImage, path: string): ObjectFacts {
       types: image.segments.map((s) => segmentTypeName(s.type, h.machine)),
     },
     notes: { buildId, abiTag, gnuProperty, dlopen, package: pkg },
+    constructors: readConstructors(src, image, ctorSlots, fills, dynsyms, namer),
+    irelativeResolvers: readIrelative(src, image, irelEntries, namer),
     diagnostics: diags,
   };
 }

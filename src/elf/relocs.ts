@@ -164,7 +164,7 @@ export function relativeAddendsAt(src: ByteSource, image: ElfImage, addresses: r
   const l = { is64, le: image.header.endian === 'little', base: 0 };
   const size = is64 ? 24 : 12;
   const offset = addrToOffset(image, at, n * size);
-  if (offset === null) return out;
+  if (offset === null || !(offset + n * size <= src.size)) return out;
   const entry = (i: number) => {
     const b = src.read(offset + i * size, size);
     const v = new DataView(b.buffer, b.byteOffset, b.byteLength);

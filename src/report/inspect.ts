@@ -26,6 +26,11 @@ export function renderFacts(f: ObjectFacts, style: Style = plain): string {
   const arr = (a: readonly number[] | null) => (a === null ? 'none' : `${a.length} slot${a.length === 1 ? '' : 's'}`);
   row('init', `DT_INIT ${hex(f.init)}; DT_INIT_ARRAY ${arr(f.initArray)}; DT_PREINIT_ARRAY ${arr(f.preinitArray)}`);
   row('fini', `DT_FINI ${hex(f.fini)}; DT_FINI_ARRAY ${arr(f.finiArray)}`);
+  for (const c of f.constructors) {
+    const what = `${c.kind}${c.kind === 'DT_INIT' ? '' : `[${c.index}]`} → ${hex(c.address)}${c.name ? ` ${c.name}` : ''}`;
+    row('constructor', c.classification === 'real' ? style('yellow', `${what}: runs at load time`) : `${what}: ${c.classification} (${c.reason})`);
+  }
+  if (f.irelativeResolvers.length) row('ifunc', `${f.irelativeResolvers.length} resolvers run through IRELATIVE (${firstOf(f.irelativeResolvers.map((r) => r.name ?? hex(r.address)), 6)})`);
   const ifunc = f.ifuncSymbols.length ? ` (${firstOf(f.ifuncSymbols, 6)})` : '';
   row('symbols', `${f.dynsymCount} dynamic; ${f.ifuncSymbols.length} IFUNC${ifunc}`);
   const counts = Object.entries(f.relocationCounts).sort((a, b) => b[1] - a[1]);

@@ -58,12 +58,13 @@ export const rpath = (...dirs: string[]) => [`-Wl,--disable-new-dtags,-rpath,${d
 export const runpath = (...dirs: string[]) => [`-Wl,--enable-new-dtags,-rpath,${dirs.join(':')}`];
 
 const cpu = detectHostCpu();
-/** The graph of `file` as the CLI would build it on this machine, with `cwd` as the process's directory. */
-export function graphOf(file: string, cwd: string, opts: LoaderOptions = {}): LoadGraph {
+/** The graph (and decoded images) of `file` as the CLI builds it on this machine, with `cwd` as the process's directory. */
+export function loadOf(file: string, cwd: string, opts: LoaderOptions = {}) {
   const r = buildLoadGraph(confinedFs('/'), file, { cwd, ...(cpu ? { hwcaps: cpu.hwcaps, legacyHwcaps: cpu.legacyHwcaps, platform: cpu.platform } : {}), ...opts });
   if (!r.ok) throw new Error(r.message);
-  return r.graph;
+  return r;
 }
+export const graphOf = (file: string, cwd: string, opts: LoaderOptions = {}): LoadGraph => loadOf(file, cwd, opts).graph;
 
 /** `ldd FILE` in `cwd` with a clean environment (plus `env`), load addresses removed. */
 export async function ldd(file: string, cwd: string, env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; exitCode: number }> {
