@@ -1,8 +1,6 @@
 // `loadgraph [options] FILE...`: the load graph as glibc's ld.so would build it.
 import { parseArgs } from 'node:util';
 import type { LoadGraph } from '../graph/model.js';
-import { loadTimeCode } from '../analyses/load-time.js';
-import { bindSymbols } from '../loader/bind.js';
 import { type LoaderOptions, buildLoadGraph } from '../loader/load.js';
 import { renderLdd } from '../report/ldd.js';
 import { renderTree } from '../report/tree.js';
@@ -24,11 +22,12 @@ Resolves FILE's whole dependency closure as glibc 2.36's ld.so would, without ru
   --secure | --no-secure  force secure (AT_SECURE) mode on or off (default: set-user/group-ID bits)
   --bind-now            take every PLT slot as bound at load time, as LD_BIND_NOW does
                         (default: each object's DF_BIND_NOW / DF_1_NOW)
+  --no-code             skip the load-time code analysis (constructors, IFUNC resolvers): faster
   --color | --no-color
 Exit status: 0 everything resolves, 1 something is missing or loading would fail, 2 usage or unreadable input.
 `;
 
-export function graphCommand(args: string[], io: CliIo): number {
+export async function graphCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -45,6 +44,7 @@ export function graphCommand(args: string[], io: CliIo): number {
       secure: { type: 'boolean' },
       'no-secure': { type: 'boolean' },
       'bind-now': { type: 'boolean' },
+      'no-code': { type: 'boolean' },
       color: { type: 'boolean' },
       'no-color': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -77,6 +77,9 @@ export function graphCommand(args: string[], io: CliIo): number {
   const style = styleFor(io, values);
   let status = EXIT_OK;
   const graphs: LoadGraph[] = [];
+  // The load-time analysis is loaded only when it is used (start-up time counts: docs/performance.md).
+  const withCode = format !== 'ldd' && !values['no-code'];
+  const code = withCode ? { ...(await import('../loader/bind.js')), ...(await import('../analyses/load-time.js')) } : null;
   positionals.forEach((file, i) => {
     const r = buildLoadGraph(fs, file, options);
     if (!r.ok) {
@@ -85,8 +88,9 @@ export function graphCommand(args: string[], io: CliIo): number {
       return;
     }
     const bindNow = values['bind-now'] === true;
-    const bound = r.graph.fatal ? null : bindSymbols(fs, r.graph, r.images, { ifuncOnly: true, ...(bindNow ? { bindNow } : {}) });
-    const g: LoadGraph = bound ? { ...r.graph, loadTime: loadTimeCode(r.graph, bound, bindNow) } : r.graph;
+    // ldd's lines need no load-time analysis; the tree and JSON carry it.
+    const bound = r.graph.fatal || !code ? null : code.bindSymbols(fs, r.graph, r.images, { ifuncOnly: true, ...(bindNow ? { bindNow } : {}) });
+    const g: LoadGraph = bound && code ? { ...r.graph, loadTime: code.loadTimeCode(r.graph, bound, bindNow) } : r.graph;
     if (g.fatal || g.objects.some((o) => o.kind === 'missing')) status = Math.max(status, EXIT_FINDINGS);
     if (format === 'json') graphs.push(g);
     else if (format === 'ldd') {

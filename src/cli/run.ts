@@ -12,7 +12,7 @@ usage:
 Run 'loadgraph COMMAND --help' for a command's options.
 `;
 
-type Command = (args: string[], io: CliIo) => number;
+type Command = (args: string[], io: CliIo) => number | Promise<number>;
 // Loaded on demand: start-up time is part of every run (docs/performance.md).
 const commands: Record<string, () => Promise<Command>> = {
   inspect: async () => (await import('./inspect.js')).inspectCommand,
@@ -33,7 +33,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   // Anything that is not a command name is the default command's first argument.
   const command = await commands[named ? first : 'graph']!();
   try {
-    return command(named ? rest : argv, io);
+    return await command(named ? rest : argv, io);
   } catch (e) {
     if (e instanceof UsageError || isParseArgsError(e)) {
       io.stderr.write(`loadgraph: ${(e as Error).message}\n`);

@@ -99,11 +99,11 @@ const relocPrefix: ReadonlyMap<number, string> = new Map([
   [C.EM_RISCV, 'R_RISCV_'],
   [C.EM_LOONGARCH, 'R_LARCH_'],
 ]);
-const relocTables = lazy(() => new Map([...relocPrefix].map(([m, p]) => [m, tableOf(p)] as const)));
+const relocTables = new Map([...relocPrefix].map(([m, p]) => [m, lazy(() => tableOf(p))] as const));
 
 export function relocTypeName(machine: number, type: number): string {
   const prefix = relocPrefix.get(machine) ?? `R_${machineName(machine).replace(/^EM_/, '')}_`;
-  return nameIn([relocTables().get(machine)], prefix, {}, type);
+  return nameIn([relocTables.get(machine)?.()], prefix, {}, type);
 }
 
 /** Names of the bits set in `value`, with leftover unknown bits as one hex value. */

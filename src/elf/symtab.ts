@@ -82,13 +82,15 @@ export class DynamicSymbols {
     const is64 = image.header.class === 64;
     const le = image.header.endian === 'little';
     const size = is64 ? 24 : 16;
-    const count = Math.max(dynamicSymbolCount(src, image, []), referenced);
+    // The GNU table, read once, also gives the symbol count (its chains end at the last symbol).
+    const gnu = readGnu(src, image, is64, le);
+    const count = Math.max(gnu?.count ?? dynamicSymbolCount(src, image, []), referenced);
     const off = addrToOffset(image, symtab, Math.max(1, count * size));
     if (off === null || !(off + count * size <= src.size)) return null;
     const bytes = src.read(off, count * size);
     const strings = StringTable.fromDynamic(src, { ...image, diagnostics: [] });
     return new DynamicSymbols(count, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), is64, le,
-      strings?.bytes ?? new Uint8Array(0), readGnu(src, image, is64, le, count), readSysv(src, image, is64, le));
+      strings?.bytes ?? new Uint8Array(0), gnu, gnu ? null : readSysv(src, image, is64, le));
   }
 
   private at(i: number) { return i * (this.is64 ? 24 : 16); }
@@ -167,7 +169,7 @@ export class DynamicSymbols {
   }
 }
 
-function readGnu(src: ByteSource, image: ElfImage, is64: boolean, le: boolean, count: number): GnuTable | null {
+function readGnu(src: ByteSource, image: ElfImage, is64: boolean, le: boolean): (GnuTable & { count: number }) | null {
   const addr = dynValue(image, C.DT_GNU_HASH);
   if (addr === undefined) return null;
   const off = addrToOffset(image, addr, 16);
@@ -176,15 +178,32 @@ function readGnu(src: ByteSource, image: ElfImage, is64: boolean, le: boolean, c
   const hv = new DataView(h.buffer, h.byteOffset, 16);
   const nbuckets = hv.getUint32(0, le), symoffset = hv.getUint32(4, le), bloomWords = hv.getUint32(8, le), shift = hv.getUint32(12, le);
   const bloomSize = bloomWords * (is64 ? 8 : 4);
-  const tail = src.size - off - 16;
-  if (nbuckets === 0 || bloomWords === 0 || !(bloomSize + nbuckets * 4 <= tail)) return null;
-  // One chain word per hashed symbol (symoffset … count−1), as far as the file holds them.
-  const chainCount = Math.max(0, Math.min(count - symoffset, Math.floor((tail - bloomSize - nbuckets * 4) / 4)));
-  const all = src.read(off + 16, bloomSize + nbuckets * 4 + chainCount * 4);
-  const view = (a: number, n: number) => new DataView(all.buffer, all.byteOffset + a, n);
+  const chainAt = off + 16 + bloomSize + nbuckets * 4;
+  if (nbuckets === 0 || bloomWords === 0 || !(chainAt <= src.size)) return null;
+  const head = src.read(off + 16, bloomSize + nbuckets * 4);
+  const buckets = new DataView(head.buffer, head.byteOffset + bloomSize, nbuckets * 4);
+  let max = 0;
+  for (let i = 0; i < nbuckets; i++) max = Math.max(max, buckets.getUint32(i * 4, le));
+  // The last chain ends at the last symbol (its low bit set): read the chain up to there.
+  let n = 0;
+  if (max >= symoffset) {
+    for (let at = chainAt + (max - symoffset) * 4; ; at += 4096) {
+      const chunk = src.read(at, Math.min(4096, src.size - at) & ~3);
+      if (chunk.length === 0) return null;
+      const v = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      let k = 0;
+      while (k < chunk.length && !(v.getUint32(k, le) & 1)) k += 4;
+      if (k < chunk.length) {
+        n = (at - chainAt + k) / 4 + 1;
+        break;
+      }
+    }
+  }
+  const chainBytes = src.read(chainAt, n * 4);
   return {
-    nbuckets, symoffset, bloomWords, shift, bloom: view(0, bloomSize), buckets: view(bloomSize, nbuckets * 4),
-    chain: view(bloomSize + nbuckets * 4, all.length - bloomSize - nbuckets * 4), chainCount: Math.floor((all.length - bloomSize - nbuckets * 4) / 4),
+    nbuckets, symoffset, bloomWords, shift, count: max === 0 ? symoffset : symoffset + n,
+    bloom: new DataView(head.buffer, head.byteOffset, bloomSize), buckets,
+    chain: new DataView(chainBytes.buffer, chainBytes.byteOffset, chainBytes.byteLength), chainCount: n,
   };
 }
 
