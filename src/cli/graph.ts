@@ -23,45 +23,37 @@ Resolves FILE's whole dependency closure as glibc 2.36's ld.so would, without ru
   --bind-now            take every PLT slot as bound at load time, as LD_BIND_NOW does
                         (default: each object's DF_BIND_NOW / DF_1_NOW)
   --no-code             skip the load-time code analysis (constructors, IFUNC resolvers): faster
+  --no-suggest          no replacement suggestions (docs/suggestions.md)
   --color | --no-color
 Exit status: 0 everything resolves, 1 something is missing or loading would fail, 2 usage or unreadable input.
 `;
 
-export async function graphCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      root: { type: 'string' },
-      format: { type: 'string', short: 'f', default: 'tree' },
-      all: { type: 'boolean', short: 'a' },
-      'library-path': { type: 'string' },
-      preload: { type: 'string' },
-      'no-preload-file': { type: 'boolean' },
-      hwcaps: { type: 'string' },
-      platform: { type: 'string' },
-      lib: { type: 'string' },
-      secure: { type: 'boolean' },
-      'no-secure': { type: 'boolean' },
-      'bind-now': { type: 'boolean' },
-      'no-code': { type: 'boolean' },
-      color: { type: 'boolean' },
-      'no-color': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    io.stdout.write(graphHelp);
-    return EXIT_OK;
-  }
-  const format = values.format;
-  if (format !== 'tree' && format !== 'json' && format !== 'ldd') throw new UsageError(`unknown format '${format}' (tree, json, ldd)`);
-  if (positionals.length === 0) throw new UsageError('no FILE given');
+/** Options shared by every command that resolves a load graph. */
+export const LOADER_OPTIONS = {
+  root: { type: 'string' },
+  'library-path': { type: 'string' },
+  preload: { type: 'string' },
+  'no-preload-file': { type: 'boolean' },
+  hwcaps: { type: 'string' },
+  platform: { type: 'string' },
+  lib: { type: 'string' },
+  secure: { type: 'boolean' },
+  'no-secure': { type: 'boolean' },
+  'bind-now': { type: 'boolean' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type LoaderFlags = { root?: string; 'library-path'?: string; preload?: string; 'no-preload-file'?: boolean; hwcaps?: string; platform?: string; lib?: string; secure?: boolean; 'no-secure'?: boolean };
+
+/** LoaderOptions from the shared flags: host CPU defaults inside '/', baseline inside --root. */
+export function loaderOptionsFrom(values: LoaderFlags, io: CliIo): LoaderOptions {
   const root = values.root ?? '/';
   const inRoot = root !== '/';
   const host = inRoot ? null : io.hostHwcaps();
   const hwcaps = values.hwcaps === undefined ? host?.hwcaps : values.hwcaps === 'none' ? [] : values.hwcaps.split(/[,:]/).filter(Boolean);
-  const options: LoaderOptions = {
+  return {
     root,
     cwd: inRoot ? '/' : io.cwd,
     libraryPath: values['library-path'] ?? null,
@@ -73,13 +65,35 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
     ...(values.lib ? { lib: values.lib } : {}),
     secure: values.secure ? true : values['no-secure'] ? false : null,
   };
-  const fs = io.graphFs(root);
+}
+
+export async function graphCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ...LOADER_OPTIONS,
+      format: { type: 'string', short: 'f', default: 'tree' },
+      all: { type: 'boolean', short: 'a' },
+      'no-code': { type: 'boolean' },
+      'no-suggest': { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(graphHelp);
+    return EXIT_OK;
+  }
+  const format = values.format;
+  if (format !== 'tree' && format !== 'json' && format !== 'ldd') throw new UsageError(`unknown format '${format}' (tree, json, ldd)`);
+  if (positionals.length === 0) throw new UsageError('no FILE given');
+  const options = loaderOptionsFrom(values, io);
+  const fs = io.graphFs(options.root ?? '/');
   const style = styleFor(io, values);
   let status = EXIT_OK;
   const graphs: LoadGraph[] = [];
   // The load-time analysis is loaded only when it is used (start-up time counts: docs/performance.md).
   const withCode = format !== 'ldd' && !values['no-code'];
-  const code = withCode ? { ...(await import('../loader/bind.js')), ...(await import('../analyses/load-time.js')) } : null;
+  const code = withCode ? { ...(await import('../loader/bind.js')), ...(await import('../analyses/load-time.js')), ...(await import('../analyses/attribution.js')), ...(await import('../analyses/suggestions.js')) } : null;
   positionals.forEach((file, i) => {
     const r = buildLoadGraph(fs, file, options);
     if (!r.ok) {
@@ -88,9 +102,16 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
       return;
     }
     const bindNow = values['bind-now'] === true;
-    // ldd's lines need no load-time analysis; the tree and JSON carry it.
-    const bound = r.graph.fatal || !code ? null : code.bindSymbols(fs, r.graph, r.images, { ifuncOnly: true, ...(bindNow ? { bindNow } : {}) });
-    const g: LoadGraph = bound && code ? { ...r.graph, loadTime: code.loadTimeCode(r.graph, bound, bindNow) } : r.graph;
+    // ldd's lines need no load-time analysis; the tree and JSON carry it. Suggestions need every symbol
+    // of the edges into the libraries a rule is about: those requesters are bound in full.
+    let g: LoadGraph = r.graph;
+    if (!r.graph.fatal && code) {
+      const providers = code.suggestionProviders();
+      const fullFrom = values['no-suggest'] ? new Set<number>() : new Set(r.graph.edges.filter((e) => e.to !== null && [...providers].some((p) => r.graph.objects.find((o) => o.id === e.to)?.names.includes(p))).map((e) => e.from));
+      const bound = code.bindSymbols(fs, r.graph, r.images, { ifuncOnly: true, fullFrom, ...(bindNow ? { bindNow } : {}) });
+      g = { ...r.graph, loadTime: code.loadTimeCode(r.graph, bound, bindNow) };
+      if (!values['no-suggest']) g = { ...g, suggestions: code.suggest(g, code.attribute(g, bound)) };
+    }
     if (g.fatal || g.objects.some((o) => o.kind === 'missing')) status = Math.max(status, EXIT_FINDINGS);
     if (format === 'json') graphs.push(g);
     else if (format === 'ldd') {

@@ -104,4 +104,6 @@ export interface LoadGraph {
   readonly warnings: readonly string[];
   /** What runs before main (constructors, IFUNC resolvers) and in what order; absent when not computed. */
   readonly loadTime?: import('../analyses/load-time.js').LoadTimeCode;
+  /** Replacement suggestions backed by edge use and cost; absent with --no-code or --no-suggest. */
+  readonly suggestions?: readonly import('../analyses/suggestions.js').Suggestion[];
 }

@@ -60,6 +60,8 @@ export interface BindOptions {
    * know which resolvers run, and far cheaper than binding every relocation (the default tree uses it).
    */
   readonly ifuncOnly?: boolean;
+  /** With ifuncOnly: objects whose every reference is still bound (for edge attribution). */
+  readonly fullFrom?: ReadonlySet<number>;
 }
 
 export interface BindResult {
@@ -204,7 +206,7 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
       const refBind = syms.bind(r.r_sym), refVis = syms.visibility(r.r_sym);
       if (refBind === C.STB_LOCAL || refVis === C.STV_HIDDEN || refVis === C.STV_INTERNAL) continue;
       const nameBytes = syms.nameBytes(r.r_sym);
-      if (ifuncNames && !ifuncNames.has(nameBytes)) continue;
+      if (ifuncNames && !opts.fullFrom?.has(id) && !ifuncNames.has(nameBytes)) continue;
       const key = new LookupKey(nameBytes);
       const name = syms.name(r.r_sym);
       const plt = cls.plt.has(r.r_type);

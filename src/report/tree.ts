@@ -26,6 +26,21 @@ function markers(g: LoadGraph, id: number, style: Style): string {
   return m.length ? ' ' + style('yellow', m.join(' ')) : '';
 }
 
+const mib = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`);
+
+/** One line per suggestion: the edge, what it is used for, the advice, and what it would save. */
+export function suggestionLines(g: LoadGraph): string[] {
+  const byId = objectById(g);
+  const name = (id: number) => (byId.get(id)!.kind === 'program' ? base(g.program) : label(byId.get(id)!));
+  return (g.suggestions ?? []).map((s) => {
+    const saves = s.saves.removes.length
+      ? ` Removing the edge removes ${s.saves.removes.length} object${s.saves.removes.length === 1 ? '' : 's'} (${s.saves.removes.map(name).join(', ')}; ${mib(s.saves.bytes)}` +
+        `${s.saves.realConstructors ? `; ${s.saves.realConstructors} real constructor${s.saves.realConstructors === 1 ? '' : 's'}` : ''}${s.saves.ifuncAtLoad ? `; ${s.saves.ifuncAtLoad} IFUNC resolver calls` : ''}).`
+      : '';
+    return `suggestion [${s.rule}] ${name(s.from)} → ${name(s.to)} is used only for ${s.symbols.join(', ') || 'nothing'}: ${s.advice}${saves}`;
+  });
+}
+
 /** "6 of 28 objects run their own code before main: …" */
 export function loadTimeFooter(g: LoadGraph): string | null {
   const lt = g.loadTime;
@@ -115,6 +130,7 @@ export function renderTree(g: LoadGraph, opts: TreeOptions = {}): string {
   if (g.linkage === 'static') out.push('statically linked (no PT_DYNAMIC): the kernel maps it alone; no loader runs');
   const footer = loadTimeFooter(g);
   if (footer) out.push(footer);
+  for (const line of suggestionLines(g)) out.push(style('green', line));
   const s = summarize(g);
   out.push(`${s.objects} objects, depth ${s.depth}, ${s.missing} missing${g.fatal ? ', loading would fail' : ''}`);
   return out.join('\n') + '\n';

@@ -1,0 +1,126 @@
+// What each edge is used for: the symbols the requesting object binds through it (with versions), how
+// many of the provider's exports that is, unused direct needs (ldd -u), bindings to objects that are
+// not direct needs, and what an edge costs (the objects only it brings in). Pure: graph and bindings in.
+import * as C from '../elf/constants.js';
+import type { LoadGraph } from '../graph/model.js';
+import type { BindResult } from '../loader/bind.js';
+
+export interface UsedSymbol {
+  readonly name: string;
+  readonly version: string | null;
+  readonly kind: 'function' | 'object' | 'other';
+}
+
+export interface EdgeUse {
+  /** Index into graph.edges. */
+  readonly edge: number;
+  readonly from: number;
+  readonly to: number;
+  readonly symbols: readonly UsedSymbol[];
+  /** The provider's exported functions and objects (defined, global or weak, default or protected visibility). */
+  readonly exports: { readonly functions: number; readonly objects: number };
+  readonly unused: boolean;
+}
+
+export interface IndirectUse {
+  readonly from: number;
+  readonly to: number;
+  readonly symbols: readonly UsedSymbol[];
+}
+
+export interface EdgeCost {
+  readonly edge: number;
+  /** Objects that leave the closure when this edge is removed. */
+  readonly removes: readonly number[];
+  readonly bytes: number;
+  readonly realConstructors: number;
+  readonly ifuncAtLoad: number;
+}
+
+export interface Attribution {
+  readonly edges: readonly EdgeUse[];
+  readonly indirect: readonly IndirectUse[];
+}
+
+const kindOf = (type: number): UsedSymbol['kind'] =>
+  type === C.STT_FUNC || type === C.STT_GNU_IFUNC ? 'function' : type === C.STT_OBJECT || type === C.STT_TLS || type === C.STT_COMMON ? 'object' : 'other';
+
+export function exportsOf(b: BindResult, id: number): { functions: number; objects: number } {
+  const s = b.tables.get(id)?.symbols;
+  let functions = 0, objects = 0;
+  if (!s) return { functions, objects };
+  for (let i = 1; i < s.count; i++) {
+    if (s.shndx(i) === C.SHN_UNDEF || s.bind(i) === C.STB_LOCAL || s.visibility(i) === C.STV_HIDDEN || s.visibility(i) === C.STV_INTERNAL) continue;
+    const k = kindOf(s.type(i));
+    if (k === 'function') functions++;
+    else if (k === 'object') objects++;
+  }
+  return { functions, objects };
+}
+
+/** Symbols bound from `from` to `to`, once each, sorted by name. */
+function usedBetween(b: BindResult, from: number, to: number): UsedSymbol[] {
+  const seen = new Map<string, UsedSymbol>();
+  const defs = b.tables.get(to)?.symbols;
+  for (const x of b.bindings) {
+    if (x.from !== from || x.to !== to) continue;
+    const key = `${x.symbol}@${x.version ?? ''}`;
+    if (!seen.has(key)) seen.set(key, { name: x.symbol, version: x.version, kind: defs && x.defIndex !== null ? kindOf(defs.type(x.defIndex)) : 'other' });
+  }
+  return [...seen.values()].sort((a, c) => (a.name < c.name ? -1 : a.name > c.name ? 1 : 0));
+}
+
+export function attribute(g: LoadGraph, b: BindResult): Attribution {
+  const kinds = new Map(g.objects.map((o) => [o.id, o.kind]));
+  const edges: EdgeUse[] = [];
+  const direct = new Set<string>();
+  g.edges.forEach((e, i) => {
+    if (e.kind !== 'needed' || e.to === null || kinds.get(e.to) === 'missing') return;
+    direct.add(`${e.from}:${e.to}`);
+    const symbols = usedBetween(b, e.from, e.to);
+    edges.push({ edge: i, from: e.from, to: e.to, symbols, exports: exportsOf(b, e.to), unused: symbols.length === 0 });
+  });
+  const pairs = new Set(b.bindings.filter((x) => x.to !== null && x.to !== x.from).map((x) => `${x.from}:${x.to}`));
+  const indirect = [...pairs].filter((p) => !direct.has(p)).map((p) => {
+    const [from, to] = p.split(':').map(Number) as [number, number];
+    return { from, to, symbols: usedBetween(b, from, to) };
+  });
+  return { edges, indirect };
+}
+
+/** Objects reachable from the program (and preloads) without using edge `skip`. */
+function reachable(g: LoadGraph, skip: number): Set<number> {
+  const program = g.objects.find((o) => o.kind === 'program')!.id;
+  const out = new Set([program]);
+  const from = new Map<number, number[]>();
+  g.edges.forEach((e, i) => {
+    if (i === skip || e.to === null) return;
+    const l = from.get(e.from) ?? [];
+    l.push(e.to);
+    from.set(e.from, l);
+  });
+  const queue = [program];
+  for (let i = 0; i < queue.length; i++) for (const t of from.get(queue[i]!) ?? []) if (!out.has(t)) out.add(t), queue.push(t);
+  return out;
+}
+
+/** What removing one edge would take out of the closure, with its bytes and load-time code. */
+export function edgeCost(g: LoadGraph, edge: number): EdgeCost {
+  const all = reachable(g, -1);
+  const without = reachable(g, edge);
+  const removes = [...all].filter((id) => !without.has(id) && g.objects.find((o) => o.id === id)?.kind === 'library');
+  const lt = new Map(g.loadTime?.objects.map((o) => [o.id, o]) ?? []);
+  return {
+    edge,
+    removes,
+    bytes: removes.reduce((n, id) => n + (g.objects.find((o) => o.id === id)?.size ?? 0), 0),
+    realConstructors: removes.reduce((n, id) => n + (lt.get(id)?.realConstructors ?? 0), 0),
+    ifuncAtLoad: removes.reduce((n, id) => n + (lt.get(id)?.ifuncAtLoad ?? 0), 0),
+  };
+}
+
+/** ldd -u: the program's direct needs that none of its own relocations binds to, in DT_NEEDED order. */
+export function unusedDirect(g: LoadGraph, a: Attribution): number[] {
+  const program = g.objects.find((o) => o.kind === 'program')!.id;
+  return a.edges.filter((e) => e.from === program && e.unused).map((e) => e.to);
+}

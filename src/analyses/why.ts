@@ -1,0 +1,85 @@
+// `why`: every simple path from the program to a library, each hop with how it was resolved and what it
+// is used for, as data first (npm explain's shape: {node, loadedBy: [{edge, from}]}), rendered later.
+import type { GraphObject, LoadGraph } from '../graph/model.js';
+import { type Attribution, type EdgeCost, type UsedSymbol, edgeCost } from './attribution.js';
+
+export interface Hop {
+  readonly edge: number;
+  readonly from: number;
+  readonly to: number;
+  readonly reason: LoadGraph['edges'][number]['reason'];
+  readonly symbols: readonly UsedSymbol[];
+  readonly exports: { readonly functions: number; readonly objects: number } | null;
+}
+
+export interface Explanation {
+  readonly node: { readonly id: number; readonly name: string; readonly path: string | null };
+  readonly loadedBy: ReadonlyArray<{ readonly edge: Hop; readonly from: Explanation }>;
+}
+
+export interface WhyResult {
+  readonly target: number;
+  readonly paths: ReadonlyArray<readonly Hop[]>;
+  /** Paths beyond `limit` that exist but are not listed. */
+  readonly more: number;
+  readonly explanation: Explanation;
+  /** The cost of each first hop that leads to the target. */
+  readonly costs: readonly EdgeCost[];
+}
+
+/** The loaded object LIB names: by SONAME, by a name it was requested by, by file name or by path. */
+export function findObject(g: LoadGraph, lib: string): GraphObject | null {
+  const base = (p: string | null) => p?.slice(p.lastIndexOf('/') + 1);
+  const candidates = g.objects.filter((o) => o.kind === 'library' || o.kind === 'interp');
+  return candidates.find((o) => o.soname === lib) ?? candidates.find((o) => o.names.includes(lib))
+    ?? candidates.find((o) => o.path === lib || o.realPath === lib) ?? candidates.find((o) => base(o.path) === lib || base(o.realPath) === lib) ?? null;
+}
+
+export function why(g: LoadGraph, a: Attribution, target: number, limit = 20): WhyResult {
+  const program = g.objects.find((o) => o.kind === 'program')!.id;
+  const use = new Map(a.edges.map((e) => [e.edge, e]));
+  const hopOf = (i: number): Hop => {
+    const e = g.edges[i]!;
+    return { edge: i, from: e.from, to: e.to!, reason: e.reason, symbols: use.get(i)?.symbols ?? [], exports: use.get(i)?.exports ?? null };
+  };
+  const out = new Map<number, number[]>();
+  g.edges.forEach((e, i) => {
+    if (e.to === null || e.to === e.from) return;
+    const l = out.get(e.from) ?? [];
+    l.push(i);
+    out.set(e.from, l);
+  });
+  const paths: Hop[][] = [];
+  let total = 0;
+  // Depth-first over simple paths; counting stops at a bound so a dense graph cannot run away.
+  const MAX_COUNT = 100_000;
+  const walk = (at: number, on: Set<number>, path: number[]) => {
+    if (total >= MAX_COUNT) return;
+    if (at === target) {
+      total++;
+      if (paths.length < limit) paths.push(path.map(hopOf));
+      return;
+    }
+    for (const i of out.get(at) ?? []) {
+      const to = g.edges[i]!.to!;
+      if (on.has(to)) continue;
+      on.add(to);
+      path.push(i);
+      walk(to, on, path);
+      path.pop();
+      on.delete(to);
+    }
+  };
+  walk(program, new Set([program]), []);
+
+  const byId = new Map(g.objects.map((o) => [o.id, o]));
+  const node = (id: number) => ({ id, name: byId.get(id)!.soname ?? byId.get(id)!.name, path: byId.get(id)!.path });
+  // The explanation tree: who loads the target, and who loads them, along the listed paths.
+  const explain = (id: number, seen: Set<number>): Explanation => {
+    const into = new Map<number, Hop>();
+    for (const p of paths) for (const h of p) if (h.to === id && !seen.has(h.from) && !into.has(h.edge)) into.set(h.edge, h);
+    return { node: node(id), loadedBy: [...into.values()].map((h) => ({ edge: h, from: explain(h.from, new Set([...seen, id])) })) };
+  };
+  const firstHops = [...new Set(paths.map((p) => p[0]!.edge))];
+  return { target, paths, more: total - paths.length, explanation: explain(target, new Set()), costs: firstHops.map((e) => edgeCost(g, e)) };
+}
