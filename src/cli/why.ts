@@ -1,0 +1,60 @@
+// `loadgraph why FILE LIB`: every path from FILE to LIB, with what each edge is used for and costs.
+import { parseArgs } from 'node:util';
+import { attribute } from '../analyses/attribution.js';
+import { loadTimeCode } from '../analyses/load-time.js';
+import { suggest } from '../analyses/suggestions.js';
+import { findObject, why } from '../analyses/why.js';
+import { bindSymbols } from '../loader/bind.js';
+import { buildLoadGraph } from '../loader/load.js';
+import { renderWhy } from '../report/why.js';
+import { LOADER_OPTIONS, loaderOptionsFrom } from './graph.js';
+import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
+import { styleFor } from './style.js';
+
+export const whyHelp = `usage: loadgraph why [--root DIR] [--format text|json] [--limit N] FILE LIB
+
+Every path from FILE to LIB (named by SONAME, file name or path), each hop with how ld.so resolved it and
+the symbols it is used for ("2 of 610 functions"), what removing the first hop would take out of the
+closure, and the replacement suggestions that apply. Takes the loader options of 'loadgraph --help'.
+Exit status: 0 LIB is loaded, 1 it is not, 2 usage or unreadable input.
+`;
+
+export function whyCommand(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...LOADER_OPTIONS, format: { type: 'string', short: 'f', default: 'text' }, limit: { type: 'string', default: '20' } },
+  });
+  if (values.help) {
+    io.stdout.write(whyHelp);
+    return EXIT_OK;
+  }
+  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`unknown format '${values.format}' (text, json)`);
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit takes a whole number from 1');
+  if (positionals.length !== 2) throw new UsageError('why takes FILE and LIB');
+  const [file, lib] = positionals as [string, string];
+  const options = loaderOptionsFrom(values, io);
+  const fs = io.graphFs(options.root ?? '/');
+  const r = buildLoadGraph(fs, file, options);
+  if (!r.ok) {
+    io.stderr.write(`loadgraph: ${r.message}\n`);
+    return EXIT_USAGE;
+  }
+  const bindNow = values['bind-now'] === true;
+  const bound = bindSymbols(fs, r.graph, r.images, bindNow ? { bindNow } : {});
+  const withCode = { ...r.graph, loadTime: loadTimeCode(r.graph, bound, bindNow) };
+  const a = attribute(withCode, bound);
+  const g = { ...withCode, suggestions: suggest(withCode, a) };
+  const target = findObject(g, lib);
+  if (!target) {
+    if (values.format === 'json') io.stdout.write(JSON.stringify({ program: file, library: lib, loaded: false }) + '\n');
+    else io.stdout.write(`${file} does not load ${lib}\n`);
+    return EXIT_FINDINGS;
+  }
+  const w = why(g, a, target.id, limit);
+  if (values.format === 'json') {
+    io.stdout.write(JSON.stringify({ program: file, library: lib, loaded: true, ...w, suggestions: g.suggestions.filter((s) => w.paths.some((p) => p.some((h) => h.edge === s.edge))) }, null, 2) + '\n');
+  } else io.stdout.write(renderWhy(g, w, styleFor(io, values)));
+  return EXIT_OK;
+}

@@ -1,0 +1,46 @@
+// `loadgraph why` as text: every path, then each hop once with its reason and what it is used for, the
+// cost of the first hops, and the suggestions that apply. Pure: result in, text out.
+import type { WhyResult } from '../analyses/why.js';
+import type { LoadGraph } from '../graph/model.js';
+import { objectById } from '../graph/traverse.js';
+import { type Style, plain } from './style.js';
+import { reasonText, suggestionLines } from './tree.js';
+
+const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+
+export function renderWhy(g: LoadGraph, w: WhyResult, style: Style = plain): string {
+  const byId = objectById(g);
+  const name = (id: number) => {
+    const o = byId.get(id)!;
+    return o.kind === 'program' ? base(g.program) : o.soname ?? base(o.path ?? o.name);
+  };
+  const out: string[] = [];
+  const n = w.paths.length + w.more;
+  out.push(style('bold', `${g.program} loads ${name(w.target)} through ${n} path${n === 1 ? '' : 's'}:`));
+  for (const p of w.paths) out.push(`  ${[name(p[0]!.from), ...p.map((h) => name(h.to))].join(' → ')}`);
+  if (w.more) out.push(`  … and ${w.more} more`);
+  out.push('');
+  const seen = new Set<number>();
+  for (const h of w.paths.flat()) {
+    if (seen.has(h.edge)) continue;
+    seen.add(h.edge);
+    const e = g.edges[h.edge]!;
+    out.push(`${name(h.from)} → ${style('cyan', name(h.to))} [${reasonText(h.reason, byId, e.kind)}]`);
+    const fns = h.symbols.filter((s) => s.kind === 'function').length;
+    const objs = h.symbols.length - fns;
+    if (h.symbols.length === 0) out.push(style('yellow', '    uses nothing from it (an unused direct dependency)'));
+    else {
+      const ofF = h.exports ? ` of its ${h.exports.functions}` : '';
+      const ofO = h.exports ? ` of its ${h.exports.objects}` : '';
+      out.push(`    uses ${fns}${ofF} functions${objs ? ` and ${objs}${ofO} objects` : ''}: ${h.symbols.map((s) => `${s.name}${s.version ? `@${s.version}` : ''}`).join(', ')}`);
+    }
+    const cost = w.costs.find((c) => c.edge === h.edge);
+    if (cost && cost.removes.length) {
+      out.push(`    removing this edge removes ${cost.removes.length} object${cost.removes.length === 1 ? '' : 's'}: ${cost.removes.map(name).join(', ')}` +
+        ` (${Math.round(cost.bytes / 1024)} KiB on disk${cost.realConstructors ? `, ${cost.realConstructors} real constructors` : ''}${cost.ifuncAtLoad ? `, ${cost.ifuncAtLoad} IFUNC resolver calls` : ''})`);
+    }
+  }
+  const sug = suggestionLines(g).filter((_, i) => w.paths.some((p) => p.some((h) => h.edge === g.suggestions![i]!.edge)));
+  if (sug.length) out.push('', ...sug.map((l) => style('green', l)));
+  return out.join('\n') + '\n';
+}
