@@ -54,7 +54,12 @@ export function whyCommand(args: string[], io: CliIo): number {
   }
   const w = why(g, a, target.id, limit);
   if (values.format === 'json') {
-    io.stdout.write(JSON.stringify({ program: file, library: lib, loaded: true, ...w, suggestions: g.suggestions.filter((s) => w.paths.some((p) => p.some((h) => h.edge === s.edge))) }, null, 2) + '\n');
-  } else io.stdout.write(renderWhy(g, w, styleFor(io, values)));
+    const onPath = new Set(w.paths.flat().map((h) => h.from));
+    io.stdout.write(JSON.stringify({
+      program: file, library: lib, loaded: true, ...w,
+      indirect: a.indirect.filter((x) => onPath.has(x.from)),
+      suggestions: g.suggestions.filter((s) => w.paths.some((p) => p.some((h) => h.edge === s.edge))),
+    }, null, 2) + '\n');
+  } else io.stdout.write(renderWhy(g, w, styleFor(io, values), a.indirect));
   return EXIT_OK;
 }

@@ -1,5 +1,6 @@
 // `loadgraph why` as text: every path, then each hop once with its reason and what it is used for, the
 // cost of the first hops, and the suggestions that apply. Pure: result in, text out.
+import type { Attribution } from '../analyses/attribution.js';
 import type { WhyResult } from '../analyses/why.js';
 import type { LoadGraph } from '../graph/model.js';
 import { objectById } from '../graph/traverse.js';
@@ -7,8 +8,10 @@ import { type Style, plain } from './style.js';
 import { reasonText, suggestionLines } from './tree.js';
 
 const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+/** Symbols listed per hop in text; JSON has all of them. */
+const SHOWN = 12;
 
-export function renderWhy(g: LoadGraph, w: WhyResult, style: Style = plain): string {
+export function renderWhy(g: LoadGraph, w: WhyResult, style: Style = plain, indirect: Attribution['indirect'] = []): string {
   const byId = objectById(g);
   const name = (id: number) => {
     const o = byId.get(id)!;
@@ -32,7 +35,12 @@ export function renderWhy(g: LoadGraph, w: WhyResult, style: Style = plain): str
     else {
       const ofF = h.exports ? ` of its ${h.exports.functions}` : '';
       const ofO = h.exports ? ` of its ${h.exports.objects}` : '';
-      out.push(`    uses ${fns}${ofF} functions${objs ? ` and ${objs}${ofO} objects` : ''}: ${h.symbols.map((s) => `${s.name}${s.version ? `@${s.version}` : ''}`).join(', ')}`);
+      const shown = h.symbols.slice(0, SHOWN).map((s) => `${s.name}${s.version ? `@${s.version}` : ''}`).join(', ');
+      const rest = h.symbols.length > SHOWN ? `, … +${h.symbols.length - SHOWN} more (--format json lists all)` : '';
+      out.push(`    uses ${fns}${ofF} functions${objs ? ` and ${objs}${ofO} objects` : ''}: ${shown}${rest}`);
+    }
+    for (const x of indirect.filter((i) => i.from === h.from)) {
+      out.push(style('dim', `    ${name(h.from)} also binds to ${name(x.to)}, not a direct need: ${x.symbols.map((s) => s.name).join(', ')}`));
     }
     const cost = w.costs.find((c) => c.edge === h.edge);
     if (cost && cost.removes.length) {
