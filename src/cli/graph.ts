@@ -1,7 +1,8 @@
 // `loadgraph [options] FILE...`: the load graph as glibc's ld.so would build it.
 import { parseArgs } from 'node:util';
 import type { LoadGraph } from '../graph/model.js';
-import { type LoaderOptions, buildLoadGraph } from '../loader/load.js';
+import type { LoaderOptions } from '../loader/load.js';
+import { analyse } from './analyse.js';
 import { renderLdd } from '../report/ldd.js';
 import { renderTree } from '../report/tree.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
@@ -91,27 +92,15 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
   const style = styleFor(io, values);
   let status = EXIT_OK;
   const graphs: LoadGraph[] = [];
-  // The load-time analysis is loaded only when it is used (start-up time counts: docs/performance.md).
-  const withCode = format !== 'ldd' && !values['no-code'];
-  const code = withCode ? { ...(await import('../loader/bind.js')), ...(await import('../analyses/load-time.js')), ...(await import('../analyses/attribution.js')), ...(await import('../analyses/suggestions.js')) } : null;
-  positionals.forEach((file, i) => {
-    const r = buildLoadGraph(fs, file, options);
+  const depth = format === 'ldd' || values['no-code'] ? 'graph' : format === 'json' ? 'full' : 'tree';
+  for (const [i, file] of positionals.entries()) {
+    const r = await analyse(fs, file, options, depth, { bindNow: values['bind-now'] === true, suggest: !values['no-suggest'] });
     if (!r.ok) {
       io.stderr.write(`loadgraph: ${r.message}\n`);
       status = EXIT_USAGE;
-      return;
+      continue;
     }
-    const bindNow = values['bind-now'] === true;
-    // ldd's lines need no load-time analysis; the tree and JSON carry it. Suggestions need every symbol
-    // of the edges into the libraries a rule is about: those requesters are bound in full.
-    let g: LoadGraph = r.graph;
-    if (!r.graph.fatal && code) {
-      const providers = code.suggestionProviders();
-      const fullFrom = values['no-suggest'] ? new Set<number>() : new Set(r.graph.edges.filter((e) => e.to !== null && [...providers].some((p) => r.graph.objects.find((o) => o.id === e.to)?.names.includes(p))).map((e) => e.from));
-      const bound = code.bindSymbols(fs, r.graph, r.images, { ifuncOnly: true, fullFrom, ...(bindNow ? { bindNow } : {}) });
-      g = { ...r.graph, loadTime: code.loadTimeCode(r.graph, bound, bindNow) };
-      if (!values['no-suggest']) g = { ...g, suggestions: code.suggest(g, code.attribute(g, bound)) };
-    }
+    const g = r.graph;
     if (g.fatal || g.objects.some((o) => o.kind === 'missing')) status = Math.max(status, EXIT_FINDINGS);
     if (format === 'json') graphs.push(g);
     else if (format === 'ldd') {
@@ -119,7 +108,7 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(renderLdd(g));
       if (g.linkage === 'static') io.stderr.write('\tnot a dynamic executable\n');
     } else io.stdout.write((i > 0 ? '\n' : '') + renderTree(g, { style, all: values.all === true }));
-  });
+  }
   if (format === 'json') io.stdout.write(JSON.stringify(positionals.length === 1 ? graphs[0] ?? null : graphs, null, 2) + '\n');
   return status;
 }

@@ -1,12 +1,8 @@
 // `loadgraph why FILE LIB`: every path from FILE to LIB, with what each edge is used for and costs.
 import { parseArgs } from 'node:util';
-import { attribute } from '../analyses/attribution.js';
-import { loadTimeCode } from '../analyses/load-time.js';
-import { suggest } from '../analyses/suggestions.js';
 import { findObject, why } from '../analyses/why.js';
-import { bindSymbols } from '../loader/bind.js';
-import { buildLoadGraph } from '../loader/load.js';
 import { renderWhy } from '../report/why.js';
+import { analyse } from './analyse.js';
 import { LOADER_OPTIONS, loaderOptionsFrom } from './graph.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
@@ -19,7 +15,7 @@ closure, and the replacement suggestions that apply. Takes the loader options of
 Exit status: 0 LIB is loaded, 1 it is not, 2 usage or unreadable input.
 `;
 
-export function whyCommand(args: string[], io: CliIo): number {
+export async function whyCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -36,16 +32,13 @@ export function whyCommand(args: string[], io: CliIo): number {
   const [file, lib] = positionals as [string, string];
   const options = loaderOptionsFrom(values, io);
   const fs = io.graphFs(options.root ?? '/');
-  const r = buildLoadGraph(fs, file, options);
+  const r = await analyse(fs, file, options, 'full', { bindNow: values['bind-now'] === true });
   if (!r.ok) {
     io.stderr.write(`loadgraph: ${r.message}\n`);
     return EXIT_USAGE;
   }
-  const bindNow = values['bind-now'] === true;
-  const bound = bindSymbols(fs, r.graph, r.images, bindNow ? { bindNow } : {});
-  const withCode = { ...r.graph, loadTime: loadTimeCode(r.graph, bound, bindNow) };
-  const a = attribute(withCode, bound);
-  const g = { ...withCode, suggestions: suggest(withCode, a) };
+  const g = r.graph;
+  const a = r.attribution ?? { edges: [], indirect: [] };
   const target = findObject(g, lib);
   if (!target) {
     if (values.format === 'json') io.stdout.write(JSON.stringify({ program: file, library: lib, loaded: false }) + '\n');
@@ -58,7 +51,7 @@ export function whyCommand(args: string[], io: CliIo): number {
     io.stdout.write(JSON.stringify({
       program: file, library: lib, loaded: true, ...w,
       indirect: a.indirect.filter((x) => onPath.has(x.from)),
-      suggestions: g.suggestions.filter((s) => w.paths.some((p) => p.some((h) => h.edge === s.edge))),
+      suggestions: (g.suggestions ?? []).filter((s) => w.paths.some((p) => p.some((h) => h.edge === s.edge))),
     }, null, 2) + '\n');
   } else io.stdout.write(renderWhy(g, w, styleFor(io, values), a.indirect));
   return EXIT_OK;

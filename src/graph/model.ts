@@ -26,6 +26,8 @@ export interface GraphObject {
   readonly runpath: string | null;
   readonly nodeflib: boolean;
   readonly size: number | null;
+  /** Hardening-relevant facts and FDO notes (null for the vDSO and missing objects). */
+  readonly summary: import('../elf/summary.js').ObjectSummary | null;
 }
 
 export type SourceKind = 'rpath' | 'LD_LIBRARY_PATH' | 'runpath' | 'ld.so.cache' | 'ld.so.conf' | 'system-dir' | 'path' | 'interp';
@@ -106,4 +108,6 @@ export interface LoadGraph {
   readonly loadTime?: import('../analyses/load-time.js').LoadTimeCode;
   /** Replacement suggestions backed by edge use and cost; absent with --no-code or --no-suggest. */
   readonly suggestions?: readonly import('../analyses/suggestions.js').Suggestion[];
+  /** What every DT_NEEDED edge is used for (full binding; written by --format json, read by diff). */
+  readonly edgeUse?: readonly import('../analyses/attribution.js').EdgeUse[];
 }

@@ -5,6 +5,9 @@ import * as C from '../elf/constants.js';
 import type { ElfImage } from '../elf/image.js';
 import { dynValue } from '../elf/image.js';
 import { decodeElf } from '../elf/decode.js';
+import type { Note } from '../elf/image.js';
+import { readNotes } from '../elf/notes.js';
+import { summarize } from '../elf/summary.js';
 import type { Candidate, EdgeKind, GraphEdge, GraphObject, LoadGraph, Reason, ResolvedEnv, SourceKind } from '../graph/model.js';
 import { GRAPH_SCHEMA } from '../graph/model.js';
 import { type DstValues, expandDst, hasDst, normalizePath, originOf, pathList } from './dst.js';
@@ -40,6 +43,7 @@ export type LoadResult = { ok: true; graph: LoadGraph; images: ReadonlyMap<numbe
 
 interface Obj {
   id: number;
+  notes?: readonly Note[];
   kind: GraphObject['kind'];
   name: string;
   names: string[];
@@ -71,6 +75,7 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
   if (!opened.ok) return { ok: false, message: `${program}: ${errnoText[opened.errno] ?? opened.errno}` };
   const mainFile = opened.value;
   const decoded = decodeElf(mainFile);
+  const mainNotes = decoded.ok ? readNotes(mainFile, decoded.image, []) : [];
   mainFile.close();
   if (!decoded.ok) return { ok: false, message: `${program}: ${decoded.error.message} (${decoded.error.structure} at offset 0x${decoded.error.offset.toString(16)})` };
   const mainImage = decoded.image;
@@ -120,7 +125,7 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
     return x;
   };
 
-  const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: realOf(fs, abs(program)), image: mainImage, fileId: null, loader: null, size: mainFile.size });
+  const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: realOf(fs, abs(program)), image: mainImage, fileId: null, loader: null, size: mainFile.size, notes: mainNotes });
   if (mainImage.soname) main.names.push(mainImage.soname);
   const linkage: LoadGraph['linkage'] = mainImage.dynamic === null ? 'static' : mainImage.needed.length === 0 ? 'no-needs' : 'dynamic';
   // The interpreter (named by its PT_INTERP string — under ldd, the loader that runs — and by its SONAME)
@@ -214,7 +219,7 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
         state.fatal ??= { message: `${path}: ${err}`, object: loader.id };
         return 'fatal';
       }
-      return { obj: newObj({ kind: 'library', name, names: [name], path, realPath: realOf(fs, abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size }), reused: false };
+      return { obj: newObj({ kind: 'library', name, names: [name], path, realPath: realOf(fs, abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes }), reused: false };
     };
     const finish = (r: Attempt, source: SourceKind, owner?: Obj): GraphEdge | null => {
       if (r === 'fatal') return edge(null, { kind: 'fatal' }, name, trace);
@@ -361,7 +366,7 @@ function loadInterp(fs: FileSystem, name: string, target: ElfIdentity, newObj: (
   const image = v.kind === 'ok' ? v.image : null;
   const names = [name];
   if (image?.soname && image.soname !== name) names.push(image.soname);
-  return newObj({ kind: 'interp', name, names, path: name, realPath: realOf(fs, name), image, fileId: v.kind === 'ok' ? v.info.id : null, loader: null, size: v.kind === 'ok' ? v.info.size : null });
+  return newObj({ kind: 'interp', name, names, path: name, realPath: realOf(fs, name), image, fileId: v.kind === 'ok' ? v.info.id : null, loader: null, size: v.kind === 'ok' ? v.info.size : null, notes: v.kind === 'ok' ? v.notes : [] });
 }
 
 /** /etc/ld.so.preload: '#' comments, names separated by blanks and ':' (rtld.c). */
@@ -390,6 +395,7 @@ function toGraphObject(o: Obj, needed: readonly string[]): GraphObject {
     runpath: img?.runpath ?? null,
     nodeflib: img ? ((dynValue(img, C.DT_FLAGS_1) ?? 0) & C.DF_1_NODEFLIB) !== 0 : false,
     size: o.size,
+    summary: img ? summarize(img, o.notes ?? []) : null,
   };
 }
 

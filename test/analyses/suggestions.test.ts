@@ -8,7 +8,7 @@ import { GRAPH_SCHEMA, type GraphObject, type LoadGraph } from '../../src/graph/
 import { renderSuggestionRules } from '../../src/report/suggestions-doc.js';
 
 function obj(id: number, kind: GraphObject['kind'], soname: string | null, size = 1000): GraphObject {
-  return { id, kind, name: soname ?? 'prog', names: soname ? [soname] : [], path: `/lib/${soname ?? 'prog'}`, realPath: null, soname, class: 64, machine: 62, loader: null, needed: [], rpath: null, runpath: null, nodeflib: false, size };
+  return { id, kind, name: soname ?? 'prog', names: soname ? [soname] : [], path: `/lib/${soname ?? 'prog'}`, realPath: null, soname, class: 64, machine: 62, loader: null, needed: [], rpath: null, runpath: null, nodeflib: false, size, summary: null };
 }
 
 /** prog → provider → dep (a library only the provider brings in), and prog → libc. */

@@ -1,0 +1,201 @@
+// diff: what changed in what gets loaded and what runs, between two analysis results. A pure function of
+// the two documents (a saved --format json result diffs the same as a live one). Objects are matched by
+// SONAME, else by path with the root and the multiarch triplet taken out, so that two architectures or two
+// roots show only real differences.
+import type { GraphObject, LoadGraph } from '../graph/model.js';
+
+export type DiffKind =
+  | 'object-left' | 'object-entered'
+  | 'edge-removed' | 'edge-added' | 'edge-changed'
+  | 'constructor-removed' | 'constructor-added'
+  | 'ifunc-removed' | 'ifunc-added' | 'ifunc-moved-to-load'
+  | 'audit-changed'
+  | 'symbols-shrank' | 'symbols-grew'
+  | 'hardening-changed'
+  | 'dlopen-removed' | 'dlopen-added';
+
+export interface DiffItem {
+  readonly kind: DiffKind;
+  /** The object (or edge, "a → b") the item is about, as matched across the two sides. */
+  readonly subject: string;
+  readonly message: string;
+  readonly evidence: readonly string[];
+}
+
+export interface DiffResult {
+  readonly schema: 'loadgraph.diff/1';
+  readonly a: string;
+  readonly b: string;
+  readonly same: boolean;
+  readonly items: readonly DiffItem[];
+}
+
+const TRIPLET = /\/(usr\/)?lib(32|64|x32)?\/[a-z0-9_]+-linux-gnu[a-z0-9_]*\//g;
+const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+
+/** The name an object is matched by across the two sides. */
+export function keyOf(o: GraphObject): string | null {
+  if (o.kind === 'vdso') return null;
+  if (o.kind === 'program') return '<program>';
+  if (o.kind === 'interp') return '<ld.so>';
+  if (o.kind === 'missing') return `missing:${o.name}`;
+  return o.soname ?? (o.path ?? o.name).replace(TRIPLET, '/lib/<triplet>/');
+}
+
+interface Side {
+  readonly g: LoadGraph;
+  readonly byKey: Map<string, GraphObject>;
+  readonly keyOfId: Map<number, string>;
+  readonly label: (key: string) => string;
+  /** Shortest chain of edge indices from the program to each object. */
+  readonly via: Map<number, number[]>;
+}
+
+function side(g: LoadGraph): Side {
+  const byKey = new Map<string, GraphObject>();
+  const keyOfId = new Map<number, string>();
+  for (const o of g.objects) {
+    const k = keyOf(o);
+    if (k === null || byKey.has(k)) continue;
+    byKey.set(k, o);
+    keyOfId.set(o.id, k);
+  }
+  const program = g.objects.find((o) => o.kind === 'program')!;
+  const via = new Map<number, number[]>([[program.id, []]]);
+  const queue = [program.id];
+  for (let i = 0; i < queue.length; i++) {
+    g.edges.forEach((e, ei) => {
+      if (e.from !== queue[i] || e.to === null || via.has(e.to)) return;
+      via.set(e.to, [...via.get(queue[i]!)!, ei]);
+      queue.push(e.to);
+    });
+  }
+  const label = (k: string) => (k === '<program>' ? base(g.program) : k === '<ld.so>' ? (byKey.get(k)?.soname ?? 'ld.so') : k);
+  return { g, byKey, keyOfId, label, via };
+}
+
+const pathText = (s: Side, id: number) => [s.label('<program>'), ...(s.via.get(id) ?? []).map((ei) => s.label(s.keyOfId.get(s.g.edges[ei]!.to!)!))].join(' → ');
+const usedFor = (s: Side, ei: number) => {
+  const u = s.g.edgeUse?.find((x) => x.edge === ei);
+  return u ? (u.symbols.length ? `used for ${u.symbols.map((x) => x.name).join(', ')}` : 'used for nothing') : '';
+};
+const codeOf = (s: Side, id: number) => {
+  const lt = s.g.loadTime?.objects.find((o) => o.id === id);
+  if (!lt) return '';
+  const parts = [lt.realConstructors ? `${lt.realConstructors} real constructor${lt.realConstructors === 1 ? '' : 's'}` : '', lt.ifuncAtLoad ? `${lt.ifuncAtLoad} IFUNC resolver calls` : ''].filter(Boolean);
+  return parts.join(', ');
+};
+const version = (o: GraphObject) => o.summary?.package ?? (o.realPath ? base(o.realPath) : null);
+
+/** Edges between matched objects: "from → to" → edge index. */
+function edgeKeys(s: Side): Map<string, number> {
+  const m = new Map<string, number>();
+  s.g.edges.forEach((e, i) => {
+    if (e.to === null) return;
+    const f = s.keyOfId.get(e.from), t = s.keyOfId.get(e.to);
+    if (f && t && !m.has(`${f} → ${t}`)) m.set(`${f} → ${t}`, i);
+  });
+  return m;
+}
+
+export function diffResults(aGraph: LoadGraph, bGraph: LoadGraph): DiffResult {
+  const A = side(aGraph), B = side(bGraph);
+  const items: DiffItem[] = [];
+  const add = (kind: DiffKind, subject: string, message: string, evidence: string[] = []) => items.push({ kind, subject, message, evidence });
+
+  // Objects that left or entered the closure, with what brought them in on their side.
+  for (const [k, o] of A.byKey) {
+    if (B.byKey.has(k)) continue;
+    const chain = A.via.get(o.id) ?? [];
+    // The edge that is gone: the first on A's path whose target B no longer has.
+    const cut = chain.find((ei) => !B.byKey.has(A.keyOfId.get(A.g.edges[ei]!.to!)!));
+    const ev = [`on ${A.label('<program>')}'s side: ${pathText(A, o.id)}`];
+    if (cut !== undefined) ev.push(`lost edge ${A.label(A.keyOfId.get(A.g.edges[cut]!.from)!)} → ${A.label(A.keyOfId.get(A.g.edges[cut]!.to!)!)}${usedFor(A, cut) ? `, ${usedFor(A, cut)}` : ''}`);
+    const code = codeOf(A, o.id);
+    if (code) ev.push(`its load-time code leaves with it: ${code}`);
+    add('object-left', k, `${B.label('<program>')} no longer loads ${k}`, ev);
+  }
+  for (const [k, o] of B.byKey) {
+    if (A.byKey.has(k)) continue;
+    const ev = [`brought in by ${pathText(B, o.id)}`];
+    const last = (B.via.get(o.id) ?? []).at(-1);
+    if (last !== undefined && usedFor(B, last)) ev.push(usedFor(B, last));
+    const code = codeOf(B, o.id);
+    if (code) ev.push(`brings load-time code: ${code}`);
+    add('object-entered', k, `${B.label('<program>')} now loads ${k}`, ev);
+  }
+
+  // Edges between objects both sides have.
+  const ea = edgeKeys(A), eb = edgeKeys(B);
+  for (const [k, i] of ea) {
+    const [f, t] = k.split(' → ') as [string, string];
+    if (!A.byKey.has(f) || !B.byKey.has(f)) continue;
+    if (!eb.has(k)) {
+      if (B.byKey.has(t)) add('edge-removed', k, `${A.label(f)} no longer needs ${A.label(t)}`, [usedFor(A, i)].filter(Boolean));
+      continue;
+    }
+    const j = eb.get(k)!;
+    const ra = A.g.edges[i]!.reason.kind, rb = B.g.edges[j]!.reason.kind;
+    const oa = A.byKey.get(t)!, ob = B.byKey.get(t)!;
+    const changes: string[] = [];
+    if (ra !== rb && ra !== 'already-loaded' && rb !== 'already-loaded') changes.push(`found through ${ra}, now ${rb}`);
+    const pa = oa.path?.replace(TRIPLET, '/lib/<triplet>/'), pb = ob.path?.replace(TRIPLET, '/lib/<triplet>/');
+    if (pa !== pb && A.g.edges[i]!.reason.kind !== 'already-loaded') changes.push(`provider ${oa.path} → ${ob.path}`);
+    if (version(oa) && version(ob) && version(oa) !== version(ob) && A.g.edges[i]!.reason.kind !== 'already-loaded') changes.push(`version ${version(oa)} → ${version(ob)}`);
+    if (changes.length) add('edge-changed', k, `${A.label(f)} → ${A.label(t)} changed`, changes);
+    // What the edge is used for.
+    const ua = new Set(A.g.edgeUse?.find((x) => x.edge === i)?.symbols.map((s) => s.name) ?? []);
+    const ub = new Set(B.g.edgeUse?.find((x) => x.edge === j)?.symbols.map((s) => s.name) ?? []);
+    if (A.g.edgeUse && B.g.edgeUse) {
+      const lost = [...ua].filter((s) => !ub.has(s)), gained = [...ub].filter((s) => !ua.has(s));
+      if (lost.length) add('symbols-shrank', k, `${A.label(f)} no longer uses from ${A.label(t)}: ${lost.join(', ')}`);
+      if (gained.length) add('symbols-grew', k, `${A.label(f)} now also uses from ${A.label(t)}: ${gained.join(', ')}`);
+    }
+  }
+  for (const [k] of eb) {
+    const [f, t] = k.split(' → ') as [string, string];
+    if (!ea.has(k) && A.byKey.has(f) && A.byKey.has(t)) add('edge-added', k, `${B.label(f)} now needs ${B.label(t)}`, [usedFor(B, eb.get(k)!)].filter(Boolean));
+  }
+
+  // Load-time code and hardening of objects both sides have.
+  for (const [k, oa] of A.byKey) {
+    const ob = B.byKey.get(k);
+    if (!ob) continue;
+    const la = A.g.loadTime?.objects.find((o) => o.id === oa.id), lb = B.g.loadTime?.objects.find((o) => o.id === ob.id);
+    if (la && lb) {
+      const ctors = (l: typeof la) => l.constructors.filter((c) => c.classification !== 'toolchain').map((c) => c.name ?? `${c.kind}[${c.index}]`);
+      const ca = ctors(la), cb = ctors(lb);
+      const removed = ca.filter((c) => !cb.includes(c)), added = cb.filter((c) => !ca.includes(c));
+      if (removed.length || (ca.length > cb.length && !added.length)) add('constructor-removed', k, `${A.label(k)}: ${ca.length - cb.length || removed.length} constructor${Math.abs(ca.length - cb.length) === 1 ? '' : 's'} no longer run${removed.length ? `: ${removed.join(', ')}` : ''}`);
+      if (added.length || (cb.length > ca.length && !removed.length)) add('constructor-added', k, `${A.label(k)}: new constructor${added.length === 1 ? '' : 's'} run at load: ${added.join(', ') || `${cb.length - ca.length} unnamed`}`);
+      const res = (l: typeof la, phase: 'load' | 'first-call') => new Set(l.ifunc.filter((c) => c.phase === phase).map((c) => c.name ?? `0x${(c.address ?? 0).toString(16)}`));
+      const ia = res(la, 'load'), ib = res(lb, 'load');
+      const lazyA = res(la, 'first-call');
+      const moved = [...ib].filter((x) => !ia.has(x) && lazyA.has(x));
+      const goneI = [...ia].filter((x) => !ib.has(x)), newI = [...ib].filter((x) => !ia.has(x) && !moved.includes(x));
+      if (moved.length) add('ifunc-moved-to-load', k, `${A.label(k)}: IFUNC resolvers now run at load time instead of at first call: ${moved.join(', ')}`, ['BIND_NOW on the side that calls them']);
+      if (goneI.length) add('ifunc-removed', k, `${A.label(k)}: IFUNC resolvers no longer run at load: ${goneI.join(', ')}`);
+      if (newI.length) add('ifunc-added', k, `${A.label(k)}: new IFUNC resolvers run at load: ${newI.join(', ')}`);
+      if (la.audit.join() !== lb.audit.join()) add('audit-changed', k, `${A.label(k)}: audit libraries ${la.audit.join(', ') || 'none'} → ${lb.audit.join(', ') || 'none'}`);
+    }
+    const sa = oa.summary, sb = ob.summary;
+    if (sa && sb) {
+      const h: string[] = [];
+      if (sa.relro !== sb.relro) h.push(`RELRO ${sa.relro} → ${sb.relro}`);
+      if (sa.bindNow !== sb.bindNow) h.push(`BIND_NOW ${sa.bindNow ? 'on' : 'off'} → ${sb.bindNow ? 'on' : 'off'}`);
+      if (sa.textrel !== sb.textrel) h.push(`TEXTREL ${sa.textrel ? 'yes' : 'no'} → ${sb.textrel ? 'yes' : 'no'}`);
+      if (sa.execStack !== sb.execStack) h.push(`executable stack ${sa.execStack ? 'yes' : 'no'} → ${sb.execStack ? 'yes' : 'no'}`);
+      if ((oa.rpath ?? '') !== (ob.rpath ?? '')) h.push(`RPATH ${oa.rpath ?? 'none'} → ${ob.rpath ?? 'none'}`);
+      if ((oa.runpath ?? '') !== (ob.runpath ?? '')) h.push(`RUNPATH ${oa.runpath ?? 'none'} → ${ob.runpath ?? 'none'}`);
+      if (h.length) add('hardening-changed', k, `${A.label(k)}: ${h.join('; ')}`);
+      const da = new Set(sa.dlopen), db = new Set(sb.dlopen);
+      const dRemoved = [...da].filter((x) => !db.has(x)), dAdded = [...db].filter((x) => !da.has(x));
+      if (dRemoved.length) add('dlopen-removed', k, `${A.label(k)} no longer declares dlopen() of ${dRemoved.join(', ')}`);
+      if (dAdded.length) add('dlopen-added', k, `${A.label(k)} now declares dlopen() of ${dAdded.join(', ')} (.note.dlopen)`);
+    }
+  }
+  const order: DiffKind[] = ['object-left', 'object-entered', 'edge-removed', 'edge-added', 'edge-changed', 'constructor-removed', 'constructor-added',
+    'ifunc-removed', 'ifunc-added', 'ifunc-moved-to-load', 'audit-changed', 'symbols-shrank', 'symbols-grew', 'hardening-changed', 'dlopen-removed', 'dlopen-added'];
+  items.sort((x, y) => order.indexOf(x.kind) - order.indexOf(y.kind));
+  return { schema: 'loadgraph.diff/1', a: aGraph.program, b: bGraph.program, same: items.length === 0, items };
+}

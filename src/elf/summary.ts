@@ -1,0 +1,45 @@
+// The few per-object facts the load graph carries for comparison (diff, check): RELRO, BIND_NOW, TEXTREL,
+// executable stack, the FDO dlopen and package notes. From program headers, PT_DYNAMIC and PT_NOTE only.
+import * as C from './constants.js';
+import { type ElfImage, type Note, dynValue } from './image.js';
+import { decodeDlopenNote, decodePackageNote } from './notes.js';
+
+export interface ObjectSummary {
+  readonly relro: 'none' | 'partial' | 'full';
+  readonly bindNow: boolean;
+  readonly textrel: boolean;
+  /** PT_GNU_STACK with PF_X, or no PT_GNU_STACK at all (the kernel then defaults to an executable stack). */
+  readonly execStack: boolean;
+  /** The preferred SONAME of each .note.dlopen entry. */
+  readonly dlopen: readonly string[];
+  /** "name version" from the FDO packaging note, when present. */
+  readonly package: string | null;
+}
+
+export function summarize(image: ElfImage, notes: readonly Note[]): ObjectSummary {
+  const flags = dynValue(image, C.DT_FLAGS) ?? 0;
+  const flags1 = dynValue(image, C.DT_FLAGS_1) ?? 0;
+  const bindNow = (flags & C.DF_BIND_NOW) !== 0 || (flags1 & C.DF_1_NOW) !== 0 || dynValue(image, C.DT_BIND_NOW) !== undefined;
+  const relro = image.segments.some((s) => s.type === C.PT_GNU_RELRO);
+  const stack = image.segments.find((s) => s.type === C.PT_GNU_STACK);
+  const dlopen: string[] = [];
+  let pkg: string | null = null;
+  for (const n of notes) {
+    if (n.owner !== 'FDO') continue;
+    if (n.type === C.NT_FDO_DLOPEN_METADATA) {
+      const d = decodeDlopenNote(n.desc);
+      if ('entries' in d) dlopen.push(...d.entries.map((e) => e.soname[0]!));
+    } else if (n.type === C.NT_FDO_PACKAGING_METADATA) {
+      const p = decodePackageNote(n.desc);
+      if ('value' in p) pkg = [p.value.name, p.value.version].filter((x) => typeof x === 'string').join(' ') || null;
+    }
+  }
+  return {
+    relro: !relro ? 'none' : bindNow ? 'full' : 'partial',
+    bindNow,
+    textrel: (flags & C.DF_TEXTREL) !== 0 || dynValue(image, C.DT_TEXTREL) !== undefined,
+    execStack: !stack || (stack.flags & C.PF_X) !== 0,
+    dlopen,
+    package: pkg,
+  };
+}
