@@ -149,7 +149,7 @@ export function diffResults(aGraph: LoadGraph, bGraph: LoadGraph): DiffResult {
     if (A.g.edgeUse && B.g.edgeUse) {
       const lost = [...ua].filter((s) => !ub.has(s)), gained = [...ub].filter((s) => !ua.has(s));
       if (lost.length) add('symbols-shrank', k, `${A.label(f)} no longer uses from ${A.label(t)}: ${lost.join(', ')}`);
-      if (gained.length) add('symbols-grew', k, `${A.label(f)} now also uses from ${A.label(t)}: ${gained.join(', ')}`);
+      if (gained.length) add('symbols-grew', k, `${B.label(f)} now also uses from ${B.label(t)}: ${gained.join(', ')}`);
     }
   }
   for (const [k] of eb) {
@@ -163,18 +163,25 @@ export function diffResults(aGraph: LoadGraph, bGraph: LoadGraph): DiffResult {
     if (!ob) continue;
     const la = A.g.loadTime?.objects.find((o) => o.id === oa.id), lb = B.g.loadTime?.objects.find((o) => o.id === ob.id);
     if (la && lb) {
-      const ctors = (l: typeof la) => l.constructors.filter((c) => c.classification !== 'toolchain').map((c) => c.name ?? `${c.kind}[${c.index}]`);
-      const ca = ctors(la), cb = ctors(lb);
-      const removed = ca.filter((c) => !cb.includes(c)), added = cb.filter((c) => !ca.includes(c));
-      if (removed.length || (ca.length > cb.length && !added.length)) add('constructor-removed', k, `${A.label(k)}: ${ca.length - cb.length || removed.length} constructor${Math.abs(ca.length - cb.length) === 1 ? '' : 's'} no longer run${removed.length ? `: ${removed.join(', ')}` : ''}`);
-      if (added.length || (cb.length > ca.length && !removed.length)) add('constructor-added', k, `${A.label(k)}: new constructor${added.length === 1 ? '' : 's'} run at load: ${added.join(', ') || `${cb.length - ca.length} unnamed`}`);
+      // Constructors compare by name where a symbol table names them, otherwise by number: slot indexes
+      // and addresses differ between builds and architectures for the same code.
+      const named = (l: typeof la) => l.constructors.filter((c) => c.classification !== 'toolchain' && c.name).map((c) => c.name!);
+      const unnamed = (l: typeof la) => l.constructors.filter((c) => c.classification !== 'toolchain' && !c.name).length;
+      const na = named(la), nb = named(lb);
+      const removed = na.filter((c) => !nb.includes(c)), added = nb.filter((c) => !na.includes(c));
+      const lost = removed.length + Math.max(0, unnamed(la) - unnamed(lb)), gained = added.length + Math.max(0, unnamed(lb) - unnamed(la));
+      if (lost) add('constructor-removed', k, `${A.label(k)}: ${lost} constructor${lost === 1 ? '' : 's'} no longer run${removed.length ? `: ${removed.join(', ')}` : ''}`);
+      if (gained) add('constructor-added', k, `${A.label(k)}: ${gained} new constructor${gained === 1 ? '' : 's'} run at load${added.length ? `: ${added.join(', ')}` : ''}`);
       const res = (l: typeof la, phase: 'load' | 'first-call') => new Set(l.ifunc.filter((c) => c.phase === phase).map((c) => c.name ?? `0x${(c.address ?? 0).toString(16)}`));
       const ia = res(la, 'load'), ib = res(lb, 'load');
       const lazyA = res(la, 'first-call');
       const moved = [...ib].filter((x) => !ia.has(x) && lazyA.has(x));
       const goneI = [...ia].filter((x) => !ib.has(x)), newI = [...ib].filter((x) => !ia.has(x) && !moved.includes(x));
       if (moved.length) add('ifunc-moved-to-load', k, `${A.label(k)}: IFUNC resolvers now run at load time instead of at first call: ${moved.join(', ')}`, ['BIND_NOW on the side that calls them']);
-      if (goneI.length) add('ifunc-removed', k, `${A.label(k)}: IFUNC resolvers no longer run at load: ${goneI.join(', ')}`);
+      if (goneI.length) {
+        const callers = [...new Set(la.ifunc.filter((c) => c.phase === 'load' && goneI.includes(c.name ?? '')).map((c) => A.keyOfId.get(c.calledBy)).filter((c): c is string => !!c && !B.byKey.has(c)))];
+        add('ifunc-removed', k, `${A.label(k)}: IFUNC resolvers no longer run at load: ${goneI.join(', ')}`, callers.length ? [`they were called by relocations of ${callers.map(A.label).join(', ')}, which left`] : []);
+      }
       if (newI.length) add('ifunc-added', k, `${A.label(k)}: new IFUNC resolvers run at load: ${newI.join(', ')}`);
       if (la.audit.join() !== lb.audit.join()) add('audit-changed', k, `${A.label(k)}: audit libraries ${la.audit.join(', ') || 'none'} → ${lb.audit.join(', ') || 'none'}`);
     }

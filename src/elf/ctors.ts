@@ -96,12 +96,13 @@ const startsWith = (b: Uint8Array, at: number, pattern: ReadonlyArray<number | n
   at + pattern.length <= b.length && pattern.every((p, i) => p === null || b[at + i] === p);
 const X = null;
 
-/** Landing pads a function may start with: x86 endbr64/endbr32, AArch64 bti c / paciasp. */
+/** Landing pads a function may start with: x86 endbr64/endbr32, AArch64 bti c / paciasp / nop. */
 function skipLandingPad(machine: number, b: Uint8Array, le: boolean): number {
   if ((machine === C.EM_X86_64 || machine === C.EM_386) && startsWith(b, 0, [0xf3, 0x0f, 0x1e, X]) && (b[3] === 0xfa || b[3] === 0xfb)) return 4;
   if (machine === C.EM_AARCH64 && b.length >= 4) {
     const w = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0, le);
-    if (w === 0xd503245f || w === 0xd503233f) return 4;
+    // bti c, paciasp, or the nop that BTI-aware toolchains leave in their place.
+    if (w === 0xd503245f || w === 0xd503233f || w === 0xd503201f) return 4;
   }
   return 0;
 }
@@ -117,12 +118,28 @@ function isFrameDummy(machine: number, b: Uint8Array, le: boolean, addr: number)
   } else if (machine === C.EM_AARCH64 && at + 4 <= b.length) {
     const w = v.getUint32(at, le);
     if ((w & 0xfc000000) === 0x14000000) target = addr + at + (((w & 0x03ffffff) << 6) >> 4);
+  } else if (machine === C.EM_ARM && (addr & 1) && at + 2 <= b.length) {
+    // Thumb (the address has bit 0 set): B (T2, 16-bit) or B.W (T4, 32-bit); pc reads as address + 4.
+    const pc = addr - 1 + 4;
+    const hw1 = v.getUint16(0, le);
+    if ((hw1 & 0xf800) === 0xe000) target = pc + (((hw1 & 0x7ff) << 21) >> 20);
+    else if ((hw1 & 0xf800) === 0xf000 && b.length >= 4) {
+      const hw2 = v.getUint16(2, le);
+      if ((hw2 & 0xd000) === 0x9000) {
+        const s = (hw1 >> 10) & 1, i1 = ~((hw2 >> 13) ^ s) & 1, i2 = ~((hw2 >> 11) ^ s) & 1;
+        target = pc + ((((s << 24) | (i1 << 23) | (i2 << 22) | ((hw1 & 0x3ff) << 12) | ((hw2 & 0x7ff) << 1)) << 7) >> 7);
+      }
+    }
+    addr -= 1;
   } else if (machine === C.EM_ARM && at + 4 <= b.length) {
     const w = v.getUint32(at, le);
-    if ((w & 0xff000000) === 0xea000000) target = addr + at + 8 + (((w & 0x00ffffff) << 8) >> 6);
+    if (((w & 0xff000000) >>> 0) === 0xea000000) target = addr + at + 8 + (((w & 0x00ffffff) << 8) >> 6);
   }
   return target !== null && target < addr && addr - target <= 0x100;
 }
+
+/** Architectures whose frame_dummy tail jump isFrameDummy decodes. */
+const FRAME_DUMMY_DECODED: ReadonlySet<number> = new Set([C.EM_X86_64, C.EM_386, C.EM_AARCH64, C.EM_ARM]);
 
 /** crti.o's _init (with crtn.o's epilogue): call __gmon_start__ if it is defined, and return. */
 function isCrtiInit(machine: number, b: Uint8Array, le: boolean): boolean | null {
@@ -130,10 +147,15 @@ function isCrtiInit(machine: number, b: Uint8Array, le: boolean): boolean | null
   if (machine === C.EM_X86_64) {
     return startsWith(b, at, [0x48, 0x83, 0xec, 0x08, 0x48, 0x8b, 0x05, X, X, X, X, 0x48, 0x85, 0xc0, 0x74, 0x02, 0xff, 0xd0, 0x48, 0x83, 0xc4, 0x08, 0xc3]);
   }
+  if (machine === C.EM_ARM && at + 12 <= b.length) {
+    // ARM-mode crti/crtn: push {r3, lr}; bl call_weak_fn; pop {r3, pc}.
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return v.getUint32(at, le) === 0xe92d4008 && ((v.getUint32(at + 4, le) & 0xff000000) >>> 0) === 0xeb000000 && v.getUint32(at + 8, le) === 0xe8bd8008;
+  }
   if (machine === C.EM_AARCH64 && at + 20 <= b.length) {
     const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     const w = (i: number) => v.getUint32(at + 4 * i, le);
-    return w(0) === 0xa9bf7bfd && w(1) === 0x910003fd && (w(2) & 0xfc000000) === 0x94000000 && w(3) === 0xa8c17bfd && w(4) === 0xd65f03c0;
+    return w(0) === 0xa9bf7bfd && w(1) === 0x910003fd && ((w(2) & 0xfc000000) >>> 0) === 0x94000000 && w(3) === 0xa8c17bfd && w(4) === 0xd65f03c0;
   }
   return null; // no signature for this architecture
 }
@@ -145,8 +167,9 @@ function classify(kind: Constructor['kind'], index: number, machine: number, cod
     if (crti === null) return { classification: 'unknown', reason: 'no crti.o signature for this architecture' };
     return { classification: 'real', reason: "DT_INIT does more than crti.o's _init" };
   }
-  if (kind === 'DT_INIT_ARRAY' && index === 0 && (isFrameDummy(machine, code, le, addr) || nameOf() === 'frame_dummy')) {
-    return { classification: 'toolchain', reason: "crtbegin.o's frame_dummy: a tail jump to register_tm_clones" };
+  if (kind === 'DT_INIT_ARRAY' && index === 0) {
+    if (isFrameDummy(machine, code, le, addr) || nameOf() === 'frame_dummy') return { classification: 'toolchain', reason: "crtbegin.o's frame_dummy: a tail jump to register_tm_clones" };
+    if (!FRAME_DUMMY_DECODED.has(machine)) return { classification: 'unknown', reason: 'no crtbegin.o signature for this architecture' };
   }
   return { classification: 'real', reason: 'not a toolchain routine' };
 }
@@ -196,7 +219,8 @@ export function readConstructors(src: ByteSource, image: ElfImage, slots: readon
     const address = f && f.addend !== null ? symValue + f.addend : s.raw === null ? null : symValue + s.raw;
     if (address === null) return { kind: s.kind, index: s.index, address, name: null, classification: 'unknown' as const, reason: 'slot not readable' };
     // Toolchain entries are recognised by their code; only the others need a name (a symbol-table scan).
-    const code = codeAt(src, image, address, 32);
+    // Thumb function pointers have bit 0 set; the code starts one byte lower.
+    const code = codeAt(src, image, h.machine === C.EM_ARM ? address - (address & 1) : address, 32);
     const how = classify(s.kind, s.index, h.machine, code, le, address, () => namer.nameOf(address));
     const name = how.classification === 'toolchain' ? (s.kind === 'DT_INIT' ? '_init' : 'frame_dummy') : namer.nameOf(address);
     return { kind: s.kind, index: s.index, address, name, ...how };

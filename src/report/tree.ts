@@ -47,20 +47,20 @@ export function loadTimeFooter(g: LoadGraph): string | null {
   if (!lt) return null;
   const byId = objectById(g);
   const name = (id: number) => label(byId.get(id)!);
-  const running = lt.objects.filter((o) => o.ifuncAtLoad || o.realConstructors || o.constructors.some((c) => c.classification === 'unknown'));
+  const running = lt.objects.filter((o) => o.ifuncAtLoad || o.realConstructors);
   const ifunc = lt.objects.filter((o) => o.ifuncAtLoad);
   const ctor = lt.objects.filter((o) => o.realConstructors);
   const unknown = lt.objects.filter((o) => o.constructors.some((c) => c.classification === 'unknown'));
-  const toolchainOnly = lt.objects.filter((o) => !running.includes(o) && o.constructors.length > 0).length;
+  const toolchainOnly = lt.objects.filter((o) => !running.includes(o) && !unknown.includes(o) && o.constructors.length > 0).length;
   const irel = (o: (typeof lt.objects)[number]) => o.ifunc.filter((c) => c.phase === 'load' && c.via.endsWith('IRELATIVE')).length;
   const parts = [
     ifunc.length ? `${ifunc.length} with IFUNC resolvers (${ifunc.map((o) => `${name(o.id)}: ${o.ifuncAtLoad}${irel(o) && irel(o) !== o.ifuncAtLoad ? `, ${irel(o)} via IRELATIVE` : ''}`).join('; ')})` : '',
     ctor.length ? `${ctor.length} with real constructors (${ctor.map((o) => `${name(o.id)}: ${o.realConstructors}`).join(', ')})` : '',
-    unknown.length ? `${unknown.length} with constructors not classified (${unknown.map((o) => name(o.id)).join(', ')})` : '',
   ].filter(Boolean);
   const objects = g.objects.filter((o) => o.kind !== 'vdso' && o.kind !== 'missing').length;
   return `${running.length} of ${objects} objects run their own code before main${parts.length ? ': ' + parts.join('; ') : ''}` +
     (toolchainOnly ? `; ${toolchainOnly} more have only toolchain constructors (frame_dummy, _init)` : '') +
+    (unknown.length ? `; ${unknown.length} have constructors this architecture's signatures cannot classify (marked ctor:?)` : '') +
     (lt.bindNow ? ' [--bind-now]' : '');
 }
 

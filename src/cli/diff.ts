@@ -1,0 +1,82 @@
+// `loadgraph diff A B`: what changed in what gets loaded and what runs. Each side is an ELF file, the same
+// file in two roots (--root-a/--root-b), or a saved `loadgraph FILE --format json` result.
+import { parseArgs } from 'node:util';
+import { diffResults } from '../analyses/diff.js';
+import type { LoadGraph } from '../graph/model.js';
+import { renderDiff, renderDiffMarkdown } from '../report/diff.js';
+import { analyse } from './analyse.js';
+import { LOADER_OPTIONS, loaderOptionsFrom } from './graph.js';
+import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
+import { styleFor } from './style.js';
+
+export const diffHelp = `usage: loadgraph diff [options] A B
+       loadgraph diff --root-a DIR --root-b DIR [options] FILE
+
+Compares two load graphs: objects that entered or left the closure (with the path that brings each in),
+edges added, removed or changed, constructors and IFUNC resolvers, what each edge is used for, hardening
+(RELRO, BIND_NOW, TEXTREL, stack, RPATH/RUNPATH) and .note.dlopen. A and B are ELF files or saved
+'loadgraph FILE --format json' results. Paths that differ only by root or multiarch triplet are matched.
+  --format human|json|markdown
+Exit status: 0 no differences, 1 differences, 2 usage or unreadable input (like diff(1)).
+`;
+
+export async function diffCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...LOADER_OPTIONS, format: { type: 'string', short: 'f', default: 'human' }, 'root-a': { type: 'string' }, 'root-b': { type: 'string' } },
+  });
+  if (values.help) {
+    io.stdout.write(diffHelp);
+    return EXIT_OK;
+  }
+  if (!['human', 'json', 'markdown'].includes(values.format!)) throw new UsageError(`unknown format '${values.format}' (human, json, markdown)`);
+  const twoRoots = values['root-a'] !== undefined || values['root-b'] !== undefined;
+  if (twoRoots && (values['root-a'] === undefined || values['root-b'] === undefined || positionals.length !== 1)) throw new UsageError('--root-a and --root-b go together, with one FILE');
+  if (!twoRoots && positionals.length !== 2) throw new UsageError('diff takes A and B');
+  const sides = twoRoots
+    ? [{ file: positionals[0]!, root: values['root-a']! }, { file: positionals[0]!, root: values['root-b']! }]
+    : positionals.map((file) => ({ file, root: values.root }));
+  const graphs: LoadGraph[] = [];
+  for (const s of sides) {
+    const g = await load(s.file, s.root, values, values['bind-now'] === true, io);
+    if (typeof g === 'string') {
+      io.stderr.write(`loadgraph: ${g}\n`);
+      return EXIT_USAGE;
+    }
+    graphs.push(g);
+  }
+  const d = diffResults(graphs[0]!, graphs[1]!);
+  if (values.format === 'json') io.stdout.write(JSON.stringify(d, null, 2) + '\n');
+  else if (values.format === 'markdown') io.stdout.write(renderDiffMarkdown(d));
+  else io.stdout.write(renderDiff(d, styleFor(io, values)));
+  return d.same ? EXIT_OK : EXIT_FINDINGS;
+}
+
+/** A saved JSON result, or the analysis of an ELF file; a message on failure. */
+async function load(file: string, root: string | undefined, values: Parameters<typeof loaderOptionsFrom>[0], bindNow: boolean, io: CliIo): Promise<LoadGraph | string> {
+  const options = loaderOptionsFrom({ ...values, ...(root !== undefined ? { root } : {}) }, io);
+  const saved = readSaved(file, root === undefined || root === '/', io);
+  if (saved !== null) return saved;
+  const r = await analyse(io.graphFs(options.root ?? '/'), file, options, 'full', { bindNow, suggest: false });
+  return r.ok ? r.graph : r.message;
+}
+
+/** `file` as a saved --format json result, or null when it is not one (an ELF file, say). */
+function readSaved(file: string, onHost: boolean, io: CliIo): LoadGraph | null {
+  if (!onHost || !file.endsWith('.json')) return null;
+  let text = '';
+  try {
+    text = io.withFile(file, (src) => new TextDecoder().decode(src.read(0, Math.min(src.size, 256 << 20))));
+  } catch {
+    return null;
+  }
+  try {
+    const g = JSON.parse(text) as LoadGraph;
+    if (g?.schema !== 'loadgraph.graph/1') throw new UsageError(`${file}: not a loadgraph result (schema ${String(g?.schema)})`);
+    return g;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${file}: not valid JSON`);
+  }
+}
