@@ -15,6 +15,12 @@ export interface ReadelfFacts {
   /** Binding (LOCAL, GLOBAL, WEAK, …) of each dynamic symbol, by index. */
   dynsymBinds: string[];
   ifuncCount: number;
+  /** Names of the undefined dynamic symbols (what the object imports). */
+  undefinedSymbols: Set<string>;
+  /** Names of the symbols its dynamic relocations refer to (what the loader binds). */
+  relocSymbols: Set<string>;
+  /** DT_INIT_ARRAYSZ in bytes (0 when absent). */
+  initArraySize: number;
   /** Relocation counts by type name; DT_RELR offsets are counted as "RELR". */
   relocationCounts: Record<string, number>;
   buildId: string | null;
@@ -41,7 +47,7 @@ export function parseReadelf(out: string): ReadelfFacts {
     machine: /^\s*Machine:\s+(.*?)\s*$/m.exec(out)?.[1] ?? '',
     interp: /\[Requesting program interpreter: (.*)\]/.exec(out)?.[1] ?? null,
     needed: [], soname: null, rpath: null, runpath: null, dynamicTags: new Set(),
-    dynsymCount: 0, dynsymBinds: [], ifuncCount: 0, relocationCounts: {}, buildId: /Build ID: ([0-9a-f]+)/.exec(out)?.[1] ?? null,
+    dynsymCount: 0, dynsymBinds: [], ifuncCount: 0, undefinedSymbols: new Set(), relocSymbols: new Set(), initArraySize: 0, relocationCounts: {}, buildId: /Build ID: ([0-9a-f]+)/.exec(out)?.[1] ?? null,
   };
   let section: 'none' | 'dynsym' | 'reloc' | 'relr' = 'none';
   for (const line of out.split('\n')) {
@@ -54,6 +60,7 @@ export function parseReadelf(out: string): ReadelfFacts {
       if (tag === 'SONAME') f.soname = value;
       if (tag === 'RPATH') f.rpath = value;
       if (tag === 'RUNPATH') f.runpath = value;
+      if (tag === 'INIT_ARRAYSZ') f.initArraySize = Number(/(\d+) \(bytes\)/.exec(rest)?.[1] ?? 0);
       continue;
     }
     const symtab = /^Symbol table '\.dynsym' contains (\d+) entr/.exec(line);
@@ -63,13 +70,16 @@ export function parseReadelf(out: string): ReadelfFacts {
     if (rel) { section = /relr/.test(rel[1]!) ? 'relr' : 'reloc'; continue; }
     if (/^(Displaying notes|Dynamic section|Program Headers|ELF Header)/.test(line)) { section = 'none'; continue; }
     if (section === 'dynsym') {
-      const s = /^\s*(\d+):\s+[0-9a-f]+\s+\S+\s+(\w+)\s+(\w+)\s/.exec(line);
+      const s = /^\s*(\d+):\s+[0-9a-f]+\s+\S+\s+(\w+)\s+(\w+)\s+\S+\s+(\S+)\s*([^@\s]*)/.exec(line);
       if (s?.[2] === 'IFUNC') f.ifuncCount++;
       if (s) f.dynsymBinds[Number(s[1])] = s[3]!;
+      if (s?.[4] === 'UND' && s[5]) f.undefinedSymbols.add(s[5]);
     } else if (section === 'reloc') {
       const r = /^[0-9a-f]{8,16}\s+[0-9a-f]{8,16}\s+(\S+)/.exec(line);
       const name = r && (READELF_RELOC_ALIASES[r[1]!] ?? r[1]!);
       if (name) f.relocationCounts[name] = (f.relocationCounts[name] ?? 0) + 1;
+      const sym = /^[0-9a-f]{8,16}\s+[0-9a-f]{8,16}\s+\S+\s+[0-9a-f]+\s+([^\s@]+)/.exec(line)?.[1];
+      if (sym) f.relocSymbols.add(sym);
     } else if (section === 'relr') {
       const n = /^\s*(\d+) offsets?\s*$/.exec(line);
       if (n) f.relocationCounts.RELR = (f.relocationCounts.RELR ?? 0) + Number(n[1]);
