@@ -58,32 +58,41 @@ export function exportsOf(b: BindResult, id: number): { functions: number; objec
   return { functions, objects };
 }
 
-/** Symbols bound from `from` to `to`, once each, sorted by name. */
-function usedBetween(b: BindResult, from: number, to: number): UsedSymbol[] {
-  const seen = new Map<string, UsedSymbol>();
-  const defs = b.tables.get(to)?.symbols;
+/** Symbols bound from one object to another, once each, sorted by name: "from:to" → symbols. */
+function usedByPair(b: BindResult): Map<string, UsedSymbol[]> {
+  const seen = new Map<string, Map<string, UsedSymbol>>();
   for (const x of b.bindings) {
-    if (x.from !== from || x.to !== to) continue;
+    if (x.to === null) continue;
+    const pair = `${x.from}:${x.to}`;
+    let m = seen.get(pair);
+    if (!m) seen.set(pair, (m = new Map()));
     const key = `${x.symbol}@${x.version ?? ''}`;
-    if (!seen.has(key)) seen.set(key, { name: x.symbol, version: x.version, kind: defs && x.defIndex !== null ? kindOf(defs.type(x.defIndex)) : 'other' });
+    if (!m.has(key)) {
+      const defs = b.tables.get(x.to)?.symbols;
+      m.set(key, { name: x.symbol, version: x.version, kind: defs && x.defIndex !== null ? kindOf(defs.type(x.defIndex)) : 'other' });
+    }
   }
-  return [...seen.values()].sort((a, c) => (a.name < c.name ? -1 : a.name > c.name ? 1 : 0));
+  return new Map([...seen].map(([p, m]) => [p, [...m.values()].sort((a, c) => (a.name < c.name ? -1 : a.name > c.name ? 1 : 0))]));
 }
 
-export function attribute(g: LoadGraph, b: BindResult): Attribution {
+/** Edge use for every DT_NEEDED edge (or only the edges in `only`), and bindings past the direct needs. */
+export function attribute(g: LoadGraph, b: BindResult, only?: ReadonlySet<number>): Attribution {
   const kinds = new Map(g.objects.map((o) => [o.id, o.kind]));
+  const used = usedByPair(b);
+  const exportsCache = new Map<number, { functions: number; objects: number }>();
   const edges: EdgeUse[] = [];
   const direct = new Set<string>();
   g.edges.forEach((e, i) => {
     if (e.kind !== 'needed' || e.to === null || kinds.get(e.to) === 'missing') return;
     direct.add(`${e.from}:${e.to}`);
-    const symbols = usedBetween(b, e.from, e.to);
-    edges.push({ edge: i, from: e.from, to: e.to, symbols, exports: exportsOf(b, e.to), unused: symbols.length === 0 });
+    if (only && !only.has(i)) return;
+    const symbols = used.get(`${e.from}:${e.to}`) ?? [];
+    if (!exportsCache.has(e.to)) exportsCache.set(e.to, exportsOf(b, e.to));
+    edges.push({ edge: i, from: e.from, to: e.to, symbols, exports: exportsCache.get(e.to)!, unused: symbols.length === 0 });
   });
-  const pairs = new Set(b.bindings.filter((x) => x.to !== null && x.to !== x.from).map((x) => `${x.from}:${x.to}`));
-  const indirect = [...pairs].filter((p) => !direct.has(p)).map((p) => {
+  const indirect = only ? [] : [...used].filter(([p]) => !direct.has(p) && p.split(':')[0] !== p.split(':')[1]).map(([p, symbols]) => {
     const [from, to] = p.split(':').map(Number) as [number, number];
-    return { from, to, symbols: usedBetween(b, from, to) };
+    return { from, to, symbols };
   });
   return { edges, indirect };
 }

@@ -20,10 +20,12 @@ export async function analyse(fs: FileSystem, file: string, options: LoaderOptio
   const wantSuggestions = opts.suggest !== false;
   // Suggestions need every symbol of the edges into the libraries a rule is about: those requesters are bound in full.
   const providers = suggestionProviders();
-  const fullFrom = new Set(wantSuggestions ? r.graph.edges.filter((e) => e.to !== null && r.graph.objects.find((o) => o.id === e.to)!.names.some((n) => providers.has(n))).map((e) => e.from) : []);
+  const intoProviders = new Set(wantSuggestions ? r.graph.edges.flatMap((e, i) => (e.to !== null && r.graph.objects.find((o) => o.id === e.to)!.names.some((n) => providers.has(n)) ? [i] : [])) : []);
+  const fullFrom = new Set([...intoProviders].map((i) => r.graph.edges[i]!.from));
   const bound = bindSymbols(fs, r.graph, r.images, { ifuncOnly: depth === 'tree', fullFrom, ...(bindNow ? { bindNow } : {}) });
   let g: LoadGraph = { ...r.graph, loadTime: loadTimeCode(r.graph, bound, bindNow) };
-  const attribution = attribute(g, bound);
+  // The tree needs only the edges a suggestion rule is about; JSON and why need all of them.
+  const attribution = attribute(g, bound, depth === 'full' ? undefined : intoProviders);
   if (depth === 'full') g = { ...g, edgeUse: attribution.edges };
   if (wantSuggestions) g = { ...g, suggestions: suggest(g, attribution) };
   return { ok: true, graph: g, attribution };

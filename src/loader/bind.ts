@@ -8,7 +8,7 @@ import { dynValue } from '../elf/image.js';
 import type { Reloc } from '../elf/records.js';
 import { IRELATIVE_TYPES, type RelocTableKind, relativeAddendsAt, scanRelocations } from '../elf/relocs.js';
 import type { ByteSource } from '../elf/source.js';
-import { type SymbolVersions, readSymbolVersions } from '../elf/symbols.js';
+import { type SymbolVersions, bytesAt, readSymbolVersions } from '../elf/symbols.js';
 import { DynamicSymbols, LookupKey, NameSet } from '../elf/symtab.js';
 import type { LoadGraph } from '../graph/model.js';
 import { initFiniOrder } from '../graph/traverse.js';
@@ -94,13 +94,25 @@ export function readTables(src: ByteSource, image: ElfImage): ObjectTables {
   const missing = [...slotAddresses].filter((a): a is number => a !== null && !fills.has(a));
   for (const [a, addend] of relativeAddendsAt(src, image, missing)) fills.set(a, { addend, sym: 0 });
   const symbols = DynamicSymbols.read(src, image, referenced);
+  // DT_VERSYM read in place (one u16 per symbol), the version lists only when a lookup needs them.
   let v: SymbolVersions | undefined;
-  const versionsOf = () => (v ??= readSymbolVersions(src, image, symbols?.count ?? 0, []));
+  const versionsOf = () => (v ??= readSymbolVersions(src, image, 0, []));
+  let versymView: DataView | null | undefined;
+  const versymOf = () => {
+    if (versymView !== undefined) return versymView;
+    const at = dynValue(image, C.DT_VERSYM);
+    const b = at === undefined || !symbols ? null : bytesAt(src, image, at, symbols.count * 2, 'DT_VERSYM', []);
+    return (versymView = b ? new DataView(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength) : null);
+  };
+  const le = image.header.endian === 'little';
   let versions: Map<number, { name: string; hash: number; hidden: boolean; file: string | null }> | undefined;
   const namer = new FunctionNamer(src, image, symbols);
   return {
     image, symbols, symbolic,
-    versym: (i) => versionsOf().versym?.[i] ?? (versionsOf().versym ? 0 : null),
+    versym: (i) => {
+      const view = versymOf();
+      return view === null ? null : i * 2 + 2 <= view.byteLength ? view.getUint16(i * 2, le) : 0;
+    },
     get versions() {
       if (!versions) {
         versions = new Map();
