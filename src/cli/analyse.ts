@@ -1,6 +1,7 @@
 // One place that runs the pipeline for a file: load graph, then (unless asked not to) binding, load-time
 // code, edge use and suggestions. 'tree' binds only what the tree shows; 'full' binds everything.
 import type { Attribution } from '../analyses/attribution.js';
+import type { ElfImage } from '../elf/image.js';
 import type { LoadGraph } from '../graph/model.js';
 import type { FileSystem } from '../loader/fs.js';
 import { type LoaderOptions, buildLoadGraph } from '../loader/load.js';
@@ -8,10 +9,10 @@ import { type LoaderOptions, buildLoadGraph } from '../loader/load.js';
 export type Depth = 'graph' | 'tree' | 'full';
 
 export async function analyse(fs: FileSystem, file: string, options: LoaderOptions, depth: Depth, opts: { bindNow?: boolean; suggest?: boolean } = {}):
-  Promise<{ ok: true; graph: LoadGraph; attribution?: Attribution } | { ok: false; message: string }> {
+  Promise<{ ok: true; graph: LoadGraph; images: ReadonlyMap<number, ElfImage>; attribution?: Attribution } | { ok: false; message: string }> {
   const r = buildLoadGraph(fs, file, options);
   if (!r.ok) return r;
-  if (depth === 'graph' || r.graph.fatal) return { ok: true, graph: r.graph };
+  if (depth === 'graph' || r.graph.fatal) return { ok: true, graph: r.graph, images: r.images };
   // Loaded on demand: start-up time counts (docs/performance.md).
   const [{ bindSymbols }, { loadTimeCode }, { attribute }, { suggest, suggestionProviders }] = await Promise.all([
     import('../loader/bind.js'), import('../analyses/load-time.js'), import('../analyses/attribution.js'), import('../analyses/suggestions.js'),
@@ -28,5 +29,5 @@ export async function analyse(fs: FileSystem, file: string, options: LoaderOptio
   const attribution = attribute(g, bound, depth === 'full' ? undefined : intoProviders);
   if (depth === 'full') g = { ...g, edgeUse: attribution.edges };
   if (wantSuggestions) g = { ...g, suggestions: suggest(g, attribution) };
-  return { ok: true, graph: g, attribution };
+  return { ok: true, graph: g, images: r.images, attribution };
 }

@@ -9,6 +9,7 @@ usage:
   loadgraph [--root DIR] [--format tree|json|ldd] FILE...   the load graph, as glibc's ld.so resolves it
   loadgraph why [--root DIR] [--format text|json] FILE LIB  every path to LIB and what each edge is used for
   loadgraph diff [--format human|json|markdown] A B         what changed between two builds, roots or saved results
+  loadgraph check [--policy FILE] [--format table|json|sarif] FILE|DIR...  hardening over the whole closure
   loadgraph inspect [--format human|json] FILE...           one object's own loader facts
 
 Run 'loadgraph COMMAND --help' for a command's options.
@@ -21,6 +22,7 @@ const commands: Record<string, () => Promise<Command>> = {
   graph: async () => (await import('./graph.js')).graphCommand,
   why: async () => (await import('./why.js')).whyCommand,
   diff: async () => (await import('./diff.js')).diffCommand,
+  check: async () => (await import('./check.js')).checkCommand,
 };
 
 export async function run(argv: string[], io: CliIo): Promise<number> {

@@ -22,3 +22,33 @@ export function renderSuggestionRules(rules: readonly SuggestionRule[]): string 
   }
   return lines.join('\n');
 }
+
+/** docs/rules.md from the check rule table and the presets. */
+export function renderCheckRules(rules: readonly import('../analyses/check.js').Rule[], presets: Readonly<Record<string, import('../analyses/check.js').Policy>>): string {
+  const lines = [
+    '# Check rules',
+    '',
+    'Generated from `src/analyses/check.ts` by `npm run docs`; do not edit by hand. SARIF output lists the same',
+    'rules in `tool.driver.rules`.',
+    '',
+    '| id | rule | default severity | what it means | reference |',
+    '|---|---|---|---|---|',
+    ...rules.map((r) => `| ${r.id} | ${r.title} | ${r.severity} | ${r.help.replace(/\|/g, '\\|')} | ${r.reference.replace(/\|/g, '\\|')} |`),
+    '',
+    '## Policy file (`--policy FILE`, JSON)',
+    '',
+    '```json',
+    JSON.stringify({ preset: 'default', rules: { LG002: 'warning', LG008: 'off' }, maxObjects: 100, allowLoadTimeCode: ['libfoo.so.1'], costlyEdge: { maxSymbols: 3, minObjects: 3 },
+      deny: [{ program: 'sshd', library: 'liblzma.so.5' }], waivers: [{ rule: 'LG103', object: 'sshd → libm.so.6', reason: 'upstream bug 123' }],
+      knownBad: [{ library: 'libfoo.so.1', versions: ['1.2.3'], id: 'CVE-0000-0000' }] }, null, 2),
+    '```',
+    '',
+    'Keys not given come from the preset; `allowLoadTimeCode` and `knownBad` add to the preset\'s lists. Unknown keys and rule ids are errors.',
+    '',
+    '## Presets',
+    '',
+    ...Object.entries(presets).map(([name, p]) => `- **${name}**: closure budget ${p.maxObjects} objects; costly edge: ≤ ${p.costlyEdge.maxSymbols} symbols bringing ≥ ${p.costlyEdge.minObjects} objects; severities changed: ${Object.entries(p.rules).map(([id, s]) => `${id} ${s}`).join(', ') || 'none'}; load-time code allowed in ${p.allowLoadTimeCode.join(', ')}; known bad: ${p.knownBad.map((b) => `${b.library} ${b.versions.join('/')} (${b.id})`).join(', ')}.`),
+    '',
+  ];
+  return lines.join('\n');
+}

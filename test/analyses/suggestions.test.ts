@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { Attribution } from '../../src/analyses/attribution.js';
 import { SUGGESTION_RULES, suggest } from '../../src/analyses/suggestions.js';
 import { GRAPH_SCHEMA, type GraphObject, type LoadGraph } from '../../src/graph/model.js';
-import { renderSuggestionRules } from '../../src/report/suggestions-doc.js';
+import { renderCheckRules, renderSuggestionRules } from '../../src/report/suggestions-doc.js';
+import { PRESETS, RULES } from '../../src/analyses/check.js';
 
 function obj(id: number, kind: GraphObject['kind'], soname: string | null, size = 1000): GraphObject {
   return { id, kind, name: soname ?? 'prog', names: soname ? [soname] : [], path: `/lib/${soname ?? 'prog'}`, realPath: null, soname, class: 64, machine: 62, loader: null, needed: [], rpath: null, runpath: null, nodeflib: false, size, summary: null };
@@ -52,7 +53,8 @@ describe('replacement suggestions', () => {
     expect(suggest(g, a)).toEqual([]);
   });
 
-  it('docs/suggestions.md is generated from the table', () => {
+  it('docs/suggestions.md and docs/rules.md are generated from the tables', () => {
     expect(readFileSync(new URL('../../docs/suggestions.md', import.meta.url), 'utf8')).toBe(renderSuggestionRules(SUGGESTION_RULES));
+    expect(readFileSync(new URL('../../docs/rules.md', import.meta.url), 'utf8')).toBe(renderCheckRules(RULES, PRESETS));
   });
 });

@@ -1,0 +1,100 @@
+// Per-object facts for `check`, read through the FileSystem port: the object's own header facts, its
+// imports (stack protector, FORTIFY), its search-path directories as the root has them, version evidence.
+import type { ObjectHardening } from '../analyses/check.js';
+import * as C from '../elf/constants.js';
+import { describeObject } from '../elf/facts.js';
+import type { ElfImage } from '../elf/image.js';
+import { DynamicSymbols } from '../elf/symtab.js';
+import type { LoadGraph } from '../graph/model.js';
+import { originOf } from './dst.js';
+import type { FileSystem } from './fs.js';
+
+/** libc functions with a fortified __*_chk variant (glibc debug/ and include/bits/*-fortified.h). */
+const FORTIFIABLE = new Set(['memcpy', 'memmove', 'mempcpy', 'memset', 'strcpy', 'stpcpy', 'strncpy', 'stpncpy', 'strcat', 'strncat',
+  'sprintf', 'snprintf', 'vsprintf', 'vsnprintf', 'printf', 'fprintf', 'vprintf', 'vfprintf', 'dprintf', 'vdprintf', 'asprintf', 'vasprintf',
+  'gets', 'fgets', 'fgets_unlocked', 'fread', 'fread_unlocked', 'read', 'pread', 'pread64', 'recv', 'recvfrom', 'readlink', 'readlinkat',
+  'realpath', 'getcwd', 'getwd', 'confstr', 'getgroups', 'ttyname_r', 'getlogin_r', 'gethostname', 'getdomainname', 'wcscpy', 'wcsncpy',
+  'wcscat', 'wcsncat', 'wmemcpy', 'wmemmove', 'wmemset', 'swprintf', 'fwprintf', 'wprintf', 'mbstowcs', 'wcstombs', 'wcrtomb', 'ptsname_r',
+  'poll', 'ppoll', 'syslog', 'vsyslog', 'longjmp', 'explicit_bzero', 'obstack_printf', 'fdelt']);
+
+export function readHardening(fs: FileSystem, g: LoadGraph, images: ReadonlyMap<number, ElfImage>, dpkg: ReadonlyMap<string, string>): Map<number, ObjectHardening> {
+  const out = new Map<number, ObjectHardening>();
+  const programMode = g.objects[0]?.path ? fs.stat(abs(g.objects[0].path, g.env.cwd)) : null;
+  for (const o of g.objects) {
+    if ((o.kind !== 'program' && o.kind !== 'library' && o.kind !== 'interp') || !o.path || !images.get(o.id)) continue;
+    const f = fs.open(abs(o.path, g.env.cwd));
+    if (!f.ok) continue;
+    try {
+      const r = describeObject(f.value, o.path);
+      if (!r.ok) continue;
+      const facts = r.facts;
+      const syms = DynamicSymbols.read(f.value, images.get(o.id)!);
+      const imports = new Set<string>();
+      for (let i = 1; i < (syms?.count ?? 0); i++) if (syms!.shndx(i) === C.SHN_UNDEF) imports.add(syms!.name(i));
+      const fortified = [...imports].filter((s) => /^__\w+_chk$/.test(s)).sort();
+      const fortifiable = [...imports].filter((s) => FORTIFIABLE.has(s)).sort();
+      const img = images.get(o.id)!;
+      const pie = facts.type === 'ET_DYN' && (facts.flags1.includes('DF_1_PIE') || (o.kind === 'program' && facts.interp !== null));
+      const wx = img.segments.filter((s) => s.type === C.PT_LOAD && (s.flags & C.PF_W) && (s.flags & C.PF_X)).length;
+      const x86 = facts.machine.number === C.EM_X86_64 || facts.machine.number === C.EM_386;
+      const arm64 = facts.machine.number === C.EM_AARCH64;
+      const gp = facts.notes.gnuProperty;
+      out.set(o.id, {
+        id: o.id,
+        type: o.kind === 'program' ? (facts.type === 'ET_EXEC' ? 'executable' : pie ? 'pie' : 'library') : 'library',
+        relro: facts.segments.relro ? (facts.bindNow ? 'full' : 'partial') : 'none',
+        bindNow: facts.bindNow,
+        nxStack: facts.segments.gnuStack === 'rw',
+        wxSegments: wx,
+        textrel: facts.textrel,
+        canary: imports.has('__stack_chk_fail') || imports.has('__stack_chk_guard'),
+        fortified, fortifiable,
+        cfi: x86 ? { kind: 'x86', features: gp?.x86Features ?? [] } : arm64 ? { kind: 'aarch64', features: gp?.aarch64Features ?? [] } : null,
+        rpath: o.rpath, runpath: o.runpath,
+        pathDirs: [o.rpath, o.runpath].filter((x): x is string => x !== null).flatMap((p) => p.split(':')).map((dir) => ({ dir, problem: problemOf(fs, dir, o.path!, g.env.cwd) })),
+        setuid: o.kind === 'program' && programMode?.ok === true && (programMode.value.mode & 0o6000) !== 0,
+        version: { file: o.realPath ? base(o.realPath) : null, package: o.summary?.package ?? null, dpkg: o.realPath ? dpkg.get(base(o.realPath)) ?? null : null },
+      });
+    } finally {
+      f.value.close();
+    }
+  }
+  return out;
+}
+
+const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+const abs = (p: string, cwd: string) => (p.startsWith('/') ? p : `${cwd.replace(/\/+$/, '')}/${p}`);
+
+function problemOf(fs: FileSystem, dir: string, objectPath: string, cwd: string): 'relative' | 'empty' | 'missing' | 'world-writable' | null {
+  if (dir === '') return 'empty';
+  const expanded = dir.replace(/\$\{ORIGIN\}|\$ORIGIN(?![A-Za-z0-9_])/g, originOf(objectPath, cwd));
+  if (!expanded.startsWith('/')) return 'relative';
+  if (/\$/.test(expanded)) return null; // $LIB/$PLATFORM: checked by the loader's own expansion
+  const st = fs.stat(expanded);
+  if (!st.ok) return 'missing';
+  return (st.value.mode & 0o002) !== 0 ? 'world-writable' : null;
+}
+
+/** Installed package versions by file name, from the root's dpkg database (only for the given files). */
+export function dpkgVersions(fs: FileSystem, files: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const status = fs.readFile('/var/lib/dpkg/status', 64 << 20);
+  const lists = fs.readdir('/var/lib/dpkg/info');
+  if (!status.ok || !lists.ok || files.length === 0) return out;
+  const versions = new Map<string, string>();
+  for (const stanza of new TextDecoder().decode(status.value).split('\n\n')) {
+    const pkg = /^Package: (.+)$/m.exec(stanza)?.[1];
+    const ver = /^Version: (.+)$/m.exec(stanza)?.[1];
+    const arch = /^Architecture: (.+)$/m.exec(stanza)?.[1];
+    if (pkg && ver) versions.set(arch && arch !== 'all' ? `${pkg}:${arch}` : pkg, ver), versions.set(pkg, ver);
+  }
+  const want = new Set(files);
+  for (const list of lists.value.filter((n) => n.endsWith('.list') && n.startsWith('lib'))) {
+    const r = fs.readFile(`/var/lib/dpkg/info/${list}`, 16 << 20);
+    if (!r.ok) continue;
+    for (const line of new TextDecoder().decode(r.value).split('\n')) {
+      if (want.has(base(line))) out.set(base(line), versions.get(list.slice(0, -'.list'.length)) ?? '');
+    }
+  }
+  return out;
+}

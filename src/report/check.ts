@@ -1,0 +1,66 @@
+// Renderers for check results: a table per program (cli-table3) with the findings under it, and SARIF
+// 2.1.0 whose tool.driver.rules come from the rule table. Pure.
+import Table from 'cli-table3';
+import { type Finding, type ObjectHardening, RULES, type Severity } from '../analyses/check.js';
+import { type Style, plain } from './style.js';
+
+export interface CheckedProgram {
+  readonly program: string;
+  readonly objects: ReadonlyArray<ObjectHardening & { readonly name: string }>;
+  readonly findings: readonly Finding[];
+}
+
+const mark = (ok: boolean, style: Style) => (ok ? style('green', '✓') : style('red', '✗'));
+
+export function renderCheckTable(p: CheckedProgram, style: Style = plain): string {
+  const t = new Table({
+    head: ['object', 'RELRO', 'NOW', 'PIE', 'NX', 'W^X', 'canary', 'fortify', 'CET/BTI', 'no TEXTREL', 'no RPATH'],
+    style: { head: [], border: [], compact: true },
+  });
+  for (const o of p.objects) {
+    t.push([
+      o.name,
+      o.relro === 'full' ? mark(true, style) : o.relro === 'partial' ? style('yellow', 'partial') : mark(false, style),
+      mark(o.bindNow, style), o.type === 'library' ? '–' : mark(o.type === 'pie', style), mark(o.nxStack, style), mark(o.wxSegments === 0, style),
+      mark(o.canary, style), o.fortifiable.length || o.fortified.length ? mark(o.fortified.length > 0, style) : '–',
+      o.cfi ? mark(o.cfi.features.length === 2, style) : '–', mark(!o.textrel, style), mark(o.rpath === null || o.runpath !== null, style),
+    ]);
+  }
+  const findings = p.findings.map((f) => {
+    const tone = f.severity === 'error' ? 'red' : f.severity === 'warning' ? 'yellow' : 'dim';
+    return [style(tone, `${f.severity} ${f.rule} ${f.subject}: ${f.message}`), ...f.evidence.map((e) => style('dim', `    ${e}`))].join('\n');
+  });
+  const counts = (['error', 'warning', 'note'] as Severity[]).map((s) => `${p.findings.filter((f) => f.severity === s).length} ${s}${p.findings.filter((f) => f.severity === s).length === 1 ? '' : 's'}`).join(', ');
+  return [style('bold', p.program), t.toString(), ...findings, counts].join('\n') + '\n';
+}
+
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', note: 'note' };
+
+export function renderSarif(programs: readonly CheckedProgram[], version: string): string {
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: {
+        driver: {
+          name: 'loadgraph',
+          version,
+          rules: RULES.map((r) => ({
+            id: r.id, name: r.title.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase()),
+            shortDescription: { text: r.title }, fullDescription: { text: r.help }, help: { text: `${r.help} Reference: ${r.reference}.` },
+            defaultConfiguration: { level: LEVEL[r.severity] },
+          })),
+        },
+      },
+      results: programs.flatMap((p) => p.findings.map((f) => ({
+        ruleId: f.rule,
+        ruleIndex: RULES.findIndex((r) => r.id === f.rule),
+        level: LEVEL[f.severity],
+        message: { text: `${p.program}: ${f.subject}: ${f.message}${f.evidence.length ? ` (${f.evidence.join('; ')})` : ''}` },
+        locations: [{ physicalLocation: { artifactLocation: { uri: (f.path ?? p.program).replace(/^\/+/, '') } } }],
+        partialFingerprints: { loadgraphFinding: `${p.program}|${f.rule}|${f.subject}|${f.message}` },
+      }))),
+    }],
+  };
+  return JSON.stringify(sarif, null, 2) + '\n';
+}

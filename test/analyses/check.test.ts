@@ -1,0 +1,153 @@
+// loadgraph check: every per-object rule on a fixture that passes and one that fails it, the graph rules,
+// policies (deny list with the why-path as evidence, waivers, presets), baselines, and SARIF that validates
+// against the official SARIF 2.1.0 schema.
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execaSync } from 'execa';
+import AjvModule from 'ajv-draft-04';
+import { describe, expect, it } from 'vitest';
+import { hasSysroot, sysroot } from '../support/corpus.js';
+import { runCli } from '../support/cli.js';
+import { canBuildFixtures, exe, fixtureDir, lib, rpath, runpath } from '../support/fixtures.js';
+
+interface Finding { rule: string; severity: string; subject: string; message: string; evidence: string[] }
+const check = async (...args: string[]) => {
+  const r = await runCli(['check', '--format', 'json', ...args]);
+  expect(r.stderr).toBe('');
+  return { code: r.code, findings: (JSON.parse(r.stdout).programs as Array<{ findings: Finding[] }>).flatMap((p) => p.findings) };
+};
+const rulesOn = (fs: Finding[], subject: string) => fs.filter((f) => f.subject === subject).map((f) => f.rule);
+
+describe.skipIf(!canBuildFixtures)('check rules on fixtures: one that passes, one that fails', () => {
+  const hardened = ['-fPIE', '-pie', '-fstack-protector-strong', '-O2', '-D_FORTIFY_SOURCE=2', '-Wl,-z,relro,-z,now', '-Wl,-z,noexecstack', '-fcf-protection'];
+  const cases: Array<[string, string, string[], string[]]> = [
+    ['LG001', 'RELRO', ['-Wl,-z,norelro'], []],
+    ['LG002', 'BIND_NOW', ['-Wl,-z,lazy'], []],
+    ['LG003', 'PIE', ['-no-pie', '-fno-PIE'], []],
+    ['LG004', 'non-executable stack', ['-Wl,-z,execstack'], []],
+    ['LG006', 'stack protector', ['-fno-stack-protector'], []],
+    ['LG010', 'DT_RPATH', rpath('/usr/lib'), runpath('/usr/lib')],
+    ['LG011', 'search path entries', runpath('relative/dir'), runpath('/usr/lib')],
+  ];
+  const SRC = '#include <string.h>\n#include <stdio.h>\nint main(int c, char **v) { char b[16]; strcpy(b, v[0]); printf("%s\\n", b); return c; }\n';
+  for (const [rule, title, bad, good] of cases) {
+    it(`${rule} ${title}`, async () => {
+      const d = fixtureDir();
+      writeFileSync(`${d}/m.c`, SRC);
+      execaSync('cc', ['-o', `${d}/bad`, `${d}/m.c`, ...hardened, ...bad]);
+      execaSync('cc', ['-o', `${d}/good`, `${d}/m.c`, ...hardened, ...good]);
+      expect(rulesOn((await check('--preset', 'strict', `${d}/bad`)).findings, 'bad')).toContain(rule);
+      expect(rulesOn((await check('--preset', 'strict', `${d}/good`)).findings, 'good')).not.toContain(rule);
+    });
+  }
+
+  it('LG007 FORTIFY_SOURCE', async () => {
+    const d = fixtureDir();
+    writeFileSync(`${d}/m.c`, SRC);
+    execaSync('cc', ['-o', `${d}/bad`, `${d}/m.c`, '-O2', '-U_FORTIFY_SOURCE', '-D_FORTIFY_SOURCE=0']);
+    execaSync('cc', ['-o', `${d}/good`, `${d}/m.c`, '-O2', '-D_FORTIFY_SOURCE=2']);
+    expect(rulesOn((await check(`${d}/bad`)).findings, 'bad')).toContain('LG007');
+    expect(rulesOn((await check(`${d}/good`)).findings, 'good')).not.toContain('LG007');
+  });
+
+  it('LG012 $ORIGIN in a set-user-ID program', async () => {
+    const d = fixtureDir();
+    lib(d, 'lib/liba.so.1');
+    const main = exe(d, 'main', [`-L${d}/lib`, '-l:liba.so.1', ...runpath('$ORIGIN/lib')]);
+    expect(rulesOn((await check(main)).findings, 'main')).not.toContain('LG012');
+    chmodSync(main, 0o4755);
+    expect(rulesOn((await check(main)).findings, 'main')).toContain('LG012');
+  });
+
+  it('LG103 unused direct dependency, and LG101 load-time code beyond the allow-list', async () => {
+    const d = fixtureDir();
+    lib(d, 'libctor.so', { source: '__attribute__((constructor)) static void c(void) {}\nint f(void) { return 1; }\n' });
+    const main = exe(d, 'main', [`-L${d}`, '-l:libctor.so', '-lm', ...rpath(d)]);
+    const { findings } = await check(main);
+    expect(findings.filter((f) => f.rule === 'LG103').map((f) => f.subject).sort()).toEqual(['main → libctor.so', 'main → libm.so.6']);
+    expect(findings.find((f) => f.rule === 'LG101' && f.subject === 'libctor.so')?.message).toMatch(/1 real constructor/);
+    // allow-listed by a policy, and waived
+    writeFileSync(`${d}/policy.json`, JSON.stringify({ allowLoadTimeCode: ['libctor.so'], waivers: [{ rule: 'LG103', object: 'main → libm.so.6', reason: 'test' }] }));
+    const allowed = (await check('--policy', `${d}/policy.json`, main)).findings;
+    expect(allowed.some((f) => f.rule === 'LG101' && f.subject === 'libctor.so')).toBe(false);
+    expect(allowed.filter((f) => f.rule === 'LG103').map((f) => f.subject)).toEqual(['main → libctor.so']);
+  });
+
+  it('LG105 a known-bad liblzma version, by its real file name', async () => {
+    const d = fixtureDir();
+    lib(d, 'lib/liblzma.so.5.6.1', { soname: 'liblzma.so.5' });
+    symlinkSync('liblzma.so.5.6.1', `${d}/lib/liblzma.so.5`);
+    const main = exe(d, 'main', [`-L${d}/lib`, '-l:liblzma.so.5', ...rpath(`${d}/lib`)]);
+    const f = (await check(main)).findings.find((x) => x.rule === 'LG105');
+    expect(f).toMatchObject({ severity: 'error', subject: 'liblzma.so.5', message: 'liblzma.so.5 5.6.1 is known bad (CVE-2024-3094)' });
+  });
+
+  it('baselines keep only new findings, and --fail-on decides the exit status', async () => {
+    const d = fixtureDir();
+    writeFileSync(`${d}/m.c`, SRC);
+    execaSync('cc', ['-o', `${d}/prog`, `${d}/m.c`, '-Wl,-z,lazy']);
+    const first = await runCli(['check', '--format', 'json', `${d}/prog`]);
+    writeFileSync(`${d}/base.json`, first.stdout);
+    expect((await check('--baseline', `${d}/base.json`, `${d}/prog`)).findings).toEqual([]);
+    expect((await runCli(['check', `${d}/prog`])).code).toBe(0);
+    expect((await runCli(['check', '--fail-on', 'note', `${d}/prog`])).code).toBe(1);
+  });
+
+  it('checks every ELF program in a directory', async () => {
+    const d = fixtureDir();
+    mkdirSync(`${d}/bin`);
+    writeFileSync(`${d}/m.c`, SRC);
+    execaSync('cc', ['-o', `${d}/bin/one`, `${d}/m.c`]);
+    execaSync('cc', ['-o', `${d}/bin/two`, `${d}/m.c`]);
+    writeFileSync(`${d}/bin/script`, '#!/bin/sh\n');
+    chmodSync(`${d}/bin/script`, 0o755);
+    const r = await runCli(['check', '--format', 'json', `${d}/bin`]);
+    expect(JSON.parse(r.stdout).programs.map((p: { program: string }) => p.program)).toEqual([`${d}/bin/one`, `${d}/bin/two`]);
+  });
+});
+
+describe('check policies on sshd', () => {
+  const deny = () => {
+    const d = fixtureDir();
+    writeFileSync(join(d, 'deny.json'), JSON.stringify({ deny: [{ program: 'sshd', library: 'liblzma.so.5' }] }));
+    return join(d, 'deny.json');
+  };
+  it.skipIf(!hasSysroot('amd64'))('"sshd must not load liblzma.so.5" fails, with the why-path as evidence', async () => {
+    const r = await check('--root', sysroot('amd64'), '--policy', deny(), '/usr/sbin/sshd');
+    expect(r.code).toBe(1);
+    const f = r.findings.find((x) => x.rule === 'LG106')!;
+    expect(f).toMatchObject({ severity: 'error', subject: 'liblzma.so.5' });
+    expect(f.evidence[0]).toBe('path: sshd → libsystemd.so.0 → liblzma.so.5; sshd → libsystemd.so.0 used for sd_listen_fds, sd_notify; libsystemd.so.0 → liblzma.so.5 used for lzma_code, lzma_end, lzma_stream_decoder');
+  });
+  it.skipIf(!canBuildFixtures)('and passes on the native-sd_notify sample daemon', async () => {
+    const d = fixtureDir();
+    execaSync('bash', [join(import.meta.dirname, '../../samples/build.sh'), d]);
+    writeFileSync(join(d, 'deny.json'), JSON.stringify({ deny: [{ library: 'liblzma.so.5' }] }));
+    const native = await check('--policy', join(d, 'deny.json'), `${d}/demo-native`);
+    expect(native.findings.filter((f) => f.rule === 'LG106')).toEqual([]);
+    const before = await check('--policy', join(d, 'deny.json'), `${d}/demo-libsystemd`);
+    expect(before.findings.filter((f) => f.rule === 'LG106')).toHaveLength(1);
+  });
+  it('rejects an unknown policy key or rule', async () => {
+    const d = fixtureDir();
+    writeFileSync(join(d, 'p.json'), JSON.stringify({ rulez: {} }));
+    expect(await runCli(['check', '--policy', join(d, 'p.json'), '/bin/true'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown policy key "rulez"/) });
+  });
+});
+
+describe('SARIF', () => {
+  it.skipIf(!canBuildFixtures)('validates against the official SARIF 2.1.0 schema', async () => {
+    const d = fixtureDir();
+    const main = exe(d, 'main', ['-Wl,-z,lazy', '-lm']);
+    const r = await runCli(['check', '--format', 'sarif', '--preset', 'strict', main]);
+    const sarif = JSON.parse(r.stdout);
+    const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../../../shared/data/sarif-schema-2.1.0.json'), 'utf8'));
+    // ajv-draft-04 is CommonJS: its class is the default export's default.
+    const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown[] | null } };
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    const validate = ajv.compile(schema);
+    expect(validate(sarif), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    expect(sarif.runs[0].results.length).toBeGreaterThan(0);
+    expect(sarif.runs[0].tool.driver.rules.map((x: { id: string }) => x.id)).toContain('LG106');
+  });
+});
