@@ -41,6 +41,45 @@ describe.skipIf(!canBuildFixtures)('check rules on fixtures: one that passes, on
     });
   }
 
+  it('LG005 W^X segments', async () => {
+    const d = fixtureDir();
+    writeFileSync(`${d}/m.c`, SRC);
+    // A section both writable and executable gets a PT_LOAD of its own with RWX.
+    writeFileSync(`${d}/wx.s`, '.section .wxcode,"awx",@progbits\n.globl wx\nwx: ret\n');
+    execaSync('cc', ['-o', `${d}/bad`, `${d}/m.c`, `${d}/wx.s`]);
+    execaSync('cc', ['-o', `${d}/good`, `${d}/m.c`]);
+    expect(rulesOn((await check(`${d}/bad`)).findings, 'bad')).toContain('LG005');
+    expect(rulesOn((await check(`${d}/good`)).findings, 'good')).not.toContain('LG005');
+  });
+
+  it('LG009 TEXTREL', async () => {
+    const d = fixtureDir();
+    writeFileSync(`${d}/t.s`, '.globl foo\n.data\nfoo: .quad 1\n.text\n.globl get\nget: .quad foo\n');
+    execaSync('cc', ['-shared', '-o', `${d}/libtext.so`, `${d}/t.s`, '-Wl,-z,notext']);
+    lib(d, 'libclean.so');
+    const main = exe(d, 'main', [`-L${d}`, '-l:libtext.so', '-l:libclean.so', ...rpath(d)]);
+    const f = (await check(main)).findings;
+    expect(rulesOn(f, 'libtext.so')).toContain('LG009');
+    expect(rulesOn(f, 'libclean.so')).not.toContain('LG009');
+  });
+
+  it('LG100 closure size, LG102 costly edge, LG104 preload and audit libraries', async () => {
+    const d = fixtureDir();
+    for (const n of ['x1', 'x2', 'x3']) lib(d, `lib${n}.so`);
+    lib(d, 'libbig.so', { source: 'int tiny(void) { return 1; }\n', args: [`-L${d}`, '-l:libx1.so', '-l:libx2.so', '-l:libx3.so', ...rpath(d)] });
+    lib(d, 'libaud.so');
+    writeFileSync(`${d}/m.c`, 'int tiny(void);\nint main(void) { return tiny() - 1; }\n');
+    execaSync('cc', ['-o', `${d}/main`, `${d}/m.c`, '-Wl,--no-as-needed', `-L${d}`, '-l:libbig.so', ...rpath(d), `-Wl,--audit=${d}/libaud.so`]);
+    writeFileSync(`${d}/policy.json`, JSON.stringify({ maxObjects: 3 }));
+    const f = (await check('--policy', `${d}/policy.json`, '--preload', `${d}/libx1.so`, `${d}/main`)).findings;
+    expect(f.find((x) => x.rule === 'LG100')?.message).toMatch(/objects in the closure, over the budget of 3/);
+    // libx1 is also preloaded, so only libbig, libx2 and libx3 depend on the edge alone.
+    expect(f.find((x) => x.rule === 'LG102')).toMatchObject({ subject: 'main → libbig.so', message: 'main → libbig.so is used for tiny and alone brings in 3 objects' });
+    expect(f.filter((x) => x.rule === 'LG104').map((x) => x.message).sort()).toEqual([`names audit libraries: ${d}/libaud.so`, `preloaded: ${d}/libx1.so`]);
+    const fine = (await check(exe(d, 'plain'))).findings;
+    expect(fine.filter((x) => ['LG100', 'LG102', 'LG104'].includes(x.rule))).toEqual([]);
+  });
+
   it('LG007 FORTIFY_SOURCE', async () => {
     const d = fixtureDir();
     writeFileSync(`${d}/m.c`, SRC);
