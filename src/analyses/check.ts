@@ -164,7 +164,9 @@ export const RULES: readonly Rule[] = [
         for (const bad of c.policy.knownBad) {
           if (bad.library !== soname) continue;
           const v = o.version;
-          const hit = bad.versions.find((ver) => v.file?.endsWith(`.so.${ver}`) || v.package?.split(' ')[1]?.startsWith(ver) || v.dpkg?.startsWith(ver));
+          // Debian's "X+reallyY" versions ship upstream Y (5.6.1+really5.4.5 is the revert to 5.4.5).
+          const upstream = (x: string | null | undefined) => x?.replace(/^.*\+really/, '');
+          const hit = bad.versions.find((ver) => v.file?.endsWith(`.so.${ver}`) || upstream(v.package?.split(' ')[1])?.startsWith(ver) || upstream(v.dpkg)?.startsWith(ver));
           if (hit) emit(o.id, `${soname} ${hit} is known bad (${bad.id})`, [v.file ? `file ${v.file}` : '', v.package ? `package note ${v.package}` : '', v.dpkg ? `dpkg ${v.dpkg}` : ''].filter(Boolean));
         }
       }

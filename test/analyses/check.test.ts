@@ -26,12 +26,17 @@ describe.skipIf(!canBuildFixtures)('check rules on fixtures: one that passes, on
     ['LG003', 'PIE', ['-no-pie', '-fno-PIE'], []],
     ['LG004', 'non-executable stack', ['-Wl,-z,execstack'], []],
     ['LG006', 'stack protector', ['-fno-stack-protector'], []],
+    ['LG008', 'control-flow protection', ['-fcf-protection=none'], ['-Wl,-z,ibt,-z,shstk']],
     ['LG010', 'DT_RPATH', rpath('/usr/lib'), runpath('/usr/lib')],
     ['LG011', 'search path entries', runpath('relative/dir'), runpath('/usr/lib')],
+    ['LG011', 'search path entries (empty)', runpath(':/usr/lib'), runpath('/usr/lib')],
+    ['LG011', 'search path entries (missing)', runpath('/nonexistent/loadgraph'), runpath('/usr/lib')],
+    ['LG011', 'search path entries (world-writable)', runpath('/tmp'), runpath('/usr/lib')],
   ];
   const SRC = '#include <string.h>\n#include <stdio.h>\nint main(int c, char **v) { char b[16]; strcpy(b, v[0]); printf("%s\\n", b); return c; }\n';
   for (const [rule, title, bad, good] of cases) {
     it(`${rule} ${title}`, async () => {
+      if (title === 'control-flow protection' && process.arch !== 'x64') return;
       const d = fixtureDir();
       writeFileSync(`${d}/m.c`, SRC);
       execaSync('cc', ['-o', `${d}/bad`, `${d}/m.c`, ...hardened, ...bad]);
@@ -188,5 +193,25 @@ describe('SARIF', () => {
     expect(validate(sarif), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
     expect(sarif.runs[0].results.length).toBeGreaterThan(0);
     expect(sarif.runs[0].tool.driver.rules.map((x: { id: string }) => x.id)).toContain('LG106');
+  });
+});
+
+describe('LG105 known-bad versions from every kind of evidence', () => {
+  it('recognises liblzma 5.6.0/5.6.1 by file name, package note or dpkg version, and not 5.4.1', async () => {
+    const { runChecks, PRESETS } = await import('../../src/analyses/check.js');
+    const { GRAPH_SCHEMA } = await import('../../src/graph/model.js');
+    const obj = (id: number, kind: 'program' | 'library', soname: string | null) => ({ id, kind, name: soname ?? 'prog', names: soname ? [soname] : [], path: `/x/${id}`, realPath: `/x/${id}`, soname, class: 64 as const, machine: 62, loader: null, needed: [], rpath: null, runpath: null, nodeflib: false, size: 1, summary: null });
+    const g = { schema: GRAPH_SCHEMA as typeof GRAPH_SCHEMA, program: '/usr/sbin/prog', linkage: 'dynamic' as const, env: {} as never, objects: [obj(0, 'program', null), obj(1, 'library', 'liblzma.so.5')], edges: [], searchList: [0, 1], fatal: null, warnings: [] };
+    const h = (version: { file: string | null; package: string | null; dpkg: string | null }) => new Map([[1, {
+      id: 1, type: 'library' as const, relro: 'full' as const, bindNow: true, nxStack: true, wxSegments: 0, textrel: false, canary: true, fortified: [], fortifiable: [],
+      cfi: null, rpath: null, runpath: null, pathDirs: [], setuid: false, version,
+    }]]);
+    const bad = (v: Parameters<typeof h>[0]) => runChecks(g, h(v), null, PRESETS.default).filter((f) => f.rule === 'LG105').map((f) => f.message);
+    expect(bad({ file: 'liblzma.so.5.6.1', package: null, dpkg: null })).toEqual(['liblzma.so.5 5.6.1 is known bad (CVE-2024-3094)']);
+    expect(bad({ file: 'liblzma.so.5', package: 'xz-utils 5.6.0', dpkg: null })).toEqual(['liblzma.so.5 5.6.0 is known bad (CVE-2024-3094)']);
+    expect(bad({ file: 'liblzma.so.5', package: null, dpkg: '5.6.1-0.1' })).toEqual(['liblzma.so.5 5.6.1 is known bad (CVE-2024-3094)']);
+    // Debian's revert, 5.6.1+really5.4.5, ships 5.4.5.
+    expect(bad({ file: 'liblzma.so.5', package: null, dpkg: '5.6.1+really5.4.5-1' })).toEqual([]);
+    expect(bad({ file: 'liblzma.so.5.4.1', package: 'xz-utils 5.4.1', dpkg: '5.4.1-0.2' })).toEqual([]);
   });
 });
