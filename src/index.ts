@@ -1,4 +1,4 @@
-// Public library API: the ELF reader and its models.
+// Public library API: the ELF reader, the loader model, the analyses and their JSON-safe results.
 export * from './elf/constants.js';
 export * from './elf/names.js';
 export { decodeElf, identify } from './elf/decode.js';
@@ -10,3 +10,14 @@ export { readDynamicSymbols, dynamicSymbolCount, readSymbolVersions, type ElfSym
 export { readRelocations, decodeRelr, IRELATIVE_TYPES, type RelocTable } from './elf/relocs.js';
 export { readNotes, decodeGnuProperties, decodeDlopenNote, decodePackageNote } from './elf/notes.js';
 export { openFileSource, withFileSource } from './host/file-source.js';
+export { buildLoadGraph, type LoaderOptions, type LoadResult } from './loader/load.js';
+export { bindSymbols, type Binding, type BindResult } from './loader/bind.js';
+export type { FileSystem } from './loader/fs.js';
+export { confinedFs } from './host/confined-fs.js';
+export * from './graph/model.js';
+export { loadTimeCode, type LoadTimeCode } from './analyses/load-time.js';
+export { attribute, edgeCost, unusedDirect } from './analyses/attribution.js';
+export { why, findObject } from './analyses/why.js';
+export { suggest, SUGGESTION_RULES } from './analyses/suggestions.js';
+export { diffResults } from './analyses/diff.js';
+export { runChecks, RULES, PRESETS, policyFrom } from './analyses/check.js';

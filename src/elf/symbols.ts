@@ -231,16 +231,3 @@ function walk<T>(src: ByteSource, image: ElfImage, addr: number | undefined, cou
     at += next;
   }
 }
-
-/**
- * Index of the first symbol the loader can find by name: GNU hash's symoffset (symbols below it are not
- * hashed), 0 with a SysV table (every symbol is chained), null when there is no hash table at all.
- */
-export function firstHashedSymbol(src: ByteSource, image: ElfImage): number | null {
-  const gnu = dynValue(image, C.DT_GNU_HASH);
-  if (gnu !== undefined) {
-    const hdr = bytesAt(src, image, gnu, 16, 'DT_GNU_HASH', []);
-    if (hdr) return new DataView(hdr.bytes.buffer, hdr.bytes.byteOffset, 16).getUint32(4, image.header.endian === 'little');
-  }
-  return dynValue(image, C.DT_HASH) !== undefined || dynValue(image, C.DT_MIPS_SYMTABNO) !== undefined ? 0 : null;
-}

@@ -2,8 +2,7 @@
 // library's own PLT (eager under -z now, at first call without), real constructors against toolchain
 // entries, -z initfirst, DT_AUDIT; and constructor order checked against the fixture program's own
 // LD_DEBUG=libs "calling init" lines.
-import { writeFileSync } from 'node:fs';
-import { execa, execaSync } from 'execa';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { loadTimeCode, type LoadTimeCode } from '../../src/analyses/load-time.js';
 import { confinedFs } from '../../src/host/confined-fs.js';
