@@ -46,5 +46,8 @@ describe.skipIf(!canBuildFixtures)('samples', () => {
     const before = await runCli([`${d}/demo-libsystemd`]);
     expect(before.stdout).toMatch(/libsystemd\.so\.0 \[ld\.so\.cache\]/);
     expect(before.stdout).toMatch(/suggestion \[LGS001\] demo-libsystemd → libsystemd\.so\.0 is used only for sd_listen_fds, sd_notify: .*samples\/sd_notify\.c/);
+    expect((await runCli(['--no-suggest', `${d}/demo-libsystemd`])).stdout).not.toMatch(/suggestion/);
+    const json = JSON.parse((await runCli(['--format', 'json', `${d}/demo-libsystemd`])).stdout);
+    expect(json.suggestions.map((s: { rule: string }) => s.rule)).toEqual(['LGS001']);
   });
 });
