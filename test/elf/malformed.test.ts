@@ -9,6 +9,7 @@ import { type ByteSource, bytesSource } from '../../src/elf/source.js';
 import { readSymbolVersions } from '../../src/elf/symbols.js';
 import { ARCHES, elfFilesUnder, hasSysroot, sysroot } from '../support/corpus.js';
 import { buildElf, json, type ElfSpec } from '../support/elf-writer.js';
+import { rng } from '../support/rng.js';
 
 /** A source that counts what is read, so a runaway loop or allocation shows up as a number. */
 function metered(bytes: Uint8Array) {
@@ -166,16 +167,6 @@ describe('targeted corruptions', () => {
     if (d.ok) expect(readSymbolVersions(src, d.image, 3).needs.length).toBeLessThanOrEqual(0xffff);
   });
 });
-
-/** mulberry32: a small seeded PRNG, so a failing input can be reproduced from its seed. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(base: Uint8Array, rand: () => number): Uint8Array {
   let b = base.slice();

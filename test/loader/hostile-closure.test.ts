@@ -9,17 +9,9 @@ import { bindSymbols } from '../../src/loader/bind.js';
 import { buildLoadGraph } from '../../src/loader/load.js';
 import { buildElf } from '../support/elf-writer.js';
 import { memoryFs } from '../support/memory-fs.js';
+import { rng } from '../support/rng.js';
 
 const LIBS = ['/lib/x86_64-linux-gnu/libz.so.1', '/lib/x86_64-linux-gnu/libacl.so.1', '/lib/x86_64-linux-gnu/libattr.so.1'].filter(existsSync);
-
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.skipIf(LIBS.length === 0)('a hostile library in the closure', () => {
   it('1,500 mutated libraries: always a result, quickly', () => {
