@@ -82,20 +82,26 @@ function gnuHashCount(src: ByteSource, image: ElfImage, layout: Omit<Layout, 'ba
     diags.push({ code: 'ELF_BAD_VALUE', structure: 'DT_GNU_HASH', offset: hdr.offset, message: `GNU hash bucket ${max} is below symoffset ${symoffset}` });
     return null;
   }
-  // Walk the last chain to its end marker, in bounded reads; the file end bounds the walk.
   const chainAt = bucketsAt + nbuckets * 4;
-  let i = max;
+  const end = gnuChainEnd(src, chainAt + (max - symoffset) * 4, layout.le);
+  if (!(end + 4 <= src.size)) {
+    diags.push({ code: 'ELF_TRUNCATED', structure: 'DT_GNU_HASH.chain', offset: end, message: 'GNU hash chain runs past the end of the file' });
+    return null;
+  }
+  return symoffset + (end - chainAt) / 4 + 1;
+}
+
+/**
+ * File offset of the first GNU hash chain word at or after `from` with its low bit set (a chain's end),
+ * read in bounded chunks; if the file ends first, the offset where no whole word is left.
+ */
+export function gnuChainEnd(src: ByteSource, from: number, le: boolean): number {
+  let at = from;
   for (;;) {
-    const at = chainAt + (i - symoffset) * 4;
-    if (!(at + 4 <= src.size)) {
-      diags.push({ code: 'ELF_TRUNCATED', structure: 'DT_GNU_HASH.chain', offset: at, message: 'GNU hash chain runs past the end of the file' });
-      return null;
-    }
-    const chunk = src.read(at, Math.min(4096, src.size - at) & ~3);
+    const chunk = src.read(at, Math.max(0, Math.min(4096, src.size - at)) & ~3);
+    if (chunk.length === 0) return at;
     const v = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    for (let k = 0; k + 4 <= chunk.length; k += 4, i++) {
-      if (v.getUint32(k, layout.le) & 1) return i + 1;
-    }
+    for (let k = 0; k < chunk.length; k += 4, at += 4) if (v.getUint32(k, le) & 1) return at;
   }
 }
 

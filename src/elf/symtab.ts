@@ -6,7 +6,7 @@ import { type ElfImage, addrToOffset, dynValue } from './image.js';
 import { decodeUtf8 } from './kit.js';
 import type { ByteSource } from './source.js';
 import { StringTable } from './strings.js';
-import { dynamicSymbolCount } from './symbols.js';
+import { dynamicSymbolCount, gnuChainEnd } from './symbols.js';
 
 const enc = new TextEncoder();
 
@@ -187,17 +187,9 @@ function readGnu(src: ByteSource, image: ElfImage, is64: boolean, le: boolean): 
   // The last chain ends at the last symbol (its low bit set): read the chain up to there.
   let n = 0;
   if (max >= symoffset) {
-    for (let at = chainAt + (max - symoffset) * 4; ; at += 4096) {
-      const chunk = src.read(at, Math.min(4096, src.size - at) & ~3);
-      if (chunk.length === 0) return null;
-      const v = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      let k = 0;
-      while (k < chunk.length && !(v.getUint32(k, le) & 1)) k += 4;
-      if (k < chunk.length) {
-        n = (at - chainAt + k) / 4 + 1;
-        break;
-      }
-    }
+    const end = gnuChainEnd(src, chainAt + (max - symoffset) * 4, le);
+    if (!(end + 4 <= src.size)) return null;
+    n = (end - chainAt) / 4 + 1;
   }
   const chainBytes = src.read(chainAt, n * 4);
   return {
