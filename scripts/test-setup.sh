@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs and is not in npm: binutils (readelf, the differential oracle),
-# a C compiler, libsystemd-dev (the samples' before/after pair), checksec and devscripts' hardening-check
-# (oracles for check), and the Debian sysroots of seven architectures (../shared/scripts/debian-corpus.sh).
-# Idempotent: installed packages and a fetched corpus are kept.
-set -euo pipefail
+# Installs what the test suite needs and npm does not bring: binutils (readelf, the differential oracle),
+# a C compiler with 32-bit multilib, libsystemd-dev (the samples' before/after pair), checksec and
+# devscripts' hardening-check (oracles for check); then fetches the Debian sysroots of seven
+# architectures (scripts/fetch-sysroots.sh). Idempotent: installed packages and fetched sysroots are kept.
+# Exit status 0 even when something could not be had: each test that needs it says so when it skips.
+set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 need=()
@@ -12,17 +13,18 @@ command -v cc >/dev/null || need+=(gcc libc6-dev)
 [ -e /usr/include/systemd/sd-daemon.h ] || need+=(libsystemd-dev)   # the samples' "before" build
 command -v checksec >/dev/null || need+=(checksec)                 # oracles for loadgraph check
 command -v hardening-check >/dev/null || need+=(devscripts)
+[ "$(uname -m)" != x86_64 ] || dpkg -s gcc-multilib >/dev/null 2>&1 || need+=(gcc-multilib)   # 32-bit fixtures (-m32)
 if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  if [ "$(id -u)" != 0 ]; then
+    echo "test-setup: missing ${need[*]}; install them as root (apt-get install ${need[*]})" >&2
+  elif ! command -v apt-get >/dev/null; then
+    echo "test-setup: missing ${need[*]} and this machine has no apt-get to install them" >&2
   else
-    echo "test-setup: missing ${need[*]} and cannot install them (not root, or no apt-get)" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; } \
+      || echo "test-setup: could not install ${need[*]}; the tests that need them will say so" >&2
   fi
 fi
 
-corpus_script=${LOADGRAPH_CORPUS_SCRIPT:-$here/../shared/scripts/debian-corpus.sh}
-if [ -f "$corpus_script" ]; then
-  bash "$corpus_script" || echo "test-setup: some Debian sysroots could not be fetched; their tests will say so" >&2
-else
-  echo "test-setup: $corpus_script not found; the Debian sysroot tests will say so" >&2
-fi
+bash "$here/scripts/fetch-sysroots.sh" \
+  || echo "test-setup: some Debian sysroots could not be fetched (see above); their tests will say so" >&2
+exit 0

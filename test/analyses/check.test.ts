@@ -185,7 +185,7 @@ describe('SARIF', () => {
     const main = exe(d, 'main', ['-Wl,-z,lazy', '-lm']);
     const r = await runCli(['check', '--format', 'sarif', '--preset', 'strict', main]);
     const sarif = JSON.parse(r.stdout);
-    const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../../../shared/data/sarif-schema-2.1.0.json'), 'utf8'));
+    const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../data/sarif-schema-2.1.0.json'), 'utf8'));
     // ajv-draft-04 is CommonJS: its class is the default export's default.
     const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown[] | null } };
     const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });

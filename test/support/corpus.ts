@@ -1,5 +1,5 @@
 // Real ELF files for differential tests: this machine's system directories and the Debian sysroots
-// fetched by ../shared/scripts/debian-corpus.sh (scripts/test-setup.sh runs it).
+// fetched by scripts/fetch-sysroots.sh (scripts/test-setup.sh runs it).
 import { closeSync, existsSync, lstatSync, openSync, readSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';

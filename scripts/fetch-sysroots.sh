@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# fetch-sysroots.sh [--release NAME] [ARCH...] — Debian sysroots for loadgraph's tests and demo.
+#
+# For each ARCH (default: amd64 i386 arm64 armhf s390x ppc64el mips64el) this downloads the .deb files of
+# an sshd-centred package set and unpacks them with `dpkg-deb -x` into
+#   $LOADGRAPH_CORPUS/ARCH/root           (release bookworm, the default)
+#   $LOADGRAPH_CORPUS/RELEASE-ARCH/root   (any other release)
+# with a manifest.tsv (package, version, architecture, sha256 of the .deb) beside it.
+# Nothing is installed and nothing from a package is executed: apt gets private lists, cache and an empty
+# dpkg status, so the machine's own package state is untouched. A finished sysroot is kept (a .done stamp),
+# so calling the script again is cheap.
+#
+# Needs: apt-get and dpkg-deb, write access for apt's private state (root on Debian), and the network
+# path to the Debian archive this machine's apt is configured for. LOADGRAPH_CORPUS defaults to
+# ~/.cache/loadgraph-corpus.
+# Exit status: 0 every sysroot is there; 1 some could not be fetched (each says why); 2 cannot run here.
+set -u -o pipefail
+
+corpus=${LOADGRAPH_CORPUS:-$HOME/.cache/loadgraph-corpus}
+release=bookworm
+if [ "${1-}" = --release ]; then release=${2:?--release needs a name}; shift 2; fi
+arches=("$@"); [ ${#arches[@]} -gt 0 ] || arches=(amd64 i386 arm64 armhf s390x ppc64el mips64el)
+
+# sshd and everything it links, the PAM stack and NSS modules that load into it at run time, systemd
+# (RUNPATH, dlopen notes) and coreutils.
+packages="openssh-server openssh-client openssh-sftp-server libsystemd0 libsystemd-shared systemd coreutils
+ libc6 libc-bin libgcc-s1 libstdc++6 liblzma5 libzstd1 liblz4-1 libgcrypt20 libgpg-error0 libcap2 libcap-ng0
+ libselinux1 libsepol2 libpam0g libpam-modules libpam-modules-bin libpam-runtime libpam-systemd libnss-systemd
+ libaudit1 libkrb5-3 libgssapi-krb5-2 libk5crypto3 libkrb5support0 libkeyutils1
+ libcom-err2 libssl3 zlib1g libcrypt1 libwrap0 libnsl2 libtirpc3 libpcre2-8-0 libacl1 libattr1 libapparmor1
+ libargon2-1 libblkid1 libbsd0 libbz2-1.0 libcbor0.8 libcryptsetup12 libdevmapper1.02.1 libedit2 libfdisk1
+ libffi8 libfido2-1 libgmp10 libip4tc2 libjson-c5 libkmod2 libmd0 libmount1 libncursesw6 libp11-kit0
+ libproc2-0 libseccomp2 libtinfo6 libudev1 libuuid1 libdb5.3"
+
+fail() { echo "fetch-sysroots: $*" >&2; exit 2; }
+command -v apt-get >/dev/null || fail "needs apt-get (a Debian or Ubuntu machine); nothing fetched"
+command -v dpkg-deb >/dev/null || fail "needs dpkg-deb (package dpkg); nothing fetched"
+mkdir -p "$corpus" 2>/dev/null && [ -w "$corpus" ] || fail "cannot write to $corpus (set LOADGRAPH_CORPUS)"
+
+# The archive this machine's apt already uses, so the script works behind the same mirror.
+mirror=$(grep -hoE '^(URIs:|deb) +[a-z]+://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
+  /etc/apt/sources.list.d/*.list 2>/dev/null | head -1 | awk '{print $2}')
+mirror=${mirror:-http://deb.debian.org/debian}
+
+fetch() {
+  local arch=$1 name
+  if [ "$release" = bookworm ]; then name=$arch; else name=$release-$arch; fi
+  local out=$corpus/$name state=$corpus/.apt-$name
+  if [ -f "$out/.done" ]; then echo "$name: already in $out/root" >&2; return 0; fi
+  mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$out/debs" "$out/root" || return 1
+  : > "$state/status"
+  printf 'deb %s %s main\n' "$mirror" "$release" > "$state/sources.list"
+  local opts=(-o "APT::Architecture=$arch" -o "APT::Architectures=$arch"
+    -o "Dir::Etc::sourcelist=$state/sources.list" -o "Dir::Etc::sourceparts=-"
+    -o "Dir::State::Lists=$state/lists" -o "Dir::State::status=$state/status"
+    -o "Dir::Cache=$state/cache" -o "Dir::Cache::archives=$state/cache/archives"
+    -o "Acquire::Languages=none" -o "APT::Get::List-Cleanup=0" -o "Debug::NoLocking=1"
+    -o "APT::Sandbox::User=root")
+  local ok=0 try
+  for try in 1 2 3; do apt-get -qq "${opts[@]}" update >&2 && { ok=1; break; }; sleep 3; done
+  if [ $ok = 0 ]; then
+    echo "$name: cannot read the package lists of $release/$arch from $mirror (offline, or not root?)" >&2
+    return 1
+  fi
+  printf 'package\tversion\tarch\tsha256\n' > "$out/manifest.tsv"
+  local pkg deb rc=0 missing=()
+  for pkg in $packages; do
+    if ! ( cd "$out/debs" && apt-get -qq "${opts[@]}" download "$pkg:$arch" >/dev/null 2>&1 ); then
+      missing+=("$pkg"); continue
+    fi
+    deb=$(ls -t "$out/debs/${pkg}"_*.deb 2>/dev/null | head -1)
+    [ -n "$deb" ] || { missing+=("$pkg"); continue; }
+    dpkg-deb -x "$deb" "$out/root" || rc=1
+    printf '%s\t%s\t%s\t%s\n' "$pkg" "$(dpkg-deb -f "$deb" Version)" "$(dpkg-deb -f "$deb" Architecture)" \
+      "$(sha256sum "$deb" | cut -d' ' -f1)" >> "$out/manifest.tsv"
+  done
+  # A release renames some packages (libssl3 → libssl3t64); those are simply absent, which is fine as
+  # long as sshd itself arrived.
+  [ ${#missing[@]} -eq 0 ] || echo "$name: not in $release: ${missing[*]}" >&2
+  [ -e "$out/root/usr/sbin/sshd" ] || { echo "$name: sshd did not arrive" >&2; rc=1; }
+  rm -rf "$out/debs"
+  [ $rc = 0 ] && touch "$out/.done"
+  echo "$name: $(($(wc -l < "$out/manifest.tsv") - 1)) packages in $out/root" >&2
+  return $rc
+}
+
+status=0
+for a in "${arches[@]}"; do fetch "$a" || status=1; done
+exit $status
