@@ -1,30 +1,31 @@
 #!/usr/bin/env node
-// npm run bench: loadgraph against libtree, lddtree, ldd and scanelf on the same program, and against
-// `node -e 0` (the runtime's floor). Median wall time of repeated runs; ratios are what we report.
-// Installs missing peers from Debian packages when it can (root + apt-get).
+// npm run bench [PROGRAM]: loadgraph against libtree, lddtree, ldd, scanelf and `node -e 0` on the same
+// program. Rows run interleaved (A B C … A B C …, the order rotated each round) and every figure is the
+// median of per-round ratios, so a machine that gets busier half-way through cannot fake a win.
+// Peak RSS comes from GNU time. Installs missing peers from Debian packages when it can (root + apt-get).
+// Never used by the tests: timings belong here only.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
-const runs = Number(process.env.BENCH_RUNS ?? 25);
-const target = process.argv[2] ?? ['/usr/sbin/sshd', '/usr/bin/curl', '/usr/bin/ssh', '/usr/bin/git'].find(existsSync);
-if (!target) {
-  console.error('bench: no target program found; pass one as an argument');
-  process.exit(2);
-}
+const rounds = Number(process.env.BENCH_RUNS ?? 25);
+const warm = 3;
+const corpus = process.env.LOADGRAPH_CORPUS ?? `${process.env.HOME}/.cache/loadgraph-corpus`;
+const debianRoot = `${corpus}/amd64/root`;
 
 async function have(cmd) {
-  return (await execa('sh', ['-c', `command -v ${cmd}`], { reject: false })).exitCode === 0;
+  return (await execa('sh', ['-c', 'command -v "$1"', 'sh', cmd], { reject: false })).exitCode === 0;
 }
 async function ensurePeers() {
   const missing = [];
   if (!(await have('libtree'))) missing.push('libtree');
   if (!(await have('lddtree')) || !(await have('scanelf'))) missing.push('pax-utils');
   if (!existsSync('/usr/lib/python3/dist-packages/elftools')) missing.push('python3-pyelftools');
+  if (!existsSync('/usr/bin/time')) missing.push('time');
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0 || !(await have('apt-get'))) {
-    console.error(`bench: missing ${missing.join(', ')} and cannot install them; those rows are skipped`);
+    console.error(`bench: missing ${missing.join(', ')} and cannot install them (needs root and apt-get); those rows are left out`);
     return;
   }
   console.error(`bench: installing ${missing.join(', ')} from Debian…`);
@@ -32,60 +33,85 @@ async function ensurePeers() {
   await execa('apt-get', ['install', '-y', '-qq', ...missing], { reject: false, env: { DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
-async function median(cmd, args) {
-  const times = [];
-  for (let i = 0; i < runs + 3; i++) {
-    const t0 = performance.now();
-    const r = await execa(cmd, args, { reject: false, stdout: 'ignore', stderr: 'ignore' });
-    const t = performance.now() - t0;
-    if (i >= 3) times.push(t); // the first runs warm the page cache
-    if (r.exitCode !== 0 && r.exitCode !== 1) return null;
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
-
 await ensurePeers();
-if (!existsSync(`${here}/dist/cli/main.js`)) await execa('npm', ['run', '-s', 'build'], { cwd: here, stdio: 'inherit' });
+await execa('npm', ['run', '-s', 'build'], { cwd: here, stdio: 'inherit' });
 
+// The program: the host's sshd, else Debian's inside the test sysroot (then every tool runs with a root).
+let target = process.argv[2];
+let root;
+if (!target) {
+  if (existsSync('/usr/sbin/sshd')) target = '/usr/sbin/sshd';
+  else if (existsSync(`${debianRoot}/usr/sbin/sshd`)) [target, root] = ['/usr/sbin/sshd', debianRoot];
+  else {
+    console.error('bench: no sshd here and no Debian sysroot (npm run test:setup fetches one); pass a program as an argument');
+    process.exit(2);
+  }
+}
 const node = process.execPath;
+const lg = (...args) => [node, [`${here}/bin/loadgraph.js`, ...(root ? ['--root', root] : []), ...args, target]];
 // lddtree is a Python script that needs Debian's pyelftools: run it with Debian's python3.
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const rows = [
-  ['node -e 0 (floor)', node, ['-e', '0']],
-  ['loadgraph', node, [`${here}/bin/loadgraph.js`, target]],
-  ['loadgraph --format json', node, [`${here}/bin/loadgraph.js`, '--format', 'json', target]],
-  ['loadgraph --no-code (graph only)', node, [`${here}/bin/loadgraph.js`, '--no-code', target]],
-  ['libtree', 'libtree', [target]],
-  ['lddtree', python, ['/usr/bin/lddtree', target]],
-  ['ldd', 'ldd', [target]],
-  ['scanelf -n (direct needs only)', 'scanelf', ['-n', target]],
+const rows = {
+  floor: ['node -e 0 (the floor)', node, ['-e', '0']],
+  tree: ['loadgraph (default tree)', ...lg()],
+  noCode: ['loadgraph --no-code', ...lg('--no-code')],
+  json: ['loadgraph --format json', ...lg('--format', 'json')],
+  lddtree: ['lddtree', python, ['/usr/bin/lddtree', ...(root ? ['--root', root] : []), target]],
+  libtree: ['libtree', 'libtree', [target]],
+  ldd: ['ldd', 'ldd', [target]],
+  scanelf: ['scanelf -n (direct needs only)', 'scanelf', ['-n', target]],
+};
+// libtree, ldd and scanelf cannot resolve inside a root: with a sysroot target they are left out.
+if (root) for (const k of ['libtree', 'ldd', 'scanelf']) delete rows[k];
+for (const [k, [, cmd]] of Object.entries(rows)) {
+  if (!(cmd.startsWith('/') ? existsSync(cmd) : await have(cmd))) delete rows[k];
+}
+if (rows.lddtree && !existsSync('/usr/bin/lddtree')) delete rows.lddtree;
+
+async function time(cmd, args) {
+  const t0 = performance.now();
+  const r = await execa(cmd, args, { reject: false, stdout: 'ignore', stderr: 'ignore' });
+  const t = performance.now() - t0;
+  return r.exitCode === 0 || r.exitCode === 1 ? t : NaN;
+}
+async function peakRss(cmd, args) {
+  if (!existsSync('/usr/bin/time')) return undefined;
+  const kib = [];
+  for (let i = 0; i < 5; i++) {
+    const r = await execa('/usr/bin/time', ['-f', '%M', cmd, ...args], { reject: false, stdout: 'ignore' });
+    kib.push(Number(r.stderr.trim().split('\n').at(-1)));
+  }
+  return median(kib) / 1024;
+}
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+};
+
+const keys = Object.keys(rows);
+const times = Object.fromEntries(keys.map((k) => [k, []]));
+for (let r = 0; r < rounds + warm; r++) {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[(i + r) % keys.length];
+    const t = await time(rows[k][1], rows[k][2]);
+    if (r >= warm) times[k].push(t); // the first rounds warm the page cache
+  }
+}
+const ratio = (a, b) => (times[a] && times[b] ? median(times[a].map((t, i) => t / times[b][i])) : NaN);
+const fmt = (x, unit = '×') => (Number.isFinite(x) ? `${x.toFixed(2)}${unit}` : 'n/a');
+
+console.log(`target: ${root ? `${target} inside ${root}` : target}; ${rounds} interleaved rounds (+${warm} warm-up)\n`);
+console.log(`${'row'.padEnd(34)} ${'median ms'.padStart(10)}  ${'tree ÷ row'.padStart(10)}`);
+for (const k of keys) console.log(`${rows[k][0].padEnd(34)} ${median(times[k]).toFixed(1).padStart(10)}  ${fmt(ratio('tree', k)).padStart(10)}`);
+
+const rss = await peakRss(rows.tree[1], rows.tree[2]);
+console.log('\nmedians of per-round ratios (the targets of docs/performance.md):');
+const table = [
+  ['default tree ÷ lddtree', ratio('tree', 'lddtree'), '≤ 1.0×'],
+  ['default tree ÷ node -e 0', ratio('tree', 'floor'), '≤ 1.8×'],
+  ['--no-code ÷ node -e 0', ratio('noCode', 'floor'), '≤ 1.3×'],
+  ['--format json ÷ lddtree', ratio('json', 'lddtree'), '≤ 1.3×'],
+  ['default tree ÷ libtree', ratio('tree', 'libtree'), ''],
 ];
-
-// Debian's sshd inside the amd64 test sysroot: the two tools that resolve inside a root, side by side.
-const corpus = process.env.LOADGRAPH_CORPUS ?? `${process.env.HOME}/.cache/loadgraph-corpus`;
-const root = `${corpus}/amd64/root`;
-if (existsSync(`${root}/usr/sbin/sshd`)) {
-  rows.push(['loadgraph --root (Debian sshd)', node, [`${here}/bin/loadgraph.js`, '--root', root, '/usr/sbin/sshd']]);
-  rows.push(['loadgraph --root --no-code', node, [`${here}/bin/loadgraph.js`, '--root', root, '--no-code', '/usr/sbin/sshd']]);
-  rows.push(['lddtree --root (Debian sshd)', python, ['/usr/bin/lddtree', '--root', root, '/usr/sbin/sshd']]);
-}
-
-console.log(`target: ${target}; ${runs} runs each, median wall time`);
-const results = [];
-for (const [label, cmd, args] of rows) {
-  if (label.startsWith('lddtree') && !existsSync('/usr/bin/lddtree')) continue;
-  if (!(await have(cmd)) && !cmd.startsWith('/')) continue;
-  const t = await median(cmd, args);
-  if (t !== null) results.push([label, t]);
-}
-const lg = results.find(([l]) => l === 'loadgraph')?.[1];
-const floor = results.find(([l]) => l.startsWith('node -e 0'))?.[1];
-console.log(`${'tool'.padEnd(32)} ${'ms'.padStart(8)}  loadgraph ÷ tool`);
-const lgRoot = results.find(([l]) => l === 'loadgraph --root (Debian sshd)')?.[1];
-for (const [label, t] of results) {
-  const mine = label.includes('--root') ? lgRoot : lg;
-  console.log(`${label.padEnd(32)} ${t.toFixed(1).padStart(8)}  ${(mine / t).toFixed(2)}×`);
-}
-const graphOnly = results.find(([l]) => l.startsWith('loadgraph --no-code'))?.[1];
-if (lg !== undefined && floor !== undefined) console.log(`loadgraph over the node floor: ${(lg - floor).toFixed(1)} ms; graph only (--no-code): ${((graphOnly ?? lg) - floor).toFixed(1)} ms (target: within 40 ms)`);
+for (const [label, x, goal] of table) console.log(`  ${label.padEnd(28)} ${fmt(x).padStart(8)}  ${goal}`);
+console.log(`  ${'default tree peak RSS'.padEnd(28)} ${fmt(rss, ' MiB').padStart(8)}  ≤ 64 MiB`);
