@@ -1,0 +1,114 @@
+// PAM stacks and nsswitch.conf read as libpam and glibc read them: the modules each would dlopen().
+import { describe, expect, it } from 'vitest';
+import { readNsswitch, BUILTIN_NSS_SINCE_2_34 } from '../../src/loader/nss.js';
+import { readPamStack } from '../../src/loader/pam.js';
+import { confinedFs } from '../../src/host/confined-fs.js';
+import { hasSysroot, sysroot } from '../support/corpus.js';
+import { memoryFs } from '../support/memory-fs.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const fsOf = (files: Record<string, string>) => memoryFs(new Map(Object.entries(files).map(([k, v]) => [k, enc(v)])));
+const DIR = '/lib/x86_64-linux-gnu/security/';
+
+describe('readPamStack', () => {
+  const files = {
+    '/etc/pam.d/sshd': [
+      '#%PAM-1.0',
+      '@include common-auth',
+      'account    required     pam_nologin.so',
+      'session [success=ok ignore=ignore module_unknown=ignore default=bad]  pam_selinux.so close',
+      'session    include      common-session   # only its session lines',
+      '-session   optional     pam_gone.so',
+      'password   substack     common-password',
+      'auth \\',
+      '   optional /opt/pam/pam_abs.so arg',
+    ].join('\n'),
+    '/etc/pam.d/common-auth': 'auth required pam_unix.so nullok\n',
+    '/etc/pam.d/common-session': 'session optional pam_systemd.so\naccount required pam_not_taken.so\n',
+    '/usr/lib/pam.d/common-password': 'password required pam_unix.so obscure\n',
+    '/etc/pam.d/other': 'auth required pam_deny.so\n',
+  };
+
+  it('follows @include, include (by type), substack, -module and continuation lines; then other', () => {
+    const warnings: string[] = [];
+    const stack = readPamStack(fsOf(files), 'sshd', DIR, warnings);
+    expect(warnings).toEqual([]);
+    expect(stack.serviceFile).toBe('/etc/pam.d/sshd');
+    expect(stack.modules.map((m) => [m.stack, m.type, m.module, m.path, m.silent])).toEqual([
+      ['sshd', 'auth', 'pam_unix.so', `${DIR}pam_unix.so`, false],
+      ['sshd', 'account', 'pam_nologin.so', `${DIR}pam_nologin.so`, false],
+      ['sshd', 'session', 'pam_selinux.so', `${DIR}pam_selinux.so`, false],
+      ['sshd', 'session', 'pam_systemd.so', `${DIR}pam_systemd.so`, false],
+      ['sshd', 'session', 'pam_gone.so', `${DIR}pam_gone.so`, true],
+      ['sshd', 'password', 'pam_unix.so', `${DIR}pam_unix.so`, false],
+      ['sshd', 'auth', '/opt/pam/pam_abs.so', '/opt/pam/pam_abs.so', false],
+      ['other', 'auth', 'pam_deny.so', `${DIR}pam_deny.so`, false],
+    ]);
+    expect(stack.modules[2]!.control).toBe('[success=ok ignore=ignore module_unknown=ignore default=bad]');
+    expect(stack.modules[3]!.via).toEqual(['/etc/pam.d/sshd:5', '/etc/pam.d/common-session:1']);
+    expect(stack.modules[6]!.via).toEqual(['/etc/pam.d/sshd:8']);
+  });
+
+  it('falls back to other when the service has no file', () => {
+    const stack = readPamStack(fsOf(files), 'nosuch', DIR, []);
+    expect(stack.serviceFile).toBeUndefined();
+    expect(stack.modules.map((m) => m.module)).toEqual(['pam_deny.so']);
+  });
+
+  it('reports a missing include, an include cycle and bad lines, and keeps the rest', () => {
+    const warnings: string[] = [];
+    const stack = readPamStack(fsOf({
+      '/etc/pam.d/svc': '@include missing\nauth include loop\nbogus required pam_x.so\nsession required\nauth required pam_ok.so\n',
+      '/etc/pam.d/loop': 'auth include loop\n',
+    }), 'svc', DIR, warnings);
+    expect(stack.modules.map((m) => m.module)).toEqual(['pam_ok.so']);
+    expect(warnings).toEqual([
+      expect.stringMatching(/svc:1: included file "missing" not found/),
+      expect.stringMatching(/loop:1: includes nested deeper than 16/),
+      expect.stringMatching(/svc:3: unknown module type "bogus"/),
+      expect.stringMatching(/svc:4: no module named/),
+      expect.stringMatching(/no \/etc\/pam.d\/other/),
+    ]);
+  });
+
+  it('reads /etc/pam.conf, with its service field, when there is no pam.d directory', () => {
+    const stack = readPamStack(fsOf({ '/etc/pam.conf': 'sshd auth required pam_a.so\nlogin auth required pam_b.so\nSSHD session optional pam_c.so\n' }), 'sshd', DIR, []);
+    expect(stack.modules.map((m) => m.module)).toEqual(['pam_a.so', 'pam_c.so']);
+  });
+
+  it.runIf(hasSysroot('amd64'))('reads Debian 12 sshd stack, whose common-* files pam-auth-update writes at install time', () => {
+    const warnings: string[] = [];
+    const stack = readPamStack(confinedFs(sysroot('amd64')), 'sshd', DIR, warnings);
+    expect(stack.serviceFile).toBe('/etc/pam.d/sshd');
+    expect(new Set(stack.modules.map((m) => m.module))).toEqual(new Set(['pam_nologin.so', 'pam_selinux.so', 'pam_loginuid.so',
+      'pam_keyinit.so', 'pam_motd.so', 'pam_mail.so', 'pam_limits.so', 'pam_env.so']));
+    expect(warnings.filter((w) => /common-(auth|account|session|password)" not found/.test(w))).toHaveLength(8);
+  });
+});
+
+describe('readNsswitch', () => {
+  it('lists each non-built-in service once with its databases, skipping action blocks', () => {
+    const warnings: string[] = [];
+    const s = readNsswitch(fsOf({ '/etc/nsswitch.conf': [
+      'passwd:   files systemd',
+      'group:    files [SUCCESS=merge] systemd',
+      'hosts:    files mdns4_minimal [NOTFOUND=return] dns',
+      'services: db files   # comment',
+      'netgroup: nis',
+      'nonsense: ldap',
+      'broken line',
+    ].join('\n') }), BUILTIN_NSS_SINCE_2_34, warnings);
+    expect(s).toEqual([
+      { service: 'systemd', soname: 'libnss_systemd.so.2', databases: ['passwd', 'group'], via: ['/etc/nsswitch.conf:1', '/etc/nsswitch.conf:2'] },
+      { service: 'mdns4_minimal', soname: 'libnss_mdns4_minimal.so.2', databases: ['hosts'], via: ['/etc/nsswitch.conf:3'] },
+      { service: 'db', soname: 'libnss_db.so.2', databases: ['services'], via: ['/etc/nsswitch.conf:4'] },
+      { service: 'nis', soname: 'libnss_nis.so.2', databases: ['netgroup'], via: ['/etc/nsswitch.conf:5'] },
+    ]);
+    expect(warnings).toEqual([expect.stringMatching(/nsswitch.conf:7: no "database:" prefix/)]);
+  });
+
+  it('treats files and dns as separate modules before glibc 2.34, and a missing file as the defaults', () => {
+    expect(readNsswitch(fsOf({ '/etc/nsswitch.conf': 'hosts: files dns\n' }), [], []).map((s) => s.soname)).toEqual(['libnss_files.so.2', 'libnss_dns.so.2']);
+    expect(readNsswitch(fsOf({}), BUILTIN_NSS_SINCE_2_34, [])).toEqual([]);
+  });
+});
