@@ -2,6 +2,7 @@
 // (libpam/pam_handlers.c: _pam_init_handlers, _pam_parse_conf_file, _pam_load_conf_file,
 // _pam_add_handler). libpam loads every module named by the service's file *and* by `other` when the
 // first pam_start() handler is set up, whether or not a later call dispatches to it.
+import type { ByteSource } from '../elf/source.js';
 import type { FileSystem } from './fs.js';
 
 export type PamType = 'auth' | 'account' | 'password' | 'session';
@@ -162,3 +163,23 @@ function* assembleLines(text: string): Generator<{ line: string; number: number 
 function tokenize(line: string): string[] {
   return line.match(/\[[^\]]*\]?|[^\s[]+(?:\[[^\]]*\]?[^\s[]*)*/g) ?? [];
 }
+
+/**
+ * libpam's DEFAULT_MODULE_PATH, read from libpam itself: the one NUL-terminated absolute path in its
+ * read-only data that ends in "/security/" (Debian: "/lib/<triplet>/security/"). The distribution
+ * chooses it at build time (--enable-securedir), so it is read, not guessed. Reads at most 4 MiB.
+ */
+export function pamModuleDirOf(libpam: ByteSource): string | undefined {
+  const bytes = libpam.read(0, Math.min(libpam.size, 4 << 20));
+  const suffix = new TextEncoder().encode('/security/\0');
+  for (let at = indexOf(bytes, suffix, 0); at >= 0; at = indexOf(bytes, suffix, at + 1)) {
+    let start = at;
+    while (start > 0 && at - start < 256 && bytes[start - 1]! >= 0x21 && bytes[start - 1]! < 0x7f) start--;
+    if (bytes[start] === 0x2f /* '/' */ && (start === 0 || bytes[start - 1] === 0)) {
+      return new TextDecoder().decode(bytes.subarray(start, at + suffix.length - 1));
+    }
+  }
+  return undefined;
+}
+
+const indexOf = (hay: Uint8Array, needle: Uint8Array, from: number) => Buffer.from(hay.buffer, hay.byteOffset, hay.byteLength).indexOf(needle, from);

@@ -1,7 +1,8 @@
 // PAM stacks and nsswitch.conf read as libpam and glibc read them: the modules each would dlopen().
 import { describe, expect, it } from 'vitest';
 import { readNsswitch, BUILTIN_NSS_SINCE_2_34 } from '../../src/loader/nss.js';
-import { readPamStack } from '../../src/loader/pam.js';
+import { pamModuleDirOf, readPamStack } from '../../src/loader/pam.js';
+import { bytesSource } from '../../src/elf/source.js';
 import { confinedFs } from '../../src/host/confined-fs.js';
 import { hasSysroot, sysroot } from '../support/corpus.js';
 import { memoryFs } from '../support/memory-fs.js';
@@ -110,5 +111,19 @@ describe('readNsswitch', () => {
   it('treats files and dns as separate modules before glibc 2.34, and a missing file as the defaults', () => {
     expect(readNsswitch(fsOf({ '/etc/nsswitch.conf': 'hosts: files dns\n' }), [], []).map((s) => s.soname)).toEqual(['libnss_files.so.2', 'libnss_dns.so.2']);
     expect(readNsswitch(fsOf({}), BUILTIN_NSS_SINCE_2_34, [])).toEqual([]);
+  });
+});
+
+describe('pamModuleDirOf', () => {
+  it('finds the one absolute "…/security/" string and nothing inside other strings', () => {
+    const lib = enc('\0\x7fELF junk\0/lib/security\0x/lib/not/security/\0/usr/lib/pam.d/%s\0/lib/aarch64-linux-gnu/security/\0tail');
+    expect(pamModuleDirOf(bytesSource(lib))).toBe('/lib/aarch64-linux-gnu/security/');
+    expect(pamModuleDirOf(bytesSource(enc('no such string')))).toBeUndefined();
+  });
+
+  it.runIf(hasSysroot('amd64'))("reads Debian's securedir from the sysroot's libpam.so.0", () => {
+    const f = confinedFs(sysroot('amd64')).open('/lib/x86_64-linux-gnu/libpam.so.0');
+    if (!f.ok) throw new Error(f.errno);
+    expect(pamModuleDirOf(f.value)).toBe('/lib/x86_64-linux-gnu/security/');
   });
 });
