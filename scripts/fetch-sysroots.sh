@@ -63,11 +63,17 @@ fetch() {
     return 1
   fi
   printf 'package\tversion\tarch\tsha256\n' > "$out/manifest.tsv"
-  local pkg deb rc=0 missing=()
+  local pkg deb rc=0 missing=() all=()
+  for pkg in $packages; do all+=("$pkg:$arch"); done
+  # One apt-get call for the whole set (each call parses the package lists anew); when a package is not in
+  # this release that call fails as a whole, and each package is then asked for on its own.
+  if ! ( cd "$out/debs" && apt-get -qq "${opts[@]}" download "${all[@]}" >/dev/null 2>&1 ); then
+    for pkg in $packages; do
+      ls "$out/debs/${pkg}"_*.deb >/dev/null 2>&1 \
+        || ( cd "$out/debs" && apt-get -qq "${opts[@]}" download "$pkg:$arch" >/dev/null 2>&1 ) || true
+    done
+  fi
   for pkg in $packages; do
-    if ! ( cd "$out/debs" && apt-get -qq "${opts[@]}" download "$pkg:$arch" >/dev/null 2>&1 ); then
-      missing+=("$pkg"); continue
-    fi
     deb=$(ls -t "$out/debs/${pkg}"_*.deb 2>/dev/null | head -1)
     [ -n "$deb" ] || { missing+=("$pkg"); continue; }
     dpkg-deb -x "$deb" "$out/root" || rc=1
