@@ -14,7 +14,10 @@ describe("this machine's /etc/ld.so.cache", () => {
     const lines = ldconfig!.split('\n').filter((l) => l.startsWith('\t'));
     expect(/^(\d+) libs found/m.exec(ldconfig!)?.[1]).toBe(String(cache.entries.length));
     const ours = cache.entries.map((e) => {
-      const arch = e.flags === 0x0303 ? 'libc6,x86-64' : e.flags === 0x0003 ? 'libc6' : e.flags === 0x0803 ? 'libc6,x32' : `0x${e.flags.toString(16)}`;
+      // ldconfig's print_entry (elf/cache.c): the type byte, then the architecture's required flags.
+      const type = ['libc4', 'ELF', 'libc5', 'libc6'][e.flags & 0xff] ?? 'unknown';
+      const req = e.flags & 0xff00;
+      const arch = type + (req === 0 ? '' : ({ 0x0300: ',x86-64', 0x0800: ',x32' } as Record<number, string>)[req] ?? `,${req}`);
       const hw = (e.hwcapHi & ~0x3ff) === 1 << 30 ? `, hwcap: "${cache.hwcapsNames[e.hwcapLo]}"` : '';
       return `\t${e.key} (${arch}${hw}) => ${e.value}`;
     });
