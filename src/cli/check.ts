@@ -5,9 +5,9 @@ import { dpkgVersions, readHardening } from '../loader/hardening-facts.js';
 import type { FileSystem } from '../loader/fs.js';
 import { type CheckedProgram, renderCheckTable, renderSarif } from '../report/check.js';
 import { analyse } from './analyse.js';
-import { LOADER_OPTIONS, loaderOptionsFrom } from './graph.js';
+import { LOADER_OPTIONS, loaderOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
-import { VERSION } from './run.js';
+import { VERSION } from './version.js';
 import { styleFor } from './style.js';
 
 export const checkHelp = `usage: loadgraph check [options] FILE|DIR...

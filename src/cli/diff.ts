@@ -5,7 +5,7 @@ import { diffResults } from '../analyses/diff.js';
 import type { LoadGraph } from '../graph/model.js';
 import { renderDiff, renderDiffMarkdown } from '../report/diff.js';
 import { analyse } from './analyse.js';
-import { LOADER_OPTIONS, loaderOptionsFrom } from './graph.js';
+import { LOADER_OPTIONS, loaderOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
 

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { findObject, why } from '../analyses/why.js';
 import { renderWhy } from '../report/why.js';
 import { analyse } from './analyse.js';
-import { LOADER_OPTIONS, loaderOptionsFrom } from './graph.js';
+import { LOADER_OPTIONS, loaderOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
 
