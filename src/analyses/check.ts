@@ -1,37 +1,13 @@
 // `check`: hardening checklists over the whole closure. Rules are data (id, severity, title, help,
 // reference) with one small function each; docs/rules.md and SARIF's rule list come from the same table.
 import type { LoadGraph } from '../graph/model.js';
+import type { ObjectHardening } from '../loader/hardening-facts.js';
 import type { Attribution } from './attribution.js';
 import { edgeCost } from './attribution.js';
 
 export type Severity = 'error' | 'warning' | 'note';
 const RANK: Record<Severity, number> = { error: 3, warning: 2, note: 1 };
 export const atLeast = (s: Severity, min: Severity) => RANK[s] >= RANK[min];
-
-/** What check knows of each object beyond the graph: read by the CLI from the object's own bytes. */
-export interface ObjectHardening {
-  readonly id: number;
-  readonly type: 'executable' | 'pie' | 'library';
-  readonly relro: 'none' | 'partial' | 'full';
-  readonly bindNow: boolean;
-  readonly nxStack: boolean;
-  /** PT_LOAD segments both writable and executable. */
-  readonly wxSegments: number;
-  readonly textrel: boolean;
-  readonly canary: boolean;
-  /** Fortified (_chk) functions imported, and fortifiable ones imported unfortified. */
-  readonly fortified: readonly string[];
-  readonly fortifiable: readonly string[];
-  /** x86: IBT and SHSTK; AArch64: BTI and PAC; null when the architecture has neither. */
-  readonly cfi: { readonly kind: 'x86' | 'aarch64'; readonly features: readonly string[] } | null;
-  readonly rpath: string | null;
-  readonly runpath: string | null;
-  /** RPATH/RUNPATH directories as the loader expands them, with what the root says of each. */
-  readonly pathDirs: ReadonlyArray<{ readonly dir: string; readonly problem: 'relative' | 'empty' | 'missing' | 'world-writable' | null }>;
-  readonly setuid: boolean;
-  /** Version evidence: the real file name, the FDO package note, the root's package database. */
-  readonly version: { readonly file: string | null; readonly package: string | null; readonly dpkg: string | null };
-}
 
 export interface Policy {
   readonly preset: 'default' | 'strict';

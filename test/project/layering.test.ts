@@ -48,7 +48,6 @@ const KNOWN_UP = [
   'graph/model.ts → analyses/load-time.ts',
   'graph/model.ts → analyses/suggestions.ts',
   'graph/model.ts → analyses/attribution.ts',
-  'loader/hardening-facts.ts → analyses/check.ts',
 ];
 const KNOWN_CYCLES = [['analyses/attribution.ts', 'analyses/load-time.ts', 'analyses/suggestions.ts', 'graph/model.ts', 'graph/traverse.ts', 'loader/bind.ts']];
 
