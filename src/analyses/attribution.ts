@@ -4,6 +4,7 @@
 import * as C from '../elf/constants.js';
 import type { LoadGraph } from '../graph/model.js';
 import type { BindResult } from '../loader/bind.js';
+import type { LoadTimeCode } from './load-time.js';
 
 export interface UsedSymbol {
   readonly name: string;
@@ -113,12 +114,12 @@ function reachable(g: LoadGraph, skip: number): Set<number> {
   return out;
 }
 
-/** What removing one edge would take out of the closure, with its bytes and load-time code. */
-export function edgeCost(g: LoadGraph, edge: number): EdgeCost {
+/** What removing one edge would take out of the closure, with its bytes and (given the load-time analysis) its load-time code. */
+export function edgeCost(g: LoadGraph, edge: number, loadTime: LoadTimeCode | null): EdgeCost {
   const all = reachable(g, -1);
   const without = reachable(g, edge);
   const removes = [...all].filter((id) => !without.has(id) && g.objects.find((o) => o.id === id)?.kind === 'library');
-  const lt = new Map(g.loadTime?.objects.map((o) => [o.id, o]) ?? []);
+  const lt = new Map(loadTime?.objects.map((o) => [o.id, o]) ?? []);
   return {
     edge,
     removes,

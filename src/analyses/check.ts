@@ -1,7 +1,7 @@
 // `check`: hardening checklists over the whole closure. Rules are data (id, severity, title, help,
 // reference) with one small function each; docs/rules.md and SARIF's rule list come from the same table.
-import type { LoadGraph } from '../graph/model.js';
 import type { ObjectHardening } from '../loader/hardening-facts.js';
+import type { AnalysisResult } from './result.js';
 import type { Attribution } from './attribution.js';
 import { edgeCost } from './attribution.js';
 
@@ -33,7 +33,7 @@ export interface Finding {
 }
 
 export interface Context {
-  readonly g: LoadGraph;
+  readonly g: AnalysisResult;
   readonly h: ReadonlyMap<number, ObjectHardening>;
   readonly a: Attribution | null;
   readonly policy: Policy;
@@ -115,7 +115,7 @@ export const RULES: readonly Rule[] = [
     run: (c, emit) => {
       for (const u of c.a?.edges ?? []) {
         if (u.unused || u.symbols.length > c.policy.costlyEdge.maxSymbols) continue;
-        const cost = edgeCost(c.g, u.edge);
+        const cost = edgeCost(c.g, u.edge, c.g.loadTime ?? null);
         if (cost.removes.length < c.policy.costlyEdge.minObjects) continue;
         emit(u.to, `${c.name(u.from)} → ${c.name(u.to)} is used for ${u.symbols.map((s) => s.name).join(', ')} and alone brings in ${cost.removes.length} objects`,
           [`removing it removes ${cost.removes.map(c.name).join(', ')}`], `${c.name(u.from)} → ${c.name(u.to)}`);
@@ -213,7 +213,7 @@ export function policyFrom(json: unknown): Policy {
   };
 }
 
-export function runChecks(g: LoadGraph, h: ReadonlyMap<number, ObjectHardening>, a: Attribution | null, policy: Policy): Finding[] {
+export function runChecks(g: AnalysisResult, h: ReadonlyMap<number, ObjectHardening>, a: Attribution | null, policy: Policy): Finding[] {
   const byId = new Map(g.objects.map((o) => [o.id, o]));
   const name = (id: number) => {
     const o = byId.get(id)!;

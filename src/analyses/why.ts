@@ -1,6 +1,7 @@
 // `why`: every simple path from the program to a library, each hop with how it was resolved and what it
 // is used for, as data first (npm explain's shape: {node, loadedBy: [{edge, from}]}), rendered later.
 import type { GraphObject, LoadGraph } from '../graph/model.js';
+import type { AnalysisResult } from './result.js';
 import { type Attribution, type EdgeCost, type UsedSymbol, edgeCost } from './attribution.js';
 
 export interface Hop {
@@ -35,7 +36,7 @@ export function findObject(g: LoadGraph, lib: string): GraphObject | null {
     ?? candidates.find((o) => o.path === lib || o.realPath === lib) ?? candidates.find((o) => base(o.path) === lib || base(o.realPath) === lib) ?? null;
 }
 
-export function why(g: LoadGraph, a: Attribution, target: number, limit = 20): WhyResult {
+export function why(g: AnalysisResult, a: Attribution, target: number, limit = 20): WhyResult {
   const program = g.objects.find((o) => o.kind === 'program')!.id;
   const use = new Map(a.edges.map((e) => [e.edge, e]));
   const hopOf = (i: number): Hop => {
@@ -81,5 +82,5 @@ export function why(g: LoadGraph, a: Attribution, target: number, limit = 20): W
     return { node: node(id), loadedBy: [...into.values()].map((h) => ({ edge: h, from: explain(h.from, new Set([...seen, id])) })) };
   };
   const firstHops = [...new Set(paths.map((p) => p[0]!.edge))];
-  return { target, paths, more: total - paths.length, explanation: explain(target, new Set()), costs: firstHops.map((e) => edgeCost(g, e)) };
+  return { target, paths, more: total - paths.length, explanation: explain(target, new Set()), costs: firstHops.map((e) => edgeCost(g, e, g.loadTime ?? null)) };
 }

@@ -1,6 +1,7 @@
 // One place that runs the pipeline for a file: load graph, then (unless asked not to) binding, load-time
 // code, edge use and suggestions. 'tree' binds only what the tree shows; 'full' binds everything.
 import type { Attribution } from '../analyses/attribution.js';
+import type { AnalysisResult } from '../analyses/result.js';
 import type { ElfImage } from '../elf/image.js';
 import type { LoadGraph } from '../graph/model.js';
 import type { FileSystem } from '../loader/fs.js';
@@ -9,7 +10,7 @@ import { type LoaderOptions, buildLoadGraph } from '../loader/load.js';
 export type Depth = 'graph' | 'tree' | 'full';
 
 export async function analyse(fs: FileSystem, file: string, options: LoaderOptions, depth: Depth, opts: { bindNow?: boolean; suggest?: boolean } = {}):
-  Promise<{ ok: true; graph: LoadGraph; images: ReadonlyMap<number, ElfImage>; attribution?: Attribution } | { ok: false; message: string }> {
+  Promise<{ ok: true; graph: AnalysisResult; images: ReadonlyMap<number, ElfImage>; attribution?: Attribution } | { ok: false; message: string }> {
   const r = buildLoadGraph(fs, file, options);
   if (!r.ok) return r;
   if (depth === 'graph' || r.graph.fatal) return { ok: true, graph: r.graph, images: r.images };
@@ -24,10 +25,11 @@ export async function analyse(fs: FileSystem, file: string, options: LoaderOptio
   const intoProviders = new Set(wantSuggestions ? r.graph.edges.flatMap((e, i) => (e.to !== null && r.graph.objects.find((o) => o.id === e.to)!.names.some((n) => providers.has(n)) ? [i] : [])) : []);
   const fullFrom = new Set([...intoProviders].map((i) => r.graph.edges[i]!.from));
   const bound = bindSymbols(fs, r.graph, r.images, { ifuncOnly: depth === 'tree', fullFrom, ...(bindNow ? { bindNow } : {}) });
-  let g: LoadGraph = { ...r.graph, loadTime: loadTimeCode(r.graph, bound, bindNow) };
+  const loadTime = loadTimeCode(r.graph, bound, bindNow);
+  let g: AnalysisResult = { ...r.graph, loadTime };
   // The tree needs only the edges a suggestion rule is about; JSON and why need all of them.
   const attribution = attribute(g, bound, depth === 'full' ? undefined : intoProviders);
   if (depth === 'full') g = { ...g, edgeUse: attribution.edges };
-  if (wantSuggestions) g = { ...g, suggestions: suggest(g, attribution) };
+  if (wantSuggestions) g = { ...g, suggestions: suggest(g, attribution, loadTime) };
   return { ok: true, graph: g, images: r.images, attribution };
 }

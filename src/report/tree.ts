@@ -1,6 +1,7 @@
 // The default view: a tree in DT_NEEDED order with the reason on every edge, repeated subtrees collapsed,
 // missing libraries with the places tried, and a one-line summary. Pure: graph in, text out.
-import type { Candidate, GraphEdge, GraphObject, LoadGraph, Reason } from '../graph/model.js';
+import type { AnalysisResult } from '../analyses/result.js';
+import type { Candidate, GraphEdge, GraphObject, Reason } from '../graph/model.js';
 import { edgesFrom, objectById, summarize } from '../graph/traverse.js';
 import { type Style, plain } from './style.js';
 
@@ -14,7 +15,7 @@ const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 const label = (o: GraphObject) => o.soname ?? base(o.path ?? o.name);
 
 /** Markers for objects that run their own code at load time; toolchain-only constructors get none. */
-function markers(g: LoadGraph, id: number, style: Style): string {
+function markers(g: AnalysisResult, id: number, style: Style): string {
   const lt = g.loadTime?.objects.find((o) => o.id === id);
   if (!lt) return '';
   const m: string[] = [];
@@ -29,7 +30,7 @@ function markers(g: LoadGraph, id: number, style: Style): string {
 const mib = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`);
 
 /** One line per suggestion: the edge, what it is used for, the advice, and what it would save. */
-export function suggestionLines(g: LoadGraph): string[] {
+export function suggestionLines(g: AnalysisResult): string[] {
   const byId = objectById(g);
   const name = (id: number) => (byId.get(id)!.kind === 'program' ? base(g.program) : label(byId.get(id)!));
   return (g.suggestions ?? []).map((s) => {
@@ -42,7 +43,7 @@ export function suggestionLines(g: LoadGraph): string[] {
 }
 
 /** "6 of 28 objects run their own code before main: …" */
-export function loadTimeFooter(g: LoadGraph): string | null {
+export function loadTimeFooter(g: AnalysisResult): string | null {
   const lt = g.loadTime;
   if (!lt) return null;
   const byId = objectById(g);
@@ -88,7 +89,7 @@ const outcomeText: Record<Candidate['outcome'], string> = {
   'abandons-list': 'error: rest of this list abandoned', fatal: 'fatal',
 };
 
-export function renderTree(g: LoadGraph, opts: TreeOptions = {}): string {
+export function renderTree(g: AnalysisResult, opts: TreeOptions = {}): string {
   const style = opts.style ?? plain;
   const byId = objectById(g);
   const from = edgesFrom(g);

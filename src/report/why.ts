@@ -1,8 +1,8 @@
 // `loadgraph why` as text: every path, then each hop once with its reason and what it is used for, the
 // cost of the first hops, and the suggestions that apply. Pure: result in, text out.
 import type { Attribution } from '../analyses/attribution.js';
+import type { AnalysisResult } from '../analyses/result.js';
 import type { WhyResult } from '../analyses/why.js';
-import type { LoadGraph } from '../graph/model.js';
 import { objectById } from '../graph/traverse.js';
 import { type Style, plain } from './style.js';
 import { reasonText, suggestionLines } from './tree.js';
@@ -11,7 +11,7 @@ const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 /** Symbols listed per hop in text; JSON has all of them. */
 const SHOWN = 12;
 
-export function renderWhy(g: LoadGraph, w: WhyResult, style: Style = plain, indirect: Attribution['indirect'] = []): string {
+export function renderWhy(g: AnalysisResult, w: WhyResult, style: Style = plain, indirect: Attribution['indirect'] = []): string {
   const byId = objectById(g);
   const name = (id: number) => {
     const o = byId.get(id)!;
