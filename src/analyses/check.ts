@@ -233,6 +233,24 @@ export function runChecks(g: AnalysisResult, h: ReadonlyMap<number, ObjectHarden
   return out;
 }
 
+/** One program's check: each object's hardening facts under its display name, and the findings. */
+export interface CheckedProgram {
+  readonly program: string;
+  readonly objects: ReadonlyArray<ObjectHardening & { readonly name: string }>;
+  readonly findings: readonly Finding[];
+}
+
+/** The checklist over one program's result: findings (only those not in `baseline`, when given) and the per-object table. */
+export function checkProgram(file: string, g: AnalysisResult, h: ReadonlyMap<number, ObjectHardening>, a: Attribution | null, policy: Policy, baseline: readonly Finding[] | null): CheckedProgram {
+  let findings = runChecks(g, h, a, policy);
+  if (baseline) findings = newSince(findings, baseline);
+  const name = (id: number) => (id === 0 ? file.slice(file.lastIndexOf('/') + 1) : g.objects.find((o) => o.id === id)?.soname ?? g.objects.find((o) => o.id === id)?.name ?? '?');
+  return { program: file, objects: [...h.values()].map((o) => ({ ...o, name: name(o.id) })), findings };
+}
+
+/** `check --format json`: the policy applied and every program's result. */
+export const checkDocument = (policy: Policy, programs: readonly CheckedProgram[]) => ({ schema: 'loadgraph.check/1' as const, policy, programs });
+
 /** Findings not in a baseline (a previous `check --format json` output), matched by rule, subject and message. */
 export function newSince(findings: readonly Finding[], baseline: readonly Finding[]): Finding[] {
   const seen = new Set(baseline.map((f) => `${f.rule}\0${f.subject}\0${f.message}`));

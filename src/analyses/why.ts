@@ -36,6 +36,17 @@ export function findObject(g: LoadGraph, lib: string): GraphObject | null {
     ?? candidates.find((o) => o.path === lib || o.realPath === lib) ?? candidates.find((o) => base(o.path) === lib || base(o.realPath) === lib) ?? null;
 }
 
+/** `why --format json`: whether `file` loads `lib`, and if so every path, the indirect bindings and the suggestions on them. */
+export function whyDocument(file: string, lib: string, g: AnalysisResult, a: Attribution, w: WhyResult | null) {
+  if (!w) return { program: file, library: lib, loaded: false as const };
+  const onPath = new Set(w.paths.flat().map((h) => h.from));
+  return {
+    program: file, library: lib, loaded: true as const, ...w,
+    indirect: a.indirect.filter((x) => onPath.has(x.from)),
+    suggestions: (g.suggestions ?? []).filter((s) => w.paths.some((p) => p.some((h) => h.edge === s.edge))),
+  };
+}
+
 export function why(g: AnalysisResult, a: Attribution, target: number, limit = 20): WhyResult {
   const program = g.objects.find((o) => o.kind === 'program')!.id;
   const use = new Map(a.edges.map((e) => [e.edge, e]));

@@ -1,8 +1,8 @@
 // `loadgraph [options] FILE...`: the load graph as glibc's ld.so would build it.
 import { parseArgs } from 'node:util';
-import type { LoadGraph } from '../graph/model.js';
-import { analyse } from './analyse.js';
-import { LOADER_OPTIONS, loaderOptionsFrom } from './options.js';
+import type { AnalysisResult } from '../analyses/result.js';
+import { analyseWith } from '../pipeline.js';
+import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { renderLdd } from '../report/ldd.js';
 import { renderTree } from '../report/tree.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
@@ -48,14 +48,13 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
   const format = values.format;
   if (format !== 'tree' && format !== 'json' && format !== 'ldd') throw new UsageError(`unknown format '${format}' (tree, json, ldd)`);
   if (positionals.length === 0) throw new UsageError('no FILE given');
-  const options = loaderOptionsFrom(values, io);
-  const fs = io.graphFs(options.root ?? '/');
+  const options = analyseOptionsFrom(values);
   const style = styleFor(io, values);
   let status = EXIT_OK;
-  const graphs: LoadGraph[] = [];
-  const depth = format === 'ldd' || values['no-code'] ? 'graph' : format === 'json' ? 'full' : 'tree';
+  const graphs: AnalysisResult[] = [];
+  const depth = format === 'ldd' ? 'graph' : format === 'json' ? 'full' : 'tree';
   for (const [i, file] of positionals.entries()) {
-    const r = await analyse(fs, file, options, depth, { bindNow: values['bind-now'] === true, suggest: !values['no-suggest'] });
+    const r = await analyseWith(io, file, options, depth);
     if (!r.ok) {
       io.stderr.write(`loadgraph: ${r.message}\n`);
       status = EXIT_USAGE;

@@ -1,6 +1,5 @@
-// The loader flags every command that resolves a load graph shares, and the LoaderOptions they mean.
-import type { LoaderOptions } from '../loader/load.js';
-import type { CliIo } from './io.js';
+// The loader flags every command that resolves a load graph shares, and the pipeline options they mean.
+import type { AnalyseOptions } from '../pipeline.js';
 
 /** Options shared by every command that resolves a load graph. */
 export const LOADER_OPTIONS = {
@@ -19,24 +18,24 @@ export const LOADER_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type LoaderFlags = { root?: string; 'library-path'?: string; preload?: string; 'no-preload-file'?: boolean; hwcaps?: string; platform?: string; lib?: string; secure?: boolean; 'no-secure'?: boolean };
+type LoaderFlags = {
+  root?: string; 'library-path'?: string; preload?: string; 'no-preload-file'?: boolean; hwcaps?: string; platform?: string; lib?: string;
+  secure?: boolean; 'no-secure'?: boolean; 'bind-now'?: boolean; 'no-code'?: boolean; 'no-suggest'?: boolean;
+};
 
-/** LoaderOptions from the shared flags: host CPU defaults inside '/', baseline inside --root. */
-export function loaderOptionsFrom(values: LoaderFlags, io: CliIo): LoaderOptions {
-  const root = values.root ?? '/';
-  const inRoot = root !== '/';
-  const host = inRoot ? null : io.hostHwcaps();
-  const hwcaps = values.hwcaps === undefined ? host?.hwcaps : values.hwcaps === 'none' ? [] : values.hwcaps.split(/[,:]/).filter(Boolean);
+/** The pipeline's options from the shared flags (and the graph command's --no-code, --no-suggest). */
+export function analyseOptionsFrom(values: LoaderFlags): AnalyseOptions {
   return {
-    root,
-    cwd: inRoot ? '/' : io.cwd,
+    ...(values.root !== undefined ? { root: values.root } : {}),
     libraryPath: values['library-path'] ?? null,
     preload: values.preload ?? null,
     preloadFile: !values['no-preload-file'],
-    ...(hwcaps ? { hwcaps } : {}),
-    ...(host && values.hwcaps === undefined && !values.platform ? { legacyHwcaps: host.legacyHwcaps, platform: host.platform } : {}),
+    ...(values.hwcaps !== undefined ? { hwcaps: values.hwcaps === 'none' ? [] : values.hwcaps.split(/[,:]/).filter(Boolean) } : {}),
     ...(values.platform ? { platform: values.platform } : {}),
     ...(values.lib ? { lib: values.lib } : {}),
     secure: values.secure ? true : values['no-secure'] ? false : null,
+    bindNow: values['bind-now'] === true,
+    ...(values['no-code'] ? { code: false } : {}),
+    ...(values['no-suggest'] ? { suggest: false } : {}),
   };
 }
