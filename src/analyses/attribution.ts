@@ -2,6 +2,7 @@
 // many of the provider's exports that is, unused direct needs (ldd -u), bindings to objects that are
 // not direct needs, and what an edge costs (the objects only it brings in). Pure: graph and bindings in.
 import * as C from '../elf/constants.js';
+import { edgeSource } from '../graph/edge-sources.js';
 import type { LoadGraph } from '../graph/model.js';
 import type { BindResult } from '../loader/bind.js';
 import type { LoadTimeCode } from './load-time.js';
@@ -84,7 +85,7 @@ export function attribute(g: LoadGraph, b: BindResult, only?: ReadonlySet<number
   const edges: EdgeUse[] = [];
   const direct = new Set<string>();
   g.edges.forEach((e, i) => {
-    if (e.kind !== 'needed' || e.to === null || kinds.get(e.to) === 'missing') return;
+    if (!edgeSource(e.kind).edgeUse || e.to === null || kinds.get(e.to) === 'missing') return;
     direct.add(`${e.from}:${e.to}`);
     if (only && !only.has(i)) return;
     const symbols = used.get(`${e.from}:${e.to}`) ?? [];
@@ -104,7 +105,7 @@ function reachable(g: LoadGraph, skip: number): Set<number> {
   const out = new Set([program]);
   const from = new Map<number, number[]>();
   g.edges.forEach((e, i) => {
-    if (i === skip || e.to === null) return;
+    if (i === skip || e.to === null || !edgeSource(e.kind).countsForClosure) return;
     const l = from.get(e.from) ?? [];
     l.push(e.to);
     from.set(e.from, l);

@@ -1,5 +1,6 @@
 // `check`: hardening checklists over the whole closure. Rules are data (id, severity, title, help,
 // reference) with one small function each; docs/rules.md and SARIF's rule list come from the same table.
+import { edgeSource } from '../graph/edge-sources.js';
 import type { ObjectHardening } from '../loader/hardening-facts.js';
 import type { AnalysisResult } from './result.js';
 import type { Attribution } from './attribution.js';
@@ -129,7 +130,7 @@ export const RULES: readonly Rule[] = [
   { id: 'LG104', title: 'preload and audit libraries', severity: 'warning', reference: 'ld.so(8): LD_PRELOAD, /etc/ld.so.preload, DT_AUDIT',
     help: 'Preloaded and audit libraries run code in every process; audit libraries even under ldd.',
     run: (c, emit) => {
-      for (const e of c.g.edges) if (e.kind === 'preload' && e.to !== null) emit(e.to, `preloaded: ${e.name}`);
+      for (const e of c.g.edges) if (edgeSource(e.kind).preload && e.to !== null) emit(e.to, `preloaded: ${e.name}`);
       for (const o of c.g.loadTime?.objects ?? []) if (o.audit.length) emit(o.id, `names audit libraries: ${o.audit.join(', ')}`);
     } },
   { id: 'LG105', title: 'known-bad library version', severity: 'error', reference: 'CVE-2024-3094 (xz-utils 5.6.0, 5.6.1)',

@@ -1,4 +1,5 @@
 // Traversals over a LoadGraph: children in DT_NEEDED order, breadth-first levels, summary counts.
+import { edgeSource } from './edge-sources.js';
 import type { GraphEdge, GraphObject, LoadGraph } from './model.js';
 
 export function objectById(g: LoadGraph): Map<number, GraphObject> {
@@ -56,7 +57,7 @@ export function initFiniOrder(g: LoadGraph): number[] {
   const kinds = new Map(g.objects.map((o) => [o.id, o.kind]));
   const deps = new Map<number, number[]>();
   for (const e of g.edges) {
-    if (e.kind === 'preload' || e.to === null || kinds.get(e.to) === 'missing') continue;
+    if (!edgeSource(e.kind).initOrder || e.to === null || kinds.get(e.to) === 'missing') continue;
     const list = deps.get(e.from) ?? [];
     list.push(e.to);
     deps.set(e.from, list);

@@ -2,6 +2,7 @@
 // missing libraries with the places tried, and a one-line summary. Pure: graph in, text out.
 import type { AnalysisResult } from '../analyses/result.js';
 import type { Candidate, GraphEdge, GraphObject, Reason } from '../graph/model.js';
+import { edgeSource } from '../graph/edge-sources.js';
 import { edgesFrom, objectById, summarize } from '../graph/traverse.js';
 import { type Style, plain } from './style.js';
 
@@ -66,7 +67,7 @@ export function loadTimeFooter(g: AnalysisResult): string | null {
 }
 
 export function reasonText(r: Reason, byId: Map<number, GraphObject>, kind: GraphEdge['kind']): string {
-  const pre = kind === 'preload' ? 'preload, ' : kind === 'filter' ? 'filter, ' : kind === 'auxiliary' ? 'auxiliary filter, ' : '';
+  const pre = edgeSource(kind).label;
   switch (r.kind) {
     case 'already-loaded': return `${pre}already loaded`;
     case 'rpath': {
