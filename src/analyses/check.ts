@@ -1,6 +1,7 @@
 // `check`: hardening checklists over the whole closure. Rules are data (id, severity, title, help,
 // reference) with one small function each; docs/rules.md and SARIF's rule list come from the same table.
 import { edgeSource } from '../graph/edge-sources.js';
+import { displayName, objectById, programOf, shortestPaths } from '../graph/traverse.js';
 import type { ObjectHardening } from '../loader/hardening-facts.js';
 import type { AnalysisResult } from './result.js';
 import type { Attribution } from './attribution.js';
@@ -100,7 +101,7 @@ export const RULES: readonly Rule[] = [
     help: 'Every object in the closure can run code at load time; the budget keeps the closure small.',
     run: (c, emit) => {
       const n = c.g.objects.filter((o) => o.kind === 'library' || o.kind === 'interp').length + 1;
-      if (n > c.policy.maxObjects) emit(null, `${n} objects in the closure, over the budget of ${c.policy.maxObjects}`, [], c.name(0));
+      if (n > c.policy.maxObjects) emit(null, `${n} objects in the closure, over the budget of ${c.policy.maxObjects}`, [], c.name(programOf(c.g).id));
     } },
   { id: 'LG101', title: 'load-time code', severity: 'warning', reference: 'docs/load-time-code.md',
     help: 'Objects that run their own code before main (real constructors, IFUNC resolvers) beyond the allow-list.',
@@ -162,16 +163,8 @@ export const RULES: readonly Rule[] = [
 
 /** The shortest chain of names from the program to an object, with what the last hop is used for. */
 function whyPath(c: Context, id: number): string {
-  const prev = new Map<number, number>();
-  const queue = [0];
-  for (let i = 0; i < queue.length && !prev.has(id); i++) {
-    c.g.edges.forEach((e, ei) => {
-      if (e.from === queue[i] && e.to !== null && !prev.has(e.to) && e.to !== 0) prev.set(e.to, ei), queue.push(e.to);
-    });
-  }
-  const hops: number[] = [];
-  for (let at = id; prev.has(at); at = c.g.edges[prev.get(at)!]!.from) hops.unshift(prev.get(at)!);
-  const chain = [c.name(0), ...hops.map((ei) => c.name(c.g.edges[ei]!.to!))].join(' → ');
+  const hops = shortestPaths(c.g).get(id) ?? [];
+  const chain = [c.name(programOf(c.g).id), ...hops.map((ei) => c.name(c.g.edges[ei]!.to!))].join(' → ');
   const last = hops.map((ei) => c.a?.edges.find((u) => u.edge === ei)).filter(Boolean).map((u) => `${c.name(u!.from)} → ${c.name(u!.to)} used for ${u!.symbols.map((s) => s.name).join(', ') || 'nothing'}`);
   return [`path: ${chain}`, ...last].join('; ');
 }
@@ -215,18 +208,15 @@ export function policyFrom(json: unknown): Policy {
 }
 
 export function runChecks(g: AnalysisResult, h: ReadonlyMap<number, ObjectHardening>, a: Attribution | null, policy: Policy): Finding[] {
-  const byId = new Map(g.objects.map((o) => [o.id, o]));
-  const name = (id: number) => {
-    const o = byId.get(id)!;
-    return o.kind === 'program' ? g.program.slice(g.program.lastIndexOf('/') + 1) : o.soname ?? o.name;
-  };
+  const byId = objectById(g);
+  const name = (id: number) => displayName(g, byId.get(id)!);
   const c: Context = { g, h, a, policy, name };
   const out: Finding[] = [];
   for (const rule of RULES) {
     const sev = policy.rules[rule.id] ?? rule.severity;
     if (sev === 'off') continue;
     rule.run(c, (id, message, evidence = [], subject) => {
-      const subj = subject ?? (id === null ? name(0) : name(id));
+      const subj = subject ?? name(id ?? programOf(g).id);
       if (policy.waivers.some((w) => w.rule === rule.id && (!w.object || w.object === subj))) return;
       out.push({ rule: rule.id, severity: sev, subject: subj, path: id === null ? null : byId.get(id)?.realPath ?? byId.get(id)?.path ?? null, message, evidence });
     });
@@ -245,8 +235,8 @@ export interface CheckedProgram {
 export function checkProgram(file: string, g: AnalysisResult, h: ReadonlyMap<number, ObjectHardening>, a: Attribution | null, policy: Policy, baseline: readonly Finding[] | null): CheckedProgram {
   let findings = runChecks(g, h, a, policy);
   if (baseline) findings = newSince(findings, baseline);
-  const name = (id: number) => (id === 0 ? file.slice(file.lastIndexOf('/') + 1) : g.objects.find((o) => o.id === id)?.soname ?? g.objects.find((o) => o.id === id)?.name ?? '?');
-  return { program: file, objects: [...h.values()].map((o) => ({ ...o, name: name(o.id) })), findings };
+  const byId = objectById(g);
+  return { program: file, objects: [...h.values()].map((o) => ({ ...o, name: displayName(g, byId.get(o.id)!) })), findings };
 }
 
 /** `check --format json`: the policy applied and every program's result. */

@@ -3,6 +3,7 @@
 // SONAME, else by path with the root and the multiarch triplet taken out, so that two architectures or two
 // roots show only real differences.
 import type { GraphObject } from '../graph/model.js';
+import { shortestPaths } from '../graph/traverse.js';
 import type { AnalysisResult } from './result.js';
 
 export type DiffKind =
@@ -61,16 +62,7 @@ function side(g: AnalysisResult): Side {
     byKey.set(k, o);
     keyOfId.set(o.id, k);
   }
-  const program = g.objects.find((o) => o.kind === 'program')!;
-  const via = new Map<number, number[]>([[program.id, []]]);
-  const queue = [program.id];
-  for (let i = 0; i < queue.length; i++) {
-    g.edges.forEach((e, ei) => {
-      if (e.from !== queue[i] || e.to === null || via.has(e.to)) return;
-      via.set(e.to, [...via.get(queue[i]!)!, ei]);
-      queue.push(e.to);
-    });
-  }
+  const via = shortestPaths(g);
   const label = (k: string) => (k === '<program>' ? base(g.program) : k === '<ld.so>' ? (byKey.get(k)?.soname ?? 'ld.so') : k);
   return { g, byKey, keyOfId, label, via };
 }

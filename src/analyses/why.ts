@@ -1,6 +1,7 @@
 // `why`: every simple path from the program to a library, each hop with how it was resolved and what it
 // is used for, as data first (npm explain's shape: {node, loadedBy: [{edge, from}]}), rendered later.
 import type { GraphObject, LoadGraph } from '../graph/model.js';
+import { edgeIndicesFrom, programOf } from '../graph/traverse.js';
 import type { AnalysisResult } from './result.js';
 import { type Attribution, type EdgeCost, type UsedSymbol, edgeCost } from './attribution.js';
 
@@ -48,19 +49,13 @@ export function whyDocument(file: string, lib: string, g: AnalysisResult, a: Att
 }
 
 export function why(g: AnalysisResult, a: Attribution, target: number, limit = 20): WhyResult {
-  const program = g.objects.find((o) => o.kind === 'program')!.id;
+  const program = programOf(g).id;
   const use = new Map(a.edges.map((e) => [e.edge, e]));
   const hopOf = (i: number): Hop => {
     const e = g.edges[i]!;
     return { edge: i, from: e.from, to: e.to!, reason: e.reason, symbols: use.get(i)?.symbols ?? [], exports: use.get(i)?.exports ?? null };
   };
-  const out = new Map<number, number[]>();
-  g.edges.forEach((e, i) => {
-    if (e.to === null || e.to === e.from) return;
-    const l = out.get(e.from) ?? [];
-    l.push(i);
-    out.set(e.from, l);
-  });
+  const out = edgeIndicesFrom(g);
   const paths: Hop[][] = [];
   let total = 0;
   // Depth-first over simple paths; counting stops at a bound so a dense graph cannot run away.
