@@ -1,4 +1,7 @@
-// Public library API: the ELF reader, the loader model, the analyses and their JSON-safe results.
+// Public library API: the pipeline (analyse(): what `loadgraph FILE --format json` prints), and its parts —
+// the ELF reader, the loader model, the analyses and their JSON-safe results.
+export { analyse, analyseWith, checkWith, loaderOptionsFrom, processHost, type AnalyseOptions, type Analysis, type Depth, type Host } from './pipeline.js';
+export type { AnalysisResult } from './analyses/result.js';
 export * from './elf/constants.js';
 export * from './elf/names.js';
 export { decodeElf, identify } from './elf/decode.js';
@@ -17,7 +20,8 @@ export { confinedFs } from './host/confined-fs.js';
 export * from './graph/model.js';
 export { loadTimeCode, type LoadTimeCode } from './analyses/load-time.js';
 export { attribute, edgeCost, unusedDirect } from './analyses/attribution.js';
-export { why, findObject } from './analyses/why.js';
+export { why, whyDocument, findObject } from './analyses/why.js';
 export { suggest, SUGGESTION_RULES } from './analyses/suggestions.js';
 export { diffResults } from './analyses/diff.js';
-export { runChecks, RULES, PRESETS, policyFrom } from './analyses/check.js';
+export { runChecks, checkProgram, checkDocument, RULES, PRESETS, policyFrom, type CheckedProgram } from './analyses/check.js';
+export { readHardening, dpkgVersions, type ObjectHardening } from './loader/hardening-facts.js';

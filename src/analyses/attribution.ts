@@ -2,8 +2,11 @@
 // many of the provider's exports that is, unused direct needs (ldd -u), bindings to objects that are
 // not direct needs, and what an edge costs (the objects only it brings in). Pure: graph and bindings in.
 import * as C from '../elf/constants.js';
+import { edgeSource } from '../graph/edge-sources.js';
 import type { LoadGraph } from '../graph/model.js';
+import { objectById, programOf, reachableWithout } from '../graph/traverse.js';
 import type { BindResult } from '../loader/bind.js';
+import type { LoadTimeCode } from './load-time.js';
 
 export interface UsedSymbol {
   readonly name: string;
@@ -83,7 +86,7 @@ export function attribute(g: LoadGraph, b: BindResult, only?: ReadonlySet<number
   const edges: EdgeUse[] = [];
   const direct = new Set<string>();
   g.edges.forEach((e, i) => {
-    if (e.kind !== 'needed' || e.to === null || kinds.get(e.to) === 'missing') return;
+    if (!edgeSource(e.kind).edgeUse || e.to === null || kinds.get(e.to) === 'missing') return;
     direct.add(`${e.from}:${e.to}`);
     if (only && !only.has(i)) return;
     const symbols = used.get(`${e.from}:${e.to}`) ?? [];
@@ -97,32 +100,17 @@ export function attribute(g: LoadGraph, b: BindResult, only?: ReadonlySet<number
   return { edges, indirect };
 }
 
-/** Objects reachable from the program (and preloads) without using edge `skip`. */
-function reachable(g: LoadGraph, skip: number): Set<number> {
-  const program = g.objects.find((o) => o.kind === 'program')!.id;
-  const out = new Set([program]);
-  const from = new Map<number, number[]>();
-  g.edges.forEach((e, i) => {
-    if (i === skip || e.to === null) return;
-    const l = from.get(e.from) ?? [];
-    l.push(e.to);
-    from.set(e.from, l);
-  });
-  const queue = [program];
-  for (let i = 0; i < queue.length; i++) for (const t of from.get(queue[i]!) ?? []) if (!out.has(t)) out.add(t), queue.push(t);
-  return out;
-}
-
-/** What removing one edge would take out of the closure, with its bytes and load-time code. */
-export function edgeCost(g: LoadGraph, edge: number): EdgeCost {
-  const all = reachable(g, -1);
-  const without = reachable(g, edge);
-  const removes = [...all].filter((id) => !without.has(id) && g.objects.find((o) => o.id === id)?.kind === 'library');
-  const lt = new Map(g.loadTime?.objects.map((o) => [o.id, o]) ?? []);
+/** What removing one edge would take out of the closure, with its bytes and (given the load-time analysis) its load-time code. */
+export function edgeCost(g: LoadGraph, edge: number, loadTime: LoadTimeCode | null): EdgeCost {
+  const byId = objectById(g);
+  const all = reachableWithout(g, -1);
+  const without = reachableWithout(g, edge);
+  const removes = [...all].filter((id) => !without.has(id) && byId.get(id)?.kind === 'library');
+  const lt = new Map(loadTime?.objects.map((o) => [o.id, o]) ?? []);
   return {
     edge,
     removes,
-    bytes: removes.reduce((n, id) => n + (g.objects.find((o) => o.id === id)?.size ?? 0), 0),
+    bytes: removes.reduce((n, id) => n + (byId.get(id)?.size ?? 0), 0),
     realConstructors: removes.reduce((n, id) => n + (lt.get(id)?.realConstructors ?? 0), 0),
     ifuncAtLoad: removes.reduce((n, id) => n + (lt.get(id)?.ifuncAtLoad ?? 0), 0),
   };
@@ -130,6 +118,6 @@ export function edgeCost(g: LoadGraph, edge: number): EdgeCost {
 
 /** ldd -u: the program's direct needs that none of its own relocations binds to, in DT_NEEDED order. */
 export function unusedDirect(g: LoadGraph, a: Attribution): number[] {
-  const program = g.objects.find((o) => o.kind === 'program')!.id;
+  const program = programOf(g).id;
   return a.edges.filter((e) => e.from === program && e.unused).map((e) => e.to);
 }

@@ -1,37 +1,15 @@
 // `check`: hardening checklists over the whole closure. Rules are data (id, severity, title, help,
 // reference) with one small function each; docs/rules.md and SARIF's rule list come from the same table.
-import type { LoadGraph } from '../graph/model.js';
+import { edgeSource } from '../graph/edge-sources.js';
+import { displayName, objectById, programOf, shortestPaths } from '../graph/traverse.js';
+import type { ObjectHardening } from '../loader/hardening-facts.js';
+import type { AnalysisResult } from './result.js';
 import type { Attribution } from './attribution.js';
 import { edgeCost } from './attribution.js';
 
 export type Severity = 'error' | 'warning' | 'note';
 const RANK: Record<Severity, number> = { error: 3, warning: 2, note: 1 };
 export const atLeast = (s: Severity, min: Severity) => RANK[s] >= RANK[min];
-
-/** What check knows of each object beyond the graph: read by the CLI from the object's own bytes. */
-export interface ObjectHardening {
-  readonly id: number;
-  readonly type: 'executable' | 'pie' | 'library';
-  readonly relro: 'none' | 'partial' | 'full';
-  readonly bindNow: boolean;
-  readonly nxStack: boolean;
-  /** PT_LOAD segments both writable and executable. */
-  readonly wxSegments: number;
-  readonly textrel: boolean;
-  readonly canary: boolean;
-  /** Fortified (_chk) functions imported, and fortifiable ones imported unfortified. */
-  readonly fortified: readonly string[];
-  readonly fortifiable: readonly string[];
-  /** x86: IBT and SHSTK; AArch64: BTI and PAC; null when the architecture has neither. */
-  readonly cfi: { readonly kind: 'x86' | 'aarch64'; readonly features: readonly string[] } | null;
-  readonly rpath: string | null;
-  readonly runpath: string | null;
-  /** RPATH/RUNPATH directories as the loader expands them, with what the root says of each. */
-  readonly pathDirs: ReadonlyArray<{ readonly dir: string; readonly problem: 'relative' | 'empty' | 'missing' | 'world-writable' | null }>;
-  readonly setuid: boolean;
-  /** Version evidence: the real file name, the FDO package note, the root's package database. */
-  readonly version: { readonly file: string | null; readonly package: string | null; readonly dpkg: string | null };
-}
 
 export interface Policy {
   readonly preset: 'default' | 'strict';
@@ -57,7 +35,7 @@ export interface Finding {
 }
 
 export interface Context {
-  readonly g: LoadGraph;
+  readonly g: AnalysisResult;
   readonly h: ReadonlyMap<number, ObjectHardening>;
   readonly a: Attribution | null;
   readonly policy: Policy;
@@ -123,7 +101,7 @@ export const RULES: readonly Rule[] = [
     help: 'Every object in the closure can run code at load time; the budget keeps the closure small.',
     run: (c, emit) => {
       const n = c.g.objects.filter((o) => o.kind === 'library' || o.kind === 'interp').length + 1;
-      if (n > c.policy.maxObjects) emit(null, `${n} objects in the closure, over the budget of ${c.policy.maxObjects}`, [], c.name(0));
+      if (n > c.policy.maxObjects) emit(null, `${n} objects in the closure, over the budget of ${c.policy.maxObjects}`, [], c.name(programOf(c.g).id));
     } },
   { id: 'LG101', title: 'load-time code', severity: 'warning', reference: 'docs/load-time-code.md',
     help: 'Objects that run their own code before main (real constructors, IFUNC resolvers) beyond the allow-list.',
@@ -139,7 +117,7 @@ export const RULES: readonly Rule[] = [
     run: (c, emit) => {
       for (const u of c.a?.edges ?? []) {
         if (u.unused || u.symbols.length > c.policy.costlyEdge.maxSymbols) continue;
-        const cost = edgeCost(c.g, u.edge);
+        const cost = edgeCost(c.g, u.edge, c.g.loadTime ?? null);
         if (cost.removes.length < c.policy.costlyEdge.minObjects) continue;
         emit(u.to, `${c.name(u.from)} → ${c.name(u.to)} is used for ${u.symbols.map((s) => s.name).join(', ')} and alone brings in ${cost.removes.length} objects`,
           [`removing it removes ${cost.removes.map(c.name).join(', ')}`], `${c.name(u.from)} → ${c.name(u.to)}`);
@@ -153,7 +131,7 @@ export const RULES: readonly Rule[] = [
   { id: 'LG104', title: 'preload and audit libraries', severity: 'warning', reference: 'ld.so(8): LD_PRELOAD, /etc/ld.so.preload, DT_AUDIT',
     help: 'Preloaded and audit libraries run code in every process; audit libraries even under ldd.',
     run: (c, emit) => {
-      for (const e of c.g.edges) if (e.kind === 'preload' && e.to !== null) emit(e.to, `preloaded: ${e.name}`);
+      for (const e of c.g.edges) if (edgeSource(e.kind).preload && e.to !== null) emit(e.to, `preloaded: ${e.name}`);
       for (const o of c.g.loadTime?.objects ?? []) if (o.audit.length) emit(o.id, `names audit libraries: ${o.audit.join(', ')}`);
     } },
   { id: 'LG105', title: 'known-bad library version', severity: 'error', reference: 'CVE-2024-3094 (xz-utils 5.6.0, 5.6.1)',
@@ -185,16 +163,8 @@ export const RULES: readonly Rule[] = [
 
 /** The shortest chain of names from the program to an object, with what the last hop is used for. */
 function whyPath(c: Context, id: number): string {
-  const prev = new Map<number, number>();
-  const queue = [0];
-  for (let i = 0; i < queue.length && !prev.has(id); i++) {
-    c.g.edges.forEach((e, ei) => {
-      if (e.from === queue[i] && e.to !== null && !prev.has(e.to) && e.to !== 0) prev.set(e.to, ei), queue.push(e.to);
-    });
-  }
-  const hops: number[] = [];
-  for (let at = id; prev.has(at); at = c.g.edges[prev.get(at)!]!.from) hops.unshift(prev.get(at)!);
-  const chain = [c.name(0), ...hops.map((ei) => c.name(c.g.edges[ei]!.to!))].join(' → ');
+  const hops = shortestPaths(c.g).get(id) ?? [];
+  const chain = [c.name(programOf(c.g).id), ...hops.map((ei) => c.name(c.g.edges[ei]!.to!))].join(' → ');
   const last = hops.map((ei) => c.a?.edges.find((u) => u.edge === ei)).filter(Boolean).map((u) => `${c.name(u!.from)} → ${c.name(u!.to)} used for ${u!.symbols.map((s) => s.name).join(', ') || 'nothing'}`);
   return [`path: ${chain}`, ...last].join('; ');
 }
@@ -237,25 +207,40 @@ export function policyFrom(json: unknown): Policy {
   };
 }
 
-export function runChecks(g: LoadGraph, h: ReadonlyMap<number, ObjectHardening>, a: Attribution | null, policy: Policy): Finding[] {
-  const byId = new Map(g.objects.map((o) => [o.id, o]));
-  const name = (id: number) => {
-    const o = byId.get(id)!;
-    return o.kind === 'program' ? g.program.slice(g.program.lastIndexOf('/') + 1) : o.soname ?? o.name;
-  };
+export function runChecks(g: AnalysisResult, h: ReadonlyMap<number, ObjectHardening>, a: Attribution | null, policy: Policy): Finding[] {
+  const byId = objectById(g);
+  const name = (id: number) => displayName(g, byId.get(id)!);
   const c: Context = { g, h, a, policy, name };
   const out: Finding[] = [];
   for (const rule of RULES) {
     const sev = policy.rules[rule.id] ?? rule.severity;
     if (sev === 'off') continue;
     rule.run(c, (id, message, evidence = [], subject) => {
-      const subj = subject ?? (id === null ? name(0) : name(id));
+      const subj = subject ?? name(id ?? programOf(g).id);
       if (policy.waivers.some((w) => w.rule === rule.id && (!w.object || w.object === subj))) return;
       out.push({ rule: rule.id, severity: sev, subject: subj, path: id === null ? null : byId.get(id)?.realPath ?? byId.get(id)?.path ?? null, message, evidence });
     });
   }
   return out;
 }
+
+/** One program's check: each object's hardening facts under its display name, and the findings. */
+export interface CheckedProgram {
+  readonly program: string;
+  readonly objects: ReadonlyArray<ObjectHardening & { readonly name: string }>;
+  readonly findings: readonly Finding[];
+}
+
+/** The checklist over one program's result: findings (only those not in `baseline`, when given) and the per-object table. */
+export function checkProgram(file: string, g: AnalysisResult, h: ReadonlyMap<number, ObjectHardening>, a: Attribution | null, policy: Policy, baseline: readonly Finding[] | null): CheckedProgram {
+  let findings = runChecks(g, h, a, policy);
+  if (baseline) findings = newSince(findings, baseline);
+  const byId = objectById(g);
+  return { program: file, objects: [...h.values()].map((o) => ({ ...o, name: displayName(g, byId.get(o.id)!) })), findings };
+}
+
+/** `check --format json`: the policy applied and every program's result. */
+export const checkDocument = (policy: Policy, programs: readonly CheckedProgram[]) => ({ schema: 'loadgraph.check/1' as const, policy, programs });
 
 /** Findings not in a baseline (a previous `check --format json` output), matched by rule, subject and message. */
 export function newSince(findings: readonly Finding[], baseline: readonly Finding[]): Finding[] {

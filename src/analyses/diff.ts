@@ -2,7 +2,9 @@
 // the two documents (a saved --format json result diffs the same as a live one). Objects are matched by
 // SONAME, else by path with the root and the multiarch triplet taken out, so that two architectures or two
 // roots show only real differences.
-import type { GraphObject, LoadGraph } from '../graph/model.js';
+import type { GraphObject } from '../graph/model.js';
+import { shortestPaths } from '../graph/traverse.js';
+import type { AnalysisResult } from './result.js';
 
 export type DiffKind =
   | 'object-left' | 'object-entered'
@@ -43,7 +45,7 @@ export function keyOf(o: GraphObject): string | null {
 }
 
 interface Side {
-  readonly g: LoadGraph;
+  readonly g: AnalysisResult;
   readonly byKey: Map<string, GraphObject>;
   readonly keyOfId: Map<number, string>;
   readonly label: (key: string) => string;
@@ -51,7 +53,7 @@ interface Side {
   readonly via: Map<number, number[]>;
 }
 
-function side(g: LoadGraph): Side {
+function side(g: AnalysisResult): Side {
   const byKey = new Map<string, GraphObject>();
   const keyOfId = new Map<number, string>();
   for (const o of g.objects) {
@@ -60,16 +62,7 @@ function side(g: LoadGraph): Side {
     byKey.set(k, o);
     keyOfId.set(o.id, k);
   }
-  const program = g.objects.find((o) => o.kind === 'program')!;
-  const via = new Map<number, number[]>([[program.id, []]]);
-  const queue = [program.id];
-  for (let i = 0; i < queue.length; i++) {
-    g.edges.forEach((e, ei) => {
-      if (e.from !== queue[i] || e.to === null || via.has(e.to)) return;
-      via.set(e.to, [...via.get(queue[i]!)!, ei]);
-      queue.push(e.to);
-    });
-  }
+  const via = shortestPaths(g);
   const label = (k: string) => (k === '<program>' ? base(g.program) : k === '<ld.so>' ? (byKey.get(k)?.soname ?? 'ld.so') : k);
   return { g, byKey, keyOfId, label, via };
 }
@@ -98,7 +91,7 @@ function edgeKeys(s: Side): Map<string, number> {
   return m;
 }
 
-export function diffResults(aGraph: LoadGraph, bGraph: LoadGraph): DiffResult {
+export function diffResults(aGraph: AnalysisResult, bGraph: AnalysisResult): DiffResult {
   const A = side(aGraph), B = side(bGraph);
   const items: DiffItem[] = [];
   const add = (kind: DiffKind, subject: string, message: string, evidence: string[] = []) => items.push({ kind, subject, message, evidence });

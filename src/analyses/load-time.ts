@@ -7,6 +7,7 @@ import { dynValue } from '../elf/image.js';
 import { relocTypeName } from '../elf/names.js';
 import { IRELATIVE_TYPES } from '../elf/relocs.js';
 import type { LoadGraph } from '../graph/model.js';
+import { programOf } from '../graph/traverse.js';
 import type { BindResult } from '../loader/bind.js';
 
 export interface IfuncCall {
@@ -87,7 +88,7 @@ export function loadTimeCode(g: LoadGraph, b: BindResult, bindNow: boolean): Loa
 
   const byId = new Map(objects.map((o) => [o.id, o]));
   const interp = g.objects.find((o) => o.kind === 'interp')?.id;
-  const program = g.objects.find((o) => o.kind === 'program')!.id;
+  const program = programOf(g).id;
   const runOrder: RunStep[] = [];
   // ld.so relocates itself first (_dl_start); then every other object, last l_initfini entry first.
   const relocOrder = [...(interp !== undefined ? [interp] : []), ...[...b.initFini].reverse().filter((id) => id !== interp)];

@@ -3,6 +3,7 @@
 // docs/suggestions.md is generated from this table (npm run docs).
 import type { LoadGraph } from '../graph/model.js';
 import { type Attribution, type EdgeCost, edgeCost } from './attribution.js';
+import type { LoadTimeCode } from './load-time.js';
 
 export interface SuggestionRule {
   readonly id: string;
@@ -78,7 +79,7 @@ export interface Suggestion {
   readonly saves: EdgeCost;
 }
 
-export function suggest(g: LoadGraph, a: Attribution, rules: readonly SuggestionRule[] = SUGGESTION_RULES): Suggestion[] {
+export function suggest(g: LoadGraph, a: Attribution, loadTime: LoadTimeCode | null, rules: readonly SuggestionRule[] = SUGGESTION_RULES): Suggestion[] {
   const byId = new Map(g.objects.map((o) => [o.id, o]));
   const out: Suggestion[] = [];
   for (const use of a.edges) {
@@ -87,7 +88,7 @@ export function suggest(g: LoadGraph, a: Attribution, rules: readonly Suggestion
       if (!r.providers.some((p) => p === to.soname || to.names.includes(p))) continue;
       const names = [...new Set(use.symbols.map((s) => s.name))];
       if (r.onlySymbols && (names.length === 0 || !names.every((n) => r.onlySymbols!.includes(n)))) continue;
-      out.push({ rule: r.id, edge: use.edge, from: use.from, to: use.to, title: r.title, advice: r.advice, source: r.source, symbols: names, saves: edgeCost(g, use.edge) });
+      out.push({ rule: r.id, edge: use.edge, from: use.from, to: use.to, title: r.title, advice: r.advice, source: r.source, symbols: names, saves: edgeCost(g, use.edge, loadTime) });
     }
   }
   return out;

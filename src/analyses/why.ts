@@ -1,6 +1,8 @@
 // `why`: every simple path from the program to a library, each hop with how it was resolved and what it
 // is used for, as data first (npm explain's shape: {node, loadedBy: [{edge, from}]}), rendered later.
 import type { GraphObject, LoadGraph } from '../graph/model.js';
+import { edgeIndicesFrom, programOf } from '../graph/traverse.js';
+import type { AnalysisResult } from './result.js';
 import { type Attribution, type EdgeCost, type UsedSymbol, edgeCost } from './attribution.js';
 
 export interface Hop {
@@ -35,20 +37,25 @@ export function findObject(g: LoadGraph, lib: string): GraphObject | null {
     ?? candidates.find((o) => o.path === lib || o.realPath === lib) ?? candidates.find((o) => base(o.path) === lib || base(o.realPath) === lib) ?? null;
 }
 
-export function why(g: LoadGraph, a: Attribution, target: number, limit = 20): WhyResult {
-  const program = g.objects.find((o) => o.kind === 'program')!.id;
+/** `why --format json`: whether `file` loads `lib`, and if so every path, the indirect bindings and the suggestions on them. */
+export function whyDocument(file: string, lib: string, g: AnalysisResult, a: Attribution, w: WhyResult | null) {
+  if (!w) return { program: file, library: lib, loaded: false as const };
+  const onPath = new Set(w.paths.flat().map((h) => h.from));
+  return {
+    program: file, library: lib, loaded: true as const, ...w,
+    indirect: a.indirect.filter((x) => onPath.has(x.from)),
+    suggestions: (g.suggestions ?? []).filter((s) => w.paths.some((p) => p.some((h) => h.edge === s.edge))),
+  };
+}
+
+export function why(g: AnalysisResult, a: Attribution, target: number, limit = 20): WhyResult {
+  const program = programOf(g).id;
   const use = new Map(a.edges.map((e) => [e.edge, e]));
   const hopOf = (i: number): Hop => {
     const e = g.edges[i]!;
     return { edge: i, from: e.from, to: e.to!, reason: e.reason, symbols: use.get(i)?.symbols ?? [], exports: use.get(i)?.exports ?? null };
   };
-  const out = new Map<number, number[]>();
-  g.edges.forEach((e, i) => {
-    if (e.to === null || e.to === e.from) return;
-    const l = out.get(e.from) ?? [];
-    l.push(i);
-    out.set(e.from, l);
-  });
+  const out = edgeIndicesFrom(g);
   const paths: Hop[][] = [];
   let total = 0;
   // Depth-first over simple paths; counting stops at a bound so a dense graph cannot run away.
@@ -81,5 +88,5 @@ export function why(g: LoadGraph, a: Attribution, target: number, limit = 20): W
     return { node: node(id), loadedBy: [...into.values()].map((h) => ({ edge: h, from: explain(h.from, new Set([...seen, id])) })) };
   };
   const firstHops = [...new Set(paths.map((p) => p[0]!.edge))];
-  return { target, paths, more: total - paths.length, explanation: explain(target, new Set()), costs: firstHops.map((e) => edgeCost(g, e)) };
+  return { target, paths, more: total - paths.length, explanation: explain(target, new Set()), costs: firstHops.map((e) => edgeCost(g, e, g.loadTime ?? null)) };
 }

@@ -2,10 +2,10 @@
 // file in two roots (--root-a/--root-b), or a saved `loadgraph FILE --format json` result.
 import { parseArgs } from 'node:util';
 import { diffResults } from '../analyses/diff.js';
-import type { LoadGraph } from '../graph/model.js';
+import type { AnalysisResult } from '../analyses/result.js';
 import { renderDiff, renderDiffMarkdown } from '../report/diff.js';
-import { analyse } from './analyse.js';
-import { LOADER_OPTIONS, loaderOptionsFrom } from './graph.js';
+import { analyseWith } from '../pipeline.js';
+import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
 
@@ -37,9 +37,9 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
   const sides = twoRoots
     ? [{ file: positionals[0]!, root: values['root-a']! }, { file: positionals[0]!, root: values['root-b']! }]
     : positionals.map((file) => ({ file, root: values.root }));
-  const graphs: LoadGraph[] = [];
+  const graphs: AnalysisResult[] = [];
   for (const s of sides) {
-    const g = await load(s.file, s.root, values, values['bind-now'] === true, io);
+    const g = await load(s.file, s.root, values, io);
     if (typeof g === 'string') {
       io.stderr.write(`loadgraph: ${g}\n`);
       return EXIT_USAGE;
@@ -54,16 +54,15 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 /** A saved JSON result, or the analysis of an ELF file; a message on failure. */
-async function load(file: string, root: string | undefined, values: Parameters<typeof loaderOptionsFrom>[0], bindNow: boolean, io: CliIo): Promise<LoadGraph | string> {
-  const options = loaderOptionsFrom({ ...values, ...(root !== undefined ? { root } : {}) }, io);
+async function load(file: string, root: string | undefined, values: Parameters<typeof analyseOptionsFrom>[0], io: CliIo): Promise<AnalysisResult | string> {
   const saved = readSaved(file, root === undefined || root === '/', io);
   if (saved !== null) return saved;
-  const r = await analyse(io.graphFs(options.root ?? '/'), file, options, 'full', { bindNow, suggest: false });
+  const r = await analyseWith(io, file, { ...analyseOptionsFrom({ ...values, ...(root !== undefined ? { root } : {}) }), suggest: false }, 'full');
   return r.ok ? r.graph : r.message;
 }
 
 /** `file` as a saved --format json result, or null when it is not one (an ELF file, say). */
-function readSaved(file: string, onHost: boolean, io: CliIo): LoadGraph | null {
+function readSaved(file: string, onHost: boolean, io: CliIo): AnalysisResult | null {
   if (!onHost || !file.endsWith('.json')) return null;
   let text = '';
   try {
@@ -72,7 +71,7 @@ function readSaved(file: string, onHost: boolean, io: CliIo): LoadGraph | null {
     return null;
   }
   try {
-    const g = JSON.parse(text) as LoadGraph;
+    const g = JSON.parse(text) as AnalysisResult;
     if (g?.schema !== 'loadgraph.graph/1') throw new UsageError(`${file}: not a loadgraph result (schema ${String(g?.schema)})`);
     return g;
   } catch (e) {

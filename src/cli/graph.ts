@@ -1,8 +1,8 @@
 // `loadgraph [options] FILE...`: the load graph as glibc's ld.so would build it.
 import { parseArgs } from 'node:util';
-import type { LoadGraph } from '../graph/model.js';
-import type { LoaderOptions } from '../loader/load.js';
-import { analyse } from './analyse.js';
+import type { AnalysisResult } from '../analyses/result.js';
+import { analyseWith } from '../pipeline.js';
+import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { renderLdd } from '../report/ldd.js';
 import { renderTree } from '../report/tree.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
@@ -29,45 +29,6 @@ Resolves FILE's whole dependency closure as glibc 2.36's ld.so would, without ru
 Exit status: 0 everything resolves, 1 something is missing or loading would fail, 2 usage or unreadable input.
 `;
 
-/** Options shared by every command that resolves a load graph. */
-export const LOADER_OPTIONS = {
-  root: { type: 'string' },
-  'library-path': { type: 'string' },
-  preload: { type: 'string' },
-  'no-preload-file': { type: 'boolean' },
-  hwcaps: { type: 'string' },
-  platform: { type: 'string' },
-  lib: { type: 'string' },
-  secure: { type: 'boolean' },
-  'no-secure': { type: 'boolean' },
-  'bind-now': { type: 'boolean' },
-  color: { type: 'boolean' },
-  'no-color': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-type LoaderFlags = { root?: string; 'library-path'?: string; preload?: string; 'no-preload-file'?: boolean; hwcaps?: string; platform?: string; lib?: string; secure?: boolean; 'no-secure'?: boolean };
-
-/** LoaderOptions from the shared flags: host CPU defaults inside '/', baseline inside --root. */
-export function loaderOptionsFrom(values: LoaderFlags, io: CliIo): LoaderOptions {
-  const root = values.root ?? '/';
-  const inRoot = root !== '/';
-  const host = inRoot ? null : io.hostHwcaps();
-  const hwcaps = values.hwcaps === undefined ? host?.hwcaps : values.hwcaps === 'none' ? [] : values.hwcaps.split(/[,:]/).filter(Boolean);
-  return {
-    root,
-    cwd: inRoot ? '/' : io.cwd,
-    libraryPath: values['library-path'] ?? null,
-    preload: values.preload ?? null,
-    preloadFile: !values['no-preload-file'],
-    ...(hwcaps ? { hwcaps } : {}),
-    ...(host && values.hwcaps === undefined && !values.platform ? { legacyHwcaps: host.legacyHwcaps, platform: host.platform } : {}),
-    ...(values.platform ? { platform: values.platform } : {}),
-    ...(values.lib ? { lib: values.lib } : {}),
-    secure: values.secure ? true : values['no-secure'] ? false : null,
-  };
-}
-
 export async function graphCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -87,14 +48,13 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
   const format = values.format;
   if (format !== 'tree' && format !== 'json' && format !== 'ldd') throw new UsageError(`unknown format '${format}' (tree, json, ldd)`);
   if (positionals.length === 0) throw new UsageError('no FILE given');
-  const options = loaderOptionsFrom(values, io);
-  const fs = io.graphFs(options.root ?? '/');
+  const options = analyseOptionsFrom(values);
   const style = styleFor(io, values);
   let status = EXIT_OK;
-  const graphs: LoadGraph[] = [];
-  const depth = format === 'ldd' || values['no-code'] ? 'graph' : format === 'json' ? 'full' : 'tree';
+  const graphs: AnalysisResult[] = [];
+  const depth = format === 'ldd' ? 'graph' : format === 'json' ? 'full' : 'tree';
   for (const [i, file] of positionals.entries()) {
-    const r = await analyse(fs, file, options, depth, { bindNow: values['bind-now'] === true, suggest: !values['no-suggest'] });
+    const r = await analyseWith(io, file, options, depth);
     if (!r.ok) {
       io.stderr.write(`loadgraph: ${r.message}\n`);
       status = EXIT_USAGE;

@@ -1,7 +1,6 @@
 // The CLI entry as a function: run(argv, io) → exit code. No process.exit anywhere else.
 import { type CliIo, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
-
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
 
 const help = `loadgraph ${VERSION} — what gets loaded, and what runs, when an ELF program starts (never executes it)
 

@@ -1,9 +1,9 @@
 // `loadgraph why FILE LIB`: every path from FILE to LIB, with what each edge is used for and costs.
 import { parseArgs } from 'node:util';
-import { findObject, why } from '../analyses/why.js';
+import { findObject, why, whyDocument } from '../analyses/why.js';
 import { renderWhy } from '../report/why.js';
-import { analyse } from './analyse.js';
-import { LOADER_OPTIONS, loaderOptionsFrom } from './graph.js';
+import { analyseWith } from '../pipeline.js';
+import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
 
@@ -30,9 +30,7 @@ export async function whyCommand(args: string[], io: CliIo): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit takes a whole number from 1');
   if (positionals.length !== 2) throw new UsageError('why takes FILE and LIB');
   const [file, lib] = positionals as [string, string];
-  const options = loaderOptionsFrom(values, io);
-  const fs = io.graphFs(options.root ?? '/');
-  const r = await analyse(fs, file, options, 'full', { bindNow: values['bind-now'] === true });
+  const r = await analyseWith(io, file, analyseOptionsFrom(values), 'full');
   if (!r.ok) {
     io.stderr.write(`loadgraph: ${r.message}\n`);
     return EXIT_USAGE;
@@ -41,18 +39,12 @@ export async function whyCommand(args: string[], io: CliIo): Promise<number> {
   const a = r.attribution ?? { edges: [], indirect: [] };
   const target = findObject(g, lib);
   if (!target) {
-    if (values.format === 'json') io.stdout.write(JSON.stringify({ program: file, library: lib, loaded: false }) + '\n');
+    if (values.format === 'json') io.stdout.write(JSON.stringify(whyDocument(file, lib, g, a, null)) + '\n');
     else io.stdout.write(`${file} does not load ${lib}\n`);
     return EXIT_FINDINGS;
   }
   const w = why(g, a, target.id, limit);
-  if (values.format === 'json') {
-    const onPath = new Set(w.paths.flat().map((h) => h.from));
-    io.stdout.write(JSON.stringify({
-      program: file, library: lib, loaded: true, ...w,
-      indirect: a.indirect.filter((x) => onPath.has(x.from)),
-      suggestions: (g.suggestions ?? []).filter((s) => w.paths.some((p) => p.some((h) => h.edge === s.edge))),
-    }, null, 2) + '\n');
-  } else io.stdout.write(renderWhy(g, w, styleFor(io, values), a.indirect));
+  if (values.format === 'json') io.stdout.write(JSON.stringify(whyDocument(file, lib, g, a, w), null, 2) + '\n');
+  else io.stdout.write(renderWhy(g, w, styleFor(io, values), a.indirect));
   return EXIT_OK;
 }

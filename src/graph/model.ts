@@ -1,4 +1,4 @@
-// The serialisable load graph: objects in the loader's object-list order, edges with the reason each
+// The loader's output, serialisable: the load graph: objects in the loader's object-list order, edges with the reason each
 // name was resolved and the ordered list of places tried. Everything here is JSON-safe.
 
 export const GRAPH_SCHEMA = 'loadgraph.graph/1';
@@ -104,10 +104,4 @@ export interface LoadGraph {
   /** What ld.so would stop with; the graph up to that point is still here. */
   readonly fatal: { readonly message: string; readonly object: number | null } | null;
   readonly warnings: readonly string[];
-  /** What runs before main (constructors, IFUNC resolvers) and in what order; absent when not computed. */
-  readonly loadTime?: import('../analyses/load-time.js').LoadTimeCode;
-  /** Replacement suggestions backed by edge use and cost; absent with --no-code or --no-suggest. */
-  readonly suggestions?: readonly import('../analyses/suggestions.js').Suggestion[];
-  /** What every DT_NEEDED edge is used for (full binding; written by --format json, read by diff). */
-  readonly edgeUse?: readonly import('../analyses/attribution.js').EdgeUse[];
 }

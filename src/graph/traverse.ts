@@ -1,5 +1,22 @@
-// Traversals over a LoadGraph: children in DT_NEEDED order, breadth-first levels, summary counts.
+// The graph helpers every stage uses: the program, an id index, edges by requester, shortest paths,
+// reachability without an edge, the one display name, breadth-first levels, summary counts, init order.
+import { edgeSource } from './edge-sources.js';
 import type { GraphEdge, GraphObject, LoadGraph } from './model.js';
+
+/** The program: the first link-map entry, found by kind (never assumed to be id 0). */
+export function programOf(g: LoadGraph): GraphObject {
+  return g.objects.find((o) => o.kind === 'program')!;
+}
+
+const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+
+/** The one name an object is shown and matched by: the program's file name, else the SONAME, else the file name. */
+export function displayName(g: LoadGraph, o: GraphObject): string {
+  return o.kind === 'program' ? base(g.program) : libraryName(o);
+}
+
+/** displayName for an object that is not the program. */
+export const libraryName = (o: GraphObject): string => o.soname ?? base(o.path ?? o.name);
 
 export function objectById(g: LoadGraph): Map<number, GraphObject> {
   return new Map(g.objects.map((o) => [o.id, o]));
@@ -15,21 +32,49 @@ export function edgesFrom(g: LoadGraph): Map<number, GraphEdge[]> {
   return m;
 }
 
-/** Shortest number of edges from the program to each object. */
-export function levels(g: LoadGraph): Map<number, number> {
-  const from = edgesFrom(g);
-  const program = g.objects.find((o) => o.kind === 'program')!;
-  const level = new Map([[program.id, 0]]);
-  const queue = [program.id];
+/** Indices of the edges that reach an object, by requester, in edge order; `skip` left out. */
+export function edgeIndicesFrom(g: LoadGraph, skip = -1): Map<number, number[]> {
+  const m = new Map<number, number[]>();
+  g.edges.forEach((e, i) => {
+    if (i === skip || e.to === null || !edgeSource(e.kind).countsForClosure) return;
+    const list = m.get(e.from) ?? [];
+    list.push(i);
+    m.set(e.from, list);
+  });
+  return m;
+}
+
+/** The shortest chain of edge indices from the program to each object it reaches (breadth-first, edges in order). */
+export function shortestPaths(g: LoadGraph): Map<number, number[]> {
+  const from = edgeIndicesFrom(g);
+  const program = programOf(g).id;
+  const via = new Map<number, number[]>([[program, []]]);
+  const queue = [program];
   for (let i = 0; i < queue.length; i++) {
     const id = queue[i]!;
-    for (const e of from.get(id) ?? []) {
-      if (e.to === null || level.has(e.to)) continue;
-      level.set(e.to, level.get(id)! + 1);
-      queue.push(e.to);
+    for (const ei of from.get(id) ?? []) {
+      const to = g.edges[ei]!.to!;
+      if (via.has(to)) continue;
+      via.set(to, [...via.get(id)!, ei]);
+      queue.push(to);
     }
   }
-  return level;
+  return via;
+}
+
+/** Objects reachable from the program (and its preloads) without edge `skip`. */
+export function reachableWithout(g: LoadGraph, skip: number): Set<number> {
+  const from = edgeIndicesFrom(g, skip);
+  const program = programOf(g).id;
+  const out = new Set([program]);
+  const queue = [program];
+  for (let i = 0; i < queue.length; i++) for (const ei of from.get(queue[i]!) ?? []) if (!out.has(g.edges[ei]!.to!)) out.add(g.edges[ei]!.to!), queue.push(g.edges[ei]!.to!);
+  return out;
+}
+
+/** Shortest number of edges from the program to each object. */
+export function levels(g: LoadGraph): Map<number, number> {
+  return new Map([...shortestPaths(g)].map(([id, path]) => [id, path.length]));
 }
 
 export interface Summary {
@@ -56,7 +101,7 @@ export function initFiniOrder(g: LoadGraph): number[] {
   const kinds = new Map(g.objects.map((o) => [o.id, o.kind]));
   const deps = new Map<number, number[]>();
   for (const e of g.edges) {
-    if (e.kind === 'preload' || e.to === null || kinds.get(e.to) === 'missing') continue;
+    if (!edgeSource(e.kind).initOrder || e.to === null || kinds.get(e.to) === 'missing') continue;
     const list = deps.get(e.from) ?? [];
     list.push(e.to);
     deps.set(e.from, list);

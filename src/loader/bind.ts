@@ -11,7 +11,7 @@ import type { ByteSource } from '../elf/source.js';
 import { type SymbolVersions, bytesAt, readSymbolVersions } from '../elf/symbols.js';
 import { DynamicSymbols, LookupKey, NameSet } from '../elf/symtab.js';
 import type { LoadGraph } from '../graph/model.js';
-import { initFiniOrder } from '../graph/traverse.js';
+import { initFiniOrder, programOf } from '../graph/traverse.js';
 import type { FileSystem } from './fs.js';
 import { relocClasses } from './reloc-classes.js';
 
@@ -157,7 +157,7 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
       for (let i = 1; i < s.count; i++) if (s.type(i) === C.STT_GNU_IFUNC && s.shndx(i) !== C.SHN_UNDEF) ifuncNames.add(s.nameBytes(i));
     }
   }
-  const program = g.objects.find((o) => o.kind === 'program')!.id;
+  const program = programOf(g).id;
   const global = g.searchList.filter((id) => tables.has(id));
   const initFini = initFiniOrder(g);
   const unique = new Map<string, number>();

@@ -1,6 +1,5 @@
 // Per-object facts for `check`, read through the FileSystem port: the object's own header facts, its
 // imports (stack protector, FORTIFY), its search-path directories as the root has them, version evidence.
-import type { ObjectHardening } from '../analyses/check.js';
 import * as C from '../elf/constants.js';
 import { describeObject } from '../elf/facts.js';
 import type { ElfImage } from '../elf/image.js';
@@ -8,6 +7,31 @@ import { DynamicSymbols } from '../elf/symtab.js';
 import type { LoadGraph } from '../graph/model.js';
 import { originOf } from './dst.js';
 import type { FileSystem } from './fs.js';
+
+/** What check knows of each object beyond the graph, read from the object's own bytes and the root. */
+export interface ObjectHardening {
+  readonly id: number;
+  readonly type: 'executable' | 'pie' | 'library';
+  readonly relro: 'none' | 'partial' | 'full';
+  readonly bindNow: boolean;
+  readonly nxStack: boolean;
+  /** PT_LOAD segments both writable and executable. */
+  readonly wxSegments: number;
+  readonly textrel: boolean;
+  readonly canary: boolean;
+  /** Fortified (_chk) functions imported, and fortifiable ones imported unfortified. */
+  readonly fortified: readonly string[];
+  readonly fortifiable: readonly string[];
+  /** x86: IBT and SHSTK; AArch64: BTI and PAC; null when the architecture has neither. */
+  readonly cfi: { readonly kind: 'x86' | 'aarch64'; readonly features: readonly string[] } | null;
+  readonly rpath: string | null;
+  readonly runpath: string | null;
+  /** RPATH/RUNPATH directories as the loader expands them, with what the root says of each. */
+  readonly pathDirs: ReadonlyArray<{ readonly dir: string; readonly problem: 'relative' | 'empty' | 'missing' | 'world-writable' | null }>;
+  readonly setuid: boolean;
+  /** Version evidence: the real file name, the FDO package note, the root's package database. */
+  readonly version: { readonly file: string | null; readonly package: string | null; readonly dpkg: string | null };
+}
 
 /** libc functions with a fortified __*_chk variant (glibc debug/ and include/bits/*-fortified.h). */
 const FORTIFIABLE = new Set(['memcpy', 'memmove', 'mempcpy', 'memset', 'strcpy', 'stpcpy', 'strncpy', 'stpncpy', 'strcat', 'strncat',

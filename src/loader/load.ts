@@ -9,6 +9,7 @@ import type { Note } from '../elf/image.js';
 import { readNotes } from '../elf/notes.js';
 import { summarize } from '../elf/summary.js';
 import type { Candidate, EdgeKind, GraphEdge, GraphObject, LoadGraph, Reason, ResolvedEnv, SourceKind } from '../graph/model.js';
+import { dynamicEdges, edgeSource } from '../graph/edge-sources.js';
 import { GRAPH_SCHEMA } from '../graph/model.js';
 import { type DstValues, expandDst, hasDst, normalizePath, originOf, pathList } from './dst.js';
 import type { FileSystem } from './fs.js';
@@ -148,16 +149,17 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
   /** _dl_map_object for one name. Returns the object, or null with the reason in the edge. */
   function resolve(loader: Obj, raw: string, kind: EdgeKind): GraphEdge {
     const edge = (to: Obj | null, reason: Reason, expanded: string, trace: Candidate[] = []): GraphEdge => ({ from: loader.id, to: to?.id ?? null, kind, name: raw, expanded, reason, trace });
+    const src = edgeSource(kind);
     let name = raw;
     // Preload names are searched literally unless they contain '/' (spec §2.1).
-    if (kind !== 'preload' || raw.includes('/')) {
-      if (secure && kind !== 'preload' && hasDst(raw)) {
+    if (!src.preload || raw.includes('/')) {
+      if (secure && !src.preload && hasDst(raw)) {
         state.fatal ??= { message: `${raw}: DST not allowed in SUID/SGID programs`, object: loader.id };
         return edge(null, { kind: 'fatal' }, raw);
       }
-      const e = expandDst(raw, dstOf(kind === 'preload' ? main : loader));
+      const e = expandDst(raw, dstOf(src.preload ? main : loader));
       if (e === null || e === '') {
-        if (kind === 'auxiliary') return edge(null, { kind: 'not-found' }, raw);
+        if (src.optional) return edge(null, { kind: 'not-found' }, raw);
         state.fatal ??= { message: `${raw}: ${e === '' ? 'empty dynamic string token substitution' : 'cannot expand dynamic string token'}`, object: loader.id };
         return edge(null, { kind: 'fatal' }, raw);
       }
@@ -193,7 +195,7 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
     const trace: Candidate[] = [];
     const decider = loader.image ?? mainImage;
     const nodeflib = ((dynValue(decider, C.DT_FLAGS_1) ?? 0) & C.DF_1_NODEFLIB) !== 0;
-    const secureNoCache = secure && kind === 'preload';
+    const secureNoCache = secure && src.preload;
 
     type Attempt = { obj: Obj; reused: boolean } | 'abandon' | 'fatal' | null;
     const attempt = (path: string, source: SourceKind, owner?: Obj): Attempt => {
@@ -206,7 +208,7 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
         state.fatal ??= { message: `${path}: ${v.message}`, object: loader.id };
         return 'fatal';
       }
-      if (secure && kind === 'preload' && (v.info.mode & 0o4000) === 0) { trace.push(cand('not-setuid')); return null; }
+      if (secure && src.preload && (v.info.mode & 0o4000) === 0) { trace.push(cand('not-setuid')); return null; }
       trace.push(cand('accepted'));
       // File identity (st_dev, st_ino) against every loaded object but the program (_dl_map_object_from_fd).
       const same = objects.find((o) => o.fileId !== null && o.fileId === v.info.id);
@@ -298,21 +300,15 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
     const x = queue[qi]!;
     const img = x.image;
     if (!img) continue;
-    const list: Array<[EdgeKind, string]> = [];
     // DT_NEEDED, DT_AUXILIARY and DT_FILTER in dynamic-array order.
-    let n = 0, a = 0, f = 0;
-    for (const d of img.dynamic ?? []) {
-      if (d.tag === C.DT_NEEDED && n < img.needed.length) list.push(['needed', img.needed[n++]!]);
-      else if (d.tag === C.DT_AUXILIARY && a < img.auxiliary.length) list.push(['auxiliary', img.auxiliary[a++]!]);
-      else if (d.tag === C.DT_FILTER && f < img.filter.length) list.push(['filter', img.filter[f++]!]);
-    }
+    const list = dynamicEdges(img);
     neededOf.set(x, list.map(([, s]) => s));
-    for (const [kind, raw] of list) {
-      const e = resolve(x, raw, kind);
+    for (const [src, raw] of list) {
+      const e = resolve(x, raw, src.kind);
       edges.push(e);
       if (state.fatal) break;
       if (e.to === null) {
-        if (kind === 'auxiliary') continue;
+        if (src.optional) continue;
         // Trace mode: a "not found" placeholder stands in, and the walk goes on.
         const ph = newObj({ kind: 'missing', name: e.expanded, names: [e.expanded], path: null, realPath: null, image: null, fileId: null, loader: x, size: null });
         (edges as GraphEdge[])[edges.length - 1] = { ...e, to: ph.id };

@@ -1,14 +1,8 @@
 // Renderers for check results: a table per program (cli-table3) with the findings under it, and SARIF
 // 2.1.0 whose tool.driver.rules come from the rule table. Pure.
 import Table from 'cli-table3';
-import { type Finding, type ObjectHardening, RULES, type Severity } from '../analyses/check.js';
+import { type CheckedProgram, RULES, type Severity } from '../analyses/check.js';
 import { type Style, plain } from './style.js';
-
-export interface CheckedProgram {
-  readonly program: string;
-  readonly objects: ReadonlyArray<ObjectHardening & { readonly name: string }>;
-  readonly findings: readonly Finding[];
-}
 
 const mark = (ok: boolean, style: Style) => (ok ? style('green', '✓') : style('red', '✗'));
 

@@ -1,7 +1,9 @@
 // The default view: a tree in DT_NEEDED order with the reason on every edge, repeated subtrees collapsed,
 // missing libraries with the places tried, and a one-line summary. Pure: graph in, text out.
-import type { Candidate, GraphEdge, GraphObject, LoadGraph, Reason } from '../graph/model.js';
-import { edgesFrom, objectById, summarize } from '../graph/traverse.js';
+import type { AnalysisResult } from '../analyses/result.js';
+import type { Candidate, GraphEdge, GraphObject, Reason } from '../graph/model.js';
+import { edgeSource } from '../graph/edge-sources.js';
+import { displayName, edgesFrom, libraryName, objectById, programOf, summarize } from '../graph/traverse.js';
 import { type Style, plain } from './style.js';
 
 export interface TreeOptions {
@@ -10,11 +12,9 @@ export interface TreeOptions {
   readonly all?: boolean;
 }
 
-const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
-const label = (o: GraphObject) => o.soname ?? base(o.path ?? o.name);
 
 /** Markers for objects that run their own code at load time; toolchain-only constructors get none. */
-function markers(g: LoadGraph, id: number, style: Style): string {
+function markers(g: AnalysisResult, id: number, style: Style): string {
   const lt = g.loadTime?.objects.find((o) => o.id === id);
   if (!lt) return '';
   const m: string[] = [];
@@ -29,9 +29,9 @@ function markers(g: LoadGraph, id: number, style: Style): string {
 const mib = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`);
 
 /** One line per suggestion: the edge, what it is used for, the advice, and what it would save. */
-export function suggestionLines(g: LoadGraph): string[] {
+export function suggestionLines(g: AnalysisResult): string[] {
   const byId = objectById(g);
-  const name = (id: number) => (byId.get(id)!.kind === 'program' ? base(g.program) : label(byId.get(id)!));
+  const name = (id: number) => displayName(g, byId.get(id)!);
   return (g.suggestions ?? []).map((s) => {
     const saves = s.saves.removes.length
       ? ` Removing the edge removes ${s.saves.removes.length} object${s.saves.removes.length === 1 ? '' : 's'} (${s.saves.removes.map(name).join(', ')}; ${mib(s.saves.bytes)}` +
@@ -42,11 +42,11 @@ export function suggestionLines(g: LoadGraph): string[] {
 }
 
 /** "6 of 28 objects run their own code before main: …" */
-export function loadTimeFooter(g: LoadGraph): string | null {
+export function loadTimeFooter(g: AnalysisResult): string | null {
   const lt = g.loadTime;
   if (!lt) return null;
   const byId = objectById(g);
-  const name = (id: number) => label(byId.get(id)!);
+  const name = (id: number) => displayName(g, byId.get(id)!);
   const running = lt.objects.filter((o) => o.ifuncAtLoad || o.realConstructors);
   const ifunc = lt.objects.filter((o) => o.ifuncAtLoad);
   const ctor = lt.objects.filter((o) => o.realConstructors);
@@ -65,12 +65,12 @@ export function loadTimeFooter(g: LoadGraph): string | null {
 }
 
 export function reasonText(r: Reason, byId: Map<number, GraphObject>, kind: GraphEdge['kind']): string {
-  const pre = kind === 'preload' ? 'preload, ' : kind === 'filter' ? 'filter, ' : kind === 'auxiliary' ? 'auxiliary filter, ' : '';
+  const pre = edgeSource(kind).label;
   switch (r.kind) {
     case 'already-loaded': return `${pre}already loaded`;
     case 'rpath': {
       const owner = r.owner === undefined ? undefined : byId.get(r.owner);
-      return `${pre}rpath${owner && owner.kind !== 'program' ? ` of ${owner.soname ?? base(owner.path ?? owner.name)}` : ''}`;
+      return `${pre}rpath${owner && owner.kind !== 'program' ? ` of ${libraryName(owner)}` : ''}`;
     }
     case 'runpath': return `${pre}runpath`;
     case 'LD_LIBRARY_PATH': return `${pre}LD_LIBRARY_PATH`;
@@ -88,11 +88,11 @@ const outcomeText: Record<Candidate['outcome'], string> = {
   'abandons-list': 'error: rest of this list abandoned', fatal: 'fatal',
 };
 
-export function renderTree(g: LoadGraph, opts: TreeOptions = {}): string {
+export function renderTree(g: AnalysisResult, opts: TreeOptions = {}): string {
   const style = opts.style ?? plain;
   const byId = objectById(g);
   const from = edgesFrom(g);
-  const program = g.objects.find((o) => o.kind === 'program')!;
+  const program = programOf(g);
   const out: string[] = [style('bold', g.program) + markers(g, program.id, style)];
   // Each object's subtree is shown once, under the edge through which ld.so first reached it (BFS order).
   const home = new Map<number, GraphEdge>();

@@ -1,22 +1,18 @@
 // `loadgraph why` as text: every path, then each hop once with its reason and what it is used for, the
 // cost of the first hops, and the suggestions that apply. Pure: result in, text out.
 import type { Attribution } from '../analyses/attribution.js';
+import type { AnalysisResult } from '../analyses/result.js';
 import type { WhyResult } from '../analyses/why.js';
-import type { LoadGraph } from '../graph/model.js';
-import { objectById } from '../graph/traverse.js';
+import { displayName, objectById } from '../graph/traverse.js';
 import { type Style, plain } from './style.js';
 import { reasonText, suggestionLines } from './tree.js';
 
-const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 /** Symbols listed per hop in text; JSON has all of them. */
 const SHOWN = 12;
 
-export function renderWhy(g: LoadGraph, w: WhyResult, style: Style = plain, indirect: Attribution['indirect'] = []): string {
+export function renderWhy(g: AnalysisResult, w: WhyResult, style: Style = plain, indirect: Attribution['indirect'] = []): string {
   const byId = objectById(g);
-  const name = (id: number) => {
-    const o = byId.get(id)!;
-    return o.kind === 'program' ? base(g.program) : o.soname ?? base(o.path ?? o.name);
-  };
+  const name = (id: number) => displayName(g, byId.get(id)!);
   const out: string[] = [];
   const n = w.paths.length + w.more;
   out.push(style('bold', `${g.program} loads ${name(w.target)} through ${n} path${n === 1 ? '' : 's'}:`));

@@ -33,7 +33,7 @@ describe('replacement suggestions', () => {
     const fitting = rule.onlySymbols ? rule.onlySymbols.slice(0, 2) : ['anything_at_all'];
     it(`${rule.id} (${rule.title}) applies to ${provider} used only for ${fitting.join(', ')}`, () => {
       const { g, a } = scenario(provider, fitting);
-      const [s, ...rest] = suggest(g, a);
+      const [s, ...rest] = suggest(g, a, null);
       expect(rest).toEqual([]);
       expect(s).toMatchObject({ rule: rule.id, edge: 0, from: 0, to: 1, symbols: fitting });
       expect([...s!.saves.removes].sort()).toEqual([1, 2]);
@@ -43,14 +43,14 @@ describe('replacement suggestions', () => {
     if (rule.onlySymbols) {
       it(`${rule.id} does not apply when the edge also uses something else`, () => {
         const { g, a } = scenario(provider, [...fitting, 'some_other_function']);
-        expect(suggest(g, a)).toEqual([]);
+        expect(suggest(g, a, null)).toEqual([]);
       });
     }
   }
 
   it('applies to nothing for an unrelated provider', () => {
     const { g, a } = scenario('libunrelated.so.1', ['sd_notify']);
-    expect(suggest(g, a)).toEqual([]);
+    expect(suggest(g, a, null)).toEqual([]);
   });
 
   it('docs/suggestions.md and docs/rules.md are generated from the tables', () => {

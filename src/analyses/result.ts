@@ -1,0 +1,15 @@
+// The result document: what `loadgraph FILE --format json` prints and analyse() returns. The loader's graph
+// (graph/model.ts) first, then what the analyses add, each absent when not computed (--no-code, --no-suggest).
+import type { LoadGraph } from '../graph/model.js';
+import type { EdgeUse } from './attribution.js';
+import type { LoadTimeCode } from './load-time.js';
+import type { Suggestion } from './suggestions.js';
+
+export interface AnalysisResult extends LoadGraph {
+  /** What runs before main (constructors, IFUNC resolvers) and in what order. */
+  readonly loadTime?: LoadTimeCode;
+  /** What every DT_NEEDED edge is used for (full binding; written by --format json, read by diff). */
+  readonly edgeUse?: readonly EdgeUse[];
+  /** Replacement suggestions backed by edge use and cost. */
+  readonly suggestions?: readonly Suggestion[];
+}

@@ -1,0 +1,158 @@
+// The pipeline: options → load graph (loader) → binding → load-time code, edge use, suggestions
+// (analyses) → the result document. Every command runs it and hands the result to a renderer; analyse()
+// is the library's entry, returning exactly what `loadgraph FILE --format json` prints.
+import type { Attribution } from './analyses/attribution.js';
+import type { CheckedProgram, Finding, Policy } from './analyses/check.js';
+import type { AnalysisResult } from './analyses/result.js';
+import type { ElfImage } from './elf/image.js';
+import { confinedFs } from './host/confined-fs.js';
+import { detectHostCpu } from './host/cpu.js';
+import type { FileSystem } from './loader/fs.js';
+import { type LoaderOptions, buildLoadGraph } from './loader/load.js';
+
+/** The loader and analysis options, as the command-line flags of `loadgraph FILE` give them. */
+export interface AnalyseOptions {
+  /** Resolve inside this directory like a chroot (--root); default '/'. */
+  readonly root?: string;
+  /** As LD_LIBRARY_PATH (--library-path). */
+  readonly libraryPath?: string | null;
+  /** As LD_PRELOAD (--preload). */
+  readonly preload?: string | null;
+  /** Read the root's /etc/ld.so.preload (default true; --no-preload-file). */
+  readonly preloadFile?: boolean;
+  /** Active glibc-hwcaps subdirectories, [] for none; default: what this CPU supports for '/', none inside a root. */
+  readonly hwcaps?: readonly string[];
+  /** Values of $PLATFORM and $LIB. */
+  readonly platform?: string;
+  readonly lib?: string;
+  /** Secure (AT_SECURE) mode on or off; default from the program's set-user/group-ID bits. */
+  readonly secure?: boolean | null;
+  /** Every PLT slot bound at load time, as LD_BIND_NOW (--bind-now). */
+  readonly bindNow?: boolean;
+  /** false: the load graph only, no load-time code analysis (--no-code). */
+  readonly code?: boolean;
+  /** false: no replacement suggestions (--no-suggest). */
+  readonly suggest?: boolean;
+}
+
+/** What the pipeline reads besides its options: the loader's file system for a root, the current directory, this CPU. */
+export interface Host {
+  readonly graphFs: (root: string) => FileSystem;
+  readonly cwd: string;
+  readonly hostHwcaps: () => { hwcaps: string[]; legacyHwcaps: string[]; platform: string } | null;
+}
+
+/** This process: the real file system (confined to the root), its current directory, its CPU. */
+export const processHost = (): Host => ({ graphFs: confinedFs, cwd: process.cwd(), hostHwcaps: detectHostCpu });
+
+/** LoaderOptions from the options: host CPU defaults inside '/', baseline inside a root. */
+export function loaderOptionsFrom(o: AnalyseOptions, host: Host): LoaderOptions {
+  const root = o.root ?? '/';
+  const inRoot = root !== '/';
+  const cpu = inRoot ? null : host.hostHwcaps();
+  const hwcaps = o.hwcaps ?? cpu?.hwcaps;
+  return {
+    root,
+    cwd: inRoot ? '/' : host.cwd,
+    libraryPath: o.libraryPath ?? null,
+    preload: o.preload ?? null,
+    preloadFile: o.preloadFile !== false,
+    ...(hwcaps ? { hwcaps } : {}),
+    ...(cpu && o.hwcaps === undefined && !o.platform ? { legacyHwcaps: cpu.legacyHwcaps, platform: cpu.platform } : {}),
+    ...(o.platform ? { platform: o.platform } : {}),
+    ...(o.lib ? { lib: o.lib } : {}),
+    secure: o.secure ?? null,
+  };
+}
+
+/** How much to compute: the graph alone; binding only what the tree shows; or everything (JSON, why, check, diff). */
+export type Depth = 'graph' | 'tree' | 'full';
+
+export type Analysis = { ok: true; graph: AnalysisResult; images: ReadonlyMap<number, ElfImage>; attribution?: Attribution } | { ok: false; message: string };
+
+/** The whole pipeline for one file. 'tree' binds only what the tree shows; 'full' binds everything. */
+export async function runPipeline(fs: FileSystem, file: string, options: LoaderOptions, depth: Depth, opts: { bindNow?: boolean; suggest?: boolean } = {}): Promise<Analysis> {
+  const r = buildLoadGraph(fs, file, options);
+  if (!r.ok) return r;
+  if (depth === 'graph' || r.graph.fatal) return { ok: true, graph: r.graph, images: r.images };
+  // Loaded on demand: start-up time counts (docs/performance.md).
+  const [{ bindSymbols }, { loadTimeCode }, { attribute }, { suggest, suggestionProviders }] = await Promise.all([
+    import('./loader/bind.js'), import('./analyses/load-time.js'), import('./analyses/attribution.js'), import('./analyses/suggestions.js'),
+  ]);
+  const bindNow = opts.bindNow === true;
+  const wantSuggestions = opts.suggest !== false;
+  // Suggestions need every symbol of the edges into the libraries a rule is about: those requesters are bound in full.
+  const providers = suggestionProviders();
+  const intoProviders = new Set(wantSuggestions ? r.graph.edges.flatMap((e, i) => (e.to !== null && r.graph.objects.find((o) => o.id === e.to)!.names.some((n) => providers.has(n)) ? [i] : [])) : []);
+  const fullFrom = new Set([...intoProviders].map((i) => r.graph.edges[i]!.from));
+  const bound = bindSymbols(fs, r.graph, r.images, { ifuncOnly: depth === 'tree', fullFrom, ...(bindNow ? { bindNow } : {}) });
+  const loadTime = loadTimeCode(r.graph, bound, bindNow);
+  let g: AnalysisResult = { ...r.graph, loadTime };
+  // The tree needs only the edges a suggestion rule is about; JSON and why need all of them.
+  const attribution = attribute(g, bound, depth === 'full' ? undefined : intoProviders);
+  if (depth === 'full') g = { ...g, edgeUse: attribution.edges };
+  if (wantSuggestions) g = { ...g, suggestions: suggest(g, attribution, loadTime) };
+  return { ok: true, graph: g, images: r.images, attribution };
+}
+
+/** One file through the pipeline with the options a command was given. */
+export function analyseWith(host: Host, file: string, options: AnalyseOptions, depth: Depth): Promise<Analysis> {
+  const lo = loaderOptionsFrom(options, host);
+  return runPipeline(host.graphFs(lo.root ?? '/'), file, lo, options.code === false ? 'graph' : depth, { bindNow: options.bindNow === true, suggest: options.suggest !== false });
+}
+
+/**
+ * The library's entry: `file`'s result document, exactly what `loadgraph FILE --format json` prints for the
+ * same options (JSON.stringify gives the same bytes). Throws when the file cannot be analysed at all.
+ */
+export async function analyse(file: string, options: AnalyseOptions = {}, host: Host = processHost()): Promise<AnalysisResult> {
+  const r = await analyseWith(host, file, options, 'full');
+  if (!r.ok) throw new Error(r.message);
+  return r.graph;
+}
+
+/** `check`: every program named (a directory names the ELF programs in it) through the pipeline, then the checklist. */
+export async function checkWith(host: Host, args: readonly string[], options: AnalyseOptions, policy: Policy, baseline: ReadonlyMap<string, readonly Finding[]> | null):
+  Promise<Array<{ ok: true; program: CheckedProgram } | { ok: false; message: string }>> {
+  const [{ checkProgram }, { dpkgVersions, readHardening }] = await Promise.all([import('./analyses/check.js'), import('./loader/hardening-facts.js')]);
+  const lo = loaderOptionsFrom(options, host);
+  const fs = host.graphFs(lo.root ?? '/');
+  const out: Array<{ ok: true; program: CheckedProgram } | { ok: false; message: string }> = [];
+  for (const file of expand(args, fs, lo.cwd ?? '/')) {
+    const r = await runPipeline(fs, file, lo, 'full', { bindNow: options.bindNow === true, suggest: false });
+    if (!r.ok) {
+      out.push(r);
+      continue;
+    }
+    const g = r.graph;
+    const dpkg = dpkgVersions(fs, g.objects.filter((o) => o.kind === 'library' && policy.knownBad.some((b) => b.library === o.soname)).map((o) => o.realPath?.slice(o.realPath.lastIndexOf('/') + 1) ?? ''));
+    const h = readHardening(fs, g, r.images, dpkg);
+    out.push({ ok: true, program: checkProgram(file, g, h, r.attribution ?? null, policy, baseline ? baseline.get(file) ?? [] : null) });
+  }
+  return out;
+}
+
+/** Directories become the ELF programs (files with PT_INTERP, or executable ET_DYN/ET_EXEC) directly inside them. */
+function expand(args: readonly string[], fs: FileSystem, cwd: string): string[] {
+  const out: string[] = [];
+  for (const a of args) {
+    const st = fs.stat(a.startsWith('/') ? a : `${cwd.replace(/\/+$/, '')}/${a}`);
+    if (st.ok && st.value.kind === 'dir') {
+      const dir = a.startsWith('/') ? a : `${cwd.replace(/\/+$/, '')}/${a}`;
+      const names = fs.readdir(dir);
+      if (!names.ok) continue;
+      for (const n of names.value.sort()) {
+        const p = `${dir.replace(/\/+$/, '')}/${n}`;
+        const f = fs.stat(p);
+        if (!f.ok || f.value.kind !== 'file' || (f.value.mode & 0o111) === 0) continue;
+        const o = fs.open(p);
+        if (!o.ok) continue;
+        const magic = o.value.read(0, 4);
+        o.value.close();
+        if (magic[0] === 0x7f && magic[1] === 0x45 && magic[2] === 0x4c && magic[3] === 0x46) out.push(p);
+      }
+    } else out.push(a);
+  }
+  return out;
+}
+
