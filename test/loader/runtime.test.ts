@@ -1,0 +1,106 @@
+// Run-time edges: .note.dlopen entries, PAM modules and NSS services, resolved as dlopen() from the object
+// that asks, with their own closures — kept apart from the start-up graph.
+import { execa, execaSync } from 'execa';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { GraphEdge, LoadGraph } from '../../src/graph/model.js';
+import { hasSysroot, sysroot } from '../support/corpus.js';
+import { runCli } from '../support/cli.js';
+import { canBuildFixtures, exe, fixtureDir, graphOf, lib, runpath } from '../support/fixtures.js';
+
+const NOTE_JSON = '[{"soname":["libfeat.so.1","libfeat.so.0"],"feature":"feat","description":"A feature","priority":"recommended"}]';
+// The spec's note layout: namesz, descsz, type NT_FDO_DLOPEN_METADATA, "FDO\0", the JSON padded to 4 bytes.
+const noteSource = (extra: string) => `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <link.h>
+#include <stdint.h>
+#define JSON ${JSON.stringify(NOTE_JSON)}
+#define PAD ((sizeof(JSON) + 3) & ~3)
+__attribute__((used, section(".note.dlopen"), aligned(4))) static const struct {
+  uint32_t namesz, descsz, type; char name[4]; char desc[PAD];
+} note = { 4, PAD, 0x407c0c0a, "FDO", JSON };
+${extra}`;
+
+const runtimeEdges = (g: LoadGraph, kind: GraphEdge['kind']) => (g.runtime?.edges ?? []).filter((e) => e.kind === kind && e.provenance);
+const objectPath = (g: LoadGraph, id: number | null) => [...g.objects, ...(g.runtime?.objects ?? [])].find((o) => o.id === id)?.path ?? null;
+
+describe.skipIf(!canBuildFixtures)('dlopen notes', () => {
+  it('resolve as dlopen() from the noting library would, alternatives in order (checked by that dlopen itself)', async () => {
+    const d = fixtureDir();
+    lib(d, 'plugins/libfeat.so.0', { soname: 'libfeat.so.0', source: 'int feat(void) { return 2; }\n' });
+    // The library dlopen()s the note's sonames in order, as its caller would, and reports ld.so's l_name.
+    lib(d, 'libuser.so', {
+      source: noteSource(`const char *which(void) {
+  const char *names[] = { "libfeat.so.1", "libfeat.so.0" };
+  for (int i = 0; i < 2; i++) { void *h = dlopen(names[i], RTLD_NOW); struct link_map *m;
+    if (h && dlinfo(h, RTLD_DI_LINKMAP, &m) == 0) return m->l_name; }
+  return "none"; }\n`),
+      args: [...runpath('$ORIGIN/plugins'), '-ldl'],
+    });
+    writeFileSync(join(d, 'main.c'), '#include <stdio.h>\nconst char *which(void);\nint main(void) { puts(which()); return 0; }\n');
+    execaSync('cc', ['-o', join(d, 'main'), join(d, 'main.c'), `-L${d}`, '-luser', `-Wl,-rpath,${d}`]);
+    const real = (await execa(join(d, 'main'), [], { extendEnv: false, env: {} })).stdout.trim();
+
+    const g = graphOf(join(d, 'main'), d);
+    const [e, ...more] = runtimeEdges(g, 'dlopen');
+    expect(more).toEqual([]);
+    expect(e!.provenance).toEqual({ kind: 'dlopen', feature: 'feat', description: 'A feature', priority: 'recommended', sonames: ['libfeat.so.1', 'libfeat.so.0'] });
+    expect(objectPath(g, e!.from)).toBe(join(d, 'libuser.so'));
+    expect(e!.reason).toEqual({ kind: 'runpath', owner: e!.from });
+    expect(objectPath(g, e!.to)).toBe(real);
+    expect(real).toBe(join(d, 'plugins/libfeat.so.0'));
+    // Never part of the start-up graph.
+    expect(g.objects.map((o) => o.path)).not.toContain(real);
+  });
+
+  it('a malformed note is a warning and the rest is shown; --no-runtime leaves the section out', async () => {
+    const d = fixtureDir();
+    lib(d, 'libbad.so', { source: noteSource('').replace(JSON.stringify(NOTE_JSON), JSON.stringify('[{"soname": ')) });
+    const main = exe(d, 'main', [`-L${d}`, '-lbad', `-Wl,-rpath,${d}`]);
+    const g = graphOf(main, d);
+    expect(g.runtime?.warnings).toContainEqual(expect.stringMatching(/libbad\.so: \.note\.dlopen ignored: payload is not valid JSON/));
+    expect(g.objects.map((o) => o.soname)).toContain('libbad.so');
+    const tree = await runCli([main]);
+    expect(tree.stdout).toMatch(/warning: .*\.note\.dlopen ignored/);
+    const none = await runCli(['--no-runtime', '--format', 'json', main]);
+    expect(JSON.parse(none.stdout).runtime).toBeUndefined();
+  });
+});
+
+describe('real roots', () => {
+  it.skipIf(!hasSysroot('amd64'))("Debian 12's sshd: every module of its PAM stack as a run-time edge from libpam", async () => {
+    const root = sysroot('amd64');
+    const r = await runCli(['--root', root, '--format', 'json', '/usr/sbin/sshd']);
+    const g = JSON.parse(r.stdout) as LoadGraph;
+    const pam = runtimeEdges(g, 'pam');
+    const libpam = g.objects.find((o) => o.soname === 'libpam.so.0')!;
+    expect(pam.every((e) => e.from === libpam.id && e.to !== null)).toBe(true);
+    // The modules named by the root's own /etc/pam.d/sshd (its common-* includes are written at install time).
+    const named = [...readFileSync(join(root, 'etc/pam.d/sshd'), 'utf8').matchAll(/^-?(?:auth|account|session|password)\s+(?:\[[^\]]*\]|\S+)\s+(pam_\S+\.so)/gm)].map((m) => m[1]);
+    expect(new Set(pam.map((e) => e.name.split('/').pop()))).toEqual(new Set(named));
+    expect(pam.length).toBeGreaterThanOrEqual(8);
+    const tree = await runCli(['--root', root, '/usr/sbin/sshd']);
+    expect(tree.stdout).toMatch(/may also load at run time[^\n]*\n[\s\S]*pam_nologin\.so \[PAM sshd: account required, \/etc\/pam\.d\/sshd:\d+; direct path\]/);
+    expect(tree.stdout).toMatch(/^run-time loads may add \d+ objects \(PAM modules: \d+ found\)$/m);
+    // The start-up figures are untouched by run-time loads.
+    expect(tree.stdout).toMatch(/^8 of 28 objects run their own code before main/m);
+    const other = JSON.parse((await runCli(['--root', root, '--pam-service', 'nosuch', '--format', 'json', '/usr/sbin/sshd'])).stdout) as LoadGraph;
+    expect(runtimeEdges(other, 'pam')).toEqual([]); // /etc/pam.d/other only @includes the common-* files
+  });
+
+  it.skipIf(!hasSysroot('trixie-amd64'))("Debian 13's libsystemd: its dlopen notes, as readelf dumps them, resolved in the root", async () => {
+    const root = sysroot('trixie-amd64');
+    const file = '/usr/lib/x86_64-linux-gnu/libsystemd.so.0';
+    const dump = execaSync('readelf', ['-p', '.note.dlopen', join(root, file)]).stdout;
+    const notes = [...dump.matchAll(/\]\s+(\[\{.*\}\])\s*$/gm)].flatMap((m) => JSON.parse(m[1]!) as Array<{ soname: string[]; feature: string; priority: string }>);
+    expect(notes.length).toBeGreaterThanOrEqual(4);
+    const g = JSON.parse((await runCli(['--root', root, '--format', 'json', file])).stdout) as LoadGraph;
+    const dl = runtimeEdges(g, 'dlopen');
+    expect(dl.map((e) => [e.name, e.provenance?.kind === 'dlopen' ? [e.provenance.feature, e.provenance.priority] : null]))
+      .toEqual(notes.map((n) => [n.soname[0], [n.feature, n.priority]]));
+    const lzma = dl.find((e) => e.name === 'liblzma.so.5')!;
+    expect(objectPath(g, lzma.to)).toMatch(/\/liblzma\.so\.5$/);
+    expect(g.objects.some((o) => o.soname === 'liblzma.so.5')).toBe(false);
+  });
+});
