@@ -68,6 +68,23 @@ describe.skipIf(!canBuildFixtures)('dlopen notes', () => {
   });
 });
 
+describe('NSS', () => {
+  const conf = (() => { try { return readFileSync('/etc/nsswitch.conf', 'utf8'); } catch { return null; } })();
+  it.skipIf(conf === null || process.arch !== 'x64')("this machine's nsswitch.conf: each service not built into libc, found where ldconfig -p says", () => {
+    const services = [...new Set(conf!.split('\n').map((l) => l.replace(/#.*/, '')).filter((l) => /^\s*[a-z_]+\s*:/.test(l))
+      .flatMap((l) => l.slice(l.indexOf(':') + 1).replace(/\[[^\]]*\]/g, ' ').split(/\s+/).filter(Boolean)))].filter((s) => s !== 'files' && s !== 'dns');
+    const cache = execaSync('ldconfig', ['-p'], { env: { LC_ALL: 'C' } }).stdout;
+    const g = graphOf('/bin/true', '/');
+    const nss = runtimeEdges(g, 'nss');
+    expect(nss.map((e) => e.name)).toEqual(services.map((s) => `libnss_${s}.so.2`));
+    for (const e of nss) {
+      const hit = new RegExp(`^\\s${e.name.replace(/\./g, '\\.')} \\(libc6,x86-64\\) => (\\S+)$`, 'm').exec(cache)?.[1] ?? null;
+      expect(objectPath(g, e.to), e.name).toBe(hit);
+      expect(e.from).toBe(g.objects.find((o) => o.soname === 'libc.so.6')!.id);
+    }
+  });
+});
+
 describe('real roots', () => {
   it.skipIf(!hasSysroot('amd64'))("Debian 12's sshd: every module of its PAM stack as a run-time edge from libpam", async () => {
     const root = sysroot('amd64');
