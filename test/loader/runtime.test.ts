@@ -104,6 +104,10 @@ describe('real roots', () => {
     expect(tree.stdout).toMatch(/^8 of 28 objects run their own code before main/m);
     const other = JSON.parse((await runCli(['--root', root, '--pam-service', 'nosuch', '--format', 'json', '/usr/sbin/sshd'])).stdout) as LoadGraph;
     expect(runtimeEdges(other, 'pam')).toEqual([]); // /etc/pam.d/other only @includes the common-* files
+    const w = await runCli(['why', '--root', root, '/usr/sbin/sshd', 'pam_limits.so']);
+    expect(w.code).toBe(0);
+    expect(w.stdout).toMatch(/sshd → libpam\.so\.0 → pam_limits\.so\n/);
+    expect(w.stdout).toMatch(/libpam\.so\.0 → pam_limits\.so \[PAM sshd: session required, \/etc\/pam\.d\/sshd:\d+; direct path\] \(not at start\)/);
   });
 
   it.skipIf(!hasSysroot('trixie-amd64'))("Debian 13's libsystemd: its dlopen notes, as readelf dumps them, resolved in the root", async () => {
@@ -119,5 +123,14 @@ describe('real roots', () => {
     const lzma = dl.find((e) => e.name === 'liblzma.so.5')!;
     expect(objectPath(g, lzma.to)).toMatch(/\/liblzma\.so\.5$/);
     expect(g.objects.some((o) => o.soname === 'liblzma.so.5')).toBe(false);
+    // why explains the run-time path, exit 0, and says it is not at start.
+    const w = await runCli(['why', '--root', root, file, 'liblzma.so.5']);
+    expect(w.code).toBe(0);
+    expect(w.stdout).toMatch(/does not load liblzma\.so\.5 at start; it may load it at run time/);
+    expect(w.stdout).toMatch(/dlopen\(\)ed by libsystemd\.so\.0 for lzma — suggested/);
+    const wj = JSON.parse((await runCli(['why', '--root', root, '--format', 'json', file, 'liblzma.so.5'])).stdout);
+    expect(wj).toMatchObject({ loaded: false, atStart: false, runtime: { path: [{ kind: 'dlopen', atStart: false, provenance: { feature: 'lzma' } }] } });
+    const none = await runCli(['why', '--root', root, file, 'libnothere.so.1']);
+    expect(none).toMatchObject({ code: 1, stdout: expect.stringMatching(/does not load libnothere\.so\.1, at start or at run time/) });
   });
 });
