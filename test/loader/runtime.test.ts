@@ -104,6 +104,19 @@ describe('real roots', () => {
     expect(tree.stdout).toMatch(/^8 of 28 objects run their own code before main/m);
     const other = JSON.parse((await runCli(['--root', root, '--pam-service', 'nosuch', '--format', 'json', '/usr/sbin/sshd'])).stdout) as LoadGraph;
     expect(runtimeEdges(other, 'pam')).toEqual([]); // /etc/pam.d/other only @includes the common-* files
+    // check: a deny entry with "runtime": true covers run-time loads too; without it, only start-up.
+    const d = fixtureDir();
+    const policy = (runtime: boolean) => {
+      const f = join(d, `p-${runtime}.json`);
+      writeFileSync(f, JSON.stringify({ deny: [{ program: 'sshd', library: 'pam_limits.so', ...(runtime ? { runtime } : {}) }] }));
+      return f;
+    };
+    const denied = await runCli(['check', '--root', root, '--format', 'json', '--policy', policy(true), '/usr/sbin/sshd']);
+    const f106 = JSON.parse(denied.stdout).programs[0].findings.filter((f: { rule: string }) => f.rule === 'LG106');
+    expect(f106).toEqual([expect.objectContaining({ subject: 'pam_limits.so', message: 'sshd may load pam_limits.so at run time, which the policy denies', evidence: ['run-time path: sshd → libpam.so.0 → pam_limits.so'] })]);
+    expect(denied.code).toBe(1);
+    const startOnly = await runCli(['check', '--root', root, '--format', 'json', '--policy', policy(false), '/usr/sbin/sshd']);
+    expect(JSON.parse(startOnly.stdout).programs[0].findings.filter((f: { rule: string }) => f.rule === 'LG106')).toEqual([]);
     const w = await runCli(['why', '--root', root, '/usr/sbin/sshd', 'pam_limits.so']);
     expect(w.code).toBe(0);
     expect(w.stdout).toMatch(/sshd → libpam\.so\.0 → pam_limits\.so\n/);
