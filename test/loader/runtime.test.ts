@@ -143,6 +143,19 @@ describe('real roots', () => {
     expect(w.stdout).toMatch(/dlopen\(\)ed by libsystemd\.so\.0 for lzma — suggested/);
     const wj = JSON.parse((await runCli(['why', '--root', root, '--format', 'json', file, 'liblzma.so.5'])).stdout);
     expect(wj).toMatchObject({ loaded: false, atStart: false, runtime: { path: [{ kind: 'dlopen', atStart: false, provenance: { feature: 'lzma' } }] } });
+    // diff from Debian 12: every library libsystemd stopped linking but notes for dlopen() moved to run time.
+    if (hasSysroot('amd64')) {
+      const needed12 = [...execaSync('readelf', ['-d', join(sysroot('amd64'), file)]).stdout.matchAll(/\(NEEDED\)\s+Shared library: \[(.+)\]/g)].map((m) => m[1]);
+      const d = JSON.parse((await runCli(['diff', '--format', 'json', '--root-a', sysroot('amd64'), '--root-b', root, file])).stdout);
+      const moved = d.items.filter((i: { kind: string }) => i.kind === 'moved-to-runtime').map((i: { subject: string }) => i.subject);
+      const needed13 = [...execaSync('readelf', ['-d', join(root, file)]).stdout.matchAll(/\(NEEDED\)\s+Shared library: \[(.+)\]/g)].map((m) => m[1]);
+      for (const n of notes.map((x) => x.soname[0]!).filter((x) => needed12.includes(x))) expect(moved).toContain(n);
+      // The rest moved with them: their own needs (libgcrypt → libgpg-error), none of them needed at start any more.
+      for (const m of moved) expect(needed13).not.toContain(m);
+      expect(moved).toContain('liblzma.so.5');
+      expect(d.items.find((i: { subject: string; kind: string }) => i.kind === 'moved-to-runtime' && i.subject === 'liblzma.so.5').evidence)
+        .toContain('asked for by .note.dlopen of libsystemd.so.0 (lzma, suggested)');
+    }
     const none = await runCli(['why', '--root', root, file, 'libnothere.so.1']);
     expect(none).toMatchObject({ code: 1, stdout: expect.stringMatching(/does not load libnothere\.so\.1, at start or at run time/) });
   });
