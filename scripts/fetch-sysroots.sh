@@ -22,7 +22,7 @@ if [ "${1-}" = --release ]; then release=${2:?--release needs a name}; shift 2; 
 arches=("$@"); [ ${#arches[@]} -gt 0 ] || arches=(amd64 i386 arm64 armhf s390x ppc64el mips64el)
 
 # sshd and everything it links, the PAM stack and NSS modules that load into it at run time, systemd
-# (RUNPATH, dlopen notes) and coreutils.
+# (RUNPATH, dlopen notes) and coreutils; the last line has the names trixie gave some of them (64-bit time_t).
 packages="openssh-server openssh-client openssh-sftp-server libsystemd0 libsystemd-shared systemd coreutils
  libc6 libc-bin libgcc-s1 libstdc++6 liblzma5 libzstd1 liblz4-1 libgcrypt20 libgpg-error0 libcap2 libcap-ng0
  libselinux1 libsepol2 libpam0g libpam-modules libpam-modules-bin libpam-runtime libpam-systemd libnss-systemd
@@ -30,7 +30,8 @@ packages="openssh-server openssh-client openssh-sftp-server libsystemd0 libsyste
  libcom-err2 libssl3 zlib1g libcrypt1 libwrap0 libnsl2 libtirpc3 libpcre2-8-0 libacl1 libattr1 libapparmor1
  libargon2-1 libblkid1 libbsd0 libbz2-1.0 libcbor0.8 libcryptsetup12 libdevmapper1.02.1 libedit2 libfdisk1
  libffi8 libfido2-1 libgmp10 libip4tc2 libjson-c5 libkmod2 libmd0 libmount1 libncursesw6 libp11-kit0
- libproc2-0 libseccomp2 libtinfo6 libudev1 libuuid1 libdb5.3"
+ libproc2-0 libseccomp2 libtinfo6 libudev1 libuuid1 libdb5.3
+ libssl3t64 libtirpc3t64 libcbor0.10 libdb5.3t64"
 
 fail() { echo "fetch-sysroots: $*" >&2; exit 2; }
 command -v apt-get >/dev/null || fail "needs apt-get (a Debian or Ubuntu machine); nothing fetched"

@@ -25,6 +25,6 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-bash "$here/scripts/fetch-sysroots.sh" \
+{ bash "$here/scripts/fetch-sysroots.sh" && bash "$here/scripts/fetch-sysroots.sh" --release trixie amd64; } \
   || echo "test-setup: some Debian sysroots could not be fetched (see above); their tests will say so" >&2
 exit 0

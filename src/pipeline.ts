@@ -33,6 +33,10 @@ export interface AnalyseOptions {
   readonly code?: boolean;
   /** false: no replacement suggestions (--no-suggest). */
   readonly suggest?: boolean;
+  /** false: leave out what the process may load after start-up (--no-runtime). */
+  readonly runtime?: boolean;
+  /** The PAM service read for a program that links libpam (--pam-service); default its base name. */
+  readonly pamService?: string;
 }
 
 /** What the pipeline reads besides its options: the loader's file system for a root, the current directory, this CPU. */
@@ -62,6 +66,8 @@ export function loaderOptionsFrom(o: AnalyseOptions, host: Host): LoaderOptions 
     ...(o.platform ? { platform: o.platform } : {}),
     ...(o.lib ? { lib: o.lib } : {}),
     secure: o.secure ?? null,
+    ...(o.runtime === false ? { runtime: false } : {}),
+    ...(o.pamService ? { pamService: o.pamService } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import type { ObjectHardening } from '../loader/hardening-facts.js';
 import type { AnalysisResult } from './result.js';
 import type { Attribution } from './attribution.js';
 import { edgeCost } from './attribution.js';
+import { runtimeWhy } from './why.js';
 
 export type Severity = 'error' | 'warning' | 'note';
 const RANK: Record<Severity, number> = { error: 3, warning: 2, note: 1 };
@@ -19,7 +20,8 @@ export interface Policy {
   /** SONAMEs allowed to run their own code at load time. */
   readonly allowLoadTimeCode: readonly string[];
   readonly costlyEdge: { readonly maxSymbols: number; readonly minObjects: number };
-  readonly deny: ReadonlyArray<{ readonly program?: string; readonly library: string }>;
+  /** `runtime: true` also denies a library the process may load after start-up (dlopen notes, PAM, NSS). */
+  readonly deny: ReadonlyArray<{ readonly program?: string; readonly library: string; readonly runtime?: boolean }>;
   readonly waivers: ReadonlyArray<{ readonly rule: string; readonly object?: string; readonly reason: string }>;
   readonly knownBad: ReadonlyArray<{ readonly library: string; readonly versions: readonly string[]; readonly id: string }>;
 }
@@ -150,13 +152,21 @@ export const RULES: readonly Rule[] = [
       }
     } },
   { id: 'LG106', title: 'denied library', severity: 'error', reference: 'policy deny',
-    help: 'The policy says this program must not load this library (e.g. "sshd must not reach liblzma.so.5").',
+    help: 'The policy says this program must not load this library (e.g. "sshd must not reach liblzma.so.5"); with "runtime": true, not even after start-up (a dlopen note, a PAM module, an NSS service).',
     run: (c, emit) => {
       const prog = c.g.program.slice(c.g.program.lastIndexOf('/') + 1);
       for (const d of c.policy.deny) {
         if (d.program && d.program !== prog && d.program !== c.g.program) continue;
         const o = c.g.objects.find((x) => (x.kind === 'library' || x.kind === 'interp') && (x.soname === d.library || x.names.includes(d.library)));
         if (o) emit(o.id, `${prog} loads ${d.library}, which the policy denies`, [whyPath(c, o.id)]);
+        else if (d.runtime) {
+          const later = runtimeWhy(c.g, d.library);
+          if (!later) continue;
+          const all = new Map([...c.g.objects, ...(c.g.runtime?.objects ?? [])].map((x) => [x.id, x]));
+          const nameOf = (id: number) => displayName(c.g, all.get(id)!);
+          const chain = [nameOf(later.path[0]!.from), ...later.path.map((h) => nameOf(h.to))].join(' → ');
+          emit(null, `${prog} may load ${d.library} at run time, which the policy denies`, [`run-time path: ${chain}`], d.library);
+        }
       }
     } },
 ];

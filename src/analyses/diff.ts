@@ -5,6 +5,7 @@
 import type { GraphObject } from '../graph/model.js';
 import { shortestPaths } from '../graph/traverse.js';
 import type { AnalysisResult } from './result.js';
+import { runtimeWhy } from './why.js';
 
 export type DiffKind =
   | 'object-left' | 'object-entered'
@@ -14,7 +15,8 @@ export type DiffKind =
   | 'audit-changed'
   | 'symbols-shrank' | 'symbols-grew'
   | 'hardening-changed'
-  | 'dlopen-removed' | 'dlopen-added';
+  | 'dlopen-removed' | 'dlopen-added'
+  | 'moved-to-runtime' | 'moved-to-start' | 'runtime-removed' | 'runtime-added';
 
 export interface DiffItem {
   readonly kind: DiffKind;
@@ -194,8 +196,41 @@ export function diffResults(aGraph: AnalysisResult, bGraph: AnalysisResult): Dif
       if (dAdded.length) add('dlopen-added', k, `${A.label(k)} now declares dlopen() of ${dAdded.join(', ')} (.note.dlopen)`);
     }
   }
-  const order: DiffKind[] = ['object-left', 'object-entered', 'edge-removed', 'edge-added', 'edge-changed', 'constructor-removed', 'constructor-added',
-    'ifunc-removed', 'ifunc-added', 'ifunc-moved-to-load', 'audit-changed', 'symbols-shrank', 'symbols-grew', 'hardening-changed', 'dlopen-removed', 'dlopen-added'];
+  // What the process may load after start-up (only when both results carry it: older saved results do not).
+  if (aGraph.runtime && bGraph.runtime) {
+    const RA = runtimeKeys(aGraph), RB = runtimeKeys(bGraph);
+    const later = (g: AnalysisResult, o: GraphObject) => {
+      const w = runtimeWhy(g, o.soname ?? o.path ?? o.name);
+      if (!w) return [];
+      const all = new Map([...g.objects, ...(g.runtime?.objects ?? [])].map((x) => [x.id, x]));
+      const n = (id: number) => { const x = all.get(id)!; return x.kind === 'program' ? base(g.program) : x.soname ?? base(x.path ?? x.name); };
+      const first = w.path.find((h) => !h.atStart);
+      const how = first?.provenance?.kind === 'dlopen' ? `.note.dlopen of ${n(first.from)} (${first.provenance.feature ?? 'no feature'}, ${first.provenance.priority})`
+        : first?.provenance?.kind === 'pam' ? `PAM ${first.provenance.service}, ${first.provenance.lines[0]!.via.at(-1)}`
+        : first?.provenance?.kind === 'nss' ? `NSS ${first.provenance.databases.join(', ')}` : '';
+      return [`run-time path: ${[n(w.path[0]!.from), ...w.path.map((h) => n(h.to))].join(' → ')}`, ...(how ? [`asked for by ${how}`] : [])];
+    };
+    for (const [k, o] of RB) {
+      if (A.byKey.has(k) && !B.byKey.has(k)) add('moved-to-runtime', k, `${B.label('<program>')} no longer loads ${k} at start, but may still load it at run time`, later(bGraph, o));
+      else if (!RA.has(k) && !B.byKey.has(k) && !A.byKey.has(k)) add('runtime-added', k, `${B.label('<program>')} may now load ${k} at run time`, later(bGraph, o));
+    }
+    for (const [k, o] of RA) {
+      if (B.byKey.has(k) && !A.byKey.has(k)) add('moved-to-start', k, `${B.label('<program>')} now loads ${k} at start; before, only at run time`, later(aGraph, o));
+      else if (!RB.has(k) && !A.byKey.has(k) && !B.byKey.has(k)) add('runtime-removed', k, `${B.label('<program>')} may no longer load ${k} at run time`, later(aGraph, o));
+    }
+  }
+  const order: DiffKind[] = ['object-left', 'moved-to-runtime', 'object-entered', 'moved-to-start', 'edge-removed', 'edge-added', 'edge-changed', 'constructor-removed', 'constructor-added',
+    'ifunc-removed', 'ifunc-added', 'ifunc-moved-to-load', 'audit-changed', 'symbols-shrank', 'symbols-grew', 'hardening-changed', 'dlopen-removed', 'dlopen-added', 'runtime-removed', 'runtime-added'];
   items.sort((x, y) => order.indexOf(x.kind) - order.indexOf(y.kind));
   return { schema: 'loadgraph.diff/1', a: aGraph.program, b: bGraph.program, same: items.length === 0, items };
+}
+
+/** The objects only a run-time load brings in, by the key diff matches objects by. */
+function runtimeKeys(g: AnalysisResult): Map<string, GraphObject> {
+  const m = new Map<string, GraphObject>();
+  for (const o of g.runtime?.objects ?? []) {
+    const k = keyOf(o);
+    if (k !== null && !m.has(k)) m.set(k, o);
+  }
+  return m;
 }

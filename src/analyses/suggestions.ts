@@ -22,7 +22,7 @@ export const SUGGESTION_RULES: readonly SuggestionRule[] = [
     providers: ['libsystemd.so.0'],
     onlySymbols: ['sd_notify', 'sd_notifyf', 'sd_pid_notify', 'sd_listen_fds', 'sd_listen_fds_with_names', 'sd_booted', 'sd_watchdog_enabled'],
     title: 'libsystemd used only for the notify/socket-activation protocols',
-    advice: 'Implement the protocols natively (under 25 lines each: samples/sd_notify.c, samples/sd_listen_fds.c), as OpenSSH 9.8 did; or require libsystemd ≥ 256, which dlopen()s its compressors instead of linking them.',
+    advice: 'Implement the protocols natively (under 25 lines each: samples/sd_notify.c, samples/sd_listen_fds.c), as OpenSSH 9.8 did; or require libsystemd ≥ 256, which dlopen()s its compressors instead of linking them (liblzma is then still loaded, at run time, whenever compressed journal data is read or written).',
     source: 'sd_notify(3) and sd_listen_fds(3), "Notes" (the protocol is the stable interface; standalone implementation); systemd v256 NEWS (PR #31550, compression libraries dlopen()ed); OpenSSH 9.8p1 release notes (native sd_notify, commit 08f5792)',
   },
   {

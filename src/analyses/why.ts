@@ -90,3 +90,45 @@ export function why(g: AnalysisResult, a: Attribution, target: number, limit = 2
   const firstHops = [...new Set(paths.map((p) => p[0]!.edge))];
   return { target, paths, more: total - paths.length, explanation: explain(target, new Set()), costs: firstHops.map((e) => edgeCost(g, e, g.loadTime ?? null)) };
 }
+
+/** One hop of a run-time path: a start-up edge, or a run-time edge with what asks for it. */
+export interface RuntimeHop {
+  readonly from: number;
+  readonly to: number;
+  readonly kind: LoadGraph['edges'][number]['kind'];
+  readonly atStart: boolean;
+  readonly reason: LoadGraph['edges'][number]['reason'];
+  readonly provenance?: NonNullable<LoadGraph['edges'][number]['provenance']>;
+}
+
+/**
+ * LIB is not loaded at start but the process may load it later: the shortest path from the program through
+ * start-up edges and then run-time ones (dlopen notes, PAM, NSS). Null when no run-time load reaches it.
+ */
+export function runtimeWhy(g: LoadGraph, lib: string): { target: GraphObject; path: readonly RuntimeHop[] } | null {
+  const rt = g.runtime;
+  if (!rt) return null;
+  const target = findObject({ ...g, objects: rt.objects }, lib);
+  if (!target) return null;
+  const hops: RuntimeHop[] = [
+    ...g.edges.filter((e) => e.to !== null).map((e) => ({ from: e.from, to: e.to!, kind: e.kind, atStart: true, reason: e.reason })),
+    ...rt.edges.filter((e) => e.to !== null).map((e) => ({ from: e.from, to: e.to!, kind: e.kind, atStart: false, reason: e.reason, ...(e.provenance ? { provenance: e.provenance } : {}) })),
+  ];
+  const start = programOf(g).id;
+  const via = new Map<number, RuntimeHop | null>([[start, null]]);
+  for (let frontier = [start]; frontier.length && !via.has(target.id);) {
+    const next: number[] = [];
+    for (const at of frontier) {
+      for (const h of hops) {
+        if (h.from !== at || via.has(h.to)) continue;
+        via.set(h.to, h);
+        next.push(h.to);
+      }
+    }
+    frontier = next;
+  }
+  if (!via.has(target.id)) return null;
+  const path: RuntimeHop[] = [];
+  for (let h = via.get(target.id); h; h = via.get(h.from)) path.unshift(h);
+  return { target, path };
+}

@@ -25,6 +25,9 @@ Resolves FILE's whole dependency closure as glibc 2.36's ld.so would, without ru
                         (default: each object's DF_BIND_NOW / DF_1_NOW)
   --no-code             skip the load-time code analysis (constructors, IFUNC resolvers): faster
   --no-suggest          no replacement suggestions (docs/suggestions.md)
+  --no-runtime          leave out what the process may load after start-up: .note.dlopen entries,
+                        PAM modules (libpam in the closure) and NSS services (/etc/nsswitch.conf)
+  --pam-service NAME    the PAM service to read (default: FILE's base name, then 'other')
   --color | --no-color
 Exit status: 0 everything resolves, 1 something is missing or loading would fail, 2 usage or unreadable input.
 `;

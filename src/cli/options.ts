@@ -13,6 +13,8 @@ export const LOADER_OPTIONS = {
   secure: { type: 'boolean' },
   'no-secure': { type: 'boolean' },
   'bind-now': { type: 'boolean' },
+  'no-runtime': { type: 'boolean' },
+  'pam-service': { type: 'string' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -20,7 +22,7 @@ export const LOADER_OPTIONS = {
 
 type LoaderFlags = {
   root?: string; 'library-path'?: string; preload?: string; 'no-preload-file'?: boolean; hwcaps?: string; platform?: string; lib?: string;
-  secure?: boolean; 'no-secure'?: boolean; 'bind-now'?: boolean; 'no-code'?: boolean; 'no-suggest'?: boolean;
+  secure?: boolean; 'no-secure'?: boolean; 'bind-now'?: boolean; 'no-runtime'?: boolean; 'pam-service'?: string; 'no-code'?: boolean; 'no-suggest'?: boolean;
 };
 
 /** The pipeline's options from the shared flags (and the graph command's --no-code, --no-suggest). */
@@ -35,6 +37,8 @@ export function analyseOptionsFrom(values: LoaderFlags): AnalyseOptions {
     ...(values.lib ? { lib: values.lib } : {}),
     secure: values.secure ? true : values['no-secure'] ? false : null,
     bindNow: values['bind-now'] === true,
+    ...(values['no-runtime'] ? { runtime: false } : {}),
+    ...(values['pam-service'] ? { pamService: values['pam-service'] } : {}),
     ...(values['no-code'] ? { code: false } : {}),
     ...(values['no-suggest'] ? { suggest: false } : {}),
   };

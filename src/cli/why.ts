@@ -1,7 +1,7 @@
 // `loadgraph why FILE LIB`: every path from FILE to LIB, with what each edge is used for and costs.
 import { parseArgs } from 'node:util';
-import { findObject, why, whyDocument } from '../analyses/why.js';
-import { renderWhy } from '../report/why.js';
+import { findObject, runtimeWhy, why, whyDocument } from '../analyses/why.js';
+import { renderRuntimeWhy, renderWhy } from '../report/why.js';
 import { analyseWith } from '../pipeline.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
@@ -12,7 +12,9 @@ export const whyHelp = `usage: loadgraph why [--root DIR] [--format text|json] [
 Every path from FILE to LIB (named by SONAME, file name or path), each hop with how ld.so resolved it and
 the symbols it is used for ("2 of 610 functions"), what removing the first hop would take out of the
 closure, and the replacement suggestions that apply. Takes the loader options of 'loadgraph --help'.
-Exit status: 0 LIB is loaded, 1 it is not, 2 usage or unreadable input.
+When LIB is not loaded at start but a run-time load reaches it (a .note.dlopen entry, a PAM module, an NSS
+service), the path is shown and labelled as such.
+Exit status: 0 LIB is loaded (at start or at run time), 1 it is not, 2 usage or unreadable input.
 `;
 
 export async function whyCommand(args: string[], io: CliIo): Promise<number> {
@@ -39,8 +41,14 @@ export async function whyCommand(args: string[], io: CliIo): Promise<number> {
   const a = r.attribution ?? { edges: [], indirect: [] };
   const target = findObject(g, lib);
   if (!target) {
+    const later = runtimeWhy(g, lib);
+    if (later) {
+      if (values.format === 'json') io.stdout.write(JSON.stringify({ ...whyDocument(file, lib, g, a, null), atStart: false, runtime: later }, null, 2) + '\n');
+      else io.stdout.write(renderRuntimeWhy(g, later, styleFor(io, values)));
+      return EXIT_OK;
+    }
     if (values.format === 'json') io.stdout.write(JSON.stringify(whyDocument(file, lib, g, a, null)) + '\n');
-    else io.stdout.write(`${file} does not load ${lib}\n`);
+    else io.stdout.write(`${file} does not load ${lib}${g.runtime ? ', at start or at run time' : ''}\n`);
     return EXIT_FINDINGS;
   }
   const w = why(g, a, target.id, limit);

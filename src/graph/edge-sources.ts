@@ -33,6 +33,10 @@ export const EDGE_SOURCES: readonly EdgeSource[] = [
   { kind: 'auxiliary', atStart: true, countsForClosure: true, tag: C.DT_AUXILIARY, read: (img) => img.auxiliary, preload: false, optional: true, initOrder: true, edgeUse: false, label: 'auxiliary filter, ' },
   { kind: 'filter', atStart: true, countsForClosure: true, tag: C.DT_FILTER, read: (img) => img.filter, preload: false, optional: false, initOrder: true, edgeUse: false, label: 'filter, ' },
   { kind: 'preload', atStart: true, countsForClosure: true, tag: null, read: null, preload: true, optional: false, initOrder: false, edgeUse: false, label: 'preload, ' },
+  // Run-time sources (loader/runtime.ts): dlopen()ed after start-up, resolved with the requesting object as the loader.
+  { kind: 'dlopen', atStart: false, countsForClosure: false, tag: null, read: null, preload: false, optional: true, initOrder: false, edgeUse: false, label: 'dlopen note, ' },
+  { kind: 'pam', atStart: false, countsForClosure: false, tag: null, read: null, preload: false, optional: true, initOrder: false, edgeUse: false, label: 'PAM, ' },
+  { kind: 'nss', atStart: false, countsForClosure: false, tag: null, read: null, preload: false, optional: true, initOrder: false, edgeUse: false, label: 'NSS, ' },
 ];
 
 const byKind = new Map(EDGE_SOURCES.map((s) => [s.kind, s]));

@@ -57,7 +57,13 @@ export type Reason =
   | { readonly kind: Exclude<SourceKind, 'interp'>; readonly owner?: number }
   | { readonly kind: 'interp' | 'vdso' | 'not-found' | 'fatal' };
 
-export type EdgeKind = 'needed' | 'preload' | 'filter' | 'auxiliary';
+export type EdgeKind = 'needed' | 'preload' | 'filter' | 'auxiliary' | 'dlopen' | 'pam' | 'nss';
+
+/** Why a run-time edge exists: the dlopen note, PAM lines or nsswitch.conf databases that ask for it. */
+export type Provenance =
+  | { readonly kind: 'dlopen'; readonly feature: string | null; readonly description: string | null; readonly priority: 'required' | 'recommended' | 'suggested'; readonly sonames: readonly string[] }
+  | { readonly kind: 'pam'; readonly service: string; readonly lines: ReadonlyArray<{ readonly stack: string; readonly type: string; readonly control: string; readonly module: string; readonly silent: boolean; readonly via: readonly string[] }> }
+  | { readonly kind: 'nss'; readonly service: string; readonly databases: readonly string[]; readonly via: readonly string[] };
 
 export interface GraphEdge {
   readonly from: number;
@@ -70,6 +76,21 @@ export interface GraphEdge {
   readonly expanded: string;
   readonly reason: Reason;
   readonly trace: readonly Candidate[];
+  /** Run-time edges only: what asks for the load. */
+  readonly provenance?: Provenance;
+  /** Run-time edges only: why dlopen() would fail (ld.so's error for this load; the process goes on). */
+  readonly error?: string;
+}
+
+/**
+ * What the process may load after start-up (dlopen notes, PAM modules, NSS services) and those objects'
+ * own closures. Never part of the start-up graph: its objects continue the start-up ids, and its edges
+ * point at start-up objects only when a run-time load finds one already loaded.
+ */
+export interface RuntimeGraph {
+  readonly objects: readonly GraphObject[];
+  readonly edges: readonly GraphEdge[];
+  readonly warnings: readonly string[];
 }
 
 export interface ResolvedEnv {
@@ -104,4 +125,6 @@ export interface LoadGraph {
   /** What ld.so would stop with; the graph up to that point is still here. */
   readonly fatal: { readonly message: string; readonly object: number | null } | null;
   readonly warnings: readonly string[];
+  /** Present unless run-time sources were turned off (--no-runtime). */
+  readonly runtime?: RuntimeGraph;
 }

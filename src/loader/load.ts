@@ -8,13 +8,14 @@ import { decodeElf } from '../elf/decode.js';
 import type { Note } from '../elf/image.js';
 import { readNotes } from '../elf/notes.js';
 import { summarize } from '../elf/summary.js';
-import type { Candidate, EdgeKind, GraphEdge, GraphObject, LoadGraph, Reason, ResolvedEnv, SourceKind } from '../graph/model.js';
+import type { Candidate, EdgeKind, GraphEdge, GraphObject, LoadGraph, Reason, ResolvedEnv, RuntimeGraph, SourceKind } from '../graph/model.js';
 import { dynamicEdges, edgeSource } from '../graph/edge-sources.js';
 import { GRAPH_SCHEMA } from '../graph/model.js';
 import { type DstValues, expandDst, hasDst, normalizePath, originOf, pathList } from './dst.js';
 import type { FileSystem } from './fs.js';
 import { type LdCache, lookupCache, parseLdCache } from './ldcache.js';
 import { readLdSoConf } from './ldconf.js';
+import { runtimeRequests } from './runtime.js';
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
 import { mappingError, verifyCandidate } from './verify.js';
 
@@ -37,6 +38,10 @@ export interface LoaderOptions {
   /** null: from the program's set-user-ID/set-group-ID bits. */
   readonly secure?: boolean | null;
   readonly inhibitCache?: boolean;
+  /** Resolve what the process may load after start-up (dlopen notes, PAM, NSS); default true. */
+  readonly runtime?: boolean;
+  /** The PAM service read for a program that links libpam; default the program's base name. */
+  readonly pamService?: string;
 }
 
 /** The graph, and each object's decoded image (by object id) for the stages that read more of it. */
@@ -328,6 +333,48 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
     order = [...order.slice(0, at), interp, ...order.slice(at)];
   }
 
+  const startupObjects = order.map((o) => toGraphObject(o, neededOf.get(o) ?? o.image?.needed ?? []));
+
+  // After start-up: what the process may dlopen(), each resolved as dlopen() from the requesting object
+  // (_dl_open → _dl_map_object with that object as the loader), then each new object's own DT_NEEDED
+  // closure (_dl_map_object_deps). A failure there fails that dlopen() only, never the process.
+  let runtime: RuntimeGraph | undefined;
+  if (opts.runtime !== false && dynamicProcess && !state.fatal) {
+    const first = objects.length;
+    const rtEdges: GraphEdge[] = [];
+    const rtWarnings: string[] = [];
+    const load = (from: Obj, name: string, kind: EdgeKind): GraphEdge => {
+      const e = resolve(from, name, kind);
+      if (!state.fatal) return e;
+      const error = state.fatal.message;
+      state.fatal = null;
+      return { ...e, to: null, error };
+    };
+    const rtQueue: Obj[] = [];
+    const enqueue = (e: GraphEdge) => {
+      const to = e.to === null ? null : objects[e.to]!;
+      if (to && to.id >= first && !rtQueue.includes(to)) rtQueue.push(to);
+    };
+    const loaded = objects.slice(0, first).map((o) => ({ id: o.id, path: o.path === null ? null : abs(o.path), image: o.image, notes: o.notes ?? [] }));
+    for (const req of runtimeRequests(fs, program, loaded, opts.pamService ? { pamService: opts.pamService } : {}, rtWarnings)) {
+      // The sonames of a dlopen note are alternatives, most preferred first.
+      const tries = req.names.map((n) => load(objects[req.from]!, n, req.kind));
+      const e = { ...(tries.find((t) => t.to !== null) ?? tries[0]!), provenance: req.provenance };
+      rtEdges.push(e);
+      enqueue(e);
+    }
+    for (let qi = 0; qi < rtQueue.length; qi++) {
+      const x = rtQueue[qi]!;
+      if (!x.image) continue;
+      for (const [src, raw] of dynamicEdges(x.image)) {
+        const e = load(x, raw, src.kind);
+        rtEdges.push(e);
+        enqueue(e);
+      }
+    }
+    runtime = { objects: objects.slice(first).map((o) => toGraphObject(o, o.image ? dynamicEdges(o.image).map(([, n]) => n) : [])), edges: rtEdges, warnings: rtWarnings };
+  }
+
   const env: ResolvedEnv = {
     root: opts.root ?? '/', cwd, arch: preset.arch, interp: interpName, vdso: preset.vdso, systemDirs, lib, platform, hwcaps,
     legacyHwcaps: legacy, libraryPath: opts.libraryPath ?? null, preload: opts.preload ?? null, preloadFile, secure, cache: cacheInfo,
@@ -337,11 +384,12 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
     program,
     linkage,
     env,
-    objects: order.map((o) => toGraphObject(o, neededOf.get(o) ?? o.image?.needed ?? [])),
+    objects: startupObjects,
     edges,
     searchList: searchList.map((o) => o.id),
     fatal: state.fatal,
     warnings,
+    ...(runtime ? { runtime } : {}),
   };
   const images = new Map(objects.filter((o) => o.image).map((o) => [o.id, o.image!] as const));
   return { ok: true, graph, images };
@@ -379,7 +427,7 @@ function toGraphObject(o: Obj, needed: readonly string[]): GraphObject {
     id: o.id,
     kind: o.kind,
     name: o.name,
-    names: o.names,
+    names: [...o.names],
     path: o.path,
     realPath: o.realPath,
     soname: img?.soname ?? null,

@@ -1,7 +1,7 @@
 // The default view: a tree in DT_NEEDED order with the reason on every edge, repeated subtrees collapsed,
 // missing libraries with the places tried, and a one-line summary. Pure: graph in, text out.
 import type { AnalysisResult } from '../analyses/result.js';
-import type { Candidate, GraphEdge, GraphObject, Reason } from '../graph/model.js';
+import type { Candidate, GraphEdge, GraphObject, LoadGraph, Reason } from '../graph/model.js';
 import { edgeSource } from '../graph/edge-sources.js';
 import { displayName, edgesFrom, libraryName, objectById, programOf, summarize } from '../graph/traverse.js';
 import { type Style, plain } from './style.js';
@@ -128,10 +128,83 @@ export function renderTree(g: AnalysisResult, opts: TreeOptions = {}): string {
   if (g.fatal) out.push(style('red', `fatal: ${g.fatal.message}`));
   for (const w of g.warnings) out.push(style('yellow', `warning: ${w}`));
   if (g.linkage === 'static') out.push('statically linked (no PT_DYNAMIC): the kernel maps it alone; no loader runs');
+  out.push(...runtimeLines(g, style));
   const footer = loadTimeFooter(g);
   if (footer) out.push(footer);
+  const rt = runtimeSummary(g);
+  if (rt) out.push(rt);
   for (const line of suggestionLines(g)) out.push(style('green', line));
   const s = summarize(g);
   out.push(`${s.objects} objects, depth ${s.depth}, ${s.missing} missing${g.fatal ? ', loading would fail' : ''}`);
   return out.join('\n') + '\n';
+}
+
+/** Why a run-time edge exists, in a few words: the note's feature and priority, the PAM line, the NSS databases. */
+export function provenanceText(e: GraphEdge, byId: Map<number, GraphObject>): string {
+  const p = e.provenance;
+  const from = byId.get(e.from);
+  const who = from ? libraryName(from) : `object ${e.from}`;
+  if (!p) return '';
+  switch (p.kind) {
+    case 'dlopen': return `dlopen note of ${who}: ${p.feature ?? 'no feature'}, ${p.priority}`;
+    case 'pam': {
+      const l = p.lines[0]!;
+      return `PAM ${p.service}${l.stack !== p.service ? ` (${l.stack})` : ''}: ${l.type} ${l.control}${l.silent ? ' (-, optional module)' : ''}, ${l.via.at(-1)}` +
+        (p.lines.length > 1 ? ` +${p.lines.length - 1} more line${p.lines.length > 2 ? 's' : ''}` : '');
+    }
+    case 'nss': return `NSS ${p.databases.join(', ')}: ${p.service}, ${p.via[0]}`;
+  }
+}
+
+/** The "may also load at run time" section: each run-time load with its provenance, then its own new objects. */
+export function runtimeLines(g: LoadGraph, style: Style = plain): string[] {
+  const rt = g.runtime;
+  if (!rt || rt.edges.length === 0) return [];
+  const byId = new Map([...objectById(g), ...rt.objects.map((o) => [o.id, o] as const)]);
+  const isNew = (id: number | null) => id !== null && rt.objects.some((o) => o.id === id);
+  const roots = rt.edges.filter((e) => e.provenance);
+  const from = new Map<number, GraphEdge[]>();
+  for (const e of rt.edges) if (!e.provenance) from.set(e.from, [...(from.get(e.from) ?? []), e]);
+  const home = new Map<number, GraphEdge>();
+  for (const e of rt.edges) if (e.to !== null && isNew(e.to) && !home.has(e.to)) home.set(e.to, e);
+  const out = [style('bold', 'may also load at run time (not at start; --no-runtime hides this):')];
+  const line = (e: GraphEdge, why: string) => {
+    const to = e.to === null ? null : byId.get(e.to)!;
+    if (!to) return style('red', `${e.expanded} not found`) + ' ' + style('dim', `[${why}]${e.error ? ` ${e.error}` : ''}`);
+    const reason = e.reason.kind === 'already-loaded' ? 'already loaded' : reasonText(e.reason, byId, 'needed');
+    // A PAM module is named by its path; its file name reads better at the head of the line.
+    const name = e.kind === 'pam' ? e.expanded.slice(e.expanded.lastIndexOf('/') + 1) : e.expanded;
+    const where = to.path && to.path !== name ? ` ${style('dim', to.path)}` : '';
+    return `${style('cyan', name)} ${style('dim', `[${why ? `${why}; ` : ''}${reason}]`)}${where}`;
+  };
+  const walk = (id: number, prefix: string) => {
+    const all = from.get(id) ?? [];
+    const shown = all.filter((e) => e.to === null || home.get(e.to) === e);
+    const folded = all.filter((e) => !shown.includes(e));
+    const n = shown.length + (folded.length ? 1 : 0);
+    shown.forEach((e, i) => {
+      const last = i === n - 1;
+      out.push(`${prefix}${last ? '└── ' : '├── '}${line(e, '')}`);
+      if (e.to !== null) walk(e.to, prefix + (last ? '    ' : '│   '));
+    });
+    if (folded.length) out.push(`${prefix}└── ${style('dim', `${folded.map((e) => e.expanded).join(', ')} [already loaded]`)}`);
+  };
+  roots.forEach((e, i) => {
+    const last = i === roots.length - 1;
+    out.push(`${last ? '└── ' : '├── '}${line(e, provenanceText(e, byId))}`);
+    if (e.to !== null && home.get(e.to) === e) walk(e.to, last ? '    ' : '│   ');
+  });
+  for (const w of rt.warnings) out.push(style('yellow', `warning: ${w}`));
+  return out;
+}
+
+/** "run-time loads may add 9 objects (dlopen notes 7, PAM 1, NSS 1)". */
+export function runtimeSummary(g: LoadGraph): string | null {
+  const rt = g.runtime;
+  if (!rt || rt.edges.length === 0) return null;
+  const count = (k: string) => rt.edges.filter((e) => e.kind === k && e.to !== null).length;
+  const kinds = (['dlopen', 'pam', 'nss'] as const).map((k) => [k, count(k)] as const).filter(([, n]) => n);
+  const label = { dlopen: 'dlopen notes', pam: 'PAM modules', nss: 'NSS services' };
+  return `run-time loads may add ${rt.objects.length} object${rt.objects.length === 1 ? '' : 's'}` +
+    (kinds.length ? ` (${kinds.map(([k, n]) => `${label[k]}: ${n} found`).join(', ')})` : '');
 }

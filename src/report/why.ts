@@ -2,10 +2,11 @@
 // cost of the first hops, and the suggestions that apply. Pure: result in, text out.
 import type { Attribution } from '../analyses/attribution.js';
 import type { AnalysisResult } from '../analyses/result.js';
-import type { WhyResult } from '../analyses/why.js';
+import type { RuntimeHop, WhyResult } from '../analyses/why.js';
+import type { GraphObject, LoadGraph } from '../graph/model.js';
 import { displayName, objectById } from '../graph/traverse.js';
 import { type Style, plain } from './style.js';
-import { reasonText, suggestionLines } from './tree.js';
+import { provenanceText, reasonText, suggestionLines } from './tree.js';
 
 /** Symbols listed per hop in text; JSON has all of them. */
 const SHOWN = 12;
@@ -46,5 +47,25 @@ export function renderWhy(g: AnalysisResult, w: WhyResult, style: Style = plain,
   }
   const sug = suggestionLines(g).filter((_, i) => w.paths.some((p) => p.some((h) => h.edge === g.suggestions![i]!.edge)));
   if (sug.length) out.push('', ...sug.map((l) => style('green', l)));
+  return out.join('\n') + '\n';
+}
+
+/** why for a library only a run-time load reaches: the path, each run-time hop with what asks for it. */
+export function renderRuntimeWhy(g: LoadGraph, w: { target: GraphObject; path: readonly RuntimeHop[] }, style: Style = plain): string {
+  const byId = new Map([...objectById(g), ...(g.runtime?.objects ?? []).map((o) => [o.id, o] as const)]);
+  const name = (id: number) => displayName(g, byId.get(id)!);
+  const first = w.path.find((h) => !h.atStart)!;
+  const out = [
+    style('bold', `${g.program} does not load ${name(w.target.id)} at start; it may load it at run time:`),
+    `  ${[name(w.path[0]!.from), ...w.path.map((h) => name(h.to))].join(' → ')}`,
+    '',
+  ];
+  for (const h of w.path) {
+    const e = { ...h, name: '', expanded: '', trace: [] };
+    const why = h.provenance ? provenanceText(e, byId) : reasonText(h.reason, byId, h.kind);
+    out.push(`${name(h.from)} → ${style('cyan', name(h.to))} [${why}${h.provenance && h.reason.kind !== 'already-loaded' ? `; ${reasonText(h.reason, byId, 'needed')}` : ''}]${h.atStart ? '' : style('yellow', ' (not at start)')}`);
+  }
+  const p = first.provenance;
+  if (p?.kind === 'dlopen') out.push('', `not loaded at start; dlopen()ed by ${name(first.from)} for ${p.feature ?? 'an unnamed feature'} — ${p.priority}${p.description ? ` (${p.description})` : ''}`);
   return out.join('\n') + '\n';
 }

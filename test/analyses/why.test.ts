@@ -38,6 +38,6 @@ describe.each(roots)('loadgraph why sshd liblzma.so.5 (%s)', (_label, root) => {
 
   it('exits 1 when the library is not loaded', async () => {
     const r = await runCli(['why', ...args('/usr/sbin/sshd', 'libnope.so.1')]);
-    expect(r).toMatchObject({ code: 1, stdout: '/usr/sbin/sshd does not load libnope.so.1\n' });
+    expect(r).toMatchObject({ code: 1, stdout: '/usr/sbin/sshd does not load libnope.so.1, at start or at run time\n' });
   });
 });

@@ -8,8 +8,10 @@ export const ARCHES = ['amd64', 'i386', 'arm64', 'armhf', 's390x', 'ppc64el', 'm
 export type Arch = (typeof ARCHES)[number];
 
 export const corpusDir = process.env.LOADGRAPH_CORPUS ?? join(homedir(), '.cache', 'loadgraph-corpus');
-export const sysroot = (arch: Arch) => join(corpusDir, arch, 'root');
-export const hasSysroot = (arch: Arch) => existsSync(join(corpusDir, arch, '.done'));
+/** A sysroot: bookworm's by architecture, or another release's as RELEASE-ARCH (scripts/fetch-sysroots.sh --release). */
+export type Sysroot = Arch | 'trixie-amd64';
+export const sysroot = (name: Sysroot) => join(corpusDir, name, 'root');
+export const hasSysroot = (name: Sysroot) => existsSync(join(corpusDir, name, '.done'));
 
 export function isElf(path: string): boolean {
   let fd: number | undefined;

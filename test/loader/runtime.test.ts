@@ -1,0 +1,162 @@
+// Run-time edges: .note.dlopen entries, PAM modules and NSS services, resolved as dlopen() from the object
+// that asks, with their own closures — kept apart from the start-up graph.
+import { execa, execaSync } from 'execa';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { GraphEdge, LoadGraph } from '../../src/graph/model.js';
+import { hasSysroot, sysroot } from '../support/corpus.js';
+import { runCli } from '../support/cli.js';
+import { canBuildFixtures, exe, fixtureDir, graphOf, lib, runpath } from '../support/fixtures.js';
+
+const NOTE_JSON = '[{"soname":["libfeat.so.1","libfeat.so.0"],"feature":"feat","description":"A feature","priority":"recommended"}]';
+// The spec's note layout: namesz, descsz, type NT_FDO_DLOPEN_METADATA, "FDO\0", the JSON padded to 4 bytes.
+const noteSource = (extra: string) => `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <link.h>
+#include <stdint.h>
+#define JSON ${JSON.stringify(NOTE_JSON)}
+#define PAD ((sizeof(JSON) + 3) & ~3)
+__attribute__((used, section(".note.dlopen"), aligned(4))) static const struct {
+  uint32_t namesz, descsz, type; char name[4]; char desc[PAD];
+} note = { 4, PAD, 0x407c0c0a, "FDO", JSON };
+${extra}`;
+
+const runtimeEdges = (g: LoadGraph, kind: GraphEdge['kind']) => (g.runtime?.edges ?? []).filter((e) => e.kind === kind && e.provenance);
+const objectPath = (g: LoadGraph, id: number | null) => [...g.objects, ...(g.runtime?.objects ?? [])].find((o) => o.id === id)?.path ?? null;
+
+describe.skipIf(!canBuildFixtures)('dlopen notes', () => {
+  it('resolve as dlopen() from the noting library would, alternatives in order (checked by that dlopen itself)', async () => {
+    const d = fixtureDir();
+    lib(d, 'plugins/libfeat.so.0', { soname: 'libfeat.so.0', source: 'int feat(void) { return 2; }\n' });
+    // The library dlopen()s the note's sonames in order, as its caller would, and reports ld.so's l_name.
+    lib(d, 'libuser.so', {
+      source: noteSource(`const char *which(void) {
+  const char *names[] = { "libfeat.so.1", "libfeat.so.0" };
+  for (int i = 0; i < 2; i++) { void *h = dlopen(names[i], RTLD_NOW); struct link_map *m;
+    if (h && dlinfo(h, RTLD_DI_LINKMAP, &m) == 0) return m->l_name; }
+  return "none"; }\n`),
+      args: [...runpath('$ORIGIN/plugins'), '-ldl'],
+    });
+    writeFileSync(join(d, 'main.c'), '#include <stdio.h>\nconst char *which(void);\nint main(void) { puts(which()); return 0; }\n');
+    execaSync('cc', ['-o', join(d, 'main'), join(d, 'main.c'), `-L${d}`, '-luser', `-Wl,-rpath,${d}`]);
+    const real = (await execa(join(d, 'main'), [], { extendEnv: false, env: {} })).stdout.trim();
+
+    const g = graphOf(join(d, 'main'), d);
+    const [e, ...more] = runtimeEdges(g, 'dlopen');
+    expect(more).toEqual([]);
+    expect(e!.provenance).toEqual({ kind: 'dlopen', feature: 'feat', description: 'A feature', priority: 'recommended', sonames: ['libfeat.so.1', 'libfeat.so.0'] });
+    expect(objectPath(g, e!.from)).toBe(join(d, 'libuser.so'));
+    expect(e!.reason).toEqual({ kind: 'runpath', owner: e!.from });
+    expect(objectPath(g, e!.to)).toBe(real);
+    expect(real).toBe(join(d, 'plugins/libfeat.so.0'));
+    // Never part of the start-up graph.
+    expect(g.objects.map((o) => o.path)).not.toContain(real);
+  });
+
+  it('a malformed note is a warning and the rest is shown; --no-runtime leaves the section out', async () => {
+    const d = fixtureDir();
+    lib(d, 'libbad.so', { source: noteSource('').replace(JSON.stringify(NOTE_JSON), JSON.stringify('[{"soname": ')) });
+    const main = exe(d, 'main', [`-L${d}`, '-lbad', `-Wl,-rpath,${d}`]);
+    const g = graphOf(main, d);
+    expect(g.runtime?.warnings).toContainEqual(expect.stringMatching(/libbad\.so: \.note\.dlopen ignored: payload is not valid JSON/));
+    expect(g.objects.map((o) => o.soname)).toContain('libbad.so');
+    const tree = await runCli([main]);
+    expect(tree.stdout).toMatch(/warning: .*\.note\.dlopen ignored/);
+    const none = await runCli(['--no-runtime', '--format', 'json', main]);
+    expect(JSON.parse(none.stdout).runtime).toBeUndefined();
+  });
+});
+
+describe('NSS', () => {
+  const conf = (() => { try { return readFileSync('/etc/nsswitch.conf', 'utf8'); } catch { return null; } })();
+  it.skipIf(conf === null || process.arch !== 'x64')("this machine's nsswitch.conf: each service not built into libc, found where ldconfig -p says", () => {
+    const services = [...new Set(conf!.split('\n').map((l) => l.replace(/#.*/, '')).filter((l) => /^\s*[a-z_]+\s*:/.test(l))
+      .flatMap((l) => l.slice(l.indexOf(':') + 1).replace(/\[[^\]]*\]/g, ' ').split(/\s+/).filter(Boolean)))].filter((s) => s !== 'files' && s !== 'dns');
+    const cache = execaSync('ldconfig', ['-p'], { env: { LC_ALL: 'C' } }).stdout;
+    const g = graphOf('/bin/true', '/');
+    const nss = runtimeEdges(g, 'nss');
+    expect(nss.map((e) => e.name)).toEqual(services.map((s) => `libnss_${s}.so.2`));
+    for (const e of nss) {
+      const hit = new RegExp(`^\\s${e.name.replace(/\./g, '\\.')} \\(libc6,x86-64\\) => (\\S+)$`, 'm').exec(cache)?.[1] ?? null;
+      expect(objectPath(g, e.to), e.name).toBe(hit);
+      expect(e.from).toBe(g.objects.find((o) => o.soname === 'libc.so.6')!.id);
+    }
+  });
+});
+
+describe('real roots', () => {
+  it.skipIf(!hasSysroot('amd64'))("Debian 12's sshd: every module of its PAM stack as a run-time edge from libpam", async () => {
+    const root = sysroot('amd64');
+    const r = await runCli(['--root', root, '--format', 'json', '/usr/sbin/sshd']);
+    const g = JSON.parse(r.stdout) as LoadGraph;
+    const pam = runtimeEdges(g, 'pam');
+    const libpam = g.objects.find((o) => o.soname === 'libpam.so.0')!;
+    expect(pam.every((e) => e.from === libpam.id && e.to !== null)).toBe(true);
+    // The modules named by the root's own /etc/pam.d/sshd (its common-* includes are written at install time).
+    const named = [...readFileSync(join(root, 'etc/pam.d/sshd'), 'utf8').matchAll(/^-?(?:auth|account|session|password)\s+(?:\[[^\]]*\]|\S+)\s+(pam_\S+\.so)/gm)].map((m) => m[1]);
+    expect(new Set(pam.map((e) => e.name.split('/').pop()))).toEqual(new Set(named));
+    expect(pam.length).toBeGreaterThanOrEqual(8);
+    const tree = await runCli(['--root', root, '/usr/sbin/sshd']);
+    expect(tree.stdout).toMatch(/may also load at run time[^\n]*\n[\s\S]*pam_nologin\.so \[PAM sshd: account required, \/etc\/pam\.d\/sshd:\d+; direct path\]/);
+    expect(tree.stdout).toMatch(/^run-time loads may add \d+ objects \(PAM modules: \d+ found\)$/m);
+    // The start-up figures are untouched by run-time loads.
+    expect(tree.stdout).toMatch(/^8 of 28 objects run their own code before main/m);
+    const other = JSON.parse((await runCli(['--root', root, '--pam-service', 'nosuch', '--format', 'json', '/usr/sbin/sshd'])).stdout) as LoadGraph;
+    expect(runtimeEdges(other, 'pam')).toEqual([]); // /etc/pam.d/other only @includes the common-* files
+    // check: a deny entry with "runtime": true covers run-time loads too; without it, only start-up.
+    const d = fixtureDir();
+    const policy = (runtime: boolean) => {
+      const f = join(d, `p-${runtime}.json`);
+      writeFileSync(f, JSON.stringify({ deny: [{ program: 'sshd', library: 'pam_limits.so', ...(runtime ? { runtime } : {}) }] }));
+      return f;
+    };
+    const denied = await runCli(['check', '--root', root, '--format', 'json', '--policy', policy(true), '/usr/sbin/sshd']);
+    const f106 = JSON.parse(denied.stdout).programs[0].findings.filter((f: { rule: string }) => f.rule === 'LG106');
+    expect(f106).toEqual([expect.objectContaining({ subject: 'pam_limits.so', message: 'sshd may load pam_limits.so at run time, which the policy denies', evidence: ['run-time path: sshd → libpam.so.0 → pam_limits.so'] })]);
+    expect(denied.code).toBe(1);
+    const startOnly = await runCli(['check', '--root', root, '--format', 'json', '--policy', policy(false), '/usr/sbin/sshd']);
+    expect(JSON.parse(startOnly.stdout).programs[0].findings.filter((f: { rule: string }) => f.rule === 'LG106')).toEqual([]);
+    const w = await runCli(['why', '--root', root, '/usr/sbin/sshd', 'pam_limits.so']);
+    expect(w.code).toBe(0);
+    expect(w.stdout).toMatch(/sshd → libpam\.so\.0 → pam_limits\.so\n/);
+    expect(w.stdout).toMatch(/libpam\.so\.0 → pam_limits\.so \[PAM sshd: session required, \/etc\/pam\.d\/sshd:\d+; direct path\] \(not at start\)/);
+  });
+
+  it.skipIf(!hasSysroot('trixie-amd64'))("Debian 13's libsystemd: its dlopen notes, as readelf dumps them, resolved in the root", async () => {
+    const root = sysroot('trixie-amd64');
+    const file = '/usr/lib/x86_64-linux-gnu/libsystemd.so.0';
+    const dump = execaSync('readelf', ['-p', '.note.dlopen', join(root, file)]).stdout;
+    const notes = [...dump.matchAll(/\]\s+(\[\{.*\}\])\s*$/gm)].flatMap((m) => JSON.parse(m[1]!) as Array<{ soname: string[]; feature: string; priority: string }>);
+    expect(notes.length).toBeGreaterThanOrEqual(4);
+    const g = JSON.parse((await runCli(['--root', root, '--format', 'json', file])).stdout) as LoadGraph;
+    const dl = runtimeEdges(g, 'dlopen');
+    expect(dl.map((e) => [e.name, e.provenance?.kind === 'dlopen' ? [e.provenance.feature, e.provenance.priority] : null]))
+      .toEqual(notes.map((n) => [n.soname[0], [n.feature, n.priority]]));
+    const lzma = dl.find((e) => e.name === 'liblzma.so.5')!;
+    expect(objectPath(g, lzma.to)).toMatch(/\/liblzma\.so\.5$/);
+    expect(g.objects.some((o) => o.soname === 'liblzma.so.5')).toBe(false);
+    // why explains the run-time path, exit 0, and says it is not at start.
+    const w = await runCli(['why', '--root', root, file, 'liblzma.so.5']);
+    expect(w.code).toBe(0);
+    expect(w.stdout).toMatch(/does not load liblzma\.so\.5 at start; it may load it at run time/);
+    expect(w.stdout).toMatch(/dlopen\(\)ed by libsystemd\.so\.0 for lzma — suggested/);
+    const wj = JSON.parse((await runCli(['why', '--root', root, '--format', 'json', file, 'liblzma.so.5'])).stdout);
+    expect(wj).toMatchObject({ loaded: false, atStart: false, runtime: { path: [{ kind: 'dlopen', atStart: false, provenance: { feature: 'lzma' } }] } });
+    // diff from Debian 12: every library libsystemd stopped linking but notes for dlopen() moved to run time.
+    if (hasSysroot('amd64')) {
+      const needed12 = [...execaSync('readelf', ['-d', join(sysroot('amd64'), file)]).stdout.matchAll(/\(NEEDED\)\s+Shared library: \[(.+)\]/g)].map((m) => m[1]);
+      const d = JSON.parse((await runCli(['diff', '--format', 'json', '--root-a', sysroot('amd64'), '--root-b', root, file])).stdout);
+      const moved = d.items.filter((i: { kind: string }) => i.kind === 'moved-to-runtime').map((i: { subject: string }) => i.subject);
+      const needed13 = [...execaSync('readelf', ['-d', join(root, file)]).stdout.matchAll(/\(NEEDED\)\s+Shared library: \[(.+)\]/g)].map((m) => m[1]);
+      for (const n of notes.map((x) => x.soname[0]!).filter((x) => needed12.includes(x))) expect(moved).toContain(n);
+      // The rest moved with them: their own needs (libgcrypt → libgpg-error), none of them needed at start any more.
+      for (const m of moved) expect(needed13).not.toContain(m);
+      expect(moved).toContain('liblzma.so.5');
+      expect(d.items.find((i: { subject: string; kind: string }) => i.kind === 'moved-to-runtime' && i.subject === 'liblzma.so.5').evidence)
+        .toContain('asked for by .note.dlopen of libsystemd.so.0 (lzma, suggested)');
+    }
+    const none = await runCli(['why', '--root', root, file, 'libnothere.so.1']);
+    expect(none).toMatchObject({ code: 1, stdout: expect.stringMatching(/does not load libnothere\.so\.1, at start or at run time/) });
+  });
+});
