@@ -4,6 +4,7 @@
 // roots show only real differences.
 import type { GraphObject } from '../graph/model.js';
 import { shortestPaths } from '../graph/traverse.js';
+import { knownBadChanges } from './known-bad.js';
 import type { AnalysisResult } from './result.js';
 
 export type DiffKind =
@@ -14,7 +15,8 @@ export type DiffKind =
   | 'audit-changed'
   | 'symbols-shrank' | 'symbols-grew'
   | 'hardening-changed'
-  | 'dlopen-removed' | 'dlopen-added';
+  | 'dlopen-removed' | 'dlopen-added'
+  | 'indicator-removed' | 'indicator-added';
 
 export interface DiffItem {
   readonly kind: DiffKind;
@@ -194,7 +196,9 @@ export function diffResults(aGraph: AnalysisResult, bGraph: AnalysisResult): Dif
       if (dAdded.length) add('dlopen-added', k, `${A.label(k)} now declares dlopen() of ${dAdded.join(', ')} (.note.dlopen)`);
     }
   }
-  const order: DiffKind[] = ['object-left', 'object-entered', 'edge-removed', 'edge-added', 'edge-changed', 'constructor-removed', 'constructor-added',
+  // Known-bad code by content (docs/rules.md#indicators): an object that gained or lost a match.
+  items.push(...knownBadChanges(aGraph, bGraph, keyOf));
+  const order: DiffKind[] = ['indicator-added', 'indicator-removed', 'object-left', 'object-entered', 'edge-removed', 'edge-added', 'edge-changed', 'constructor-removed', 'constructor-added',
     'ifunc-removed', 'ifunc-added', 'ifunc-moved-to-load', 'audit-changed', 'symbols-shrank', 'symbols-grew', 'hardening-changed', 'dlopen-removed', 'dlopen-added'];
   items.sort((x, y) => order.indexOf(x.kind) - order.indexOf(y.kind));
   return { schema: 'loadgraph.diff/1', a: aGraph.program, b: bGraph.program, same: items.length === 0, items };

@@ -5,7 +5,7 @@ import type { AnalysisResult } from '../analyses/result.js';
 import type { WhyResult } from '../analyses/why.js';
 import { displayName, objectById } from '../graph/traverse.js';
 import { type Style, plain } from './style.js';
-import { reasonText, suggestionLines } from './tree.js';
+import { knownBadLines, reasonText, suggestionLines } from './tree.js';
 
 /** Symbols listed per hop in text; JSON has all of them. */
 const SHOWN = 12;
@@ -18,6 +18,7 @@ export function renderWhy(g: AnalysisResult, w: WhyResult, style: Style = plain,
   out.push(style('bold', `${g.program} loads ${name(w.target)} through ${n} path${n === 1 ? '' : 's'}:`));
   for (const p of w.paths) out.push(`  ${[name(p[0]!.from), ...p.map((h) => name(h.to))].join(' → ')}`);
   if (w.more) out.push(`  … and ${w.more} more`);
+  for (const line of knownBadLines(g, w.target)) out.push(style('red', line));
   out.push('');
   const seen = new Set<number>();
   for (const h of w.paths.flat()) {
