@@ -8,6 +8,7 @@ import type { ElfImage } from './elf/image.js';
 import { confinedFs } from './host/confined-fs.js';
 import { detectHostCpu } from './host/cpu.js';
 import type { FileSystem } from './loader/fs.js';
+import type { ContentCache } from './loader/content-facts.js';
 import { type LoaderOptions, buildLoadGraph } from './loader/load.js';
 
 /** The loader and analysis options, as the command-line flags of `loadgraph FILE` give them. */
@@ -77,10 +78,14 @@ export type Depth = 'graph' | 'tree' | 'full';
 export type Analysis = { ok: true; graph: AnalysisResult; images: ReadonlyMap<number, ElfImage>; attribution?: Attribution } | { ok: false; message: string };
 
 /** The whole pipeline for one file. 'tree' binds only what the tree shows; 'full' binds everything. */
-export async function runPipeline(fs: FileSystem, file: string, options: LoaderOptions, depth: Depth, opts: { bindNow?: boolean; suggest?: boolean } = {}): Promise<Analysis> {
-  const r = buildLoadGraph(fs, file, options);
-  if (!r.ok) return r;
-  if (depth === 'graph' || r.graph.fatal) return { ok: true, graph: r.graph, images: r.images };
+export async function runPipeline(fs: FileSystem, file: string, options: LoaderOptions, depth: Depth, opts: { bindNow?: boolean; suggest?: boolean; contentCache?: ContentCache } = {}): Promise<Analysis> {
+  const built = buildLoadGraph(fs, file, options);
+  if (!built.ok) return built;
+  if (depth === 'graph') return { ok: true, graph: built.graph, images: built.images };
+  // Known-bad code by content: only the objects an indicator concerns are read, each file once per run.
+  const { checkContent } = await import('./analyses/indicators.js');
+  const r = { ...built, graph: { ...built.graph, indicators: checkContent(fs, built.graph, built.images, opts.contentCache) } };
+  if (r.graph.fatal) return { ok: true, graph: r.graph, images: r.images };
   // Loaded on demand: start-up time counts (docs/performance.md).
   const [{ bindSymbols }, { loadTimeCode }, { attribute }, { suggest, suggestionProviders }] = await Promise.all([
     import('./loader/bind.js'), import('./analyses/load-time.js'), import('./analyses/attribution.js'), import('./analyses/suggestions.js'),
@@ -124,8 +129,10 @@ export async function checkWith(host: Host, args: readonly string[], options: An
   const lo = loaderOptionsFrom(options, host);
   const fs = host.graphFs(lo.root ?? '/');
   const out: Array<{ ok: true; program: CheckedProgram } | { ok: false; message: string }> = [];
+  // One content check per file for the whole run, however many programs load it.
+  const contentCache: ContentCache = new Map();
   for (const file of expand(args, fs, lo.cwd ?? '/')) {
-    const r = await runPipeline(fs, file, lo, 'full', { bindNow: options.bindNow === true, suggest: false });
+    const r = await runPipeline(fs, file, lo, 'full', { bindNow: options.bindNow === true, suggest: false, contentCache });
     if (!r.ok) {
       out.push(r);
       continue;

@@ -3,10 +3,12 @@
 import { edgeSource } from '../graph/edge-sources.js';
 import { displayName, objectById, programOf, shortestPaths } from '../graph/traverse.js';
 import type { ObjectHardening } from '../loader/hardening-facts.js';
+import type { ContentCheck } from './indicators.js';
 import type { AnalysisResult } from './result.js';
 import type { Attribution } from './attribution.js';
 import { edgeCost } from './attribution.js';
 import { runtimeWhy } from './why.js';
+import { KNOWN_BAD_BY_NAME, KNOWN_BAD_CODE, type KnownBadObject } from './known-bad.js';
 
 export type Severity = 'error' | 'warning' | 'note';
 const RANK: Record<Severity, number> = { error: 3, warning: 2, note: 1 };
@@ -34,7 +36,11 @@ export interface Finding {
   readonly path: string | null;
   readonly message: string;
   readonly evidence: readonly string[];
+  /** Where in the object's file the finding is (a matched byte signature). */
+  readonly region?: Region;
 }
+
+export interface Region { readonly byteOffset: number; readonly byteLength: number }
 
 export interface Context {
   readonly g: AnalysisResult;
@@ -50,7 +56,7 @@ export interface Rule {
   readonly severity: Severity;
   readonly help: string;
   readonly reference: string;
-  readonly run: (c: Context, emit: (subjectId: number | null, message: string, evidence?: string[], subject?: string) => void) => void;
+  readonly run: (c: Context, emit: (subjectId: number | null, message: string, evidence?: string[], subject?: string, region?: Region) => void) => void;
 }
 
 const objects = (c: Context) => [...c.h.values()];
@@ -136,21 +142,7 @@ export const RULES: readonly Rule[] = [
       for (const e of c.g.edges) if (edgeSource(e.kind).preload && e.to !== null) emit(e.to, `preloaded: ${e.name}`);
       for (const o of c.g.loadTime?.objects ?? []) if (o.audit.length) emit(o.id, `names audit libraries: ${o.audit.join(', ')}`);
     } },
-  { id: 'LG105', title: 'known-bad library version', severity: 'error', reference: 'CVE-2024-3094 (xz-utils 5.6.0, 5.6.1)',
-    help: 'A library whose version is known to be compromised or vulnerable (the list is data in the policy).',
-    run: (c, emit) => {
-      for (const o of objects(c)) {
-        const soname = c.name(o.id);
-        for (const bad of c.policy.knownBad) {
-          if (bad.library !== soname) continue;
-          const v = o.version;
-          // Debian's "X+reallyY" versions ship upstream Y (5.6.1+really5.4.5 is the revert to 5.4.5).
-          const upstream = (x: string | null | undefined) => x?.replace(/^.*\+really/, '');
-          const hit = bad.versions.find((ver) => v.file?.endsWith(`.so.${ver}`) || upstream(v.package?.split(' ')[1])?.startsWith(ver) || upstream(v.dpkg)?.startsWith(ver));
-          if (hit) emit(o.id, `${soname} ${hit} is known bad (${bad.id})`, [v.file ? `file ${v.file}` : '', v.package ? `package note ${v.package}` : '', v.dpkg ? `dpkg ${v.dpkg}` : ''].filter(Boolean));
-        }
-      }
-    } },
+  KNOWN_BAD_BY_NAME,
   { id: 'LG106', title: 'denied library', severity: 'error', reference: 'policy deny',
     help: 'The policy says this program must not load this library (e.g. "sshd must not reach liblzma.so.5"); with "runtime": true, not even after start-up (a dlopen note, a PAM module, an NSS service).',
     run: (c, emit) => {
@@ -169,6 +161,7 @@ export const RULES: readonly Rule[] = [
         }
       }
     } },
+  KNOWN_BAD_CODE,
 ];
 
 /** The shortest chain of names from the program to an object, with what the last hop is used for. */
@@ -225,10 +218,10 @@ export function runChecks(g: AnalysisResult, h: ReadonlyMap<number, ObjectHarden
   for (const rule of RULES) {
     const sev = policy.rules[rule.id] ?? rule.severity;
     if (sev === 'off') continue;
-    rule.run(c, (id, message, evidence = [], subject) => {
+    rule.run(c, (id, message, evidence = [], subject, region) => {
       const subj = subject ?? name(id ?? programOf(g).id);
       if (policy.waivers.some((w) => w.rule === rule.id && (!w.object || w.object === subj))) return;
-      out.push({ rule: rule.id, severity: sev, subject: subj, path: id === null ? null : byId.get(id)?.realPath ?? byId.get(id)?.path ?? null, message, evidence });
+      out.push({ rule: rule.id, severity: sev, subject: subj, path: id === null ? null : byId.get(id)?.realPath ?? byId.get(id)?.path ?? null, message, evidence, ...(region ? { region } : {}) });
     });
   }
   return out;
@@ -237,7 +230,7 @@ export function runChecks(g: AnalysisResult, h: ReadonlyMap<number, ObjectHarden
 /** One program's check: each object's hardening facts under its display name, and the findings. */
 export interface CheckedProgram {
   readonly program: string;
-  readonly objects: ReadonlyArray<ObjectHardening & { readonly name: string }>;
+  readonly objects: ReadonlyArray<ObjectHardening & { readonly name: string; readonly indicators?: ReadonlyArray<Omit<ContentCheck, 'id'>> }>;
   readonly findings: readonly Finding[];
 }
 
@@ -246,11 +239,12 @@ export function checkProgram(file: string, g: AnalysisResult, h: ReadonlyMap<num
   let findings = runChecks(g, h, a, policy);
   if (baseline) findings = newSince(findings, baseline);
   const byId = objectById(g);
-  return { program: file, objects: [...h.values()].map((o) => ({ ...o, name: displayName(g, byId.get(o.id)!) })), findings };
+  const contentOf = (id: number) => (g.indicators ?? []).filter((x) => x.id === id).map(({ id: _, ...x }) => x);
+  return { program: file, objects: [...h.values()].map((o) => ({ ...o, name: displayName(g, byId.get(o.id)!), indicators: contentOf(o.id) })), findings };
 }
 
 /** `check --format json`: the policy applied and every program's result. */
-export const checkDocument = (policy: Policy, programs: readonly CheckedProgram[]) => ({ schema: 'loadgraph.check/1' as const, policy, programs });
+export const checkDocument = (policy: Policy, programs: readonly CheckedProgram[], knownBadCode: readonly KnownBadObject[] = []) => ({ schema: 'loadgraph.check/1' as const, policy, programs, knownBadCode });
 
 /** Findings not in a baseline (a previous `check --format json` output), matched by rule, subject and message. */
 export function newSince(findings: readonly Finding[], baseline: readonly Finding[]): Finding[] {

@@ -4,6 +4,7 @@
 // roots show only real differences.
 import type { GraphObject } from '../graph/model.js';
 import { shortestPaths } from '../graph/traverse.js';
+import { knownBadChanges } from './known-bad.js';
 import type { AnalysisResult } from './result.js';
 import { runtimeWhy } from './why.js';
 
@@ -16,7 +17,8 @@ export type DiffKind =
   | 'symbols-shrank' | 'symbols-grew'
   | 'hardening-changed'
   | 'dlopen-removed' | 'dlopen-added'
-  | 'moved-to-runtime' | 'moved-to-start' | 'runtime-removed' | 'runtime-added';
+  | 'moved-to-runtime' | 'moved-to-start' | 'runtime-removed' | 'runtime-added'
+  | 'indicator-removed' | 'indicator-added';
 
 export interface DiffItem {
   readonly kind: DiffKind;
@@ -219,7 +221,9 @@ export function diffResults(aGraph: AnalysisResult, bGraph: AnalysisResult): Dif
       else if (!RB.has(k) && !A.byKey.has(k) && !B.byKey.has(k)) add('runtime-removed', k, `${B.label('<program>')} may no longer load ${k} at run time`, later(aGraph, o));
     }
   }
-  const order: DiffKind[] = ['object-left', 'moved-to-runtime', 'object-entered', 'moved-to-start', 'edge-removed', 'edge-added', 'edge-changed', 'constructor-removed', 'constructor-added',
+  // Known-bad code by content (docs/rules.md#indicators): an object that gained or lost a match.
+  items.push(...knownBadChanges(aGraph, bGraph, keyOf));
+  const order: DiffKind[] = ['indicator-added', 'indicator-removed', 'object-left', 'moved-to-runtime', 'object-entered', 'moved-to-start', 'edge-removed', 'edge-added', 'edge-changed', 'constructor-removed', 'constructor-added',
     'ifunc-removed', 'ifunc-added', 'ifunc-moved-to-load', 'audit-changed', 'symbols-shrank', 'symbols-grew', 'hardening-changed', 'dlopen-removed', 'dlopen-added', 'runtime-removed', 'runtime-added'];
   items.sort((x, y) => order.indexOf(x.kind) - order.indexOf(y.kind));
   return { schema: 'loadgraph.diff/1', a: aGraph.program, b: bGraph.program, same: items.length === 0, items };

@@ -2,6 +2,7 @@
 // (graph/model.ts) first, then what the analyses add, each absent when not computed (--no-code, --no-suggest).
 import type { LoadGraph } from '../graph/model.js';
 import type { EdgeUse } from './attribution.js';
+import type { ContentCheck } from './indicators.js';
 import type { LoadTimeCode } from './load-time.js';
 import type { Suggestion } from './suggestions.js';
 
@@ -12,4 +13,6 @@ export interface AnalysisResult extends LoadGraph {
   readonly edgeUse?: readonly EdgeUse[];
   /** Replacement suggestions backed by edge use and cost. */
   readonly suggestions?: readonly Suggestion[];
+  /** Content checks of the objects a known-bad indicator concerns (docs/rules.md#indicators). */
+  readonly indicators?: readonly ContentCheck[];
 }

@@ -45,6 +45,7 @@ export function whyDocument(file: string, lib: string, g: AnalysisResult, a: Att
     program: file, library: lib, loaded: true as const, ...w,
     indirect: a.indirect.filter((x) => onPath.has(x.from)),
     suggestions: (g.suggestions ?? []).filter((s) => w.paths.some((p) => p.some((h) => h.edge === s.edge))),
+    indicators: (g.indicators ?? []).filter((x) => x.id === w.target),
   };
 }
 

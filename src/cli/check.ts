@@ -1,8 +1,9 @@
 // `loadgraph check [FILE|DIR]...`: hardening checklists over each program and everything it loads.
 import { parseArgs } from 'node:util';
 import { type CheckedProgram, type Finding, type Policy, PRESETS, type Severity, atLeast, checkDocument, policyFrom } from '../analyses/check.js';
+import { knownBadObjects } from '../analyses/known-bad.js';
 import { checkWith } from '../pipeline.js';
-import { renderCheckTable, renderSarif } from '../report/check.js';
+import { renderCheckTable, renderKnownBadSummary, renderSarif } from '../report/check.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { VERSION } from './version.js';
@@ -13,7 +14,10 @@ export const checkHelp = `usage: loadgraph check [options] FILE|DIR...
 Applies a hardening checklist to each program and to every object it loads (docs/rules.md): RELRO,
 BIND_NOW, PIE, NX stack, W^X, stack protector, FORTIFY, CET/BTI, TEXTREL, RPATH/RUNPATH entries, $ORIGIN
 in set-user-ID programs; closure size, load-time code, costly and unused edges, preload and audit
-libraries, known-bad library versions, deny lists. A directory means every ELF program in it.
+libraries, known-bad code by content (LG107: published backdoor signatures and malicious builds, an error
+whatever the file is called) and known-bad releases by name (LG105), deny lists. A directory means every
+ELF program in it; each file an indicator concerns is read once per run, and a last paragraph says which
+programs load an object with known-bad code.
   --policy FILE        JSON policy (docs/rules.md): rules, thresholds, allow/deny lists, waivers
   --preset NAME        default or strict (a policy file may name its own)
   --baseline FILE      a previous 'check --format json' output: report only new findings
@@ -57,9 +61,13 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     }
   }
   const failing = programs.some((p) => p.findings.some((f) => atLeast(f.severity, values['fail-on'] as Severity)));
+  const knownBad = knownBadObjects(programs.map((p) => ({ program: p.program, indicators: p.objects.flatMap((o) => o.indicators ?? []) })));
   if (values.format === 'sarif') io.stdout.write(renderSarif(programs, VERSION));
-  else if (values.format === 'json') io.stdout.write(JSON.stringify(checkDocument(policy, programs), null, 2) + '\n');
-  else for (const [i, p] of programs.entries()) io.stdout.write((i ? '\n' : '') + renderCheckTable(p, styleFor(io, values)));
+  else if (values.format === 'json') io.stdout.write(JSON.stringify(checkDocument(policy, programs, knownBad), null, 2) + '\n');
+  else {
+    for (const [i, p] of programs.entries()) io.stdout.write((i ? '\n' : '') + renderCheckTable(p, styleFor(io, values)));
+    if (knownBad.length) io.stdout.write('\n' + renderKnownBadSummary(knownBad, styleFor(io, values)));
+  }
   return status !== EXIT_OK ? status : failing ? EXIT_FINDINGS : EXIT_OK;
 }
 

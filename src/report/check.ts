@@ -2,6 +2,7 @@
 // 2.1.0 whose tool.driver.rules come from the rule table. Pure.
 import Table from 'cli-table3';
 import { type CheckedProgram, RULES, type Severity } from '../analyses/check.js';
+import type { KnownBadObject } from '../analyses/known-bad.js';
 import { type Style, plain } from './style.js';
 
 const mark = (ok: boolean, style: Style) => (ok ? style('green', '✓') : style('red', '✗'));
@@ -51,10 +52,24 @@ export function renderSarif(programs: readonly CheckedProgram[], version: string
         ruleIndex: RULES.findIndex((r) => r.id === f.rule),
         level: LEVEL[f.severity],
         message: { text: `${p.program}: ${f.subject}: ${f.message}${f.evidence.length ? ` (${f.evidence.join('; ')})` : ''}` },
-        locations: [{ physicalLocation: { artifactLocation: { uri: (f.path ?? p.program).replace(/^\/+/, '') } } }],
+        locations: [{ physicalLocation: { artifactLocation: { uri: (f.path ?? p.program).replace(/^\/+/, '') }, ...(f.region ? { region: f.region } : {}) } }],
         partialFingerprints: { loadgraphFinding: `${p.program}|${f.rule}|${f.subject}|${f.message}` },
       }))),
     }],
   };
   return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+/** "1 object contains the CVE-2024-3094 backdoor code; 3 programs load it:", then one line per object. */
+export function renderKnownBadSummary(objects: readonly KnownBadObject[], style: Style = plain): string {
+  if (!objects.length) return '';
+  const n = objects.length;
+  const programs = new Set(objects.flatMap((o) => o.programs)).size;
+  const plural = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
+  const head = `${plural(n, 'object')} contain${n === 1 ? 's' : ''} the ${[...new Set(objects.map((o) => o.indicator))].join('/')} backdoor code; ${plural(programs, 'program')} load${programs === 1 ? 's' : ''} ${n === 1 ? 'it' : 'them'}:`;
+  const lines = objects.map((o) => {
+    const shown = o.programs.slice(0, 10).join(', ') + (o.programs.length > 10 ? `, … +${o.programs.length - 10} more` : '');
+    return `  ${o.path} (${o.indicator}: ${o.matches.map((m) => m.kind).join(', ')}), loaded by ${shown}`;
+  });
+  return [style('red', head), ...lines].join('\n') + '\n';
 }

@@ -1,4 +1,5 @@
 // docs/suggestions.md, generated from the rule table (npm run docs); a test keeps the two in step.
+import { INDICATORS, type Source } from '../analyses/indicators.js';
 import type { SuggestionRule } from '../analyses/suggestions.js';
 
 export function renderSuggestionRules(rules: readonly SuggestionRule[]): string {
@@ -48,13 +49,45 @@ export function renderCheckRules(rules: readonly import('../analyses/check.js').
     '## Output',
     '',
     '- `--format table` (default): a table per program with a ✓/✗ column per per-object check, then the findings.',
-    '- `--format json`: `{schema: "loadgraph.check/1", policy, programs: [{program, objects: [{id, name, type, relro, bindNow, nxStack, wxSegments, textrel, canary, fortified, fortifiable, cfi, rpath, runpath, pathDirs, setuid, version}], findings: [{rule, severity, subject, path, message, evidence}]}]}`; the same document is a `--baseline`.',
-    '- `--format sarif`: SARIF 2.1.0, one result per finding, `tool.driver.rules` from the table above (validated against the OASIS schema in the tests).',
+    '- `--format json`: `{schema: "loadgraph.check/1", policy, programs: [{program, objects: [{id, name, type, relro, bindNow, nxStack, wxSegments, textrel, canary, fortified, fortifiable, cfi, rpath, runpath, pathDirs, setuid, version, indicators}], findings: [{rule, severity, subject, path, message, evidence, region?}]}], knownBadCode: [{path, indicator, matches, programs}]}`; the same document is a `--baseline`.',
+    '- `--format sarif`: SARIF 2.1.0, one result per finding, `tool.driver.rules` from the table above (validated against the OASIS schema in the tests); a matched byte signature is the result\'s `region` (`byteOffset`, `byteLength` in the object\'s file).',
     '',
     '## Presets',
     '',
     ...Object.entries(presets).map(([name, p]) => `- **${name}**: closure budget ${p.maxObjects} objects; costly edge: ≤ ${p.costlyEdge.maxSymbols} symbols bringing ≥ ${p.costlyEdge.minObjects} objects; severities changed: ${Object.entries(p.rules).map(([id, s]) => `${id} ${s}`).join(', ') || 'none'}; load-time code allowed in ${p.allowLoadTimeCode.join(', ')}; known bad: ${p.knownBad.map((b) => `${b.library} ${b.versions.join('/')} (${b.id})`).join(', ')}.`),
     '',
+    ...renderIndicators(),
   ];
   return lines.join('\n');
+}
+
+const cite = (s: Source) => `[${s.what.replace(/\|/g, '\\|')}](${s.url}), ${s.date}`;
+
+/** The known-bad indicators (LG107), generated from src/analyses/indicators.ts. */
+function renderIndicators(): string[] {
+  const lines = [
+    '## Indicators',
+    '',
+    'Generated from `src/analyses/indicators.ts`. LG107 checks only the objects an indicator concerns (by SONAME, a name',
+    'they were requested by, or file-name prefix), each file once per run: the file bytes of every executable `PT_LOAD`',
+    'segment are searched for each signature of the object\'s machine, one segment at a time (bytes split across two',
+    'segments, or in a non-executable one, do not match), and the SHA-256 of the whole file and its GNU build-id are',
+    'compared with the known builds. A match is an error whatever the file is called; a release known bad by name whose',
+    'code does not match stays LG105, a warning. `check --format json` has every check under each object',
+    '(`indicators`) and `knownBadCode` for the run; SARIF gives a signature match\'s byte offset as the region; the tree',
+    'marks the object `known-bad:ID`; `why` and `diff` report it.',
+    '',
+  ];
+  for (const i of INDICATORS) {
+    lines.push(`### ${i.id}: ${i.title}`, '', `Concerns: SONAME ${i.concerns.sonames.map((s) => `\`${s}\``).join(', ')}, files named \`${i.concerns.filePrefix}*\`.`, '');
+    lines.push('| kind | value | names | sources |', '|---|---|---|---|');
+    for (const s of i.signatures) lines.push(`| byte signature (${s.arch}, executable PT_LOAD) | \`${s.hex}\` | ${s.name} | ${s.sources.map(cite).join('; ')} |`);
+    for (const b of i.builds) {
+      if (b.sha256) lines.push(`| SHA-256 | \`${b.sha256}\` | ${b.build} | ${b.sources.map(cite).join('; ')} |`);
+      if (b.buildId) lines.push(`| GNU build-id | \`${b.buildId}\` | ${b.build} | ${b.sources.map(cite).join('; ')} |`);
+    }
+    lines.push('', `Advisories: ${i.advisories.map(cite).join('; ')}.`, '');
+    if (i.gaps) lines.push(`Not listed: ${i.gaps}`, '');
+  }
+  return lines;
 }

@@ -1,5 +1,6 @@
 // The default view: a tree in DT_NEEDED order with the reason on every edge, repeated subtrees collapsed,
 // missing libraries with the places tried, and a one-line summary. Pure: graph in, text out.
+import { verdictText } from '../analyses/indicators.js';
 import type { AnalysisResult } from '../analyses/result.js';
 import type { Candidate, GraphEdge, GraphObject, LoadGraph, Reason } from '../graph/model.js';
 import { edgeSource } from '../graph/edge-sources.js';
@@ -13,8 +14,23 @@ export interface TreeOptions {
 }
 
 
-/** Markers for objects that run their own code at load time; toolchain-only constructors get none. */
+/** An object's markers: the load-time code it runs, and known-bad code it contains. */
 function markers(g: AnalysisResult, id: number, style: Style): string {
+  const bad = [...new Set((g.indicators ?? []).filter((x) => x.id === id && x.matches.length).map((x) => x.indicator))];
+  return loadTimeMarkers(g, id, style) + (bad.length ? ' ' + style('red', bad.map((b) => `known-bad:${b}`).join(' ')) : '');
+}
+
+/** "known-bad code: liblzma.so.5 (path) contains the CVE-2024-3094 backdoor code (signature … at file offset 0x…)", per matched object. */
+export function knownBadLines(g: AnalysisResult, only?: number): string[] {
+  const byId = objectById(g);
+  return (g.indicators ?? []).filter((x) => x.matches.length && (only === undefined || x.id === only)).map((x) => {
+    const o = byId.get(x.id);
+    return `known-bad code: ${o ? displayName(g, o) : x.path} (${x.path}) ${verdictText(x)}`;
+  });
+}
+
+/** Markers for objects that run their own code at load time; toolchain-only constructors get none. */
+function loadTimeMarkers(g: AnalysisResult, id: number, style: Style): string {
   const lt = g.loadTime?.objects.find((o) => o.id === id);
   if (!lt) return '';
   const m: string[] = [];
@@ -127,6 +143,7 @@ export function renderTree(g: AnalysisResult, opts: TreeOptions = {}): string {
   walk(program.id, '', new Set([program.id]));
   if (g.fatal) out.push(style('red', `fatal: ${g.fatal.message}`));
   for (const w of g.warnings) out.push(style('yellow', `warning: ${w}`));
+  for (const line of knownBadLines(g)) out.push(style('red', line));
   if (g.linkage === 'static') out.push('statically linked (no PT_DYNAMIC): the kernel maps it alone; no loader runs');
   out.push(...runtimeLines(g, style));
   const footer = loadTimeFooter(g);

@@ -6,7 +6,7 @@ import type { RuntimeHop, WhyResult } from '../analyses/why.js';
 import type { GraphObject, LoadGraph } from '../graph/model.js';
 import { displayName, objectById } from '../graph/traverse.js';
 import { type Style, plain } from './style.js';
-import { provenanceText, reasonText, suggestionLines } from './tree.js';
+import { knownBadLines, provenanceText, reasonText, suggestionLines } from './tree.js';
 
 /** Symbols listed per hop in text; JSON has all of them. */
 const SHOWN = 12;
@@ -19,6 +19,7 @@ export function renderWhy(g: AnalysisResult, w: WhyResult, style: Style = plain,
   out.push(style('bold', `${g.program} loads ${name(w.target)} through ${n} path${n === 1 ? '' : 's'}:`));
   for (const p of w.paths) out.push(`  ${[name(p[0]!.from), ...p.map((h) => name(h.to))].join(' → ')}`);
   if (w.more) out.push(`  … and ${w.more} more`);
+  for (const line of knownBadLines(g, w.target)) out.push(style('red', line));
   out.push('');
   const seen = new Set<number>();
   for (const h of w.paths.flat()) {

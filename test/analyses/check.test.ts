@@ -123,7 +123,8 @@ describe.skipIf(!canBuildFixtures)('check rules on fixtures: one that passes, on
     symlinkSync('liblzma.so.5.6.1', `${d}/lib/liblzma.so.5`);
     const main = exe(d, 'main', [`-L${d}/lib`, '-l:liblzma.so.5', ...rpath(`${d}/lib`)]);
     const f = (await check(main)).findings.find((x) => x.rule === 'LG105');
-    expect(f).toMatchObject({ severity: 'error', subject: 'liblzma.so.5', message: 'liblzma.so.5 5.6.1 is known bad (CVE-2024-3094)' });
+    // Built here from clean sources: the name says 5.6.1, the code lacks the backdoor (test/analyses/indicators.test.ts has the rest).
+    expect(f).toMatchObject({ severity: 'warning', subject: 'liblzma.so.5', message: 'named as liblzma.so.5 5.6.1, a known-bad release (CVE-2024-3094), but the backdoor code is absent (built from clean sources?)' });
   });
 
   it('baselines keep only new findings, and --fail-on decides the exit status', async () => {
@@ -207,9 +208,10 @@ describe('LG105 known-bad versions from every kind of evidence', () => {
       cfi: null, rpath: null, runpath: null, pathDirs: [], setuid: false, version,
     }]]);
     const bad = (v: Parameters<typeof h>[0]) => runChecks(g, h(v), null, PRESETS.default).filter((f) => f.rule === 'LG105').map((f) => f.message);
-    expect(bad({ file: 'liblzma.so.5.6.1', package: null, dpkg: null })).toEqual(['liblzma.so.5 5.6.1 is known bad (CVE-2024-3094)']);
-    expect(bad({ file: 'liblzma.so.5', package: 'xz-utils 5.6.0', dpkg: null })).toEqual(['liblzma.so.5 5.6.0 is known bad (CVE-2024-3094)']);
-    expect(bad({ file: 'liblzma.so.5', package: null, dpkg: '5.6.1-0.1' })).toEqual(['liblzma.so.5 5.6.1 is known bad (CVE-2024-3094)']);
+    const unchecked = '; its code was not checked (no indicator, or no content check in this run)';
+    expect(bad({ file: 'liblzma.so.5.6.1', package: null, dpkg: null })).toEqual([`named as liblzma.so.5 5.6.1, a known-bad release (CVE-2024-3094)${unchecked}`]);
+    expect(bad({ file: 'liblzma.so.5', package: 'xz-utils 5.6.0', dpkg: null })).toEqual([`packaged as liblzma.so.5 5.6.0, a known-bad release (CVE-2024-3094)${unchecked}`]);
+    expect(bad({ file: 'liblzma.so.5', package: null, dpkg: '5.6.1-0.1' })).toEqual([`packaged as liblzma.so.5 5.6.1, a known-bad release (CVE-2024-3094)${unchecked}`]);
     // Debian's revert, 5.6.1+really5.4.5, ships 5.4.5.
     expect(bad({ file: 'liblzma.so.5', package: null, dpkg: '5.6.1+really5.4.5-1' })).toEqual([]);
     expect(bad({ file: 'liblzma.so.5.4.1', package: 'xz-utils 5.4.1', dpkg: '5.4.1-0.2' })).toEqual([]);

@@ -31,6 +31,8 @@ export interface ElfSpec {
   omitDtNull?: boolean;
   /** Program headers added verbatim (type, flags) with zero size. */
   extraSegments?: Array<{ type: number; flags?: number }>;
+  /** More PT_LOAD segments after everything else, each holding these bytes (at address = offset). */
+  loads?: Array<{ flags: number; bytes: Uint8Array; align?: number }>;
 }
 
 class Writer {
@@ -100,7 +102,7 @@ export function buildElf(spec: ElfSpec = {}): Uint8Array {
   const ehsize = is64 ? 64 : 52;
   const phentsize = is64 ? 56 : 32;
   const phdrs: Array<{ type: number; flags: number; offset: number; filesz: number; align: number }> = [];
-  const nph = 1 + (spec.interp !== undefined ? 1 : 0) + 1 + (spec.notes?.length ? 1 : 0) + (spec.extraSegments?.length ?? 0);
+  const nph = 1 + (spec.interp !== undefined ? 1 : 0) + 1 + (spec.notes?.length ? 1 : 0) + (spec.extraSegments?.length ?? 0) + (spec.loads?.length ?? 0);
 
   // e_ident + header (patched later)
   w.raw(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, is64 ? 2 : 1, le ? 1 : 2, 1, spec.osabi ?? 0, 0, 0, 0, 0, 0, 0, 0, 0]));
@@ -202,12 +204,20 @@ export function buildElf(spec: ElfSpec = {}): Uint8Array {
     sh(1, C.SHT_STRTAB, shstr, 11);
   }
   const fileSize = w.pos;
+  const loads = (spec.loads ?? []).map((l) => {
+    w.align(l.align ?? 16);
+    const offset = w.pos;
+    w.raw(l.bytes);
+    return { type: C.PT_LOAD, flags: l.flags, offset, filesz: l.bytes.length, align: l.align ?? 16 };
+  });
+  const end = w.pos;
 
   phdrs.push({ type: C.PT_LOAD, flags: C.PF_R | C.PF_W, offset: 0, filesz: fileSize, align: 0x1000 });
   if (spec.interp !== undefined) phdrs.push({ type: C.PT_INTERP, flags: C.PF_R, offset: interpOff, filesz: spec.interp.length + 1, align: 1 });
   phdrs.push({ type: C.PT_DYNAMIC, flags: C.PF_R | C.PF_W, offset: dynAt, filesz: dynSize, align: 8 });
   if (notesAt >= 0) phdrs.push({ type: C.PT_NOTE, flags: C.PF_R, offset: notesAt, filesz: notesSize, align: noteAlign });
   for (const s of spec.extraSegments ?? []) phdrs.push({ type: s.type, flags: s.flags ?? C.PF_R, offset: 0, filesz: 0, align: 1 });
+  phdrs.push(...loads);
 
   // header
   w.pos = 16;
@@ -219,7 +229,7 @@ export function buildElf(spec: ElfSpec = {}): Uint8Array {
     if (is64) { w.u32(p.type); w.u32(p.flags); w.u64(p.offset); w.u64(p.offset); w.u64(p.offset); w.u64(p.filesz); w.u64(p.filesz); w.u64(p.align); }
     else { w.u32(p.type); w.u32(p.offset); w.u32(p.offset); w.u32(p.offset); w.u32(p.filesz); w.u32(p.filesz); w.u32(p.flags); w.u32(p.align); }
   }
-  w.pos = fileSize;
+  w.pos = end;
   return w.done();
 }
 
