@@ -1,7 +1,8 @@
 // buildLoadGraph: glibc 2.36 ld.so's dependency walk as a model, in trace (ldd) mode, one function per
 // glibc function — setUp (elf/rtld.c dl_main), mapObject and openPath (elf/dl-load.c _dl_map_object,
 // open_path), mapObjectDeps (rtld.c do_preload, elf/dl-deps.c _dl_map_object_deps), mapRuntimeObjects
-// (elf/dl-open.c _dl_open, for run-time edges). All I/O goes through the FileSystem port; every input from the environment is an explicit option, recorded in the result.
+// (elf/dl-open.c _dl_open, for run-time edges). All I/O goes through the FileSystem port; every input
+// from the environment is an explicit option, recorded in the result.
 import * as C from '../elf/constants.js';
 import type { ElfImage } from '../elf/image.js';
 import { dynValue } from '../elf/image.js';
