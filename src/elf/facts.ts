@@ -7,6 +7,7 @@ import { runParser, table } from './kit.js';
 import { dynFlag1Names, dynFlagNames, dynTagName, fileTypeName, machineName, osabiName, relocTypeName, segmentTypeName } from './names.js';
 import { type DlopenEntry, type GnuProperties, decodeAbiTag, decodeDlopenNote, decodeGnuProperties, decodePackageNote, hexOf, readNotes } from './notes.js';
 import { wordrec } from './records.js';
+import { bindsNow, hasTextrel } from './summary.js';
 import { IRELATIVE_TYPES, readRelocations } from './relocs.js';
 import type { ByteSource } from './source.js';
 import { type Constructor, type IrelativeResolver, type SlotFill, FunctionNamer, constructorSlots, readConstructors, readIrelative } from './ctors.js';
@@ -78,7 +79,6 @@ function factsOf(src: ByteSource, image: ElfImage, path: string): ObjectFacts {
   const diags = image.diagnostics;
   const flags = dynValue(image, C.DT_FLAGS) ?? 0;
   const flags1 = dynValue(image, C.DT_FLAGS_1) ?? 0;
-  const has = (t: number) => dynValue(image, t) !== undefined;
 
   const relocs = readRelocations(src, image, diags);
   const referenced = relocs.reduce((m, t) => t.entries.reduce((n, r) => Math.max(n, r.r_sym + 1), m), 0);
@@ -142,8 +142,8 @@ function factsOf(src: ByteSource, image: ElfImage, path: string): ObjectFacts {
     auxiliary: image.auxiliary,
     flags: dynFlagNames(flags),
     flags1: dynFlag1Names(flags1),
-    bindNow: (flags & C.DF_BIND_NOW) !== 0 || (flags1 & C.DF_1_NOW) !== 0 || has(C.DT_BIND_NOW),
-    textrel: (flags & C.DF_TEXTREL) !== 0 || has(C.DT_TEXTREL),
+    bindNow: bindsNow(image),
+    textrel: hasTextrel(image),
     init: dynValue(image, C.DT_INIT) ?? null,
     fini: dynValue(image, C.DT_FINI) ?? null,
     initArray: slots(src, image, C.DT_INIT_ARRAY, C.DT_INIT_ARRAYSZ, diags),

@@ -16,10 +16,18 @@ export interface ObjectSummary {
   readonly package: string | null;
 }
 
-export function summarize(image: ElfImage, notes: readonly Note[]): ObjectSummary {
+/** Every PLT slot bound at load: DF_BIND_NOW, DF_1_NOW or DT_BIND_NOW (glibc _dl_relocate_object's lazy test). The one place this is decided. */
+export function bindsNow(image: ElfImage): boolean {
   const flags = dynValue(image, C.DT_FLAGS) ?? 0;
   const flags1 = dynValue(image, C.DT_FLAGS_1) ?? 0;
-  const bindNow = (flags & C.DF_BIND_NOW) !== 0 || (flags1 & C.DF_1_NOW) !== 0 || dynValue(image, C.DT_BIND_NOW) !== undefined;
+  return (flags & C.DF_BIND_NOW) !== 0 || (flags1 & C.DF_1_NOW) !== 0 || dynValue(image, C.DT_BIND_NOW) !== undefined;
+}
+
+/** Relocations against read-only segments: DF_TEXTREL or DT_TEXTREL. */
+export const hasTextrel = (image: ElfImage): boolean => ((dynValue(image, C.DT_FLAGS) ?? 0) & C.DF_TEXTREL) !== 0 || dynValue(image, C.DT_TEXTREL) !== undefined;
+
+export function summarize(image: ElfImage, notes: readonly Note[]): ObjectSummary {
+  const bindNow = bindsNow(image);
   const relro = image.segments.some((s) => s.type === C.PT_GNU_RELRO);
   const stack = image.segments.find((s) => s.type === C.PT_GNU_STACK);
   const dlopen: string[] = [];
@@ -37,7 +45,7 @@ export function summarize(image: ElfImage, notes: readonly Note[]): ObjectSummar
   return {
     relro: !relro ? 'none' : bindNow ? 'full' : 'partial',
     bindNow,
-    textrel: (flags & C.DF_TEXTREL) !== 0 || dynValue(image, C.DT_TEXTREL) !== undefined,
+    textrel: hasTextrel(image),
     execStack: !stack || (stack.flags & C.PF_X) !== 0,
     dlopen,
     package: pkg,

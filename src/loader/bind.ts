@@ -5,6 +5,7 @@ import * as C from '../elf/constants.js';
 import { type Constructor, type IrelativeResolver, type SlotFill, FunctionNamer, constructorSlots, readConstructors, readIrelative } from '../elf/ctors.js';
 import type { ElfImage } from '../elf/image.js';
 import { dynValue } from '../elf/image.js';
+import { bindsNow } from '../elf/summary.js';
 import type { Reloc } from '../elf/records.js';
 import { IRELATIVE_TYPES, type RelocTableKind, relativeAddendsAt, scanRelocations } from '../elf/relocs.js';
 import type { ByteSource } from '../elf/source.js';
@@ -206,8 +207,7 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
     if (!t) continue;
     const cls = relocClasses(t.image.header.machine);
     const flags = dynValue(t.image, C.DT_FLAGS) ?? 0;
-    const flags1 = dynValue(t.image, C.DT_FLAGS_1) ?? 0;
-    const now = opts.bindNow ?? ((flags & C.DF_BIND_NOW) !== 0 || (flags1 & C.DF_1_NOW) !== 0 || dynValue(t.image, C.DT_BIND_NOW) !== undefined);
+    const now = opts.bindNow ?? bindsNow(t.image);
     const symbolic = (flags & C.DF_SYMBOLIC) !== 0 || dynValue(t.image, C.DT_SYMBOLIC) !== undefined;
     const scope = symbolic && id !== program ? [id, ...global.filter((x) => x !== id)] : global;
     const syms = t.symbols;

@@ -1,8 +1,11 @@
-// Per-object facts for `check`, read through the FileSystem port: the object's own header facts, its
-// imports (stack protector, FORTIFY), its search-path directories as the root has them, version evidence.
+// Per-object facts for `check`, read through the FileSystem port: the load-time summary and header facts
+// the graph already has, the imports (stack protector, FORTIFY) and GNU property note (CET/BTI), the
+// search-path directories as the root has them, version evidence.
 import * as C from '../elf/constants.js';
-import { describeObject } from '../elf/facts.js';
-import type { ElfImage } from '../elf/image.js';
+import { type ElfImage, dynValue } from '../elf/image.js';
+import { type GnuProperties, decodeGnuProperties, readNotes } from '../elf/notes.js';
+import type { ByteSource } from '../elf/source.js';
+import { summarize } from '../elf/summary.js';
 import { DynamicSymbols } from '../elf/symtab.js';
 import type { LoadGraph } from '../graph/model.js';
 import { originOf } from './dst.js';
@@ -49,28 +52,28 @@ export function readHardening(fs: FileSystem, g: LoadGraph, images: ReadonlyMap<
     const f = fs.open(abs(o.path, g.env.cwd));
     if (!f.ok) continue;
     try {
-      const r = describeObject(f.value, o.path);
-      if (!r.ok) continue;
-      const facts = r.facts;
+      const img = images.get(o.id)!;
+      // RELRO, BIND_NOW, the stack and TEXTREL were summarised once, at load; only the imports and the GNU property note are read here.
+      const summary = o.summary ?? summarize(img, []);
       const syms = DynamicSymbols.read(f.value, images.get(o.id)!);
       const imports = new Set<string>();
       for (let i = 1; i < (syms?.count ?? 0); i++) if (syms!.shndx(i) === C.SHN_UNDEF) imports.add(syms!.name(i));
       const fortified = [...imports].filter((s) => /^__\w+_chk$/.test(s)).sort();
       const fortifiable = [...imports].filter((s) => FORTIFIABLE.has(s)).sort();
-      const img = images.get(o.id)!;
-      const pie = facts.type === 'ET_DYN' && (facts.flags1.includes('DF_1_PIE') || (o.kind === 'program' && facts.interp !== null));
+      const h = img.header;
+      const pie = h.type === C.ET_DYN && (((dynValue(img, C.DT_FLAGS_1) ?? 0) & C.DF_1_PIE) !== 0 || (o.kind === 'program' && img.interp !== null));
       const wx = img.segments.filter((s) => s.type === C.PT_LOAD && (s.flags & C.PF_W) && (s.flags & C.PF_X)).length;
-      const x86 = facts.machine.number === C.EM_X86_64 || facts.machine.number === C.EM_386;
-      const arm64 = facts.machine.number === C.EM_AARCH64;
-      const gp = facts.notes.gnuProperty;
+      const x86 = h.machine === C.EM_X86_64 || h.machine === C.EM_386;
+      const arm64 = h.machine === C.EM_AARCH64;
+      const gp = x86 || arm64 ? gnuProperties(f.value, img) : null;
       out.set(o.id, {
         id: o.id,
-        type: o.kind === 'program' ? (facts.type === 'ET_EXEC' ? 'executable' : pie ? 'pie' : 'library') : 'library',
-        relro: facts.segments.relro ? (facts.bindNow ? 'full' : 'partial') : 'none',
-        bindNow: facts.bindNow,
-        nxStack: facts.segments.gnuStack === 'rw',
+        type: o.kind === 'program' ? (h.type === C.ET_EXEC ? 'executable' : pie ? 'pie' : 'library') : 'library',
+        relro: summary.relro,
+        bindNow: summary.bindNow,
+        nxStack: !summary.execStack,
         wxSegments: wx,
-        textrel: facts.textrel,
+        textrel: summary.textrel,
         canary: imports.has('__stack_chk_fail') || imports.has('__stack_chk_guard'),
         fortified, fortifiable,
         cfi: x86 ? { kind: 'x86', features: gp?.x86Features ?? [] } : arm64 ? { kind: 'aarch64', features: gp?.aarch64Features ?? [] } : null,
@@ -84,6 +87,15 @@ export function readHardening(fs: FileSystem, g: LoadGraph, images: ReadonlyMap<
     }
   }
   return out;
+}
+
+/** The (last) GNU property note's decoded features, as readelf -n shows them. */
+function gnuProperties(src: ByteSource, img: ElfImage): GnuProperties | null {
+  let gp: GnuProperties | null = null;
+  for (const n of readNotes(src, img, [])) {
+    if (n.owner === 'GNU' && n.type === C.NT_GNU_PROPERTY_TYPE_0) gp = decodeGnuProperties(n.desc, img.header.endian === 'little', img.header.class === 64, img.header.machine);
+  }
+  return gp;
 }
 
 const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);

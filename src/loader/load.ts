@@ -1,6 +1,8 @@
-// buildLoadGraph: glibc 2.36 ld.so's dependency walk as a model, in trace (ldd) mode — elf/rtld.c dl_main,
-// elf/dl-deps.c _dl_map_object_deps, elf/dl-load.c _dl_map_object / open_path. All I/O goes through the
-// FileSystem port; every input from the environment is an explicit option, recorded in the result.
+// buildLoadGraph: glibc 2.36 ld.so's dependency walk as a model, in trace (ldd) mode, one function per
+// glibc function — setUp (elf/rtld.c dl_main), mapObject and openPath (elf/dl-load.c _dl_map_object,
+// open_path), mapObjectDeps (rtld.c do_preload, elf/dl-deps.c _dl_map_object_deps), mapRuntimeObjects
+// (elf/dl-open.c _dl_open, for run-time edges). All I/O goes through the FileSystem port; every input
+// from the environment is an explicit option, recorded in the result.
 import * as C from '../elf/constants.js';
 import type { ElfImage } from '../elf/image.js';
 import { dynValue } from '../elf/image.js';
@@ -75,6 +77,50 @@ export function capabilitySubdirs(hwcaps: readonly string[], legacy: readonly st
 }
 
 export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOptions = {}): LoadResult {
+  const set = setUp(fs, program, opts);
+  if (!set.ok) return set;
+  const s = set.s;
+  const { cwd, preset, platform, lib, systemDirs, hwcaps, legacy, secure, cacheInfo, objects, edges, state, warnings, interp, interpName, linkage } = s;
+  const { queue, neededOf, preloadFile } = mapObjectDeps(s);
+
+  // Object list: the program, the vDSO, then mapping order; ld.so moves to just after its predecessor in the search list.
+  const searchList = queue.filter((o) => o.kind !== 'missing');
+  let order = objects.filter((o) => o !== interp);
+  if (interp && searchList.includes(interp)) {
+    const pred = searchList[searchList.indexOf(interp) - 1];
+    const at = pred ? order.indexOf(pred) + 1 : order.length;
+    order = [...order.slice(0, at), interp, ...order.slice(at)];
+  }
+
+  const startupObjects = order.map((o) => toGraphObject(o, neededOf.get(o) ?? o.image?.needed ?? []));
+  const runtime = opts.runtime !== false && s.dynamicProcess && !state.fatal ? mapRuntimeObjects(s) : undefined;
+
+  const env: ResolvedEnv = {
+    root: opts.root ?? '/', cwd, arch: preset.arch, interp: interpName, vdso: preset.vdso, systemDirs, lib, platform, hwcaps,
+    legacyHwcaps: legacy, libraryPath: opts.libraryPath ?? null, preload: opts.preload ?? null, preloadFile, secure, cache: cacheInfo,
+  };
+  const graph: LoadGraph = {
+    schema: GRAPH_SCHEMA,
+    program,
+    linkage,
+    env,
+    objects: startupObjects,
+    edges,
+    searchList: searchList.map((o) => o.id),
+    fatal: state.fatal,
+    warnings,
+    ...(runtime ? { runtime } : {}),
+  };
+  const images = new Map(objects.filter((o) => o.image).map((o) => [o.id, o.image!] as const));
+  return { ok: true, graph, images };
+}
+
+/**
+ * The run's set-up, as rtld.c dl_main does it before any search: the program checked and mapped, the
+ * search directories, capability subdirectories and secure mode (dl-load.c _dl_init_paths,
+ * _dl_important_hwcaps), the cache (dl-cache.c), then ld.so and the vDSO (setup_vdso) on the list.
+ */
+function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true; s: Session } | { ok: false; message: string } {
   const cwd = opts.cwd ?? '/';
   const abs = (p: string) => (p.startsWith('/') ? p : `${cwd.replace(/\/+$/, '')}/${p}`);
   const opened = fs.open(abs(program));
@@ -123,7 +169,6 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
 
   const objects: Obj[] = [];
   const edges: GraphEdge[] = [];
-  const neededOf = new Map<Obj, string[]>();
   const state: { fatal: LoadGraph['fatal'] } = { fatal: null };
   const newObj = (o: Omit<Obj, 'id'>): Obj => {
     const x = { ...o, id: objects.length };
@@ -148,150 +193,208 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
   });
   const isTrusted = (dir: string) => systemDirs.some((s) => normalizePath(dir + '/').startsWith(s));
 
-  type Plan = { source: SourceKind; owner?: Obj; dirs: string[] };
-  const rpathOf = (o: Obj) => (o.image && o.image.runpath === null && o.image.rpath ? o.image.rpath : null);
+  return {
+    ok: true,
+    s: {
+      fs, opts, program, cwd, abs, mainImage, target, preset, platform, lib, systemDirs, hwcaps, legacy, subdirs, secure, warnings,
+      cache, cacheInfo, confDirs, cacheTarget, objects, edges, state, newObj, main, linkage, interpName, dynamicProcess, interp, dstOf, isTrusted,
+    },
+  };
+}
 
-  /** _dl_map_object for one name. Returns the object, or null with the reason in the edge. */
-  function resolve(loader: Obj, raw: string, kind: EdgeKind): GraphEdge {
-    const edge = (to: Obj | null, reason: Reason, expanded: string, trace: Candidate[] = []): GraphEdge => ({ from: loader.id, to: to?.id ?? null, kind, name: raw, expanded, reason, trace });
-    const src = edgeSource(kind);
-    let name = raw;
-    // Preload names are searched literally unless they contain '/' (spec §2.1).
-    if (!src.preload || raw.includes('/')) {
-      if (secure && !src.preload && hasDst(raw)) {
-        state.fatal ??= { message: `${raw}: DST not allowed in SUID/SGID programs`, object: loader.id };
-        return edge(null, { kind: 'fatal' }, raw);
-      }
-      const e = expandDst(raw, dstOf(src.preload ? main : loader));
-      if (e === null || e === '') {
-        if (src.optional) return edge(null, { kind: 'not-found' }, raw);
-        state.fatal ??= { message: `${raw}: ${e === '' ? 'empty dynamic string token substitution' : 'cannot expand dynamic string token'}`, object: loader.id };
-        return edge(null, { kind: 'fatal' }, raw);
-      }
-      name = e;
-    }
-    // Step 0: already loaded, by l_name, by a recorded name, or by SONAME (_dl_name_match_p).
-    for (const o of objects) {
-      if (o.kind === 'missing') continue;
-      if (o.path === name && o.kind !== 'program' && o.kind !== 'vdso') return edge(o, { kind: 'already-loaded', by: 'name' }, name);
-      if (o.names.includes(name)) return edge(o, { kind: 'already-loaded', by: 'name' }, name);
-      if (o.image?.soname === name) {
-        o.names.push(name);
-        return edge(o, { kind: 'already-loaded', by: 'soname' }, name);
-      }
-    }
-    const plans: Plan[] = [];
-    if (name.includes('/')) {
-      plans.push({ source: 'path', dirs: [] });
-    } else {
-      if (!loader.image?.runpath) {
-        const seen = new Set<Obj>();
-        for (let l: Obj | null = loader; l; l = l.loader) {
-          seen.add(l);
-          const rp = rpathOf(l);
-          if (rp) plans.push({ source: 'rpath', owner: l, dirs: pathList(rp, /:/, dstOf(l), secure, l === main ? isTrusted : undefined) });
-        }
-        const mrp = rpathOf(main);
-        if (!seen.has(main) && mrp) plans.push({ source: 'rpath', owner: main, dirs: pathList(mrp, /:/, dstOf(main), secure, isTrusted) });
-      }
-      if (!secure && opts.libraryPath) plans.push({ source: 'LD_LIBRARY_PATH', dirs: pathList(opts.libraryPath, /[:;]/, dstOf(main)) });
-      if (loader.image?.runpath) plans.push({ source: 'runpath', owner: loader, dirs: pathList(loader.image.runpath, /:/, dstOf(loader), secure, loader === main ? isTrusted : undefined) });
-    }
-    const trace: Candidate[] = [];
-    const decider = loader.image ?? mainImage;
-    const nodeflib = ((dynValue(decider, C.DT_FLAGS_1) ?? 0) & C.DF_1_NODEFLIB) !== 0;
-    const secureNoCache = secure && src.preload;
+/** One run of the loader: what dl_main set up, and the object list and edges _dl_map_object extends. */
+interface Session {
+  readonly fs: FileSystem;
+  readonly opts: LoaderOptions;
+  readonly program: string;
+  readonly cwd: string;
+  readonly abs: (p: string) => string;
+  readonly mainImage: ElfImage;
+  readonly target: ElfIdentity;
+  readonly preset: TargetPreset;
+  readonly platform: string;
+  readonly lib: string;
+  readonly systemDirs: readonly string[];
+  readonly hwcaps: readonly string[];
+  readonly legacy: readonly string[];
+  readonly subdirs: readonly string[];
+  readonly secure: boolean;
+  readonly warnings: string[];
+  readonly cache: LdCache | null;
+  readonly cacheInfo: ResolvedEnv['cache'];
+  readonly confDirs: string[] | null;
+  readonly cacheTarget: Parameters<typeof lookupCache>[2];
+  readonly objects: Obj[];
+  readonly edges: GraphEdge[];
+  readonly state: { fatal: LoadGraph['fatal'] };
+  readonly newObj: (o: Omit<Obj, 'id'>) => Obj;
+  readonly main: Obj;
+  readonly linkage: LoadGraph['linkage'];
+  readonly interpName: string;
+  readonly dynamicProcess: boolean;
+  readonly interp: Obj | null;
+  readonly dstOf: (o: Obj | null) => DstValues;
+  readonly isTrusted: (dir: string) => boolean;
+}
 
-    type Attempt = { obj: Obj; reused: boolean } | 'abandon' | 'fatal' | null;
-    const attempt = (path: string, source: SourceKind, owner?: Obj): Attempt => {
-      const v = verifyCandidate(fs, abs(path), target);
-      const cand = (outcome: Candidate['outcome'], detail?: string): Candidate => ({ path, source, ...(owner ? { owner: owner.id } : {}), outcome, ...(detail ? { detail } : {}) });
-      if (v.kind === 'skip') { trace.push(cand(v.outcome, v.detail)); return null; }
-      if (v.kind === 'abandon') { trace.push(cand('abandons-list', v.errno)); return 'abandon'; }
-      if (v.kind === 'fatal') {
-        trace.push(cand('fatal', v.message));
-        state.fatal ??= { message: `${path}: ${v.message}`, object: loader.id };
-        return 'fatal';
-      }
-      if (secure && src.preload && (v.info.mode & 0o4000) === 0) { trace.push(cand('not-setuid')); return null; }
-      trace.push(cand('accepted'));
-      // File identity (st_dev, st_ino) against every loaded object but the program (_dl_map_object_from_fd).
-      const same = objects.find((o) => o.fileId !== null && o.fileId === v.info.id);
-      if (same) {
-        same.names.push(name);
-        return { obj: same, reused: true };
-      }
-      const err = mappingError(v.image);
-      if (err) {
-        state.fatal ??= { message: `${path}: ${err}`, object: loader.id };
-        return 'fatal';
-      }
-      return { obj: newObj({ kind: 'library', name, names: [name], path, realPath: realOf(fs, abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes }), reused: false };
-    };
-    const finish = (r: Attempt, source: SourceKind, owner?: Obj): GraphEdge | null => {
-      if (r === 'fatal') return edge(null, { kind: 'fatal' }, name, trace);
-      if (r === null || r === 'abandon') return null;
-      const reason: Reason = r.reused ? { kind: 'already-loaded', by: 'file' }
-        : { kind: source as Exclude<SourceKind, 'interp'>, ...(owner ? { owner: owner.id } : {}) };
-      return edge(r.obj, reason, name, trace);
-    };
+type Plan = { source: SourceKind; owner?: Obj; dirs: string[] };
+const rpathOf = (o: Obj) => (o.image && o.image.runpath === null && o.image.rpath ? o.image.rpath : null);
 
-    for (const p of plans) {
-      if (p.source === 'path') {
-        const done = finish(attempt(name, 'path'), 'path');
-        if (done) return done;
-        continue;
-      }
-      list: for (const dir of p.dirs) {
-        for (const sub of subdirs) {
-          const r = attempt(dir + sub + name, p.source, p.owner);
-          if (r === 'abandon') break list;
-          const done = finish(r, p.source, p.owner);
-          if (done) return done;
-        }
-      }
+/** dl-load.c _dl_map_object for one name: the edge, to the object found or mapped, or to nothing with the reason. */
+function mapObject(s: Session, loader: Obj, raw: string, kind: EdgeKind): GraphEdge {
+  const { fs, opts, abs, mainImage, target, systemDirs, subdirs, secure, cache, confDirs, cacheTarget, objects, state, newObj, main, dstOf, isTrusted } = s;
+  const edge = (to: Obj | null, reason: Reason, expanded: string, trace: Candidate[] = []): GraphEdge => ({ from: loader.id, to: to?.id ?? null, kind, name: raw, expanded, reason, trace });
+  const src = edgeSource(kind);
+  let name = raw;
+  // Preload names are searched literally unless they contain '/' (spec §2.1).
+  if (!src.preload || raw.includes('/')) {
+    if (secure && !src.preload && hasDst(raw)) {
+      state.fatal ??= { message: `${raw}: DST not allowed in SUID/SGID programs`, object: loader.id };
+      return edge(null, { kind: 'fatal' }, raw);
     }
-    if (!name.includes('/')) {
-      if (cache && !secureNoCache) {
-        const hit = lookupCache(cache, name, cacheTarget);
-        if (hit !== null) {
-          if (nodeflib && systemDirs.some((d) => hit.startsWith(d))) trace.push({ path: hit, source: 'ld.so.cache', outcome: 'nodeflib' });
-          else {
-            const done = finish(attempt(hit, 'ld.so.cache'), 'ld.so.cache');
-            if (done) return done;
-          }
-        }
-      } else if (confDirs && !secureNoCache) {
-        for (const dir of confDirs) {
-          if (nodeflib && systemDirs.some((d) => (dir + '/').startsWith(d))) continue;
-          const path = `${dir}/${name}`;
-          if (!fs.stat(path).ok) continue;
-          const done = finish(attempt(path, 'ld.so.conf'), 'ld.so.conf');
-          if (done) return done;
-        }
-      }
-      if (!nodeflib) {
-        list: for (const dir of systemDirs) {
-          for (const sub of subdirs) {
-            const r = attempt(dir + sub + name, 'system-dir');
-            if (r === 'abandon') break list;
-            const done = finish(r, 'system-dir');
-            if (done) return done;
-          }
-        }
-      }
+    const e = expandDst(raw, dstOf(src.preload ? main : loader));
+    if (e === null || e === '') {
+      if (src.optional) return edge(null, { kind: 'not-found' }, raw);
+      state.fatal ??= { message: `${raw}: ${e === '' ? 'empty dynamic string token substitution' : 'cannot expand dynamic string token'}`, object: loader.id };
+      return edge(null, { kind: 'fatal' }, raw);
     }
-    if (state.fatal) return edge(null, { kind: 'fatal' }, name, trace);
-    return edge(null, { kind: 'not-found' }, name, trace);
+    name = e;
   }
+  // Step 0: already loaded, by l_name, by a recorded name, or by SONAME (_dl_name_match_p).
+  for (const o of objects) {
+    if (o.kind === 'missing') continue;
+    if (o.path === name && o.kind !== 'program' && o.kind !== 'vdso') return edge(o, { kind: 'already-loaded', by: 'name' }, name);
+    if (o.names.includes(name)) return edge(o, { kind: 'already-loaded', by: 'name' }, name);
+    if (o.image?.soname === name) {
+      o.names.push(name);
+      return edge(o, { kind: 'already-loaded', by: 'soname' }, name);
+    }
+  }
+  const plans: Plan[] = [];
+  if (name.includes('/')) {
+    plans.push({ source: 'path', dirs: [] });
+  } else {
+    if (!loader.image?.runpath) {
+      const seen = new Set<Obj>();
+      for (let l: Obj | null = loader; l; l = l.loader) {
+        seen.add(l);
+        const rp = rpathOf(l);
+        if (rp) plans.push({ source: 'rpath', owner: l, dirs: pathList(rp, /:/, dstOf(l), secure, l === main ? isTrusted : undefined) });
+      }
+      const mrp = rpathOf(main);
+      if (!seen.has(main) && mrp) plans.push({ source: 'rpath', owner: main, dirs: pathList(mrp, /:/, dstOf(main), secure, isTrusted) });
+    }
+    if (!secure && opts.libraryPath) plans.push({ source: 'LD_LIBRARY_PATH', dirs: pathList(opts.libraryPath, /[:;]/, dstOf(main)) });
+    if (loader.image?.runpath) plans.push({ source: 'runpath', owner: loader, dirs: pathList(loader.image.runpath, /:/, dstOf(loader), secure, loader === main ? isTrusted : undefined) });
+  }
+  const trace: Candidate[] = [];
+  const decider = loader.image ?? mainImage;
+  const nodeflib = ((dynValue(decider, C.DT_FLAGS_1) ?? 0) & C.DF_1_NODEFLIB) !== 0;
+  const secureNoCache = secure && src.preload;
 
+  type Attempt = { obj: Obj; reused: boolean } | 'abandon' | 'fatal' | null;
+  const attempt = (path: string, source: SourceKind, owner?: Obj): Attempt => {
+    const v = verifyCandidate(fs, abs(path), target);
+    const cand = (outcome: Candidate['outcome'], detail?: string): Candidate => ({ path, source, ...(owner ? { owner: owner.id } : {}), outcome, ...(detail ? { detail } : {}) });
+    if (v.kind === 'skip') { trace.push(cand(v.outcome, v.detail)); return null; }
+    if (v.kind === 'abandon') { trace.push(cand('abandons-list', v.errno)); return 'abandon'; }
+    if (v.kind === 'fatal') {
+      trace.push(cand('fatal', v.message));
+      state.fatal ??= { message: `${path}: ${v.message}`, object: loader.id };
+      return 'fatal';
+    }
+    if (secure && src.preload && (v.info.mode & 0o4000) === 0) { trace.push(cand('not-setuid')); return null; }
+    trace.push(cand('accepted'));
+    // File identity (st_dev, st_ino) against every loaded object but the program (_dl_map_object_from_fd).
+    const same = objects.find((o) => o.fileId !== null && o.fileId === v.info.id);
+    if (same) {
+      same.names.push(name);
+      return { obj: same, reused: true };
+    }
+    const err = mappingError(v.image);
+    if (err) {
+      state.fatal ??= { message: `${path}: ${err}`, object: loader.id };
+      return 'fatal';
+    }
+    return { obj: newObj({ kind: 'library', name, names: [name], path, realPath: realOf(fs, abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes }), reused: false };
+  };
+  const finish = (r: Attempt, source: SourceKind, owner?: Obj): GraphEdge | null => {
+    if (r === 'fatal') return edge(null, { kind: 'fatal' }, name, trace);
+    if (r === null || r === 'abandon') return null;
+    const reason: Reason = r.reused ? { kind: 'already-loaded', by: 'file' }
+      : { kind: source as Exclude<SourceKind, 'interp'>, ...(owner ? { owner: owner.id } : {}) };
+    return edge(r.obj, reason, name, trace);
+  };
+  // One candidate of a search list: an edge ends the search, 'abandon' ends this list (open_path), null goes on.
+  const inList = (source: SourceKind, owner?: Obj) => (path: string): GraphEdge | 'abandon' | null => {
+    const r = attempt(path, source, owner);
+    return r === 'abandon' ? r : finish(r, source, owner);
+  };
+
+  for (const p of plans) {
+    const done = p.source === 'path'
+      ? finish(attempt(name, 'path'), 'path')
+      : openPath(p.dirs, subdirs, name, inList(p.source, p.owner));
+    if (done) return done;
+  }
+  if (!name.includes('/')) {
+    if (cache && !secureNoCache) {
+      const hit = lookupCache(cache, name, cacheTarget);
+      if (hit !== null) {
+        if (nodeflib && systemDirs.some((d) => hit.startsWith(d))) trace.push({ path: hit, source: 'ld.so.cache', outcome: 'nodeflib' });
+        else {
+          const done = finish(attempt(hit, 'ld.so.cache'), 'ld.so.cache');
+          if (done) return done;
+        }
+      }
+    } else if (confDirs && !secureNoCache) {
+      for (const dir of confDirs) {
+        if (nodeflib && systemDirs.some((d) => (dir + '/').startsWith(d))) continue;
+        const path = `${dir}/${name}`;
+        if (!fs.stat(path).ok) continue;
+        const done = finish(attempt(path, 'ld.so.conf'), 'ld.so.conf');
+        if (done) return done;
+      }
+    }
+    if (!nodeflib) {
+      const done = openPath(systemDirs, subdirs, name, inList('system-dir'));
+      if (done) return done;
+    }
+  }
+  if (state.fatal) return edge(null, { kind: 'fatal' }, name, trace);
+  return edge(null, { kind: 'not-found' }, name, trace);
+}
+
+/**
+ * dl-load.c open_path: every directory of one search list, each with the capability subdirectories first.
+ * `tryPath` gives the edge that ends the search, null to go on, or 'abandon': an error other than a
+ * missing file gives up the rest of this list (the next list is still searched).
+ */
+function openPath(dirs: readonly string[], subdirs: readonly string[], name: string, tryPath: (path: string) => GraphEdge | 'abandon' | null): GraphEdge | null {
+  for (const dir of dirs) {
+    for (const sub of subdirs) {
+      const r = tryPath(dir + sub + name);
+      if (r === 'abandon') return null;
+      if (r) return r;
+    }
+  }
+  return null;
+}
+
+/**
+ * The preloads (rtld.c do_preload: LD_PRELOAD, then /etc/ld.so.preload) and the breadth-first walk of
+ * dl-deps.c _dl_map_object_deps: each object's dynamic-array needs, in order, when it is dequeued.
+ */
+function mapObjectDeps(s: Session): { queue: Obj[]; neededOf: Map<Obj, string[]>; preloadFile: string[] } {
+  const { fs, opts, secure, warnings, objects, edges, state, newObj, main, dynamicProcess } = s;
+  const neededOf = new Map<Obj, string[]>();
   // Preloads: LD_PRELOAD (--preload), then the root's /etc/ld.so.preload, searched as needs of the program.
   const queue: Obj[] = [main];
   const preloadNames: string[] = [];
   if (opts.preload && dynamicProcess) for (const n of opts.preload.split(/[ :]+/).filter(Boolean)) if (!(secure && n.includes('/'))) preloadNames.push(n);
   const preloadFile = opts.preloadFile === false || !dynamicProcess ? [] : readPreloadFile(fs);
   for (const n of [...preloadNames, ...preloadFile]) {
-    const e = resolve(main, n, 'preload');
+    const e = mapObject(s, main, n, 'preload');
     edges.push(e);
     const to = e.to === null ? null : objects[e.to]!;
     if (to === null) {
@@ -307,9 +410,9 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
     if (!img) continue;
     // DT_NEEDED, DT_AUXILIARY and DT_FILTER in dynamic-array order.
     const list = dynamicEdges(img);
-    neededOf.set(x, list.map(([, s]) => s));
+    neededOf.set(x, list.map(([, n]) => n));
     for (const [src, raw] of list) {
-      const e = resolve(x, raw, src.kind);
+      const e = mapObject(s, x, raw, src.kind);
       edges.push(e);
       if (state.fatal) break;
       if (e.to === null) {
@@ -323,76 +426,49 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
       if (!queue.includes(to)) queue.push(to);
     }
   }
+  return { queue, neededOf, preloadFile };
+}
 
-  // Object list: the program, the vDSO, then mapping order; ld.so moves to just after its predecessor in the search list.
-  const searchList = queue.filter((o) => o.kind !== 'missing');
-  let order = objects.filter((o) => o !== interp);
-  if (interp && searchList.includes(interp)) {
-    const pred = searchList[searchList.indexOf(interp) - 1];
-    const at = pred ? order.indexOf(pred) + 1 : order.length;
-    order = [...order.slice(0, at), interp, ...order.slice(at)];
+/**
+ * After start-up: what the process may dlopen(), each resolved as dlopen() from the requesting object
+ * (dl-open.c _dl_open → _dl_map_object with that object as the loader), then each new object's own
+ * DT_NEEDED closure (_dl_map_object_deps). A failure there fails that dlopen() only, never the process.
+ */
+function mapRuntimeObjects(s: Session): RuntimeGraph {
+  const { fs, opts, program, abs, objects, state } = s;
+  const first = objects.length;
+  const rtEdges: GraphEdge[] = [];
+  const rtWarnings: string[] = [];
+  const load = (from: Obj, name: string, kind: EdgeKind): GraphEdge => {
+    const e = mapObject(s, from, name, kind);
+    if (!state.fatal) return e;
+    const error = state.fatal.message;
+    state.fatal = null;
+    return { ...e, to: null, error };
+  };
+  const rtQueue: Obj[] = [];
+  const enqueue = (e: GraphEdge) => {
+    const to = e.to === null ? null : objects[e.to]!;
+    if (to && to.id >= first && !rtQueue.includes(to)) rtQueue.push(to);
+  };
+  const loaded = objects.slice(0, first).map((o) => ({ id: o.id, path: o.path === null ? null : abs(o.path), image: o.image, notes: o.notes ?? [] }));
+  for (const req of runtimeRequests(fs, program, loaded, opts.pamService ? { pamService: opts.pamService } : {}, rtWarnings)) {
+    // The sonames of a dlopen note are alternatives, most preferred first.
+    const tries = req.names.map((n) => load(objects[req.from]!, n, req.kind));
+    const e = { ...(tries.find((t) => t.to !== null) ?? tries[0]!), provenance: req.provenance };
+    rtEdges.push(e);
+    enqueue(e);
   }
-
-  const startupObjects = order.map((o) => toGraphObject(o, neededOf.get(o) ?? o.image?.needed ?? []));
-
-  // After start-up: what the process may dlopen(), each resolved as dlopen() from the requesting object
-  // (_dl_open → _dl_map_object with that object as the loader), then each new object's own DT_NEEDED
-  // closure (_dl_map_object_deps). A failure there fails that dlopen() only, never the process.
-  let runtime: RuntimeGraph | undefined;
-  if (opts.runtime !== false && dynamicProcess && !state.fatal) {
-    const first = objects.length;
-    const rtEdges: GraphEdge[] = [];
-    const rtWarnings: string[] = [];
-    const load = (from: Obj, name: string, kind: EdgeKind): GraphEdge => {
-      const e = resolve(from, name, kind);
-      if (!state.fatal) return e;
-      const error = state.fatal.message;
-      state.fatal = null;
-      return { ...e, to: null, error };
-    };
-    const rtQueue: Obj[] = [];
-    const enqueue = (e: GraphEdge) => {
-      const to = e.to === null ? null : objects[e.to]!;
-      if (to && to.id >= first && !rtQueue.includes(to)) rtQueue.push(to);
-    };
-    const loaded = objects.slice(0, first).map((o) => ({ id: o.id, path: o.path === null ? null : abs(o.path), image: o.image, notes: o.notes ?? [] }));
-    for (const req of runtimeRequests(fs, program, loaded, opts.pamService ? { pamService: opts.pamService } : {}, rtWarnings)) {
-      // The sonames of a dlopen note are alternatives, most preferred first.
-      const tries = req.names.map((n) => load(objects[req.from]!, n, req.kind));
-      const e = { ...(tries.find((t) => t.to !== null) ?? tries[0]!), provenance: req.provenance };
+  for (let qi = 0; qi < rtQueue.length; qi++) {
+    const x = rtQueue[qi]!;
+    if (!x.image) continue;
+    for (const [src, raw] of dynamicEdges(x.image)) {
+      const e = load(x, raw, src.kind);
       rtEdges.push(e);
       enqueue(e);
     }
-    for (let qi = 0; qi < rtQueue.length; qi++) {
-      const x = rtQueue[qi]!;
-      if (!x.image) continue;
-      for (const [src, raw] of dynamicEdges(x.image)) {
-        const e = load(x, raw, src.kind);
-        rtEdges.push(e);
-        enqueue(e);
-      }
-    }
-    runtime = { objects: objects.slice(first).map((o) => toGraphObject(o, o.image ? dynamicEdges(o.image).map(([, n]) => n) : [])), edges: rtEdges, warnings: rtWarnings };
   }
-
-  const env: ResolvedEnv = {
-    root: opts.root ?? '/', cwd, arch: preset.arch, interp: interpName, vdso: preset.vdso, systemDirs, lib, platform, hwcaps,
-    legacyHwcaps: legacy, libraryPath: opts.libraryPath ?? null, preload: opts.preload ?? null, preloadFile, secure, cache: cacheInfo,
-  };
-  const graph: LoadGraph = {
-    schema: GRAPH_SCHEMA,
-    program,
-    linkage,
-    env,
-    objects: startupObjects,
-    edges,
-    searchList: searchList.map((o) => o.id),
-    fatal: state.fatal,
-    warnings,
-    ...(runtime ? { runtime } : {}),
-  };
-  const images = new Map(objects.filter((o) => o.image).map((o) => [o.id, o.image!] as const));
-  return { ok: true, graph, images };
+  return { objects: objects.slice(first).map((o) => toGraphObject(o, o.image ? dynamicEdges(o.image).map(([, n]) => n) : [])), edges: rtEdges, warnings: rtWarnings };
 }
 
 const errnoText: Record<string, string> = {

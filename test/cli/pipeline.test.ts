@@ -14,6 +14,7 @@ function flags(o: AnalyseOptions): string[] {
     ...(o.suggest === false ? ['--no-suggest'] : []), ...(o.preload ? ['--preload', o.preload] : []),
     ...(o.libraryPath ? ['--library-path', o.libraryPath] : []), ...(o.hwcaps ? ['--hwcaps', o.hwcaps.join(',') || 'none'] : []),
     ...(o.secure === true ? ['--secure'] : []), ...(o.preloadFile === false ? ['--no-preload-file'] : []),
+    ...(o.runtime === false ? ['--no-runtime'] : []), ...(o.pamService ? ['--pam-service', o.pamService] : []),
   ];
 }
 
@@ -44,6 +45,10 @@ describe('analyse() equals loadgraph FILE --format json', () => {
     const noSuggest = await same(sshd!.file, { ...base, suggest: false, preload: 'libnothere.so', libraryPath: '/nowhere' });
     expect(noSuggest.suggestions).toBeUndefined();
     expect(noSuggest.warnings.join('\n')).toContain('libnothere.so');
+    // Run-time edges (dlopen notes, PAM, NSS) are part of the document unless turned off.
+    expect(g.runtime).toBeDefined();
+    expect((await same(sshd!.file, { ...base, runtime: false })).runtime).toBeUndefined();
+    await same(sshd!.file, { ...base, pamService: 'login' });
   });
   if (!sshd) it.skip('on sshd: needs /usr/sbin/sshd or the Debian amd64 sysroot (bash scripts/fetch-sysroots.sh amd64)', () => {});
 
