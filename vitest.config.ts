@@ -16,6 +16,7 @@ export default defineConfig({
       exclude: ['src/**/*.d.ts'],
       reporter: ['text-summary', 'text', 'json-summary'],
       reportsDirectory: 'coverage',
+      reportOnFailure: true,
       thresholds: { lines: 90, 'src/cli/**': { lines: 90 } },
     },
   },
