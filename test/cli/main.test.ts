@@ -50,7 +50,7 @@ describe('src/cli/main.ts', () => {
 
 describe('bin/loadgraph.js', () => {
   beforeAll(() => {
-    execaSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repo });
+    execaSync('npm', ['run', '-s', 'build'], { cwd: repo });
   }, 300_000);
 
   it('starts the built CLI: --version, a load graph, and exit codes', async () => {
