@@ -4,7 +4,7 @@
 import { execaSync } from 'execa';
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'vitest';
-import { type Arch, hasSysroot } from './corpus.js';
+import { type Sysroot, hasSysroot } from './corpus.js';
 
 export interface Prerequisite {
   /** What is needed, e.g. "readelf (binutils)". */
@@ -38,9 +38,13 @@ export const ROOT_SETPRIV: Prerequisite = {
   what: 'root and setpriv (to run a set-user-ID fixture as nobody)', present: process.getuid?.() === 0 && runs('setpriv', ['--version']),
   how: 'run the tests as root (setpriv is in util-linux)',
 };
-export const sysrootOf = (arch: Arch): Prerequisite => ({
-  what: `the Debian ${arch} sysroot (~/.cache/loadgraph-corpus/${arch}/.done)`, present: hasSysroot(arch), how: `${SETUP}, or bash scripts/fetch-sysroots.sh ${arch}`,
-});
+export const sysrootOf = (name: Sysroot): Prerequisite => {
+  const [release, arch] = name.includes('-') ? name.split('-') as [string, string] : [null, name];
+  return {
+    what: `the Debian ${name} sysroot (~/.cache/loadgraph-corpus/${name}/.done)`, present: hasSysroot(name),
+    how: `${SETUP}, or bash scripts/fetch-sysroots.sh ${release ? `--release ${release} ` : ''}${arch}`,
+  };
+};
 /** cc and the real loader: the fixture tests build programs and compare with ldd. */
 export const FIXTURES = [CC, LDD] as const;
 /** The sample daemon built both ways (samples/build.sh): the "before" build links libsystemd. */
