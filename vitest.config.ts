@@ -5,9 +5,19 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 600_000,
-    // Differential tests print how many files they compared; keep that output visible.
+    // Differential tests print how many files they compared, and every skip prints what is missing; keep that output visible.
     silent: false,
     // In CI, also write a JSON report, from which .ci/run prints the plain "N passed, N failed" line.
     reporters: process.env.CI ? ['default', ['json', { outputFile: '.ci/report.json' }]] : ['default'],
+    // `npm run coverage`: line coverage of src/ (and of src/cli/ on its own) must stay at 90 % or above (docs/testing.md).
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      exclude: ['src/**/*.d.ts'],
+      reporter: ['text-summary', 'text', 'json-summary'],
+      reportsDirectory: 'coverage',
+      reportOnFailure: true,
+      thresholds: { lines: 90, 'src/cli/**': { lines: 90 } },
+    },
   },
 });

@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { execaSync } from 'execa';
 import AjvModule from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
-import { hasSysroot, sysroot } from '../support/corpus.js';
+import { sysroot } from '../support/corpus.js';
 import { runCli } from '../support/cli.js';
-import { canBuildFixtures, exe, fixtureDir, lib, rpath, runpath } from '../support/fixtures.js';
+import { exe, fixtureDir, lib, rpath, runpath } from '../support/fixtures.js';
+import { objdumpClassifies } from '../support/objdump.js';
+import { FIXTURES, OBJDUMP, SAMPLES, X86_64, requires, sysrootOf } from '../support/prereq.js';
 
 interface Finding { rule: string; severity: string; subject: string; message: string; evidence: string[] }
 const check = async (...args: string[]) => {
@@ -18,7 +20,7 @@ const check = async (...args: string[]) => {
 };
 const rulesOn = (fs: Finding[], subject: string) => fs.filter((f) => f.subject === subject).map((f) => f.rule);
 
-describe.skipIf(!canBuildFixtures)('check rules on fixtures: one that passes, one that fails', () => {
+describe('check rules on fixtures: one that passes, one that fails', () => {
   const hardened = ['-fPIE', '-pie', '-fstack-protector-strong', '-O2', '-D_FORTIFY_SOURCE=2', '-Wl,-z,relro,-z,now', '-Wl,-z,noexecstack', '-fcf-protection'];
   const cases: Array<[string, string, string[], string[]]> = [
     ['LG001', 'RELRO', ['-Wl,-z,norelro'], []],
@@ -35,8 +37,9 @@ describe.skipIf(!canBuildFixtures)('check rules on fixtures: one that passes, on
   ];
   const SRC = '#include <string.h>\n#include <stdio.h>\nint main(int c, char **v) { char b[16]; strcpy(b, v[0]); printf("%s\\n", b); return c; }\n';
   for (const [rule, title, bad, good] of cases) {
-    it(`${rule} ${title}`, async () => {
-      if (title === 'control-flow protection' && process.arch !== 'x64') return;
+    it(`${rule} ${title}`, async (ctx) => {
+      // -fcf-protection and -z ibt,shstk are x86 options.
+      requires(ctx, FIXTURES, ...(rule === 'LG008' ? [X86_64] : []));
       const d = fixtureDir();
       writeFileSync(`${d}/m.c`, SRC);
       execaSync('cc', ['-o', `${d}/bad`, `${d}/m.c`, ...hardened, ...bad]);
@@ -46,7 +49,8 @@ describe.skipIf(!canBuildFixtures)('check rules on fixtures: one that passes, on
     });
   }
 
-  it('LG005 W^X segments', async () => {
+  it('LG005 W^X segments', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     writeFileSync(`${d}/m.c`, SRC);
     // A section both writable and executable gets a PT_LOAD of its own with RWX.
@@ -57,7 +61,8 @@ describe.skipIf(!canBuildFixtures)('check rules on fixtures: one that passes, on
     expect(rulesOn((await check(`${d}/good`)).findings, 'good')).not.toContain('LG005');
   });
 
-  it('LG009 TEXTREL', async () => {
+  it('LG009 TEXTREL', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     writeFileSync(`${d}/t.s`, '.globl foo\n.data\nfoo: .quad 1\n.text\n.globl get\nget: .quad foo\n');
     execaSync('cc', ['-shared', '-o', `${d}/libtext.so`, `${d}/t.s`, '-Wl,-z,notext']);
@@ -68,7 +73,8 @@ describe.skipIf(!canBuildFixtures)('check rules on fixtures: one that passes, on
     expect(rulesOn(f, 'libclean.so')).not.toContain('LG009');
   });
 
-  it('LG100 closure size, LG102 costly edge, LG104 preload and audit libraries', async () => {
+  it('LG100 closure size, LG102 costly edge, LG104 preload and audit libraries', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     for (const n of ['x1', 'x2', 'x3']) lib(d, `lib${n}.so`);
     lib(d, 'libbig.so', { source: 'int tiny(void) { return 1; }\n', args: [`-L${d}`, '-l:libx1.so', '-l:libx2.so', '-l:libx3.so', ...rpath(d)] });
@@ -85,7 +91,8 @@ describe.skipIf(!canBuildFixtures)('check rules on fixtures: one that passes, on
     expect(fine.filter((x) => ['LG100', 'LG102', 'LG104'].includes(x.rule))).toEqual([]);
   });
 
-  it('LG007 FORTIFY_SOURCE', async () => {
+  it('LG007 FORTIFY_SOURCE', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     writeFileSync(`${d}/m.c`, SRC);
     execaSync('cc', ['-o', `${d}/bad`, `${d}/m.c`, '-O2', '-U_FORTIFY_SOURCE', '-D_FORTIFY_SOURCE=0']);
@@ -94,7 +101,8 @@ describe.skipIf(!canBuildFixtures)('check rules on fixtures: one that passes, on
     expect(rulesOn((await check(`${d}/good`)).findings, 'good')).not.toContain('LG007');
   });
 
-  it('LG012 $ORIGIN in a set-user-ID program', async () => {
+  it('LG012 $ORIGIN in a set-user-ID program', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'lib/liba.so.1');
     const main = exe(d, 'main', [`-L${d}/lib`, '-l:liba.so.1', ...runpath('$ORIGIN/lib')]);
@@ -103,13 +111,19 @@ describe.skipIf(!canBuildFixtures)('check rules on fixtures: one that passes, on
     expect(rulesOn((await check(main)).findings, 'main')).toContain('LG012');
   });
 
-  it('LG103 unused direct dependency, and LG101 load-time code beyond the allow-list', async () => {
+  it('LG103 unused direct dependency, and LG101 load-time code beyond the allow-list', async (ctx) => {
+    requires(ctx, FIXTURES, OBJDUMP);
     const d = fixtureDir();
     lib(d, 'libctor.so', { source: '__attribute__((constructor)) static void c(void) {}\nint f(void) { return 1; }\n' });
     const main = exe(d, 'main', [`-L${d}`, '-l:libctor.so', '-lm', ...rpath(d)]);
     const { findings } = await check(main);
     expect(findings.filter((f) => f.rule === 'LG103').map((f) => f.subject).sort()).toEqual(['main → libctor.so', 'main → libm.so.6']);
     expect(findings.find((f) => f.rule === 'LG101' && f.subject === 'libctor.so')?.message).toMatch(/1 real constructor/);
+    // objdump agrees: of libctor's constructor slots, exactly one points at code of the library's own.
+    const g = JSON.parse((await runCli(['--format', 'json', main])).stdout);
+    const o = g.objects.find((x: { soname: string | null }) => x.soname === 'libctor.so');
+    const ctors = g.loadTime.objects.find((x: { id: number }) => x.id === o.id).constructors as Array<{ address: number }>;
+    expect((await Promise.all(ctors.map((c) => objdumpClassifies(o.realPath, c.address)))).filter((k) => k === 'real')).toHaveLength(1);
     // allow-listed by a policy, and waived
     writeFileSync(`${d}/policy.json`, JSON.stringify({ allowLoadTimeCode: ['libctor.so'], waivers: [{ rule: 'LG103', object: 'main → libm.so.6', reason: 'test' }] }));
     const allowed = (await check('--policy', `${d}/policy.json`, main)).findings;
@@ -117,7 +131,8 @@ describe.skipIf(!canBuildFixtures)('check rules on fixtures: one that passes, on
     expect(allowed.filter((f) => f.rule === 'LG103').map((f) => f.subject)).toEqual(['main → libctor.so']);
   });
 
-  it('LG105 a known-bad liblzma version, by its real file name', async () => {
+  it('LG105 a known-bad liblzma version, by its real file name', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'lib/liblzma.so.5.6.1', { soname: 'liblzma.so.5' });
     symlinkSync('liblzma.so.5.6.1', `${d}/lib/liblzma.so.5`);
@@ -127,7 +142,8 @@ describe.skipIf(!canBuildFixtures)('check rules on fixtures: one that passes, on
     expect(f).toMatchObject({ severity: 'warning', subject: 'liblzma.so.5', message: 'named as liblzma.so.5 5.6.1, a known-bad release (CVE-2024-3094), but the backdoor code is absent (built from clean sources?)' });
   });
 
-  it('baselines keep only new findings, and --fail-on decides the exit status', async () => {
+  it('baselines keep only new findings, and --fail-on decides the exit status', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     writeFileSync(`${d}/m.c`, SRC);
     execaSync('cc', ['-o', `${d}/prog`, `${d}/m.c`, '-Wl,-z,lazy']);
@@ -138,7 +154,8 @@ describe.skipIf(!canBuildFixtures)('check rules on fixtures: one that passes, on
     expect((await runCli(['check', '--fail-on', 'note', `${d}/prog`])).code).toBe(1);
   });
 
-  it('checks every ELF program in a directory', async () => {
+  it('checks every ELF program in a directory', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     mkdirSync(`${d}/bin`);
     writeFileSync(`${d}/m.c`, SRC);
@@ -157,14 +174,16 @@ describe('check policies on sshd', () => {
     writeFileSync(join(d, 'deny.json'), JSON.stringify({ deny: [{ program: 'sshd', library: 'liblzma.so.5' }] }));
     return join(d, 'deny.json');
   };
-  it.skipIf(!hasSysroot('amd64'))('"sshd must not load liblzma.so.5" fails, with the why-path as evidence', async () => {
+  it('"sshd must not load liblzma.so.5" fails, with the why-path as evidence', async (ctx) => {
+    requires(ctx, sysrootOf('amd64'));
     const r = await check('--root', sysroot('amd64'), '--policy', deny(), '/usr/sbin/sshd');
     expect(r.code).toBe(1);
     const f = r.findings.find((x) => x.rule === 'LG106')!;
     expect(f).toMatchObject({ severity: 'error', subject: 'liblzma.so.5' });
     expect(f.evidence[0]).toBe('path: sshd → libsystemd.so.0 → liblzma.so.5; sshd → libsystemd.so.0 used for sd_listen_fds, sd_notify; libsystemd.so.0 → liblzma.so.5 used for lzma_code, lzma_end, lzma_stream_decoder');
   });
-  it.skipIf(!canBuildFixtures)('and passes on the native-sd_notify sample daemon', async () => {
+  it('and passes on the native-sd_notify sample daemon', async (ctx) => {
+    requires(ctx, SAMPLES);
     const d = fixtureDir();
     execaSync('bash', [join(import.meta.dirname, '../../samples/build.sh'), d]);
     writeFileSync(join(d, 'deny.json'), JSON.stringify({ deny: [{ library: 'liblzma.so.5' }] }));
@@ -181,7 +200,8 @@ describe('check policies on sshd', () => {
 });
 
 describe('SARIF', () => {
-  it.skipIf(!canBuildFixtures)('validates against the official SARIF 2.1.0 schema', async () => {
+  it('validates against the official SARIF 2.1.0 schema', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     const main = exe(d, 'main', ['-Wl,-z,lazy', '-lm']);
     const r = await runCli(['check', '--format', 'sarif', '--preset', 'strict', main]);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { type AnalyseOptions, analyse } from '../../src/index.js';
 import { runCli } from '../support/cli.js';
 import { hasSysroot, sysroot } from '../support/corpus.js';
+import { condition, requires } from '../support/prereq.js';
 
 /** The same options as flags. */
 function flags(o: AnalyseOptions): string[] {
@@ -31,7 +32,8 @@ const sshd = existsSync('/usr/sbin/sshd') ? { file: '/usr/sbin/sshd', root: unde
 const hostPrograms = ['/usr/bin/ls', '/usr/bin/bash', '/usr/bin/python3', '/usr/bin/ssh'].filter((p) => existsSync(p));
 
 describe('analyse() equals loadgraph FILE --format json', () => {
-  it.skipIf(!sshd)('on sshd, with every analysis and with the options that change it', async () => {
+  it('on sshd, with every analysis and with the options that change it', async (ctx) => {
+    requires(ctx, condition('/usr/sbin/sshd or the Debian amd64 sysroot', sshd !== null, 'npm run test:setup, or bash scripts/fetch-sysroots.sh amd64'));
     const base = sshd!.root ? { root: sshd!.root } : {};
     const g = await same(sshd!.file, base);
     // The document is the whole pipeline's: loader output, then what each analysis adds.
@@ -50,9 +52,9 @@ describe('analyse() equals loadgraph FILE --format json', () => {
     expect((await same(sshd!.file, { ...base, runtime: false })).runtime).toBeUndefined();
     await same(sshd!.file, { ...base, pamService: 'login' });
   });
-  if (!sshd) it.skip('on sshd: needs /usr/sbin/sshd or the Debian amd64 sysroot (bash scripts/fetch-sysroots.sh amd64)', () => {});
 
-  it.skipIf(hostPrograms.length === 0)(`on this machine's programs (${hostPrograms.join(', ') || 'none found in /usr/bin'})`, async () => {
+  it(`on this machine's programs (${hostPrograms.join(', ') || 'none found in /usr/bin'})`, async (ctx) => {
+    requires(ctx, condition('one of /usr/bin/ls, bash, python3, ssh', hostPrograms.length > 0, 'apt-get install coreutils'));
     for (const p of hostPrograms) await same(p, {});
     await same(hostPrograms[0]!, { hwcaps: [], secure: true, preloadFile: false });
   });

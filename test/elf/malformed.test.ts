@@ -200,16 +200,16 @@ describe('seeded mutation sweep', () => {
   }
   for (const p of real) seeds.push(new Uint8Array(readFileSync(p)));
 
-  it('20,000 mutated inputs: each gives facts or a typed error, quickly, with bounded reads', () => {
+  it('20,000 mutated inputs: each gives facts or a typed error, with bounded reads', () => {
     const rand = rng(0x10ad);
-    let facts = 0, errors = 0, slowest = 0;
+    let facts = 0, errors = 0, diagnosed = 0;
     const N = 20_000;
     for (let i = 0; i < N; i++) {
       const input = mutate(seeds[i % seeds.length]!, rand);
-      const t0 = performance.now();
+      // analyse() bounds the bytes read (a runaway loop shows up as reads, not as time).
       const r = analyse(input);
-      slowest = Math.max(slowest, performance.now() - t0);
       if (r.ok) {
+        if (r.facts.diagnostics.length > 0) diagnosed++;
         facts++;
         expect(() => JSON.stringify(r.facts)).not.toThrow();
       } else {
@@ -218,9 +218,10 @@ describe('seeded mutation sweep', () => {
         expect(typeof r.error.offset).toBe('number');
       }
     }
-    console.log(`mutation sweep: ${N} inputs from ${seeds.length} seeds (${real.length} real files): ${facts} with facts, ${errors} with an ElfFormatError; slowest ${slowest.toFixed(0)} ms`);
-    expect(facts + errors).toBe(N);
-    // A hang detector, not a benchmark: the budget is 1 s per input.
-    expect(slowest).toBeLessThan(1000);
+    console.log(`mutation sweep: ${N} inputs from ${seeds.length} seeds (${real.length} real files): ${facts} with facts (${diagnosed} with diagnostics), ${errors} with an ElfFormatError`);
+    // Every path is taken many times: clean facts, facts with diagnostics, and typed errors.
+    expect(facts - diagnosed).toBeGreaterThan(N / 20);
+    expect(diagnosed).toBeGreaterThan(N / 20);
+    expect(errors).toBeGreaterThan(N / 20);
   }, 300_000);
 });

@@ -5,10 +5,12 @@ import * as C from '../../src/elf/constants.js';
 import { decodeElf } from '../../src/elf/decode.js';
 import { withFileSource } from '../../src/host/file-source.js';
 import { elfFilesUnder, pool } from '../support/corpus.js';
-import { hasLdd, ldd, lddOf } from '../support/fixtures.js';
+import { ldd, lddOf } from '../support/fixtures.js';
+import { LDD, requires } from '../support/prereq.js';
 
-describe.skipIf(!hasLdd)('ldd differential on this machine', () => {
-  it('agrees with ldd on every dynamically linked file', async () => {
+describe('ldd differential on this machine', () => {
+  it('agrees with ldd on every dynamically linked file', async (ctx) => {
+    requires(ctx, LDD);
     // ldd can only answer for files its loader runs: x86-64 ones (valgrind ships i386 helpers that this
     // machine has no i386 ld.so or libc for; ldd calls them "not a dynamic executable").
     const x86_64 = (f: string) => withFileSource(f, (src) => {

@@ -8,7 +8,8 @@ import { loadTimeCode, type LoadTimeCode } from '../../src/analyses/load-time.js
 import { confinedFs } from '../../src/host/confined-fs.js';
 import { bindSymbols } from '../../src/loader/bind.js';
 import type { LoadGraph } from '../../src/graph/model.js';
-import { canBuildFixtures, exe, fixtureDir, lib, loadOf, rpath } from '../support/fixtures.js';
+import { exe, fixtureDir, lib, loadOf, rpath } from '../support/fixtures.js';
+import { FIXTURES, requires } from '../support/prereq.js';
 
 const PLT = (n: string) => `static int impl(void) { return 2; }
 static void *resolve_${n}(void) { return (void *)impl; }
@@ -30,8 +31,9 @@ function analyse(file: string, cwd: string, bindNow = false): { g: LoadGraph; lt
 }
 const of = (lt: LoadTimeCode, id: number) => lt.objects.find((o) => o.id === id)!;
 
-describe.skipIf(!canBuildFixtures)('load-time code', () => {
-  it('finds an IFUNC resolver reached through IRELATIVE and names it', () => {
+describe('load-time code', () => {
+  it('finds an IFUNC resolver reached through IRELATIVE and names it', (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'libirel.so', { source: IREL });
     const main = exe(d, 'main', [`-L${d}`, '-l:libirel.so', ...rpath(d)]);
@@ -40,7 +42,8 @@ describe.skipIf(!canBuildFixtures)('load-time code', () => {
     expect(lt.runOrder.find((s) => s.phase === 'relocation' && s.object === id('libirel.so'))).toEqual({ phase: 'relocation', object: id('libirel.so'), ifunc: 1 });
   });
 
-  it('an IFUNC called through the library\'s own PLT runs at load under -z now, and at first call without', () => {
+  it('an IFUNC called through the library\'s own PLT runs at load under -z now, and at first call without', (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'libnow.so', { source: PLT('bar'), args: ['-Wl,-z,now'] });
     lib(d, 'liblazy.so', { source: PLT('baz'), args: ['-Wl,-z,lazy'] });
@@ -53,7 +56,8 @@ describe.skipIf(!canBuildFixtures)('load-time code', () => {
     expect(of(analyse(main, d, true).lt, id('liblazy.so')).ifuncAtLoad).toBe(1);
   });
 
-  it('tells real constructors from the toolchain\'s frame_dummy and _init', () => {
+  it('tells real constructors from the toolchain\'s frame_dummy and _init', (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'libtwo.so', { source: TWO_CTORS });
     lib(d, 'libplain.so');
@@ -69,7 +73,8 @@ describe.skipIf(!canBuildFixtures)('load-time code', () => {
     expect(plain.constructors.every((c) => c.classification === 'toolchain')).toBe(true);
   });
 
-  it('runs a -z initfirst library\'s constructors first, and reports DT_AUDIT', () => {
+  it('runs a -z initfirst library\'s constructors first, and reports DT_AUDIT', (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'libfirst.so', { source: ONE_CTOR('first'), args: ['-Wl,-z,initfirst'] });
     lib(d, 'libaud.so');
@@ -80,7 +85,8 @@ describe.skipIf(!canBuildFixtures)('load-time code', () => {
     expect(of(lt, g.objects.find((o) => o.kind === 'program')!.id).audit).toEqual([`${d}/libaud.so`]);
   });
 
-  it('orders constructors as the fixture program itself reports them (LD_DEBUG=libs)', async () => {
+  it('orders constructors as the fixture program itself reports them (LD_DEBUG=libs)', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'libc1.so', { source: ONE_CTOR('c1') });
     lib(d, 'libb1.so', { source: ONE_CTOR('b1'), args: [`-L${d}`, '-l:libc1.so'] });

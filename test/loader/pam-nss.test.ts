@@ -4,7 +4,8 @@ import { readNsswitch, BUILTIN_NSS_SINCE_2_34 } from '../../src/loader/nss.js';
 import { pamModuleDirOf, readPamStack } from '../../src/loader/pam.js';
 import { bytesSource } from '../../src/elf/source.js';
 import { confinedFs } from '../../src/host/confined-fs.js';
-import { hasSysroot, sysroot } from '../support/corpus.js';
+import { sysroot } from '../support/corpus.js';
+import { requires, sysrootOf } from '../support/prereq.js';
 import { memoryFs } from '../support/memory-fs.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -77,7 +78,8 @@ describe('readPamStack', () => {
     expect(stack.modules.map((m) => m.module)).toEqual(['pam_a.so', 'pam_c.so']);
   });
 
-  it.runIf(hasSysroot('amd64'))('reads Debian 12 sshd stack, whose common-* files pam-auth-update writes at install time', () => {
+  it('reads Debian 12 sshd stack, whose common-* files pam-auth-update writes at install time', (ctx) => {
+    requires(ctx, sysrootOf('amd64'));
     const warnings: string[] = [];
     const stack = readPamStack(confinedFs(sysroot('amd64')), 'sshd', DIR, warnings);
     expect(stack.serviceFile).toBe('/etc/pam.d/sshd');
@@ -121,7 +123,8 @@ describe('pamModuleDirOf', () => {
     expect(pamModuleDirOf(bytesSource(enc('no such string')))).toBeUndefined();
   });
 
-  it.runIf(hasSysroot('amd64'))("reads Debian's securedir from the sysroot's libpam.so.0", () => {
+  it("reads Debian's securedir from the sysroot's libpam.so.0", (ctx) => {
+    requires(ctx, sysrootOf('amd64'));
     const f = confinedFs(sysroot('amd64')).open('/lib/x86_64-linux-gnu/libpam.so.0');
     if (!f.ok) throw new Error(f.errno);
     expect(pamModuleDirOf(f.value)).toBe('/lib/x86_64-linux-gnu/security/');

@@ -5,9 +5,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphEdge, LoadGraph } from '../../src/graph/model.js';
-import { hasSysroot, sysroot } from '../support/corpus.js';
+import { sysroot } from '../support/corpus.js';
 import { runCli } from '../support/cli.js';
-import { canBuildFixtures, exe, fixtureDir, graphOf, lib, runpath } from '../support/fixtures.js';
+import { exe, fixtureDir, graphOf, lib, runpath } from '../support/fixtures.js';
+import { FIXTURES, READELF, X86_64, condition, requires, sysrootOf } from '../support/prereq.js';
 
 const NOTE_JSON = '[{"soname":["libfeat.so.1","libfeat.so.0"],"feature":"feat","description":"A feature","priority":"recommended"}]';
 // The spec's note layout: namesz, descsz, type NT_FDO_DLOPEN_METADATA, "FDO\0", the JSON padded to 4 bytes.
@@ -25,8 +26,9 @@ ${extra}`;
 const runtimeEdges = (g: LoadGraph, kind: GraphEdge['kind']) => (g.runtime?.edges ?? []).filter((e) => e.kind === kind && e.provenance);
 const objectPath = (g: LoadGraph, id: number | null) => [...g.objects, ...(g.runtime?.objects ?? [])].find((o) => o.id === id)?.path ?? null;
 
-describe.skipIf(!canBuildFixtures)('dlopen notes', () => {
-  it('resolve as dlopen() from the noting library would, alternatives in order (checked by that dlopen itself)', async () => {
+describe('dlopen notes', () => {
+  it('resolve as dlopen() from the noting library would, alternatives in order (checked by that dlopen itself)', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'plugins/libfeat.so.0', { soname: 'libfeat.so.0', source: 'int feat(void) { return 2; }\n' });
     // The library dlopen()s the note's sonames in order, as its caller would, and reports ld.so's l_name.
@@ -54,7 +56,8 @@ describe.skipIf(!canBuildFixtures)('dlopen notes', () => {
     expect(g.objects.map((o) => o.path)).not.toContain(real);
   });
 
-  it('a malformed note is a warning and the rest is shown; --no-runtime leaves the section out', async () => {
+  it('a malformed note is a warning and the rest is shown; --no-runtime leaves the section out', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'libbad.so', { source: noteSource('').replace(JSON.stringify(NOTE_JSON), JSON.stringify('[{"soname": ')) });
     const main = exe(d, 'main', [`-L${d}`, '-lbad', `-Wl,-rpath,${d}`]);
@@ -70,7 +73,8 @@ describe.skipIf(!canBuildFixtures)('dlopen notes', () => {
 
 describe('NSS', () => {
   const conf = (() => { try { return readFileSync('/etc/nsswitch.conf', 'utf8'); } catch { return null; } })();
-  it.skipIf(conf === null || process.arch !== 'x64')("this machine's nsswitch.conf: each service not built into libc, found where ldconfig -p says", () => {
+  it("this machine's nsswitch.conf: each service not built into libc, found where ldconfig -p says", (ctx) => {
+    requires(ctx, X86_64, condition('/etc/nsswitch.conf', conf !== null, 'apt-get install libc-bin (it ships /etc/nsswitch.conf)'));
     const services = [...new Set(conf!.split('\n').map((l) => l.replace(/#.*/, '')).filter((l) => /^\s*[a-z_]+\s*:/.test(l))
       .flatMap((l) => l.slice(l.indexOf(':') + 1).replace(/\[[^\]]*\]/g, ' ').split(/\s+/).filter(Boolean)))].filter((s) => s !== 'files' && s !== 'dns');
     const cache = execaSync('ldconfig', ['-p'], { env: { LC_ALL: 'C' } }).stdout;
@@ -86,7 +90,8 @@ describe('NSS', () => {
 });
 
 describe('real roots', () => {
-  it.skipIf(!hasSysroot('amd64'))("Debian 12's sshd: every module of its PAM stack as a run-time edge from libpam", async () => {
+  it("Debian 12's sshd: every module of its PAM stack as a run-time edge from libpam", async (ctx) => {
+    requires(ctx, sysrootOf('amd64'));
     const root = sysroot('amd64');
     const r = await runCli(['--root', root, '--format', 'json', '/usr/sbin/sshd']);
     const g = JSON.parse(r.stdout) as LoadGraph;
@@ -123,7 +128,9 @@ describe('real roots', () => {
     expect(w.stdout).toMatch(/libpam\.so\.0 → pam_limits\.so \[PAM sshd: session required, \/etc\/pam\.d\/sshd:\d+; direct path\] \(not at start\)/);
   });
 
-  it.skipIf(!hasSysroot('trixie-amd64'))("Debian 13's libsystemd: its dlopen notes, as readelf dumps them, resolved in the root", async () => {
+  it("Debian 13's libsystemd: its dlopen notes, as readelf dumps them, resolved in the root", async (ctx) => {
+    // The diff part compares with Debian 12's libsystemd, so it needs that sysroot too.
+    requires(ctx, READELF, sysrootOf('trixie-amd64'), sysrootOf('amd64'));
     const root = sysroot('trixie-amd64');
     const file = '/usr/lib/x86_64-linux-gnu/libsystemd.so.0';
     const dump = execaSync('readelf', ['-p', '.note.dlopen', join(root, file)]).stdout;
@@ -144,7 +151,7 @@ describe('real roots', () => {
     const wj = JSON.parse((await runCli(['why', '--root', root, '--format', 'json', file, 'liblzma.so.5'])).stdout);
     expect(wj).toMatchObject({ loaded: false, atStart: false, runtime: { path: [{ kind: 'dlopen', atStart: false, provenance: { feature: 'lzma' } }] } });
     // diff from Debian 12: every library libsystemd stopped linking but notes for dlopen() moved to run time.
-    if (hasSysroot('amd64')) {
+    {
       const needed12 = [...execaSync('readelf', ['-d', join(sysroot('amd64'), file)]).stdout.matchAll(/\(NEEDED\)\s+Shared library: \[(.+)\]/g)].map((m) => m[1]);
       const d = JSON.parse((await runCli(['diff', '--format', 'json', '--root-a', sysroot('amd64'), '--root-b', root, file])).stdout);
       const moved = d.items.filter((i: { kind: string }) => i.kind === 'moved-to-runtime').map((i: { subject: string }) => i.subject);

@@ -9,25 +9,12 @@ import { confinedFs } from '../../src/host/confined-fs.js';
 import { detectHostCpu } from '../../src/host/cpu.js';
 import { renderLdd } from '../../src/report/ldd.js';
 import type { LoadGraph } from '../../src/graph/model.js';
+import { CC, LDD } from './prereq.js';
 
-export const hasCc = (() => {
-  try {
-    execaSync('cc', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-export const hasLdd = (() => {
-  try {
-    execaSync('ldd', ['--version']);
-    return process.arch === 'x64';
-  } catch {
-    return false;
-  }
-})();
+// Kept for callers that test a condition; a test skips through requires(ctx, FIXTURES) (prereq.ts), which says why.
+export const hasCc = CC.present;
+export const hasLdd = LDD.present;
 export const canBuildFixtures = hasCc && hasLdd;
-if (!canBuildFixtures) console.log('loader fixtures: SKIPPED — needs cc and ldd on x86-64 (npm run test:setup installs gcc)');
 
 export function fixtureDir(): string {
   return mkdtempSync(join(tmpdir(), 'loadgraph-fx-'));

@@ -2,7 +2,10 @@
 import type { FileSystem, FsResult, OpenFile } from '../../src/loader/fs.js';
 import { bytesSource } from '../../src/elf/source.js';
 
-export function memoryFs(files: ReadonlyMap<string, Uint8Array>): FileSystem {
+/** Bytes and read calls a memoryFs has served: work a test can bound where a clock would flake. */
+export interface ReadMeter { bytes: number; calls: number }
+
+export function memoryFs(files: ReadonlyMap<string, Uint8Array>, meter: ReadMeter = { bytes: 0, calls: 0 }): FileSystem {
   const dirs = new Set<string>(['/']);
   for (const p of files.keys()) for (let d = p.slice(0, p.lastIndexOf('/')); d; d = d.slice(0, d.lastIndexOf('/'))) dirs.add(d);
   const ids = new Map([...files.keys()].map((p, i) => [p, `mem:${i}`]));
@@ -20,11 +23,16 @@ export function memoryFs(files: ReadonlyMap<string, Uint8Array>): FileSystem {
       const p = norm(path);
       const f = files.get(p);
       if (!f) return { ok: false, errno: dirs.has(p) ? 'EISDIR' : 'ENOENT' };
-      return { ok: true, value: { ...bytesSource(f), info: { kind: 'file', id: ids.get(p)!, size: f.length, mode: 0o644 }, close() {} } };
+      const src = bytesSource(f);
+      const read = (o: number, l: number) => { const b = src.read(o, l); meter.calls++; meter.bytes += b.length; return b; };
+      return { ok: true, value: { size: src.size, read, info: { kind: 'file', id: ids.get(p)!, size: f.length, mode: 0o644 }, close() {} } };
     },
     readFile(path, max) {
       const f = files.get(norm(path));
-      return f ? { ok: true, value: f.subarray(0, max) } : { ok: false, errno: 'ENOENT' };
+      if (!f) return { ok: false, errno: 'ENOENT' };
+      meter.calls++;
+      meter.bytes += Math.min(f.length, max);
+      return { ok: true, value: f.subarray(0, max) };
     },
     readdir(path) {
       const p = norm(path);

@@ -1,5 +1,7 @@
 // GNU readelf as an oracle: run it on a file and parse the facts the ELF reader must agree with.
 import { execa } from 'execa';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface ReadelfFacts {
   class: 32 | 64;
@@ -17,6 +19,8 @@ export interface ReadelfFacts {
   ifuncCount: number;
   /** Names of the undefined dynamic symbols (what the object imports). */
   undefinedSymbols: Set<string>;
+  /** Names of the defined global or weak dynamic symbols (what the object exports). */
+  definedSymbols: Set<string>;
   /** Names of the symbols its dynamic relocations refer to (what the loader binds). */
   relocSymbols: Set<string>;
   /** DT_INIT_ARRAYSZ in bytes (0 when absent). */
@@ -47,7 +51,7 @@ export function parseReadelf(out: string): ReadelfFacts {
     machine: /^\s*Machine:\s+(.*?)\s*$/m.exec(out)?.[1] ?? '',
     interp: /\[Requesting program interpreter: (.*)\]/.exec(out)?.[1] ?? null,
     needed: [], soname: null, rpath: null, runpath: null, dynamicTags: new Set(),
-    dynsymCount: 0, dynsymBinds: [], ifuncCount: 0, undefinedSymbols: new Set(), relocSymbols: new Set(), initArraySize: 0, relocationCounts: {}, buildId: /Build ID: ([0-9a-f]+)/.exec(out)?.[1] ?? null,
+    dynsymCount: 0, dynsymBinds: [], ifuncCount: 0, undefinedSymbols: new Set(), definedSymbols: new Set(), relocSymbols: new Set(), initArraySize: 0, relocationCounts: {}, buildId: /Build ID: ([0-9a-f]+)/.exec(out)?.[1] ?? null,
   };
   let section: 'none' | 'dynsym' | 'reloc' | 'relr' = 'none';
   for (const line of out.split('\n')) {
@@ -74,6 +78,7 @@ export function parseReadelf(out: string): ReadelfFacts {
       if (s?.[2] === 'IFUNC') f.ifuncCount++;
       if (s) f.dynsymBinds[Number(s[1])] = s[3]!;
       if (s?.[4] === 'UND' && s[5]) f.undefinedSymbols.add(s[5]);
+      else if (s?.[5] && (s[3] === 'GLOBAL' || s[3] === 'WEAK')) f.definedSymbols.add(s[5]);
     } else if (section === 'reloc') {
       const r = /^[0-9a-f]{8,16}\s+[0-9a-f]{8,16}\s+(\S+)/.exec(line);
       const name = r && (READELF_RELOC_ALIASES[r[1]!] ?? r[1]!);
@@ -109,3 +114,33 @@ export const READELF_MACHINES: Record<string, number> = {
   'PowerPC64': 21,
   'MIPS R3000': 8,
 };
+
+/**
+ * The DT_NEEDED closure of `file` inside `root` by SONAME, as readelf -d reads it, each name looked up in
+ * the root's multiarch and plain library directories: an oracle for "which objects does X bring in" that
+ * shares nothing with loadgraph's loader. `file`'s own needs named in `cut` are not followed (the closure
+ * without those edges).
+ */
+const neededOf = new Map<string, Promise<string[]>>();
+export async function neededClosure(root: string, file: string, cut: ReadonlySet<string> = new Set()): Promise<Set<string>> {
+  const dirs = ['lib', 'usr/lib'].flatMap((d) => {
+    const multiarch = (() => { try { return readdirSync(join(root, d)).filter((n) => /-linux-gnu/.test(n)).map((n) => join(root, d, n)); } catch { return []; } })();
+    return [...multiarch, join(root, d)];
+  });
+  const seen = new Set<string>();
+  const queue = [file];
+  const needed = (path: string) => {
+    if (!neededOf.has(path)) neededOf.set(path, readelf(path).then((r) => r.needed));
+    return neededOf.get(path)!;
+  };
+  while (queue.length) {
+    const path = queue.shift()!;
+    for (const name of await needed(path)) {
+      if (seen.has(name) || (path === file && cut.has(name))) continue;
+      seen.add(name);
+      const found = dirs.map((d) => join(d, name)).find((p) => existsSync(p));
+      if (found) queue.push(found);
+    }
+  }
+  return seen;
+}

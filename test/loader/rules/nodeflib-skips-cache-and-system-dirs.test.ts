@@ -1,9 +1,11 @@
 // glibc dl-load.c: DF_1_NODEFLIB drops a cache hit under a system directory and skips the default directories.
 import { describe, expect, it } from 'vitest';
-import { canBuildFixtures, exe, fixtureDir, graphOf, ldd, lddOf, lib } from '../../support/fixtures.js';
+import { exe, fixtureDir, graphOf, ldd, lddOf, lib } from '../../support/fixtures.js';
+import { FIXTURES, requires } from '../../support/prereq.js';
 
-describe.skipIf(!canBuildFixtures)('nodeflib-skips-cache-and-system-dirs', () => {
-  it('a -z nodefaultlib library cannot find libz.so.1 in /lib, but LD_LIBRARY_PATH still works', async () => {
+describe('nodeflib-skips-cache-and-system-dirs', () => {
+  it('a -z nodefaultlib library cannot find libz.so.1 in /lib, but LD_LIBRARY_PATH still works', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'lib/libn.so.1', { args: ['-Wl,-z,nodefaultlib', '-lz'] });
     const main = exe(d, 'main', [`-L${d}/lib`, '-l:libn.so.1', `-Wl,-rpath,${d}/lib`]);

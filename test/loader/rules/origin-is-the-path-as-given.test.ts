@@ -2,10 +2,12 @@
 // typed, not of the symlink's target (_dl_get_origin is used only on direct exec); libraries use l_name.
 import { symlinkSync, mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { canBuildFixtures, exe, fixtureDir, graphOf, ldd, lddOf, lib, rpath } from '../../support/fixtures.js';
+import { exe, fixtureDir, graphOf, ldd, lddOf, lib, rpath } from '../../support/fixtures.js';
+import { FIXTURES, requires } from '../../support/prereq.js';
 
-describe.skipIf(!canBuildFixtures)('origin-is-the-path-as-given', () => {
-  it('$ORIGIN through a symlinked program follows the link name', async () => {
+describe('origin-is-the-path-as-given', () => {
+  it('$ORIGIN through a symlinked program follows the link name', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'lib1/liba.so.1');
     const main = exe(d, 'bin/main', [`-L${d}/lib1`, '-l:liba.so.1', ...rpath('$ORIGIN/../lib1')]);

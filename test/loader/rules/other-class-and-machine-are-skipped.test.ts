@@ -1,13 +1,15 @@
 // glibc dl-load.c open_verify: a candidate of another ELF class or e_machine is skipped and the search goes on.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { canBuildFixtures, exe, fixtureDir, graphOf, ldd, lddOf, lib } from '../../support/fixtures.js';
+import { exe, fixtureDir, graphOf, ldd, lddOf, lib } from '../../support/fixtures.js';
+import { FIXTURES, requires } from '../../support/prereq.js';
 
-describe.skipIf(!canBuildFixtures)('other-class-and-machine-are-skipped', () => {
-  it.each([
+describe('other-class-and-machine-are-skipped', () => {
+  it.for([
     ['wrong class', (b: Buffer) => { b[4] = 1; }, 'wrong-class'],
     ['wrong machine', (b: Buffer) => { b.writeUInt16LE(183, 18); }, 'wrong-machine'],
-  ])('%s earlier in LD_LIBRARY_PATH', async (_what, patch, outcome) => {
+  ] as const)('%s earlier in LD_LIBRARY_PATH', async ([, patch, outcome], ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     const real = lib(d, 'good/liba.so.1');
     mkdirSync(`${d}/bad`);

@@ -1,9 +1,11 @@
 // glibc rtld.c do_preload: LD_PRELOAD objects load right after the program, searched as its needs (its RPATH).
 import { describe, expect, it } from 'vitest';
-import { canBuildFixtures, exe, fixtureDir, graphOf, ldd, lddOf, lib, rpath } from '../../support/fixtures.js';
+import { exe, fixtureDir, graphOf, ldd, lddOf, lib, rpath } from '../../support/fixtures.js';
+import { FIXTURES, requires } from '../../support/prereq.js';
 
-describe.skipIf(!canBuildFixtures)('preload-comes-first-and-uses-the-program-as-loader', () => {
-  it('a preloaded name is found through the executable RPATH and listed before the needs', async () => {
+describe('preload-comes-first-and-uses-the-program-as-loader', () => {
+  it('a preloaded name is found through the executable RPATH and listed before the needs', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'lib1/liba.so.1');
     lib(d, 'lib3/libc3.so.1');
@@ -16,7 +18,8 @@ describe.skipIf(!canBuildFixtures)('preload-comes-first-and-uses-the-program-as-
     expect(lddOf(main, d, { preload })).toBe((await ldd(main, d, { LD_PRELOAD: preload })).stdout);
   });
 
-  it('a preload that cannot be found is a warning, not a failure', async () => {
+  it('a preload that cannot be found is a warning, not a failure', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     const main = exe(d, 'main');
     const g = graphOf(main, d, { preload: 'libnope.so.9', preloadFile: false });

@@ -1,9 +1,11 @@
 // glibc dl-load.c _dl_map_object: the RPATH walk follows l_loader through an object that has DT_RUNPATH.
 import { describe, expect, it } from 'vitest';
-import { canBuildFixtures, exe, fixtureDir, graphOf, ldd, lddOf, lib, rpath, runpath } from '../../support/fixtures.js';
+import { exe, fixtureDir, graphOf, ldd, lddOf, lib, rpath, runpath } from '../../support/fixtures.js';
+import { FIXTURES, requires } from '../../support/prereq.js';
 
-describe.skipIf(!canBuildFixtures)('rpath-chain-passes-through-runpath-library', () => {
-  it("exe(RPATH dA:dX) → liba(RUNPATH dB) → libb → libc_ finds libc_ through the executable's RPATH", async () => {
+describe('rpath-chain-passes-through-runpath-library', () => {
+  it("exe(RPATH dA:dX) → liba(RUNPATH dB) → libb → libc_ finds libc_ through the executable's RPATH", async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'dX/libc_.so.1');
     lib(d, 'dB/libb.so.1', { args: [`-L${d}/dX`, '-l:libc_.so.1'] });

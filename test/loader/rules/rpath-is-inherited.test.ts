@@ -1,9 +1,11 @@
 // glibc dl-load.c _dl_map_object: the DT_RPATH of the loader chain (and the executable) applies to grandchildren.
 import { describe, expect, it } from 'vitest';
-import { canBuildFixtures, exe, fixtureDir, graphOf, ldd, lddOf, lib, rpath } from '../../support/fixtures.js';
+import { exe, fixtureDir, graphOf, ldd, lddOf, lib, rpath } from '../../support/fixtures.js';
+import { FIXTURES, requires } from '../../support/prereq.js';
 
-describe.skipIf(!canBuildFixtures)('rpath-is-inherited', () => {
-  it("finds a grandchild through the executable's DT_RPATH", async () => {
+describe('rpath-is-inherited', () => {
+  it("finds a grandchild through the executable's DT_RPATH", async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'lib2/libb.so.1');
     lib(d, 'lib1/liba.so.1', { args: [`-L${d}/lib2`, '-l:libb.so.1'] });

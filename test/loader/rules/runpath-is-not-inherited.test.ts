@@ -1,9 +1,11 @@
 // glibc dl-load.c _dl_map_object: DT_RUNPATH applies to the object's own DT_NEEDED only.
 import { describe, expect, it } from 'vitest';
-import { canBuildFixtures, exe, fixtureDir, graphOf, ldd, lddOf, lib, runpath } from '../../support/fixtures.js';
+import { exe, fixtureDir, graphOf, ldd, lddOf, lib, runpath } from '../../support/fixtures.js';
+import { FIXTURES, requires } from '../../support/prereq.js';
 
-describe.skipIf(!canBuildFixtures)('runpath-is-not-inherited', () => {
-  it("does not find a grandchild through the executable's DT_RUNPATH", async () => {
+describe('runpath-is-not-inherited', () => {
+  it("does not find a grandchild through the executable's DT_RUNPATH", async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'lib2/libb.so.1');
     lib(d, 'lib1/liba.so.1', { args: [`-L${d}/lib2`, '-l:libb.so.1'] });

@@ -1,9 +1,11 @@
 // glibc dl-load.c _dl_map_object: when the requesting object has DT_RUNPATH, no DT_RPATH is searched at all.
 import { describe, expect, it } from 'vitest';
-import { canBuildFixtures, exe, fixtureDir, graphOf, ldd, lddOf, lib, rpath, runpath } from '../../support/fixtures.js';
+import { exe, fixtureDir, graphOf, ldd, lddOf, lib, rpath, runpath } from '../../support/fixtures.js';
+import { FIXTURES, requires } from '../../support/prereq.js';
 
-describe.skipIf(!canBuildFixtures)('runpath-of-loader-disables-rpath', () => {
-  it("exe(RPATH dA:dX) → liba(RUNPATH dB) → libc_ does not find libc_ in dX", async () => {
+describe('runpath-of-loader-disables-rpath', () => {
+  it("exe(RPATH dA:dX) → liba(RUNPATH dB) → libc_ does not find libc_ in dX", async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     lib(d, 'dX/libc_.so.1');
     lib(d, 'dA/liba.so.1', { args: [`-L${d}/dX`, '-l:libc_.so.1', ...runpath(`${d}/dB`)] });

@@ -1,9 +1,11 @@
 // glibc dl-load.c _dl_map_object: before any search, a name equal to a loaded object's DT_SONAME reuses it.
 import { describe, expect, it } from 'vitest';
-import { canBuildFixtures, exe, fixtureDir, graphOf, ldd, lddOf, lib, rpath } from '../../support/fixtures.js';
+import { exe, fixtureDir, graphOf, ldd, lddOf, lib, rpath } from '../../support/fixtures.js';
+import { FIXTURES, requires } from '../../support/prereq.js';
 
-describe.skipIf(!canBuildFixtures)('soname-of-a-loaded-object-satisfies-a-need', () => {
-  it('a DT_NEEDED naming only a SONAME, loaded earlier under another file name, needs no search', async () => {
+describe('soname-of-a-loaded-object-satisfies-a-need', () => {
+  it('a DT_NEEDED naming only a SONAME, loaded earlier under another file name, needs no search', async (ctx) => {
+    requires(ctx, FIXTURES);
     const d = fixtureDir();
     // At run time m2/libs.so.1 carries SONAME libsoname-only.so; no file has that name anywhere.
     lib(d, 'm2/libs.so.1', { soname: 'libsoname-only.so' });

@@ -1,0 +1,137 @@
+// The options of why, diff and check, each with its effect, on a small built root: the expected answers
+// follow from the files the test writes (two paths to one library, a changed need, a known program).
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as C from '../../src/elf/constants.js';
+import { buildElf } from '../support/elf-writer.js';
+import { runCli } from '../support/cli.js';
+
+const T = 'lib/x86_64-linux-gnu';
+// Every object has a non-executable PT_GNU_STACK, so that check's only error-level rule these files could break holds.
+const stack = [{ type: C.PT_GNU_STACK, flags: C.PF_R | C.PF_W }];
+function root(files: Record<string, Parameters<typeof buildElf>[0]>) {
+  const r = mkdtempSync(join(tmpdir(), 'loadgraph-cmd-'));
+  const put = (p: string, b: Uint8Array) => { mkdirSync(join(r, p, '..'), { recursive: true }); writeFileSync(join(r, p), b); };
+  for (const p of [`${T}/ld-linux-x86-64.so.2`, 'lib64/ld-linux-x86-64.so.2']) put(p, buildElf({ soname: 'ld-linux-x86-64.so.2', extraSegments: stack }));
+  put(`${T}/libc.so.6`, buildElf({ soname: 'libc.so.6', needed: ['ld-linux-x86-64.so.2'], extraSegments: stack }));
+  for (const [p, spec] of Object.entries(files)) put(p, buildElf(spec));
+  return r;
+}
+const prog = (needed: string[]) => ({ type: C.ET_EXEC, interp: '/lib64/ld-linux-x86-64.so.2', needed, extraSegments: stack });
+const lib = (soname: string, needed: string[] = []) => ({ soname, needed: [...needed, 'libc.so.6'], extraSegments: stack });
+// p → liba → libz, p → libb → libz: two paths to libz.
+const twoPaths = () => root({ 'usr/bin/p': prog(['liba.so.1', 'libb.so.1']), [`${T}/liba.so.1`]: lib('liba.so.1', ['libz.so.1']), [`${T}/libb.so.1`]: lib('libb.so.1', ['libz.so.1']), [`${T}/libz.so.1`]: lib('libz.so.1') });
+const tmp = () => mkdtempSync(join(tmpdir(), 'loadgraph-cmd-out-'));
+
+describe('loadgraph why', () => {
+  it('lists every path, and --limit N keeps the first N with the rest counted', async () => {
+    const r = twoPaths();
+    const all = JSON.parse((await runCli(['why', '--root', r, '--format', 'json', '/usr/bin/p', 'libz.so.1'])).stdout);
+    expect(all.paths).toHaveLength(2);
+    expect(all.more).toBe(0);
+    const one = JSON.parse((await runCli(['why', '--root', r, '--format', 'json', '--limit', '1', '/usr/bin/p', 'libz.so.1'])).stdout);
+    expect(one.paths).toEqual(all.paths.slice(0, 1));
+    expect(one.more).toBe(1);
+    const text = await runCli(['why', '--root', r, '--limit', '1', '/usr/bin/p', 'libz.so.1']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/p → liba\.so\.1 → libz\.so\.1/);
+    expect(text.stdout).not.toMatch(/p → libb\.so\.1 → libz\.so\.1\n/);
+  });
+
+  it('rejects a bad --limit, a bad format and a wrong number of arguments with exit 2', async () => {
+    const r = twoPaths();
+    for (const bad of [['--limit', '0'], ['--limit', 'x'], ['--format', 'xml'], []]) {
+      const x = await runCli(['why', '--root', r, ...bad, '/usr/bin/p', ...(bad.length ? ['libz.so.1'] : [])]);
+      expect(x.code, bad.join(' ')).toBe(2);
+      expect(x.stderr).toMatch(/^loadgraph: .+\n$/);
+    }
+    expect(await runCli(['why', '--root', r, '/usr/bin/nope', 'libz.so.1'])).toMatchObject({ code: 2, stderr: 'loadgraph: /usr/bin/nope: no such file or directory\n' });
+  });
+});
+
+describe('loadgraph diff', () => {
+  const pair = () => root({ 'usr/bin/a': prog(['liba.so.1']), 'usr/bin/b': prog(['liba.so.1', 'libz.so.1']), [`${T}/liba.so.1`]: lib('liba.so.1'), [`${T}/libz.so.1`]: lib('libz.so.1') });
+
+  it('human output: a headline with the count, one line per difference with its evidence; exit 1, or 0 and "no differences"', async () => {
+    const r = pair();
+    const x = await runCli(['diff', '--root', r, '/usr/bin/a', '/usr/bin/b']);
+    expect(x.code).toBe(1);
+    const json = JSON.parse((await runCli(['diff', '--root', r, '--format', 'json', '/usr/bin/a', '/usr/bin/b'])).stdout);
+    expect(json.items.length).toBeGreaterThan(0);
+    expect(x.stdout.split('\n')[0]).toBe(`/usr/bin/a → /usr/bin/b: ${json.items.length} difference${json.items.length === 1 ? '' : 's'}`);
+    for (const i of json.items) expect(x.stdout).toContain(i.message);
+    expect(x.stdout).toMatch(/^\+ .*libz\.so\.1/m);
+    expect(await runCli(['diff', '--root', r, '/usr/bin/a', '/usr/bin/a'])).toMatchObject({ code: 0, stdout: 'no differences\n' });
+  });
+
+  it('rejects a saved result that is not JSON or not a loadgraph result, and a lone --root-a', async () => {
+    const r = pair();
+    const d = tmp();
+    writeFileSync(join(d, 'bad.json'), '{ not json');
+    writeFileSync(join(d, 'other.json'), JSON.stringify({ schema: 'something/1' }));
+    expect(await runCli(['diff', join(d, 'bad.json'), join(d, 'bad.json')])).toMatchObject({ code: 2, stderr: `loadgraph: ${join(d, 'bad.json')}: not valid JSON\n` });
+    expect(await runCli(['diff', join(d, 'other.json'), join(d, 'other.json')])).toMatchObject({ code: 2, stderr: `loadgraph: ${join(d, 'other.json')}: not a loadgraph result (schema something/1)\n` });
+    expect(await runCli(['diff', '--root-a', r, '/usr/bin/a'])).toMatchObject({ code: 2, stderr: 'loadgraph: --root-a and --root-b go together, with one FILE\n' });
+    expect((await runCli(['diff', '/usr/bin/a'])).code).toBe(2);
+    expect((await runCli(['diff', '--format', 'xml', 'x', 'y'])).code).toBe(2);
+    expect((await runCli(['diff', '--root', r, '/usr/bin/a', '/usr/bin/nope'])).code).toBe(2);
+  });
+
+  it('--root-a and --root-b compare the same FILE in two roots', async () => {
+    const [ra, rb] = [root({ 'usr/bin/p': prog(['liba.so.1']), [`${T}/liba.so.1`]: lib('liba.so.1') }), root({ 'usr/bin/p': prog(['liba.so.1']), [`${T}/liba.so.1`]: lib('liba.so.1', ['libz.so.1']), [`${T}/libz.so.1`]: lib('libz.so.1') })];
+    const j = JSON.parse((await runCli(['diff', '--format', 'json', '--root-a', ra, '--root-b', rb, '/usr/bin/p'])).stdout);
+    expect(j.items.find((i: { kind: string }) => i.kind === 'object-entered')?.subject).toBe('libz.so.1');
+  });
+});
+
+describe('loadgraph check', () => {
+  // A program without RELRO, BIND_NOW or PIE: warnings and notes, no error.
+  const r = () => root({ 'usr/bin/p': prog(['liba.so.1']), [`${T}/liba.so.1`]: lib('liba.so.1') });
+
+  it('table output: one row per object with a column per property, then the findings', async () => {
+    const x = await runCli(['check', '--root', r(), '/usr/bin/p']);
+    const lines = x.stdout.split('\n');
+    expect(lines.find((l) => /object/.test(l))).toMatch(/object\s*│\s*RELRO\s*│\s*NOW\s*│\s*PIE\s*│\s*NX\s*│\s*W\^X\s*│\s*canary/);
+    for (const name of ['p', 'liba.so.1', 'libc.so.6']) expect(lines.some((l) => new RegExp(`│ ${name.replace(/\./g, '\\.')}\\s+│`).test(l)), name).toBe(true);
+    const f = JSON.parse((await runCli(['check', '--root', r(), '--format', 'json', '/usr/bin/p'])).stdout).programs[0].findings;
+    expect(f.length).toBeGreaterThan(0);
+    for (const finding of f) expect(x.stdout).toContain(finding.message);
+  });
+
+  it('--fail-on sets the lowest severity that fails: the exit status follows the findings', async () => {
+    const root1 = r();
+    const f = JSON.parse((await runCli(['check', '--root', root1, '--format', 'json', '/usr/bin/p'])).stdout).programs[0].findings as Array<{ severity: string }>;
+    const has = (s: string[]) => f.some((x) => s.includes(x.severity));
+    for (const [level, s] of [['error', ['error']], ['warning', ['error', 'warning']], ['note', ['error', 'warning', 'note']]] as const) {
+      expect((await runCli(['check', '--root', root1, '--fail-on', level, '/usr/bin/p'])).code, level).toBe(has([...s]) ? 1 : 0);
+    }
+    // The levels really differ on this program: no error, some warnings.
+    expect(f.filter((x) => x.severity === 'error')).toEqual([]);
+    expect(has(['warning'])).toBe(true);
+    expect(await runCli(['check', '--root', root1, '--fail-on', 'fatal', '/usr/bin/p'])).toMatchObject({ code: 2, stderr: 'loadgraph: --fail-on takes error, warning or note\n' });
+  });
+
+  it('an unknown --preset, a --baseline that is not check output or not JSON, and a bad format are usage errors', async () => {
+    const d = tmp();
+    writeFileSync(join(d, 'notjson'), 'nope');
+    writeFileSync(join(d, 'graph.json'), JSON.stringify({ schema: 'loadgraph.graph/1' }));
+    expect(await runCli(['check', '--preset', 'lenient', '/bin/true'])).toMatchObject({ code: 2, stderr: "loadgraph: unknown preset 'lenient' (default, strict)\n" });
+    expect(await runCli(['check', '--baseline', join(d, 'notjson'), '/bin/true'])).toMatchObject({ code: 2, stderr: `loadgraph: ${join(d, 'notjson')}: not valid JSON\n` });
+    expect(await runCli(['check', '--baseline', join(d, 'graph.json'), '/bin/true'])).toMatchObject({ code: 2, stderr: 'loadgraph: the baseline is not a check --format json output\n' });
+    expect(await runCli(['check', '--baseline', join(d, 'missing.json'), '/bin/true'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/missing\.json: no such file/) });
+    expect((await runCli(['check', '--format', 'xml', '/bin/true'])).code).toBe(2);
+    expect((await runCli(['check'])).code).toBe(2);
+    expect((await runCli(['check', '/nonexistent/x'])).code).toBe(2);
+  });
+
+  it('--preset strict raises notes (BIND_NOW among them) to warnings', async () => {
+    const root1 = r();
+    const sev = async (...a: string[]) => Object.fromEntries((JSON.parse((await runCli(['check', '--root', root1, '--format', 'json', ...a, '/usr/bin/p'])).stdout).programs[0].findings as Array<{ rule: string; subject: string; severity: string }>).map((f) => [`${f.rule} ${f.subject}`, f.severity]));
+    const [plain, strict] = [await sev(), await sev('--preset', 'strict')];
+    expect(plain['LG002 p']).toBe('note');
+    expect(strict['LG002 p']).toBe('warning');
+    expect((await runCli(['check', '--root', root1, '--preset', 'strict', '--fail-on', 'warning', '/usr/bin/p'])).code).toBe(1);
+  });
+});
