@@ -7,6 +7,7 @@ import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { VERSION } from './version.js';
 import { styleFor } from './style.js';
+import { exactJson } from '../elf/kit.js';
 
 export const checkHelp = `usage: loadgraph check [options] FILE|DIR...
 
@@ -58,7 +59,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   }
   const failing = programs.some((p) => p.findings.some((f) => atLeast(f.severity, values['fail-on'] as Severity)));
   if (values.format === 'sarif') io.stdout.write(renderSarif(programs, VERSION));
-  else if (values.format === 'json') io.stdout.write(JSON.stringify(checkDocument(policy, programs), null, 2) + '\n');
+  else if (values.format === 'json') io.stdout.write(JSON.stringify(checkDocument(policy, programs), exactJson, 2) + '\n');
   else for (const [i, p] of programs.entries()) io.stdout.write((i ? '\n' : '') + renderCheckTable(p, styleFor(io, values)));
   return status !== EXIT_OK ? status : failing ? EXIT_FINDINGS : EXIT_OK;
 }

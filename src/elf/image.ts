@@ -1,5 +1,6 @@
 // The friendly model of one ELF object: what the loader reads, decoded from program headers and PT_DYNAMIC.
 import type { Diagnostic, ElfFormatError } from './errors.js';
+import { WIDE_BASE } from './kit.js';
 
 export interface ElfHeader {
   readonly class: 32 | 64;
@@ -83,8 +84,8 @@ export function locate(image: ElfImage, vaddr: number, length = 1): { offset: nu
   for (const s of image.segments) {
     if (s.type !== 1 /* PT_LOAD */) continue;
     const d = vaddr - s.vaddr;
-    // Written as positive tests so that NaN (a field above 2^53) never passes.
-    if (d >= 0 && d < s.filesz && d + length <= s.filesz && Number.isSafeInteger(s.offset + d)) return { offset: s.offset + d, segment: s };
+    // Written as positive tests; a wide offset (kit.ts) is beyond every file.
+    if (d >= 0 && d < s.filesz && d + length <= s.filesz && s.offset + d + length <= WIDE_BASE) return { offset: s.offset + d, segment: s };
   }
   return null;
 }

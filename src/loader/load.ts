@@ -5,6 +5,7 @@ import * as C from '../elf/constants.js';
 import type { ElfImage } from '../elf/image.js';
 import { dynValue } from '../elf/image.js';
 import { decodeElf } from '../elf/decode.js';
+import { wideHex } from '../elf/kit.js';
 import type { Note } from '../elf/image.js';
 import { readNotes } from '../elf/notes.js';
 import { summarize } from '../elf/summary.js';
@@ -83,7 +84,7 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
   const decoded = decodeElf(mainFile);
   const mainNotes = decoded.ok ? readNotes(mainFile, decoded.image, []) : [];
   mainFile.close();
-  if (!decoded.ok) return { ok: false, message: `${program}: ${decoded.error.message} (${decoded.error.structure} at offset 0x${decoded.error.offset.toString(16)})` };
+  if (!decoded.ok) return { ok: false, message: `${program}: ${decoded.error.message} (${decoded.error.structure} at offset ${wideHex(decoded.error.offset)})` };
   const mainImage = decoded.image;
   const h = mainImage.header;
   if (h.type !== C.ET_EXEC && h.type !== C.ET_DYN) return { ok: false, message: `${program}: not a dynamic executable or shared object (e_type ${h.type})` };

@@ -1,8 +1,9 @@
 // Human rendering of one object's facts (`loadgraph inspect`). Pure: facts in, text out.
 import type { ObjectFacts, FactsResult } from '../elf/facts.js';
+import { wideHex } from '../elf/kit.js';
 import { type Style, plain } from './style.js';
 
-const hex = (n: number | null) => (n === null ? 'none' : Number.isNaN(n) ? '(too large)' : '0x' + n.toString(16));
+const hex = (n: number | null) => (n === null ? 'none' : wideHex(n));
 const list = (xs: readonly string[] | null, none = 'none') => (xs === null || xs.length === 0 ? none : xs.join(' '));
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
@@ -57,14 +58,14 @@ export function renderFacts(f: ObjectFacts, style: Style = plain): string {
     const p = f.notes.package;
     row('package', ['type', 'name', 'version', 'architecture'].map((k) => p[k]).filter((v) => typeof v === 'string').join(' '));
   }
-  for (const d of f.diagnostics) row('warning', style('yellow', `${d.message}${d.offset !== undefined ? ` (offset 0x${d.offset.toString(16)})` : ''}`));
+  for (const d of f.diagnostics) row('warning', style('yellow', `${d.message}${d.offset !== undefined ? ` (offset ${wideHex(d.offset)})` : ''}`));
   const width = Math.max(...rows.map(([k]) => k.length));
   return [style('bold', f.path), ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n') + '\n';
 }
 
 export function renderFactsError(r: Extract<FactsResult, { ok: false }>): string {
   if (r.error.code === 'ELF_UNREADABLE') return `loadgraph: ${r.path}: ${r.error.message}\n`;
-  return `loadgraph: ${r.path}: ${r.error.message} (${r.error.structure} at offset 0x${r.error.offset.toString(16)}) [${r.error.code}]\n`;
+  return `loadgraph: ${r.path}: ${r.error.message} (${r.error.structure} at offset ${wideHex(r.error.offset)}) [${r.error.code}]\n`;
 }
 
 /** JSON for one result: the facts, or {path, error}. */
