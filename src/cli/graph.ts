@@ -70,6 +70,7 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
     else if (format === 'ldd') {
       if (positionals.length > 1) io.stdout.write(`${file}:\n`);
       io.stdout.write(renderLdd(g));
+      for (const w of g.warnings) io.stderr.write(`loadgraph: warning: ${w}\n`);
       if (g.linkage === 'static') io.stderr.write('\tnot a dynamic executable\n');
     } else io.stdout.write((i > 0 ? '\n' : '') + renderTree(g, { style, all: values.all === true }));
   }

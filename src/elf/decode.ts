@@ -1,7 +1,7 @@
 // decodeElf: e_ident, header, program headers, PT_INTERP and PT_DYNAMIC with its strings. Never throws on bad bytes.
 import * as C from './constants.js';
 import { type Diagnostic, ElfAbort, elfError } from './errors.js';
-import { type ElfHeader, type ElfImage, type DecodeResult, type Segment, type DynamicEntry, addrToOffset } from './image.js';
+import { type ElfHeader, type ElfImage, type DecodeResult, type Segment, type DynamicEntry, congruent, locate } from './image.js';
 import { type Layout, mustParse, runParser, table, cstring, wideDec, wideHex } from './kit.js';
 import { dynTagName } from './names.js';
 import { dyn, ehdr, phdr, shdr } from './records.js';
@@ -151,7 +151,14 @@ function readDynamic(src: ByteSource, layout: Omit<Layout, 'base'>, image: Mutab
   const dynSeg = image.segments.filter((p) => p.type === C.PT_DYNAMIC).at(-1);
   if (!dynSeg) return;
   const rec = dyn({ ...layout, base: 0 });
-  let offset = addrToOffset(image, dynSeg.vaddr, Math.min(dynSeg.filesz, rec.size));
+  const at = locate(image, dynSeg.vaddr, Math.min(dynSeg.filesz, rec.size));
+  let offset = at?.offset ?? null;
+  if (at && !congruent(at.segment)) {
+    // The loader refuses such a mapping (verify.ts says so); its bytes at p_offset are what the headers describe.
+    image.diagnostics.push({ code: 'ELF_BAD_VALUE', structure: 'PT_LOAD.p_offset', offset: at.segment.offset,
+      message: `the PT_LOAD holding PT_DYNAMIC has p_offset ${wideHex(at.segment.offset)} and p_vaddr ${wideHex(at.segment.vaddr)}, not congruent modulo the page size (ELF load command address/offset not page-aligned); PT_DYNAMIC read at p_offset` });
+    offset = dynSeg.offset;
+  }
   if (offset === null) {
     offset = dynSeg.offset;
     if (image.segments.some((p) => p.type === C.PT_LOAD)) {

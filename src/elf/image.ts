@@ -94,3 +94,11 @@ export function locate(image: ElfImage, vaddr: number, length = 1): { offset: nu
 export function addrToOffset(image: ElfImage, vaddr: number, length = 1): number | null {
   return locate(image, vaddr, length)?.offset ?? null;
 }
+
+/** Smallest page size of the supported targets: congruence modulo it is necessary on all of them. */
+const PAGE = 4096;
+
+/** p_vaddr ≡ p_offset modulo the page size, as mmap needs (glibc _dl_map_object_from_fd, the kernel's elf_map). */
+export function congruent(s: Segment): boolean {
+  return s.vaddr % PAGE === s.offset % PAGE;
+}
