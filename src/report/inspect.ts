@@ -31,7 +31,8 @@ export function renderFacts(f: ObjectFacts, style: Style = plain): string {
     const what = `${c.kind}${c.kind === 'DT_INIT' ? '' : `[${c.index}]`} → ${hex(c.address)}${c.name ? ` ${c.name}` : ''}`;
     row('constructor', c.classification === 'real' ? style('yellow', `${what}: runs at load time`) : `${what}: ${c.classification} (${c.reason})`);
   }
-  if (f.irelativeResolvers.length) row('ifunc', `${f.irelativeResolvers.length} resolvers run through IRELATIVE (${firstOf(f.irelativeResolvers.map((r) => r.name ?? hex(r.address)), 6)})`);
+  const via = f.irelativeResolvers.find((r) => r.via)?.via;
+  if (f.irelativeResolvers.length) row('ifunc', `${f.irelativeResolvers.length} resolvers run through IRELATIVE${via ? `, applied by libc's ${via}` : ''} (${firstOf(f.irelativeResolvers.map((r) => r.name ?? hex(r.address)), 6)})`);
   const ifunc = f.ifuncSymbols.length ? ` (${firstOf(f.ifuncSymbols, 6)})` : '';
   row('symbols', `${f.dynsymCount} dynamic; ${f.ifuncSymbols.length} IFUNC${ifunc}`);
   const counts = Object.entries(f.relocationCounts).sort((a, b) => b[1] - a[1]);
