@@ -119,7 +119,7 @@ export function readDynamicSymbols(src: ByteSource, image: ElfImage, referenced 
   const rec = sym({ ...layout, base: 0 });
   const offset = addrToOffset(image, symtab);
   if (offset === null || !(offset + count * rec.size <= src.size)) {
-    diags.push({ code: 'ELF_BAD_COUNT', structure: `${rec.structure}[${count}]`, offset: offset ?? undefined,
+    diags.push({ code: 'ELF_BAD_COUNT', structure: `${rec.structure}[${count}]`, ...(offset === null ? {} : { offset }),
       message: `${count} dynamic symbols at ${wideHex(symtab)} do not fit in the file` });
     return [];
   }
