@@ -18,7 +18,7 @@ import { type LdCache, lookupCache, parseLdCache } from './ldcache.js';
 import { readLdSoConf } from './ldconf.js';
 import { runtimeRequests } from './runtime.js';
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
-import { loadCommandError, mappingError, truncatedSegments, truncationFault, verifyCandidate } from './verify.js';
+import { loadCommandError, mappingError, truncatedSegments, dynamicFault, verifyCandidate } from './verify.js';
 
 export interface LoaderOptions {
   /** Shown in the result; paths given to the FileSystem are inside it. */
@@ -136,7 +136,9 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
   // PT_DYNAMIC past the end of the file is mapped, and ld.so faults reading it.
   const badLoad = loadCommandError(mainImage);
   if (badLoad) state.fatal = { message: `${program}: execve would fail (EINVAL): the kernel cannot map a PT_LOAD whose p_offset and p_vaddr differ modulo the page size (ld.so's words for a library: ${badLoad})`, object: 0 };
-  const mainFault = truncationFault(mainImage, mainFile.size);
+  const mainFault = dynamicFault(mainImage, mainFile.size);
+  // fs/binfmt_elf.c load_elf_phdrs: 1 to 65536 bytes of program headers (so no PN_XNUM extension).
+  if (h.phnum === 0 || h.phnum * h.phentsize > 65536) return { ok: false, message: `${program}: ${h.phnum} program headers; the kernel refuses a program without any or with more than 64 KiB of them (execve: Exec format error)` };
   if (mainFault) state.fatal ??= { message: `${program}: ${mainFault}`, object: 0 };
   const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: realOf(fs, abs(program)), image: mainImage, fileId: null, loader: null, size: mainFile.size, notes: mainNotes });
   if (mainImage.soname) main.names.push(mainImage.soname);
@@ -228,7 +230,7 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
         same.names.push(name);
         return { obj: same, reused: true };
       }
-      const err = mappingError(v.image) ?? truncationFault(v.image, v.info.size);
+      const err = mappingError(v.image) ?? dynamicFault(v.image, v.info.size);
       if (err) {
         state.fatal ??= { message: `${path}: ${err}`, object: loader.id };
         return 'fatal';

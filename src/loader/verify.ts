@@ -97,13 +97,17 @@ export function loadCommandError(image: ElfImage): string | null {
 
 
 /**
- * Where mapping the object would fault: the loader maps PT_LOAD file bytes that are not in the file (mmap
- * allows it) and then reads PT_DYNAMIC there (elf_get_dynamic_info), which raises SIGBUS.
+ * Where the loader would fault reading PT_DYNAMIC (elf_get_dynamic_info reads it at l_addr + p_vaddr,
+ * through the mapping): outside every PT_LOAD nothing is mapped there (SIGSEGV); past the end of the
+ * file the pages are mapped (mmap allows it) but touching them raises SIGBUS.
  */
-export function truncationFault(image: ElfImage, fileSize: number): string | null {
+export function dynamicFault(image: ElfImage, fileSize: number): string | null {
   const dyn = image.segments.filter((s) => s.type === C.PT_DYNAMIC).at(-1);
   if (!dyn) return null;
   const at = locate(image, dyn.vaddr, Math.max(1, Math.min(dyn.filesz, 16)));
+  if (!at && image.segments.some((s) => s.type === C.PT_LOAD)) {
+    return `PT_DYNAMIC (p_vaddr ${wideHex(dyn.vaddr)}) is not inside the file part of any PT_LOAD: the process would be killed by SIGSEGV when ld.so reads it there`;
+  }
   const offset = at ? at.offset : dyn.offset;
   if (offset + Math.max(1, Math.min(dyn.filesz, 16)) > fileSize) {
     return `PT_DYNAMIC lies past the end of the file (${fileSize} bytes): the process would be killed by SIGBUS when ld.so reads it`;

@@ -10,6 +10,7 @@ import * as C from '../../src/elf/constants.js';
 import { describeObject } from '../../src/elf/facts.js';
 import { bytesSource } from '../../src/elf/source.js';
 import { runCli } from '../support/cli.js';
+import { buildElf } from '../support/elf-writer.js';
 import { canBuildFixtures, exe, fixtureDir, ldd, lib, runpath } from '../support/fixtures.js';
 import { hasReadelf, readelf } from '../support/readelf.js';
 
@@ -192,5 +193,33 @@ describe.skipIf(!canBuildFixtures)('FIFOs, sockets and devices in a search path'
     expect(real.stdout).toMatch(/error while loading shared libraries: .*libspecial\.so: file too short/);
     const ours = await runCli([l.prog, '--format', 'ldd']);
     expect(ours.stdout).toMatch(/error while loading shared libraries: .*libspecial\.so: is a character device: ld.so would open it and read it/);
+  });
+});
+
+describe('verdicts the kernel and ld.so give on written programs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loadgraph-verdict-'));
+  const write = (name: string, bytes: Uint8Array) => { const p = join(dir, name); writeFileSync(p, bytes); return p; };
+  const prog = () => buildElf({ type: C.ET_EXEC, interp: '/lib64/ld-linux-x86-64.so.2', needed: ['libc.so.6'] });
+
+  it('PT_DYNAMIC outside every PT_LOAD: read at p_offset for the facts, fatal for the load (ld.so faults reading it)', async () => {
+    const b = prog();
+    const v = new DataView(b.buffer);
+    const phoff = Number(v.getBigUint64(32, true));
+    for (let i = 0; i < v.getUint16(56, true); i++) if (v.getUint32(phoff + i * 56, true) === C.PT_DYNAMIC) v.setBigUint64(phoff + i * 56 + 16, 0x6000000000001000n, true);
+    const p = write('dyn-outside', b);
+    const r = await runCli([p]);
+    expect(r.stdout).toContain('fatal: ');
+    expect(r.stdout).toContain('PT_DYNAMIC (p_vaddr 0x6000000000001000) is not inside the file part of any PT_LOAD');
+    expect(r.code).toBe(1);
+    const inspect = await runCli(['inspect', p]);
+    expect(inspect.stdout).toMatch(/needed\s+libc\.so\.6/);
+  });
+
+  it('no program headers: the kernel refuses the program', async () => {
+    const b = prog();
+    new DataView(b.buffer).setUint16(56, 0, true);
+    const r = await runCli([write('no-phdrs', b)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/0 program headers; the kernel refuses a program without any/);
   });
 });
