@@ -84,8 +84,8 @@ export function locate(image: ElfImage, vaddr: number, length = 1): { offset: nu
   for (const s of image.segments) {
     if (s.type !== 1 /* PT_LOAD */) continue;
     const d = vaddr - s.vaddr;
-    // Written as positive tests; a wide offset (kit.ts) is beyond every file.
-    if (d >= 0 && d < s.filesz && d + length <= s.filesz && s.offset + d + length <= WIDE_BASE) return { offset: s.offset + d, segment: s };
+    // Written as positive tests; a wide offset or size (kit.ts) is beyond every file, so such a segment maps nothing.
+    if (d >= 0 && d < s.filesz && d + length <= s.filesz && s.offset + s.filesz <= WIDE_BASE) return { offset: s.offset + d, segment: s };
   }
   return null;
 }

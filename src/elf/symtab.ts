@@ -209,6 +209,7 @@ function readSysv(src: ByteSource, image: ElfImage, is64: boolean, le: boolean):
   const off = addrToOffset(image, addr, 2 * w);
   if (off === null) return null;
   const head = src.read(off, 2 * w);
+  if (head.length < 2 * w) return null;
   const hv = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const nbucket = hv.getUint32(wide && !le ? 4 : 0, le), nchain = hv.getUint32(wide ? (le ? 8 : 12) : 4, le);
   if (nbucket === 0 || !(off + (2 + nbucket + nchain) * w <= src.size)) return null;
