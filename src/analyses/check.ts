@@ -105,6 +105,12 @@ export const RULES: readonly Rule[] = [
   { id: 'LG012', title: '$ORIGIN in a set-user-ID/set-group-ID program', severity: 'error', reference: 'glibc _dl_dst_substitute (secure mode)',
     help: 'In secure mode ld.so accepts $ORIGIN only under trusted directories; elsewhere it is a hijack risk and usually a broken search path.',
     run: (c, emit) => { for (const o of objects(c)) if (o.setuid && /\$\{?ORIGIN/.test(`${o.rpath ?? ''}:${o.runpath ?? ''}`)) emit(o.id, '$ORIGIN in the search path of a set-user-ID/set-group-ID program'); } },
+  { id: 'LG013', title: 'unreadable or refused object', severity: 'error', reference: 'docs/reliability.md',
+    help: 'The object is truncated or corrupt, or the kernel or ld.so would refuse it: loading fails or faults, and the hardening columns of what could not be read are not graded.',
+    run: (c, emit) => {
+      if (c.g.fatal) emit(c.g.fatal.object, `loading would fail: ${c.g.fatal.message}`);
+      for (const o of c.g.objects) if (o.diagnostics?.length) emit(o.id, `not graded, could not be read whole: ${o.diagnostics.join('; ')}`);
+    } },
   { id: 'LG100', title: 'closure size', severity: 'warning', reference: 'policy maxObjects',
     help: 'Every object in the closure can run code at load time; the budget keeps the closure small.',
     run: (c, emit) => {

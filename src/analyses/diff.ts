@@ -7,6 +7,7 @@ import { shortestPaths } from '../graph/traverse.js';
 import { knownBadChanges } from './known-bad.js';
 import type { AnalysisResult } from './result.js';
 import { runtimeWhy } from './why.js';
+import { wideHex } from '../elf/kit.js';
 
 export type DiffKind =
   | 'object-left' | 'object-entered'
@@ -169,7 +170,7 @@ export function diffResults(aGraph: AnalysisResult, bGraph: AnalysisResult): Dif
       const lost = removed.length + Math.max(0, unnamed(la) - unnamed(lb)), gained = added.length + Math.max(0, unnamed(lb) - unnamed(la));
       if (lost) add('constructor-removed', k, `${A.label(k)}: ${lost} constructor${lost === 1 ? '' : 's'} no longer run${removed.length ? `: ${removed.join(', ')}` : ''}`);
       if (gained) add('constructor-added', k, `${A.label(k)}: ${gained} new constructor${gained === 1 ? '' : 's'} run at load${added.length ? `: ${added.join(', ')}` : ''}`);
-      const res = (l: typeof la, phase: 'load' | 'first-call') => new Set(l.ifunc.filter((c) => c.phase === phase).map((c) => c.name ?? `0x${(c.address ?? 0).toString(16)}`));
+      const res = (l: typeof la, phase: 'load' | 'first-call') => new Set(l.ifunc.filter((c) => c.phase === phase).map((c) => c.name ?? wideHex(c.address ?? 0)));
       const ia = res(la, 'load'), ib = res(lb, 'load');
       const lazyA = res(la, 'first-call');
       const moved = [...ib].filter((x) => !ia.has(x) && lazyA.has(x));

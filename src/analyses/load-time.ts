@@ -57,7 +57,7 @@ export function loadTimeCode(g: LoadGraph, b: BindResult, bindNow: boolean): Loa
   };
   for (const [id, t] of b.tables) {
     for (const r of t.irelative) {
-      push(id, { name: r.name, address: r.address, calledBy: id, via: irelativeName(t.image.header.machine), phase: 'load' });
+      push(id, { name: r.name, address: r.address, calledBy: id, via: r.via ? `${irelativeName(t.image.header.machine)} (${r.via})` : irelativeName(t.image.header.machine), phase: 'load' });
     }
   }
   for (const x of b.bindings) {

@@ -8,6 +8,7 @@ import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { VERSION } from './version.js';
 import { styleFor } from './style.js';
+import { exactJson } from '../elf/kit.js';
 
 export const checkHelp = `usage: loadgraph check [options] FILE|DIR...
 
@@ -63,7 +64,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const failing = programs.some((p) => p.findings.some((f) => atLeast(f.severity, values['fail-on'] as Severity)));
   const knownBad = knownBadObjects(programs.map((p) => ({ program: p.program, indicators: p.objects.flatMap((o) => o.indicators ?? []) })));
   if (values.format === 'sarif') io.stdout.write(renderSarif(programs, VERSION));
-  else if (values.format === 'json') io.stdout.write(JSON.stringify(checkDocument(policy, programs, knownBad), null, 2) + '\n');
+  else if (values.format === 'json') io.stdout.write(JSON.stringify(checkDocument(policy, programs, knownBad), exactJson, 2) + '\n');
   else {
     for (const [i, p] of programs.entries()) io.stdout.write((i ? '\n' : '') + renderCheckTable(p, styleFor(io, values)));
     if (knownBad.length) io.stdout.write('\n' + renderKnownBadSummary(knownBad, styleFor(io, values)));

@@ -8,6 +8,7 @@ import { analyseWith } from '../pipeline.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
+import { exactJson } from '../elf/kit.js';
 
 export const diffHelp = `usage: loadgraph diff [options] A B
        loadgraph diff --root-a DIR --root-b DIR [options] FILE
@@ -47,7 +48,10 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
     graphs.push(g);
   }
   const d = diffResults(graphs[0]!, graphs[1]!);
-  if (values.format === 'json') io.stdout.write(JSON.stringify(d, null, 2) + '\n');
+  // Either side may be unreadable in part or fail to load: say so, never a silent comparison.
+  const [wa, wb] = graphs.map((g) => [...(g.fatal ? [`fatal: ${g.fatal.message}`] : []), ...g.warnings]) as [string[], string[]];
+  if (values.format !== 'json') for (const [side, ws] of [['A', wa], ['B', wb]] as const) for (const w of ws) io.stderr.write(`loadgraph: ${side}: ${w}\n`);
+  if (values.format === 'json') io.stdout.write(JSON.stringify({ ...d, warnings: { a: wa, b: wb } }, exactJson, 2) + '\n');
   else if (values.format === 'markdown') io.stdout.write(renderDiffMarkdown(d));
   else io.stdout.write(renderDiff(d, styleFor(io, values)));
   return d.same ? EXIT_OK : EXIT_FINDINGS;

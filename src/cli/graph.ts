@@ -7,6 +7,7 @@ import { renderLdd } from '../report/ldd.js';
 import { renderTree } from '../report/tree.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
+import { exactJson } from '../elf/kit.js';
 
 export const graphHelp = `usage: loadgraph [options] FILE...
 
@@ -69,9 +70,10 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
     else if (format === 'ldd') {
       if (positionals.length > 1) io.stdout.write(`${file}:\n`);
       io.stdout.write(renderLdd(g));
+      for (const w of g.warnings) io.stderr.write(`loadgraph: warning: ${w}\n`);
       if (g.linkage === 'static') io.stderr.write('\tnot a dynamic executable\n');
     } else io.stdout.write((i > 0 ? '\n' : '') + renderTree(g, { style, all: values.all === true }));
   }
-  if (format === 'json') io.stdout.write(JSON.stringify(positionals.length === 1 ? graphs[0] ?? null : graphs, null, 2) + '\n');
+  if (format === 'json') io.stdout.write(JSON.stringify(positionals.length === 1 ? graphs[0] ?? null : graphs, exactJson, 2) + '\n');
   return status;
 }

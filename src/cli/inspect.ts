@@ -5,6 +5,7 @@ import { HostFileError } from '../host/file-source.js';
 import { factsJson, renderFacts, renderFactsError } from '../report/inspect.js';
 import { type CliIo, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
+import { exactJson } from '../elf/kit.js';
 
 export const inspectHelp = `usage: loadgraph inspect [--format human|json] [--color|--no-color] FILE...
 
@@ -36,7 +37,7 @@ export function inspectCommand(args: string[], io: CliIo): number {
     const result = readFacts(path, io);
     if (!result.ok) status = EXIT_USAGE;
     if (values.format === 'json') {
-      io.stdout.write(JSON.stringify(factsJson(result)) + '\n');
+      io.stdout.write(JSON.stringify(factsJson(result), exactJson) + '\n');
       if (!result.ok) io.stderr.write(renderFactsError(result));
     } else if (result.ok) {
       io.stdout.write((i > 0 ? '\n' : '') + renderFacts(result.facts, style));

@@ -6,6 +6,7 @@ import { analyseWith } from '../pipeline.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
+import { exactJson } from '../elf/kit.js';
 
 export const whyHelp = `usage: loadgraph why [--root DIR] [--format text|json] [--limit N] FILE LIB
 
@@ -40,19 +41,22 @@ export async function whyCommand(args: string[], io: CliIo): Promise<number> {
   const g = r.graph;
   const a = r.attribution ?? { edges: [], indirect: [] };
   const target = findObject(g, lib);
+  // What could not be read, or where loading stops, goes with every answer (a truncated program is not "clean").
+  const problems = { fatal: g.fatal, warnings: g.warnings };
+  if (values.format === 'text') for (const line of [...(g.fatal ? [`fatal: ${g.fatal.message}`] : []), ...g.warnings.map((w) => `warning: ${w}`)]) io.stderr.write(`${line}\n`);
   if (!target) {
     const later = runtimeWhy(g, lib);
     if (later) {
-      if (values.format === 'json') io.stdout.write(JSON.stringify({ ...whyDocument(file, lib, g, a, null), atStart: false, runtime: later }, null, 2) + '\n');
+      if (values.format === 'json') io.stdout.write(JSON.stringify({ ...whyDocument(file, lib, g, a, null), atStart: false, runtime: later, ...problems }, exactJson, 2) + '\n');
       else io.stdout.write(renderRuntimeWhy(g, later, styleFor(io, values)));
       return EXIT_OK;
     }
-    if (values.format === 'json') io.stdout.write(JSON.stringify(whyDocument(file, lib, g, a, null)) + '\n');
-    else io.stdout.write(`${file} does not load ${lib}${g.runtime ? ', at start or at run time' : ''}\n`);
+    if (values.format === 'json') io.stdout.write(JSON.stringify({ ...whyDocument(file, lib, g, a, null), ...problems }, exactJson) + '\n');
+    else io.stdout.write(`${file} does not load ${lib}${g.runtime ? ', at start or at run time' : ''}${g.fatal ? ' (loading stops first: see the fatal error)' : ''}\n`);
     return EXIT_FINDINGS;
   }
   const w = why(g, a, target.id, limit);
-  if (values.format === 'json') io.stdout.write(JSON.stringify(whyDocument(file, lib, g, a, w), null, 2) + '\n');
+  if (values.format === 'json') io.stdout.write(JSON.stringify({ ...whyDocument(file, lib, g, a, w), ...problems }, exactJson, 2) + '\n');
   else io.stdout.write(renderWhy(g, w, styleFor(io, values), a.indirect));
   return EXIT_OK;
 }

@@ -111,7 +111,10 @@ export const SHN_COMMON = 0xfff2;
 export const SHN_XINDEX = 0xffff;
 export const SHT_SYMTAB = 2;
 export const SHT_STRTAB = 3;
+export const SHT_RELA = 4;
+export const SHT_REL = 9;
 export const SHT_DYNSYM = 11;
+export const SHF_ALLOC = 0x2;
 
 // d_tag
 export const DT_NULL = 0;

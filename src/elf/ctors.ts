@@ -9,6 +9,7 @@ import { shdr, sym } from './records.js';
 import type { Reloc } from './records.js';
 import type { ByteSource } from './source.js';
 import type { DynamicSymbols } from './symtab.js';
+import { readStaticIplt } from './static-iplt.js';
 
 export type Classification = 'toolchain' | 'real' | 'unknown';
 
@@ -27,6 +28,8 @@ export interface IrelativeResolver {
   readonly address: number;
   readonly name: string | null;
   readonly relocOffset: number;
+  /** Set when no dynamic tag led here: a static executable's table (static-iplt.ts says how it was found). */
+  readonly via?: string;
 }
 
 /** Names functions by address: .dynsym first, then .symtab when section headers survive (enrichment only). */
@@ -228,7 +231,7 @@ export function readConstructors(src: ByteSource, image: ElfImage, slots: readon
 }
 
 /** IRELATIVE relocations: each calls the resolver at base + addend (or the word in place, for REL). */
-export function readIrelative(src: ByteSource, image: ElfImage, entries: readonly Reloc[], namer: FunctionNamer): IrelativeResolver[] {
+export function readIrelative(src: ByteSource, image: ElfImage, entries: readonly Reloc[], namer: FunctionNamer, via?: string): IrelativeResolver[] {
   const layout = { is64: image.header.class === 64, le: image.header.endian === 'little', base: 0 };
   return entries.map((r) => {
     let address = r.r_addend;
@@ -236,6 +239,12 @@ export function readIrelative(src: ByteSource, image: ElfImage, entries: readonl
       const off = addrToOffset(image, r.r_offset, layout.is64 ? 8 : 4);
       address = (off === null ? null : wordAt(src, off, layout)) ?? 0;
     }
-    return { address, name: namer.nameOf(address), relocOffset: r.r_offset };
+    return { address, name: namer.nameOf(address), relocOffset: r.r_offset, ...(via ? { via } : {}) };
   });
+}
+
+/** A static executable's IFUNC resolvers, applied by libc's static start-up code (static-iplt.ts). */
+export function staticResolvers(src: ByteSource, image: ElfImage, namer: FunctionNamer): IrelativeResolver[] {
+  const t = readStaticIplt(src, image);
+  return t ? readIrelative(src, image, t.entries, namer, t.via) : [];
 }

@@ -1,8 +1,8 @@
 // decodeElf: e_ident, header, program headers, PT_INTERP and PT_DYNAMIC with its strings. Never throws on bad bytes.
 import * as C from './constants.js';
 import { type Diagnostic, ElfAbort, elfError } from './errors.js';
-import { type ElfHeader, type ElfImage, type DecodeResult, type Segment, type DynamicEntry, addrToOffset } from './image.js';
-import { type Layout, mustParse, runParser, table, cstring } from './kit.js';
+import { type ElfHeader, type ElfImage, type DecodeResult, type Segment, type DynamicEntry, congruent, locate } from './image.js';
+import { type Layout, mustParse, runParser, table, cstring, wideDec, wideHex } from './kit.js';
 import { dynTagName } from './names.js';
 import { dyn, ehdr, phdr, shdr } from './records.js';
 import type { ByteSource } from './source.js';
@@ -116,7 +116,7 @@ function readSegments(src: ByteSource, layout: Omit<Layout, 'base'>, h: ElfHeade
   }
   if (!(h.phoff + h.phnum * rec.size <= src.size)) {
     throw new ElfAbort(elfError('ELF_TRUNCATED', `${sname}[${h.phnum}]`, h.phoff,
-      `program headers (${h.phnum} × ${rec.size} bytes at offset ${h.phoff}) run past the end of the file (${src.size} bytes)`));
+      `program headers (${h.phnum} × ${rec.size} bytes at offset ${wideDec(h.phoff)}) run past the end of the file (${src.size} bytes)`));
   }
   const raw = mustParse(table(h.phnum, rec), src.read(h.phoff, h.phnum * rec.size), layout, h.phoff);
   return raw.map((p) => ({
@@ -136,7 +136,7 @@ function readInterp(src: ByteSource, layout: Omit<Layout, 'base'>, image: ElfIma
   if (!s) return null;
   const bytes = segmentBytes(src, s, MAX_INTERP);
   if (!bytes) {
-    image.diagnostics.push({ code: 'ELF_TRUNCATED', structure: 'PT_INTERP', offset: s.offset, message: `PT_INTERP (${s.filesz} bytes at offset ${s.offset}) lies past the end of the file` });
+    image.diagnostics.push({ code: 'ELF_TRUNCATED', structure: 'PT_INTERP', offset: s.offset, message: `PT_INTERP (${wideDec(s.filesz)} bytes at offset ${wideDec(s.offset)}) lies past the end of the file` });
     return null;
   }
   const r = mustParse(cstring(bytes.length, 'PT_INTERP'), bytes, layout, s.offset);
@@ -151,12 +151,19 @@ function readDynamic(src: ByteSource, layout: Omit<Layout, 'base'>, image: Mutab
   const dynSeg = image.segments.filter((p) => p.type === C.PT_DYNAMIC).at(-1);
   if (!dynSeg) return;
   const rec = dyn({ ...layout, base: 0 });
-  let offset = addrToOffset(image, dynSeg.vaddr, Math.min(dynSeg.filesz, rec.size));
+  const at = locate(image, dynSeg.vaddr, Math.min(dynSeg.filesz, rec.size));
+  let offset = at?.offset ?? null;
+  if (at && !congruent(at.segment)) {
+    // The loader refuses such a mapping (verify.ts says so); its bytes at p_offset are what the headers describe.
+    image.diagnostics.push({ code: 'ELF_BAD_VALUE', structure: 'PT_LOAD.p_offset', offset: at.segment.offset,
+      message: `the PT_LOAD holding PT_DYNAMIC has p_offset ${wideHex(at.segment.offset)} and p_vaddr ${wideHex(at.segment.vaddr)}, not congruent modulo the page size (ELF load command address/offset not page-aligned); PT_DYNAMIC read at p_offset` });
+    offset = dynSeg.offset;
+  }
   if (offset === null) {
     offset = dynSeg.offset;
     if (image.segments.some((p) => p.type === C.PT_LOAD)) {
       image.diagnostics.push({ code: 'ELF_BAD_VALUE', structure: 'PT_DYNAMIC.p_vaddr', offset: dynSeg.offset,
-        message: `PT_DYNAMIC address 0x${dynSeg.vaddr.toString(16)} is not inside any PT_LOAD; read at p_offset instead` });
+        message: `PT_DYNAMIC address ${wideHex(dynSeg.vaddr)} is not inside any PT_LOAD; read at p_offset instead` });
     }
   }
   if (!(offset >= 0 && offset <= src.size && dynSeg.filesz >= 0)) {
@@ -174,12 +181,6 @@ function readDynamic(src: ByteSource, layout: Omit<Layout, 'base'>, image: Mutab
   }
   const dynamic: DynamicEntry[] = (end < 0 ? entries : entries.slice(0, end)).map((e) => ({ tag: e.d_tag, value: e.d_val }));
   image.dynamic = dynamic;
-  for (const [i, e] of dynamic.entries()) {
-    if (Number.isNaN(e.tag) || Number.isNaN(e.value)) {
-      image.diagnostics.push({ code: 'ELF_BAD_VALUE', structure: `${rec.structure}[${i}]`, offset: offset + i * rec.size,
-        message: 'a dynamic entry holds a value above 2^53' });
-    }
-  }
   const strings = StringTable.fromDynamic(src, image);
   if (!strings) return;
   const str = (tag: number, i: number, value: number) => strings.at(value, () => `${rec.structure}[${i}] (${dynTagName(tag)})`, image.diagnostics);

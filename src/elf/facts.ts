@@ -10,7 +10,7 @@ import { wordrec } from './records.js';
 import { bindsNow, hasTextrel } from './summary.js';
 import { IRELATIVE_TYPES, readRelocations } from './relocs.js';
 import type { ByteSource } from './source.js';
-import { type Constructor, type IrelativeResolver, type SlotFill, FunctionNamer, constructorSlots, readConstructors, readIrelative } from './ctors.js';
+import { type Constructor, type IrelativeResolver, type SlotFill, FunctionNamer, constructorSlots, readConstructors, readIrelative, staticResolvers } from './ctors.js';
 import { DynamicSymbols } from './symtab.js';
 import { bytesAt, readDynamicSymbols } from './symbols.js';
 
@@ -161,7 +161,7 @@ function factsOf(src: ByteSource, image: ElfImage, path: string): ObjectFacts {
     },
     notes: { buildId, abiTag, gnuProperty, dlopen, package: pkg },
     constructors: readConstructors(src, image, ctorSlots, fills, dynsyms, namer),
-    irelativeResolvers: readIrelative(src, image, irelEntries, namer),
+    irelativeResolvers: [...readIrelative(src, image, irelEntries, namer), ...staticResolvers(src, image, namer)],
     diagnostics: diags,
   };
 }

@@ -1,5 +1,6 @@
 // The friendly model of one ELF object: what the loader reads, decoded from program headers and PT_DYNAMIC.
 import type { Diagnostic, ElfFormatError } from './errors.js';
+import { WIDE_BASE } from './kit.js';
 
 export interface ElfHeader {
   readonly class: 32 | 64;
@@ -83,8 +84,8 @@ export function locate(image: ElfImage, vaddr: number, length = 1): { offset: nu
   for (const s of image.segments) {
     if (s.type !== 1 /* PT_LOAD */) continue;
     const d = vaddr - s.vaddr;
-    // Written as positive tests so that NaN (a field above 2^53) never passes.
-    if (d >= 0 && d < s.filesz && d + length <= s.filesz && Number.isSafeInteger(s.offset + d)) return { offset: s.offset + d, segment: s };
+    // Written as positive tests; a wide offset or size (kit.ts) is beyond every file, so such a segment maps nothing.
+    if (d >= 0 && d < s.filesz && d + length <= s.filesz && s.offset + s.filesz <= WIDE_BASE) return { offset: s.offset + d, segment: s };
   }
   return null;
 }
@@ -92,4 +93,12 @@ export function locate(image: ElfImage, vaddr: number, length = 1): { offset: nu
 /** File offset of a virtual address through the PT_LOAD map, when `length` bytes from there are in the file. */
 export function addrToOffset(image: ElfImage, vaddr: number, length = 1): number | null {
   return locate(image, vaddr, length)?.offset ?? null;
+}
+
+/** Smallest page size of the supported targets: congruence modulo it is necessary on all of them. */
+const PAGE = 4096;
+
+/** p_vaddr ≡ p_offset modulo the page size, as mmap needs (glibc _dl_map_object_from_fd, the kernel's elf_map). */
+export function congruent(s: Segment): boolean {
+  return s.vaddr % PAGE === s.offset % PAGE;
 }

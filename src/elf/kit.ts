@@ -14,8 +14,60 @@ export interface Layout {
 export type ElfParser<T> = Parser<T, ElfFormatError, Layout>;
 type State = ParserState<unknown, ElfFormatError, Layout>;
 
-/** Unsigned 64-bit values above 2^53 cannot be held exactly; they read as NaN, which every bounds check rejects. */
-export const TOO_BIG = Number.NaN;
+// 64-bit values of 2^52 and above (IA-64's region addresses 0x4000000000000000 and 0x6000000000000000,
+// fuzzed fields) cannot be held exactly in a double. Each distinct high word gets a 2^32-wide window in
+// [2^52, 2^53): the value stays an exact, ordered number inside its window (so the loader's l_addr-style
+// arithmetic — address minus segment address — is exact), and wideHex/wideDec print the original value.
+// Windows are shared by the whole process; no file is 2^52 bytes long, so every wide offset or size fails
+// the bounds checks the way a too-large value should.
+/** Smallest encoded wide value; also the bound no file offset or size reaches. */
+export const WIDE_BASE = 2 ** 52;
+const WINDOW = 2 ** 32;
+const MAX_WINDOWS = 2 ** 20;
+const windowHi: number[] = [];
+const windowOf = new Map<number, number>();
+
+function wide(hi: number, lo: number): number {
+  let k = windowOf.get(hi);
+  if (k === undefined) {
+    // A run never meets a million distinct high words; if one does, start over rather than overflow.
+    if (windowHi.length >= MAX_WINDOWS) resetWideValues();
+    k = windowHi.length;
+    windowHi.push(hi);
+    windowOf.set(hi, k);
+  }
+  return WIDE_BASE + k * WINDOW + lo;
+}
+
+/** Forget the windows (between independent runs of one process, e.g. fuzz cases). */
+export function resetWideValues(): void {
+  windowHi.length = 0;
+  windowOf.clear();
+}
+
+/** The 64-bit value behind a number read by u64/i64, as an unsigned BigInt (two's complement for negatives). */
+export function wideValue(n: number): bigint {
+  if (n >= WIDE_BASE && Number.isInteger(n)) {
+    const k = Math.floor((n - WIDE_BASE) / WINDOW);
+    if (k < windowHi.length) return (BigInt(windowHi[k]!) << 32n) | BigInt(n - WIDE_BASE - k * WINDOW);
+  }
+  return Number.isInteger(n) ? BigInt.asUintN(64, BigInt(n)) : 0n;
+}
+
+/** "0x…" of an address or offset read from a file, exact for wide values. */
+export function wideHex(n: number): string {
+  return n < 0 ? '-0x' + (-n).toString(16) : '0x' + (n < WIDE_BASE ? n.toString(16) : wideValue(n).toString(16));
+}
+
+/** Decimal text of a value read from a file, exact for wide values. */
+export function wideDec(n: number): string {
+  return n < WIDE_BASE ? String(n) : wideValue(n).toString();
+}
+
+/** JSON.stringify replacer: wide values become exact hexadecimal strings (JSON numbers are doubles). */
+export function exactJson(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && value >= WIDE_BASE && Number.isInteger(value) ? wideHex(value) : value;
+}
 
 export function u8(v: DataView, at: number): number {
   return v.getUint8(at);
@@ -29,12 +81,12 @@ export function u32(v: DataView, at: number, l: Layout): number {
 export function u64(v: DataView, at: number, l: Layout): number {
   const hi = v.getUint32(l.le ? at + 4 : at, l.le);
   const lo = v.getUint32(l.le ? at : at + 4, l.le);
-  return hi < 0x200000 ? hi * 0x100000000 + lo : TOO_BIG;
+  return hi < 0x100000 ? hi * 0x100000000 + lo : wide(hi, lo);
 }
 export function i64(v: DataView, at: number, l: Layout): number {
   const hi = v.getInt32(l.le ? at + 4 : at, l.le);
   const lo = v.getUint32(l.le ? at : at + 4, l.le);
-  return hi >= -0x200000 && hi < 0x200000 ? hi * 0x100000000 + lo : TOO_BIG;
+  return hi >= -0x100000 && hi < 0x100000 ? hi * 0x100000000 + lo : wide(hi >>> 0, lo);
 }
 /** An Elf_Addr/Elf_Off/Elf_Xword: 32 or 64 bits by class. */
 export function word(v: DataView, at: number, l: Layout): number {

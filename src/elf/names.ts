@@ -1,6 +1,7 @@
 // Total stringifiers for ELF numbers: every value gets a name, known ones as in elf.h, unknown ones
 // relative to their range (`DT_LOOS+0x5`) or as `PREFIX0x…`. Tables are derived from ./constants.ts.
 import * as C from './constants.js';
+import { wideHex } from './kit.js';
 
 const isMarker = (name: string) => /_(LO|HI)(OS|PROC|USER|RESERVE)$/.test(name) || name.endsWith('_NIDENT');
 
@@ -14,7 +15,7 @@ function tableOf(prefix: string, exclude: (name: string) => boolean = () => fals
   return m;
 }
 
-const hex = (v: number) => '0x' + v.toString(16);
+const hex = wideHex;
 
 /** Tables are built on first use: the loader's hot path never needs names. */
 function lazy<T>(make: () => T): () => T {

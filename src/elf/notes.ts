@@ -3,7 +3,7 @@
 import * as C from './constants.js';
 import type { Diagnostic } from './errors.js';
 import type { ElfImage, Note } from './image.js';
-import { decodeUtf8, runParser, u64 } from './kit.js';
+import { decodeUtf8, runParser, u64, wideDec } from './kit.js';
 import { nhdr } from './records.js';
 import type { ByteSource } from './source.js';
 
@@ -16,7 +16,7 @@ export function readNotes(src: ByteSource, image: ElfImage, diags: Diagnostic[] 
   for (const seg of image.segments) {
     if (seg.type !== C.PT_NOTE) continue;
     if (!(seg.offset + seg.filesz <= src.size)) {
-      diags.push({ code: 'ELF_TRUNCATED', structure: 'PT_NOTE', offset: seg.offset, message: `PT_NOTE (${seg.filesz} bytes at offset ${seg.offset}) runs past the end of the file` });
+      diags.push({ code: 'ELF_TRUNCATED', structure: 'PT_NOTE', offset: seg.offset, message: `PT_NOTE (${wideDec(seg.filesz)} bytes at offset ${wideDec(seg.offset)}) runs past the end of the file` });
       continue;
     }
     // 8-byte aligned note segments pad name and descriptor to 8 (binutils ELF_NOTE_DESC_OFFSET).

@@ -2,7 +2,7 @@
 import * as C from './constants.js';
 import type { Diagnostic } from './errors.js';
 import { type ElfImage, addrToOffset, dynValue } from './image.js';
-import { record, runParser, sword, table, u32, word } from './kit.js';
+import { record, runParser, sword, table, u32, wideDec, wideHex, word } from './kit.js';
 import { type Reloc, reloc } from './records.js';
 import type { ByteSource } from './source.js';
 
@@ -64,7 +64,7 @@ export function readRelocations(src: ByteSource, image: ElfImage, diags: Diagnos
     if (r.size === 0) continue;
     const offset = addrToOffset(image, r.addr, r.size);
     if (offset === null || !(offset + r.size <= src.size) || r.size % r.entsize !== 0) {
-      diags.push({ code: 'ELF_BAD_COUNT', structure, message: `${structure}: ${r.size} bytes at 0x${r.addr.toString(16)} are not a whole table inside the file` });
+      diags.push({ code: 'ELF_BAD_COUNT', structure, message: `${structure}: ${wideDec(r.size)} bytes at ${wideHex(r.addr)} are not a whole table inside the file` });
       continue;
     }
     const n = r.size / r.entsize;

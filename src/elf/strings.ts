@@ -2,7 +2,7 @@
 import * as C from './constants.js';
 import type { Diagnostic } from './errors.js';
 import { type ElfImage, dynValue, locate } from './image.js';
-import { decodeUtf8 } from './kit.js';
+import { decodeUtf8, wideDec, wideHex } from './kit.js';
 import type { ByteSource } from './source.js';
 
 export class StringTable {
@@ -26,7 +26,7 @@ export class StringTable {
     const declared = dynValue(image, C.DT_STRSZ);
     const at = locate(image, addr);
     if (at === null) {
-      image.diagnostics.push({ code: 'ELF_BAD_VALUE', structure: 'DT_STRTAB', message: `DT_STRTAB 0x${addr.toString(16)} is not inside the file part of any PT_LOAD` });
+      image.diagnostics.push({ code: 'ELF_BAD_VALUE', structure: 'DT_STRTAB', message: `DT_STRTAB ${wideHex(addr)} is not inside the file part of any PT_LOAD` });
       return null;
     }
     const { offset, segment } = at;
@@ -53,7 +53,7 @@ export class StringTable {
     const r = this.lookup(index);
     if (r === null) {
       diagnostics.push({ code: 'ELF_BAD_VALUE', structure: where(), offset: this.offset,
-        message: `string index ${index} is past the end of the string table (${this.bytes.length} bytes)` });
+        message: `string index ${wideDec(index)} is past the end of the string table (${this.bytes.length} bytes)` });
       return null;
     }
     if (!r.terminated) {

@@ -2,7 +2,7 @@
 import * as C from './constants.js';
 import type { Diagnostic } from './errors.js';
 import { type ElfImage, addrToOffset, dynValue } from './image.js';
-import { type Layout, runParser, table } from './kit.js';
+import { type Layout, runParser, table, wideDec, wideHex } from './kit.js';
 import { sym, u16rec, u32rec, verdaux, verdef, vernaux, verneed } from './records.js';
 import type { ByteSource } from './source.js';
 import { StringTable } from './strings.js';
@@ -24,7 +24,7 @@ const layoutOf = (image: ElfImage): Omit<Layout, 'base'> => ({ is64: image.heade
 export function bytesAt(src: ByteSource, image: ElfImage, addr: number, length: number, structure: string, diags: Diagnostic[]): { bytes: Uint8Array; offset: number } | null {
   const offset = addrToOffset(image, addr, Math.max(1, length));
   if (offset === null || !(offset + length <= src.size)) {
-    diags.push({ code: 'ELF_TRUNCATED', structure, message: `${structure}: ${length} bytes at address 0x${addr.toString(16)} are not inside the file part of any PT_LOAD` });
+    diags.push({ code: 'ELF_TRUNCATED', structure, message: `${structure}: ${wideDec(length)} bytes at address ${wideHex(addr)} are not inside the file part of any PT_LOAD` });
     return null;
   }
   return { bytes: src.read(offset, length), offset };
@@ -119,8 +119,8 @@ export function readDynamicSymbols(src: ByteSource, image: ElfImage, referenced 
   const rec = sym({ ...layout, base: 0 });
   const offset = addrToOffset(image, symtab);
   if (offset === null || !(offset + count * rec.size <= src.size)) {
-    diags.push({ code: 'ELF_BAD_COUNT', structure: `${rec.structure}[${count}]`, offset: offset ?? undefined,
-      message: `${count} dynamic symbols at 0x${symtab.toString(16)} do not fit in the file` });
+    diags.push({ code: 'ELF_BAD_COUNT', structure: `${rec.structure}[${count}]`, ...(offset === null ? {} : { offset }),
+      message: `${count} dynamic symbols at ${wideHex(symtab)} do not fit in the file` });
     return [];
   }
   const raw = runParser(table(count, rec), src.read(offset, count * rec.size), layout, offset);
@@ -219,7 +219,7 @@ function walk<T>(src: ByteSource, image: ElfImage, addr: number | undefined, cou
   if (addr === undefined) return;
   let at = addrToOffset(image, addr, rec.size);
   if (at === null) {
-    diags.push({ code: 'ELF_BAD_VALUE', structure, message: `${structure} 0x${addr.toString(16)} is not inside the file part of any PT_LOAD` });
+    diags.push({ code: 'ELF_BAD_VALUE', structure, message: `${structure} ${wideHex(addr)} is not inside the file part of any PT_LOAD` });
     return;
   }
   const layout = layoutOf(image);

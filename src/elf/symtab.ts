@@ -3,7 +3,7 @@
 // chain) or DT_HASH, exactly as glibc's do_lookup_x walks them. No per-symbol objects.
 import * as C from './constants.js';
 import { type ElfImage, addrToOffset, dynValue } from './image.js';
-import { decodeUtf8 } from './kit.js';
+import { type Layout, decodeUtf8, u64 } from './kit.js';
 import type { ByteSource } from './source.js';
 import { StringTable } from './strings.js';
 import { dynamicSymbolCount, gnuChainEnd } from './symbols.js';
@@ -64,6 +64,7 @@ interface SysvTable { nbucket: number; nchain: number; words: DataView; wide: bo
 
 export class DynamicSymbols {
   private readonly names = new Map<number, string>();
+  private readonly layout: Layout;
 
   private constructor(
     readonly count: number,
@@ -73,7 +74,9 @@ export class DynamicSymbols {
     private readonly strtab: Uint8Array,
     private readonly gnu: GnuTable | null,
     private readonly sysv: SysvTable | null,
-  ) {}
+  ) {
+    this.layout = { le, is64, base: 0 };
+  }
 
   /** `referenced`: one past the highest symbol index a relocation uses (the hash tables may count fewer). */
   static read(src: ByteSource, image: ElfImage, referenced = 0): DynamicSymbols | null {
@@ -103,8 +106,7 @@ export class DynamicSymbols {
   value(i: number): number {
     const a = this.at(i);
     if (!this.is64) return this.v.getUint32(a + 4, this.le);
-    const lo = this.v.getUint32(a + (this.le ? 8 : 12), this.le), hi = this.v.getUint32(a + (this.le ? 12 : 8), this.le);
-    return hi < 0x200000 ? hi * 0x100000000 + lo : Number.NaN;
+    return u64(this.v, a + 8, this.layout);
   }
 
   /** The name's bytes, in place (no copy, no decoding). */
@@ -207,6 +209,7 @@ function readSysv(src: ByteSource, image: ElfImage, is64: boolean, le: boolean):
   const off = addrToOffset(image, addr, 2 * w);
   if (off === null) return null;
   const head = src.read(off, 2 * w);
+  if (head.length < 2 * w) return null;
   const hv = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const nbucket = hv.getUint32(wide && !le ? 4 : 0, le), nchain = hv.getUint32(wide ? (le ? 8 : 12) : 4, le);
   if (nbucket === 0 || !(off + (2 + nbucket + nchain) * w <= src.size)) return null;

@@ -28,6 +28,8 @@ export interface GraphObject {
   readonly size: number | null;
   /** Hardening-relevant facts and FDO notes (null for the vDSO and missing objects). */
   readonly summary: import('../elf/summary.js').ObjectSummary | null;
+  /** What could not be read of the object, or what the loader would refuse in it; absent when nothing. */
+  readonly diagnostics?: readonly string[];
 }
 
 export type SourceKind = 'rpath' | 'LD_LIBRARY_PATH' | 'runpath' | 'ld.so.cache' | 'ld.so.conf' | 'system-dir' | 'path' | 'interp';

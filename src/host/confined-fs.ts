@@ -1,9 +1,9 @@
 // FileSystem over node:fs confined to a root directory, like a chroot: every absolute symlink target,
 // every `..` and every path is resolved inside the root, component by component, so nothing outside
 // the root is ever opened.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
+import { type Stats, closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { fdSource } from './file-source.js';
-import type { FileInfo, FileSystem, FsErrno, FsResult, OpenFile } from '../loader/fs.js';
+import type { FileInfo, FileSystem, FsErrno, FsResult, OpenFile, SpecialKind } from '../loader/fs.js';
 
 /** Linux's limit on symbolic links followed while resolving one path (MAXSYMLINKS). */
 const MAX_LINKS = 40;
@@ -76,9 +76,19 @@ export function confinedFs(root: string): FileSystem {
   function open(path: string): FsResult<OpenFile> {
     const r = resolve(path);
     if (!r.ok) return r;
+    // Look before opening: a FIFO is never opened (ld.so's open would block), a socket cannot be (ENXIO),
+    // and a device is never read.
+    let pre: Stats;
+    try {
+      pre = lstatSync(host(r.value));
+    } catch (e) {
+      return { ok: false, errno: errnoOf(e) };
+    }
+    const special = specialKind(pre);
+    if (special) return { ok: false, errno: special === 'socket' ? 'ENXIO' : 'ENOTREG', special };
     let fd: number;
     try {
-      // O_NOFOLLOW: the resolved path has no links left; O_NONBLOCK: a FIFO must not hang us.
+      // O_NOFOLLOW: the resolved path has no links left; O_NONBLOCK: a FIFO swapped in meanwhile must not hang us.
       fd = openSync(host(r.value), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (e) {
       return { ok: false, errno: errnoOf(e) };
@@ -86,7 +96,8 @@ export function confinedFs(root: string): FileSystem {
     const st = fstatSync(fd);
     if (!st.isFile()) {
       closeSync(fd);
-      return { ok: false, errno: st.isDirectory() ? 'EISDIR' : 'EACCES' };
+      const kind = specialKind(st);
+      return kind ? { ok: false, errno: kind === 'socket' ? 'ENXIO' : 'ENOTREG', special: kind } : { ok: false, errno: st.isDirectory() ? 'EISDIR' : 'EACCES' };
     }
     return { ok: true, value: { ...fdSource(fd, st.size), info: infoOf(st) } };
   }
@@ -114,9 +125,13 @@ export function confinedFs(root: string): FileSystem {
   return { stat, open, readFile, readdir, realpath: resolve };
 }
 
-function infoOf(st: import('node:fs').Stats): FileInfo {
+export function specialKind(st: Stats): SpecialKind | null {
+  return st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : st.isCharacterDevice() ? 'char-device' : st.isBlockDevice() ? 'block-device' : null;
+}
+
+function infoOf(st: Stats): FileInfo {
   return {
-    kind: st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other',
+    kind: st.isFile() ? 'file' : st.isDirectory() ? 'dir' : specialKind(st) ?? 'other',
     id: `${st.dev}:${st.ino}`,
     size: st.size,
     mode: st.mode,

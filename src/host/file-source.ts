@@ -1,5 +1,5 @@
 // ByteSource over a file descriptor: positional reads only, so a large library is never read whole.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import type { ByteSource } from '../elf/source.js';
 
 export interface OpenedSource extends ByteSource {
@@ -52,9 +52,15 @@ const HEAD = 4096;
 export function openFileSource(path: string): OpenedSource {
   let fd: number;
   try {
+    // Never open a FIFO (it could block) nor read a device.
+    const pre = statSync(path);
+    if (!pre.isFile() && !pre.isDirectory()) {
+      const what = pre.isFIFO() ? 'a FIFO' : pre.isSocket() ? 'a socket' : pre.isCharacterDevice() ? 'a character device' : pre.isBlockDevice() ? 'a block device' : 'not a regular file';
+      throw new HostFileError(path, 'ENOTREG', `is ${what}, not a regular file (not opened)`);
+    }
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    throw hostError(path, e);
+    throw e instanceof HostFileError ? e : hostError(path, e);
   }
   try {
     const st = fstatSync(fd);

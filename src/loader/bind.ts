@@ -2,7 +2,7 @@
 // the symbol, as glibc 2.36 decides it — elf/dl-lookup.c _dl_lookup_symbol_x, do_lookup_x, check_match,
 // do_lookup_unique; elf/dl-reloc.c RESOLVE_MAP; elf/dl-version.c _dl_check_map_versions.
 import * as C from '../elf/constants.js';
-import { type Constructor, type IrelativeResolver, type SlotFill, FunctionNamer, constructorSlots, readConstructors, readIrelative } from '../elf/ctors.js';
+import { type Constructor, type IrelativeResolver, type SlotFill, FunctionNamer, constructorSlots, readConstructors, readIrelative, staticResolvers } from '../elf/ctors.js';
 import type { ElfImage } from '../elf/image.js';
 import { dynValue } from '../elf/image.js';
 import { bindsNow } from '../elf/summary.js';
@@ -123,7 +123,7 @@ export function readTables(src: ByteSource, image: ElfImage): ObjectTables {
       return versions;
     },
     constructors: readConstructors(src, image, slots, fills, symbols, namer),
-    irelative: readIrelative(src, image, irel, namer),
+    irelative: [...readIrelative(src, image, irel, namer), ...staticResolvers(src, image, namer)],
   };
 }
 

@@ -1,10 +1,15 @@
 // The loader's only window on files: paths are in-root absolute paths; the host confines them to --root.
 import type { ByteSource } from '../elf/source.js';
 
-export type FsErrno = 'ENOENT' | 'EACCES' | 'ELOOP' | 'ENOTDIR' | 'ENAMETOOLONG' | 'EISDIR' | 'EIO';
+export type FsErrno = 'ENOENT' | 'EACCES' | 'ELOOP' | 'ENOTDIR' | 'ENAMETOOLONG' | 'EISDIR' | 'ENXIO' | 'EIO'
+  /** Not opened: a FIFO or a device, which could block or never end (`special` says which). */
+  | 'ENOTREG';
+
+/** What a non-regular, non-directory file is. */
+export type SpecialKind = 'fifo' | 'socket' | 'char-device' | 'block-device';
 
 export interface FileInfo {
-  readonly kind: 'file' | 'dir' | 'other';
+  readonly kind: 'file' | 'dir' | SpecialKind | 'other';
   /** Identity of the file (st_dev:st_ino), for glibc's "already loaded" file-identity check. */
   readonly id: string;
   readonly size: number;
@@ -16,12 +21,12 @@ export interface OpenFile extends ByteSource {
   close(): void;
 }
 
-export type FsResult<T> = { ok: true; value: T } | { ok: false; errno: FsErrno };
+export type FsResult<T> = { ok: true; value: T } | { ok: false; errno: FsErrno; special?: SpecialKind };
 
 export interface FileSystem {
   /** Follows symbolic links, inside the root. */
   stat(path: string): FsResult<FileInfo>;
-  /** Opens a regular file for positional reads. */
+  /** Opens a regular file for positional reads; never opens a FIFO, socket or device (fails with `special` set). */
   open(path: string): FsResult<OpenFile>;
   /** Small configuration files (ld.so.cache, ld.so.conf, ld.so.preload), at most `max` bytes. */
   readFile(path: string, max: number): FsResult<Uint8Array>;

@@ -49,6 +49,8 @@ export function readHardening(fs: FileSystem, g: LoadGraph, images: ReadonlyMap<
   const programMode = g.objects[0]?.path ? fs.stat(abs(g.objects[0].path, g.env.cwd)) : null;
   for (const o of g.objects) {
     if ((o.kind !== 'program' && o.kind !== 'library' && o.kind !== 'interp') || !o.path || !images.get(o.id)) continue;
+    // Facts that could not be read are not graded (LG013 says why).
+    if (o.diagnostics?.length) continue;
     const f = fs.open(abs(o.path, g.env.cwd));
     if (!f.ok) continue;
     try {

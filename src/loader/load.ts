@@ -7,6 +7,7 @@ import * as C from '../elf/constants.js';
 import type { ElfImage } from '../elf/image.js';
 import { dynValue } from '../elf/image.js';
 import { decodeElf } from '../elf/decode.js';
+import { wideHex } from '../elf/kit.js';
 import type { Note } from '../elf/image.js';
 import { readNotes } from '../elf/notes.js';
 import { summarize } from '../elf/summary.js';
@@ -14,12 +15,12 @@ import type { Candidate, EdgeKind, GraphEdge, GraphObject, LoadGraph, Reason, Re
 import { dynamicEdges, edgeSource } from '../graph/edge-sources.js';
 import { GRAPH_SCHEMA } from '../graph/model.js';
 import { type DstValues, expandDst, hasDst, normalizePath, originOf, pathList } from './dst.js';
-import type { FileSystem } from './fs.js';
+import type { FileSystem, SpecialKind } from './fs.js';
 import { type LdCache, lookupCache, parseLdCache } from './ldcache.js';
 import { readLdSoConf } from './ldconf.js';
 import { runtimeRequests } from './runtime.js';
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
-import { mappingError, verifyCandidate } from './verify.js';
+import { dynamicFault, loadCommandError, mappingError, truncatedSegments, verifyCandidate } from './verify.js';
 
 export interface LoaderOptions {
   /** Shown in the result; paths given to the FileSystem are inside it. */
@@ -111,6 +112,7 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
     warnings,
     ...(runtime ? { runtime } : {}),
   };
+  for (const o of order) for (const d of diagnosticsOf(o)) warnings.push(`${o.path ?? o.name}: ${d}`);
   const images = new Map(objects.filter((o) => o.image).map((o) => [o.id, o.image!] as const));
   return { ok: true, graph, images };
 }
@@ -124,15 +126,15 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   const cwd = opts.cwd ?? '/';
   const abs = (p: string) => (p.startsWith('/') ? p : `${cwd.replace(/\/+$/, '')}/${p}`);
   const opened = fs.open(abs(program));
-  if (!opened.ok) return { ok: false, message: `${program}: ${errnoText[opened.errno] ?? opened.errno}` };
+  if (!opened.ok) return { ok: false, message: `${program}: ${opened.special ? notRegular(opened.special) : errnoText[opened.errno] ?? opened.errno}` };
   const mainFile = opened.value;
   const decoded = decodeElf(mainFile);
   const mainNotes = decoded.ok ? readNotes(mainFile, decoded.image, []) : [];
   mainFile.close();
-  if (!decoded.ok) return { ok: false, message: `${program}: ${decoded.error.message} (${decoded.error.structure} at offset 0x${decoded.error.offset.toString(16)})` };
+  if (!decoded.ok) return { ok: false, message: `${program}: ${decoded.error.message} (${decoded.error.structure} at offset ${wideHex(decoded.error.offset)})${KERNEL_DECIDES}` };
   const mainImage = decoded.image;
   const h = mainImage.header;
-  if (h.type !== C.ET_EXEC && h.type !== C.ET_DYN) return { ok: false, message: `${program}: not a dynamic executable or shared object (e_type ${h.type})` };
+  if (h.type !== C.ET_EXEC && h.type !== C.ET_DYN) return { ok: false, message: `${program}: not a dynamic executable or shared object (e_type ${h.type})${KERNEL_DECIDES}` };
   const target: ElfIdentity = { class: h.class, endian: h.endian, machine: h.machine, flags: h.flags };
   const preset = presetFor(target);
   if (!preset) return { ok: false, message: `${program}: no glibc loader model for e_machine ${h.machine} (ELF${h.class} ${h.endian}-endian)` };
@@ -176,6 +178,14 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
     return x;
   };
 
+  // The kernel maps the program (fs/binfmt_elf.c elf_map): a PT_LOAD it cannot mmap fails execve; a
+  // PT_DYNAMIC past the end of the file is mapped, and ld.so faults reading it.
+  const badLoad = loadCommandError(mainImage);
+  if (badLoad) state.fatal = { message: `${program}: execve would fail (EINVAL): the kernel cannot map a PT_LOAD whose p_offset and p_vaddr differ modulo the page size (ld.so's words for a library: ${badLoad})`, object: 0 };
+  const mainFault = dynamicFault(mainImage, mainFile.size);
+  // fs/binfmt_elf.c load_elf_phdrs: 1 to 65536 bytes of program headers (so no PN_XNUM extension).
+  if (h.phnum === 0 || h.phnum * h.phentsize > 65536) return { ok: false, message: `${program}: ${h.phnum} program headers; the kernel refuses a program without any or with more than 64 KiB of them (execve: Exec format error)` };
+  if (mainFault) state.fatal ??= { message: `${program}: ${mainFault}`, object: 0 };
   const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: realOf(fs, abs(program)), image: mainImage, fileId: null, loader: null, size: mainFile.size, notes: mainNotes });
   if (mainImage.soname) main.names.push(mainImage.soname);
   const linkage: LoadGraph['linkage'] = mainImage.dynamic === null ? 'static' : mainImage.needed.length === 0 ? 'no-needs' : 'dynamic';
@@ -297,7 +307,7 @@ function mapObject(s: Session, loader: Obj, raw: string, kind: EdgeKind): GraphE
     const v = verifyCandidate(fs, abs(path), target);
     const cand = (outcome: Candidate['outcome'], detail?: string): Candidate => ({ path, source, ...(owner ? { owner: owner.id } : {}), outcome, ...(detail ? { detail } : {}) });
     if (v.kind === 'skip') { trace.push(cand(v.outcome, v.detail)); return null; }
-    if (v.kind === 'abandon') { trace.push(cand('abandons-list', v.errno)); return 'abandon'; }
+    if (v.kind === 'abandon') { trace.push(cand('abandons-list', v.detail ?? v.errno)); return 'abandon'; }
     if (v.kind === 'fatal') {
       trace.push(cand('fatal', v.message));
       state.fatal ??= { message: `${path}: ${v.message}`, object: loader.id };
@@ -311,7 +321,7 @@ function mapObject(s: Session, loader: Obj, raw: string, kind: EdgeKind): GraphE
       same.names.push(name);
       return { obj: same, reused: true };
     }
-    const err = mappingError(v.image);
+    const err = mappingError(v.image) ?? dynamicFault(v.image, v.info.size);
     if (err) {
       state.fatal ??= { message: `${path}: ${err}`, object: loader.id };
       return 'fatal';
@@ -471,6 +481,12 @@ function mapRuntimeObjects(s: Session): RuntimeGraph {
   return { objects: objects.slice(first).map((o) => toGraphObject(o, o.image ? dynamicEdges(o.image).map(([, n]) => n) : [])), edges: rtEdges, warnings: rtWarnings };
 }
 
+/** A program that is not a regular file: execve refuses it (EACCES); loadgraph does not open it either. */
+export function notRegular(kind: SpecialKind): string {
+  const what = { fifo: 'a FIFO', socket: 'a socket', 'char-device': 'a character device', 'block-device': 'a block device' }[kind];
+  return `is ${what}, not a regular file: the kernel refuses to execute it (execve: Permission denied); not opened`;
+}
+
 const errnoText: Record<string, string> = {
   ENOENT: 'no such file or directory', EACCES: 'permission denied', ELOOP: 'too many levels of symbolic links',
   ENOTDIR: 'a path component is not a directory', EISDIR: 'is a directory', ENAMETOOLONG: 'file name too long',
@@ -516,7 +532,17 @@ function toGraphObject(o: Obj, needed: readonly string[]): GraphObject {
     nodeflib: img ? ((dynValue(img, C.DT_FLAGS_1) ?? 0) & C.DF_1_NODEFLIB) !== 0 : false,
     size: o.size,
     summary: img ? summarize(img, o.notes ?? []) : null,
+    ...(diagnosticsOf(o).length ? { diagnostics: diagnosticsOf(o) } : {}),
   };
+}
+
+/** For a program the kernel, not ld.so, accepts or refuses the file (execve: "Exec format error"). */
+const KERNEL_DECIDES = '; as a program, the kernel would refuse to execute it (execve: Exec format error)';
+
+/** What the reader could not read of an object, and PT_LOAD file parts past its end. */
+function diagnosticsOf(o: Obj): string[] {
+  if (!o.image) return [];
+  return [...o.image.diagnostics.map((d) => d.message), ...(o.size === null ? [] : truncatedSegments(o.image, o.size))];
 }
 
 export type { TargetPreset };

@@ -2,7 +2,8 @@
 // _dl_map_object_from_fd do: some problems skip to the next candidate, others are fatal.
 import * as C from '../elf/constants.js';
 import { decodeElf } from '../elf/decode.js';
-import { type ElfImage, type Note, dynValue } from '../elf/image.js';
+import { type ElfImage, type Note, congruent, dynValue, locate } from '../elf/image.js';
+import { wideHex } from '../elf/kit.js';
 import { readNotes } from '../elf/notes.js';
 import type { FileInfo, FsErrno, FileSystem } from './fs.js';
 import type { ElfIdentity } from './target.js';
@@ -10,7 +11,7 @@ import type { ElfIdentity } from './target.js';
 export type Verdict =
   | { kind: 'ok'; image: ElfImage; info: FileInfo; notes: Note[] }
   | { kind: 'skip'; outcome: 'missing' | 'no-access' | 'wrong-class' | 'wrong-machine'; detail: string }
-  | { kind: 'abandon'; errno: FsErrno }
+  | { kind: 'abandon'; errno: FsErrno; detail?: string }
   | { kind: 'fatal'; message: string };
 
 /** Highest EI_ABIVERSION glibc 2.36 accepts for ELFOSABI_GNU objects (LIBC_ABI_MAX from libc-abis: DEFAULT, UNIQUE, IFUNC, ABSOLUTE). */
@@ -23,6 +24,10 @@ export function verifyCandidate(fs: FileSystem, path: string, target: ElfIdentit
     if (f.errno === 'EACCES') return { kind: 'skip', outcome: 'no-access', detail: 'permission denied' };
     // open() on a directory succeeds and the read then fails, which is fatal (open_verify).
     if (f.errno === 'EISDIR') return { kind: 'fatal', message: 'cannot read file data: Error 21' }; // ld.so prints errno numbers
+    // open_path: an open() error other than ENOENT/EACCES ends this search list (a socket: ENXIO).
+    if (f.special === 'socket') return { kind: 'abandon', errno: 'ENXIO', detail: 'a socket: open() fails with ENXIO, which ends this search list' };
+    if (f.special === 'fifo') return { kind: 'fatal', message: 'is a FIFO: ld.so would block in open() until something writes to it, and read the library from it (loadgraph never opens one)' };
+    if (f.special) return { kind: 'fatal', message: `is a ${f.special === 'char-device' ? 'character' : 'block'} device: ld.so would open it and read it as a library (loadgraph does not read devices)` };
     return { kind: 'abandon', errno: f.errno };
   }
   const file = f.value;
@@ -74,8 +79,45 @@ function machineMatches(machine: number, flags: number, t: ElfIdentity): boolean
 export function mappingError(image: ElfImage): string | null {
   if (image.header.type === C.ET_EXEC) return 'cannot dynamically load executable';
   if (((dynValue(image, C.DT_FLAGS_1) ?? 0) & C.DF_1_PIE) !== 0) return 'cannot dynamically load position-independent executable';
+  const bad = loadCommandError(image);
+  if (bad) return bad;
   if (!image.segments.some((s) => s.type === C.PT_LOAD)) return 'object file has no loadable segments';
   const dyn = image.segments.filter((s) => s.type === C.PT_DYNAMIC).at(-1);
   if (!dyn || dyn.filesz === 0) return 'object file has no dynamic section';
   return null;
+}
+
+/**
+ * _dl_map_object_from_fd's check of each PT_LOAD (glibc 2.35 and later; 2.34 and earlier said "not properly
+ * aligned" and also required p_align to be a page multiple).
+ */
+export function loadCommandError(image: ElfImage): string | null {
+  return image.segments.some((s) => s.type === C.PT_LOAD && !congruent(s)) ? 'ELF load command address/offset not page-aligned' : null;
+}
+
+
+/**
+ * Where the loader would fault reading PT_DYNAMIC (elf_get_dynamic_info reads it at l_addr + p_vaddr,
+ * through the mapping): outside every PT_LOAD nothing is mapped there (SIGSEGV); past the end of the
+ * file the pages are mapped (mmap allows it) but touching them raises SIGBUS.
+ */
+export function dynamicFault(image: ElfImage, fileSize: number): string | null {
+  const dyn = image.segments.filter((s) => s.type === C.PT_DYNAMIC).at(-1);
+  if (!dyn) return null;
+  const at = locate(image, dyn.vaddr, Math.max(1, Math.min(dyn.filesz, 16)));
+  if (!at && image.segments.some((s) => s.type === C.PT_LOAD)) {
+    return `PT_DYNAMIC (p_vaddr ${wideHex(dyn.vaddr)}) is not inside the file part of any PT_LOAD: the process would be killed by SIGSEGV when ld.so reads it there`;
+  }
+  const offset = at ? at.offset : dyn.offset;
+  if (offset + Math.max(1, Math.min(dyn.filesz, 16)) > fileSize) {
+    return `PT_DYNAMIC lies past the end of the file (${fileSize} bytes): the process would be killed by SIGBUS when ld.so reads it`;
+  }
+  return null;
+}
+
+/** PT_LOAD segments whose file part runs past the end of the file: touching those pages faults. */
+export function truncatedSegments(image: ElfImage, fileSize: number): string[] {
+  return image.segments.flatMap((s, i) => (s.type === C.PT_LOAD && s.filesz > 0 && s.offset + s.filesz > fileSize
+    ? [`PT_LOAD (program header ${i}, file bytes ${wideHex(s.offset)} + ${wideHex(s.filesz)}) runs past the end of the file (${fileSize} bytes): touching those pages raises SIGBUS`]
+    : []));
 }

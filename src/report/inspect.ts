@@ -1,8 +1,9 @@
 // Human rendering of one object's facts (`loadgraph inspect`). Pure: facts in, text out.
 import type { ObjectFacts, FactsResult } from '../elf/facts.js';
+import { wideHex } from '../elf/kit.js';
 import { type Style, plain } from './style.js';
 
-const hex = (n: number | null) => (n === null ? 'none' : Number.isNaN(n) ? '(too large)' : '0x' + n.toString(16));
+const hex = (n: number | null) => (n === null ? 'none' : wideHex(n));
 const list = (xs: readonly string[] | null, none = 'none') => (xs === null || xs.length === 0 ? none : xs.join(' '));
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
@@ -30,7 +31,8 @@ export function renderFacts(f: ObjectFacts, style: Style = plain): string {
     const what = `${c.kind}${c.kind === 'DT_INIT' ? '' : `[${c.index}]`} → ${hex(c.address)}${c.name ? ` ${c.name}` : ''}`;
     row('constructor', c.classification === 'real' ? style('yellow', `${what}: runs at load time`) : `${what}: ${c.classification} (${c.reason})`);
   }
-  if (f.irelativeResolvers.length) row('ifunc', `${f.irelativeResolvers.length} resolvers run through IRELATIVE (${firstOf(f.irelativeResolvers.map((r) => r.name ?? hex(r.address)), 6)})`);
+  const via = f.irelativeResolvers.find((r) => r.via)?.via;
+  if (f.irelativeResolvers.length) row('ifunc', `${f.irelativeResolvers.length} resolvers run through IRELATIVE${via ? `, applied by libc's ${via}` : ''} (${firstOf(f.irelativeResolvers.map((r) => r.name ?? hex(r.address)), 6)})`);
   const ifunc = f.ifuncSymbols.length ? ` (${firstOf(f.ifuncSymbols, 6)})` : '';
   row('symbols', `${f.dynsymCount} dynamic; ${f.ifuncSymbols.length} IFUNC${ifunc}`);
   const counts = Object.entries(f.relocationCounts).sort((a, b) => b[1] - a[1]);
@@ -57,14 +59,14 @@ export function renderFacts(f: ObjectFacts, style: Style = plain): string {
     const p = f.notes.package;
     row('package', ['type', 'name', 'version', 'architecture'].map((k) => p[k]).filter((v) => typeof v === 'string').join(' '));
   }
-  for (const d of f.diagnostics) row('warning', style('yellow', `${d.message}${d.offset !== undefined ? ` (offset 0x${d.offset.toString(16)})` : ''}`));
+  for (const d of f.diagnostics) row('warning', style('yellow', `${d.message}${d.offset !== undefined ? ` (offset ${wideHex(d.offset)})` : ''}`));
   const width = Math.max(...rows.map(([k]) => k.length));
   return [style('bold', f.path), ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n') + '\n';
 }
 
 export function renderFactsError(r: Extract<FactsResult, { ok: false }>): string {
   if (r.error.code === 'ELF_UNREADABLE') return `loadgraph: ${r.path}: ${r.error.message}\n`;
-  return `loadgraph: ${r.path}: ${r.error.message} (${r.error.structure} at offset 0x${r.error.offset.toString(16)}) [${r.error.code}]\n`;
+  return `loadgraph: ${r.path}: ${r.error.message} (${r.error.structure} at offset ${wideHex(r.error.offset)}) [${r.error.code}]\n`;
 }
 
 /** JSON for one result: the facts, or {path, error}. */

@@ -53,7 +53,7 @@ describe('loadgraph inspect', () => {
     ['a missing file', join(dir, 'nope.so'), /no such file or directory/],
     ['a symlink loop', loop, /too many levels of symbolic links/],
     ['a directory', dir, /is a directory/],
-    ['a FIFO (it must not block)', fifo, /is not a regular file/],
+    ['a FIFO (it must not block)', fifo, /is a FIFO, not a regular file \(not opened\)/],
   ])('gives one line naming the file and exit 2 for %s', async (_what, path, message) => {
     const r = await runCli(['inspect', path]);
     expect(r.code).toBe(2);

@@ -1,5 +1,6 @@
 // Builds small ELF images in memory for unit tests: 32/64-bit, either byte order, with or without
-// section headers, any dynamic entries. One PT_LOAD maps the whole file at address = offset.
+// section headers, any dynamic entries. One PT_LOAD maps the whole file at address = base + offset
+// (base 0 unless given; addresses in the spec are offsets, the writer adds base).
 import * as C from '../../src/elf/constants.js';
 
 export interface SymSpec { name: string; type?: number; bind?: number; shndx?: number; value?: number; size?: number; other?: number }
@@ -29,6 +30,8 @@ export interface ElfSpec {
   initArray?: number[];
   sectionHeaders?: boolean;
   omitDtNull?: boolean;
+  /** Link-time address of file offset 0, e.g. IA-64's region 2 at 0x4000000000000000n (64-bit only). */
+  base?: bigint;
   /** Program headers added verbatim (type, flags) with zero size. */
   extraSegments?: Array<{ type: number; flags?: number }>;
   /** More PT_LOAD segments after everything else, each holding these bytes (at address = offset). */
@@ -51,14 +54,12 @@ class Writer {
   u8(v: number) { this.ensure(1); this.view.setUint8(this.pos, v); this.pos += 1; }
   u16(v: number) { this.ensure(2); this.view.setUint16(this.pos, v, this.le); this.pos += 2; }
   u32(v: number) { this.ensure(4); this.view.setUint32(this.pos, v >>> 0, this.le); this.pos += 4; }
-  u64(v: number) {
+  u64(v: number | bigint) {
     this.ensure(8);
-    const hi = Math.floor(v / 0x100000000), lo = v - hi * 0x100000000; // also two's complement for negatives
-    this.view.setUint32(this.pos + (this.le ? 0 : 4), lo >>> 0, this.le);
-    this.view.setUint32(this.pos + (this.le ? 4 : 0), hi >>> 0, this.le);
+    this.view.setBigUint64(this.pos, BigInt.asUintN(64, BigInt(v)), this.le); // two's complement for negatives
     this.pos += 8;
   }
-  word(v: number) { if (this.is64) this.u64(v); else this.u32(v); }
+  word(v: number | bigint) { if (this.is64) this.u64(v); else this.u32(Number(v)); }
   raw(b: Uint8Array) { this.ensure(b.length); this.bytes.set(b, this.pos); this.pos += b.length; }
   patchWord(at: number, v: number) { const p = this.pos; this.pos = at; this.word(v); this.pos = p; }
   patch16(at: number, v: number) { const p = this.pos; this.pos = at; this.u16(v); this.pos = p; }
@@ -75,6 +76,8 @@ export function buildElf(spec: ElfSpec = {}): Uint8Array {
   const w = new Writer(le, is64);
   const ws = is64 ? 8 : 4;
   const machine = spec.machine ?? (is64 ? C.EM_X86_64 : C.EM_386);
+  const base = spec.base ?? 0n;
+  const addr = (v: number) => base + BigInt(v);
 
   // strings
   const strs: string[] = [];
@@ -124,7 +127,7 @@ export function buildElf(spec: ElfSpec = {}): Uint8Array {
   const symtab = w.pos;
   for (const s of symbols) {
     const info = ((s.bind ?? (s.name ? C.STB_GLOBAL : 0)) << 4) | (s.type ?? (s.name ? C.STT_FUNC : 0));
-    if (is64) { w.u32(str(s.name)); w.u8(info); w.u8(s.other ?? 0); w.u16(s.shndx ?? (s.name ? 1 : 0)); w.u64(s.value ?? 0); w.u64(s.size ?? 0); }
+    if (is64) { w.u32(str(s.name)); w.u8(info); w.u8(s.other ?? 0); w.u16(s.shndx ?? (s.name ? 1 : 0)); w.u64(s.value ? addr(s.value) : 0); w.u64(s.size ?? 0); }
     else { w.u32(str(s.name)); w.u32(s.value ?? 0); w.u32(s.size ?? 0); w.u8(info); w.u8(s.other ?? 0); w.u16(s.shndx ?? (s.name ? 1 : 0)); }
   }
   const hashKind = spec.hash ?? 'gnu';
@@ -147,9 +150,9 @@ export function buildElf(spec: ElfSpec = {}): Uint8Array {
     for (let i = 0; i < symbols.length; i++) put(i === 0 ? 0 : i - 1);
   }
   const putRel = (r: RelSpec, withAddend: boolean) => {
-    w.word(r.offset);
+    w.word(addr(r.offset));
     if (is64) { w.u32(le ? r.type : r.sym ?? 0); w.u32(le ? r.sym ?? 0 : r.type); } else w.u32(((r.sym ?? 0) << 8) | (r.type & 0xff));
-    if (withAddend) { if (is64) w.u64(r.addend ?? 0); else w.u32(r.addend ?? 0); }
+    if (withAddend) { if (is64) w.u64(r.addend && !r.sym ? addr(r.addend) : r.addend ?? 0); else w.u32(r.addend ?? 0); }
   };
   w.align(8);
   const relaAt = w.pos;
@@ -159,7 +162,7 @@ export function buildElf(spec: ElfSpec = {}): Uint8Array {
   const relrAt = w.pos;
   for (const x of spec.relr ?? []) w.word(x);
   const initAt = w.pos;
-  for (const x of spec.initArray ?? []) w.word(x);
+  for (const x of spec.initArray ?? []) w.word(addr(x));
   let notesAt = -1, notesSize = 0;
   const noteAlign = spec.noteAlign ?? 4;
   if (spec.notes?.length) {
@@ -176,16 +179,16 @@ export function buildElf(spec: ElfSpec = {}): Uint8Array {
 
   w.align(8);
   const dynAt = w.pos;
-  const put = (tag: number, v: number) => { w.word(tag); w.word(v); };
+  const put = (tag: number, v: number | bigint) => { w.word(tag); w.word(v); };
   for (const [tag, v] of dynEntries) put(tag, typeof v === 'string' ? str(v) : v);
-  put(C.DT_STRTAB, strtab); put(C.DT_STRSZ, strSize); put(C.DT_SYMTAB, symtab); put(C.DT_SYMENT, is64 ? 24 : 16);
-  if (gnuHashAt >= 0) put(C.DT_GNU_HASH, gnuHashAt);
-  if (sysvHashAt >= 0) put(C.DT_HASH, sysvHashAt);
+  put(C.DT_STRTAB, addr(strtab)); put(C.DT_STRSZ, strSize); put(C.DT_SYMTAB, addr(symtab)); put(C.DT_SYMENT, is64 ? 24 : 16);
+  if (gnuHashAt >= 0) put(C.DT_GNU_HASH, addr(gnuHashAt));
+  if (sysvHashAt >= 0) put(C.DT_HASH, addr(sysvHashAt));
   const relEnt = is64 ? 24 : 12;
-  if (spec.rela?.length) { put(C.DT_RELA, relaAt); put(C.DT_RELASZ, spec.rela.length * relEnt); put(C.DT_RELAENT, relEnt); }
-  if (spec.jmprel?.length) { put(C.DT_JMPREL, jmprelAt); put(C.DT_PLTRELSZ, spec.jmprel.length * relEnt); put(C.DT_PLTREL, C.DT_RELA); }
-  if (spec.relr?.length) { put(C.DT_RELR, relrAt); put(C.DT_RELRSZ, spec.relr.length * ws); put(C.DT_RELRENT, ws); }
-  if (spec.initArray) { put(C.DT_INIT_ARRAY, initAt); put(C.DT_INIT_ARRAYSZ, spec.initArray.length * ws); }
+  if (spec.rela?.length) { put(C.DT_RELA, addr(relaAt)); put(C.DT_RELASZ, spec.rela.length * relEnt); put(C.DT_RELAENT, relEnt); }
+  if (spec.jmprel?.length) { put(C.DT_JMPREL, addr(jmprelAt)); put(C.DT_PLTRELSZ, spec.jmprel.length * relEnt); put(C.DT_PLTREL, C.DT_RELA); }
+  if (spec.relr?.length) { put(C.DT_RELR, addr(relrAt)); put(C.DT_RELRSZ, spec.relr.length * ws); put(C.DT_RELRENT, ws); }
+  if (spec.initArray) { put(C.DT_INIT_ARRAY, addr(initAt)); put(C.DT_INIT_ARRAYSZ, spec.initArray.length * ws); }
   if (!spec.omitDtNull) put(C.DT_NULL, 0);
   const dynSize = w.pos - dynAt;
 
@@ -226,7 +229,7 @@ export function buildElf(spec: ElfSpec = {}): Uint8Array {
   w.u16(ehsize); w.u16(phentsize); w.u16(phdrs.length); w.u16(is64 ? 64 : 40); w.u16(shnum); w.u16(shstrndx);
   w.pos = phoff;
   for (const p of phdrs) {
-    if (is64) { w.u32(p.type); w.u32(p.flags); w.u64(p.offset); w.u64(p.offset); w.u64(p.offset); w.u64(p.filesz); w.u64(p.filesz); w.u64(p.align); }
+    if (is64) { w.u32(p.type); w.u32(p.flags); w.u64(p.offset); w.u64(addr(p.offset)); w.u64(addr(p.offset)); w.u64(p.filesz); w.u64(p.filesz); w.u64(p.align); }
     else { w.u32(p.type); w.u32(p.offset); w.u32(p.offset); w.u32(p.offset); w.u32(p.filesz); w.u32(p.filesz); w.u32(p.flags); w.u32(p.align); }
   }
   w.pos = end;
