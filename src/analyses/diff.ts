@@ -16,7 +16,8 @@ export type DiffKind =
   | 'symbols-shrank' | 'symbols-grew'
   | 'hardening-changed'
   | 'dlopen-removed' | 'dlopen-added'
-  | 'moved-to-runtime' | 'moved-to-start' | 'runtime-removed' | 'runtime-added';
+  | 'moved-to-runtime' | 'moved-to-start' | 'runtime-removed' | 'runtime-added'
+  | 'startup-changed';
 
 export interface DiffItem {
   readonly kind: DiffKind;
@@ -31,6 +32,8 @@ export interface DiffResult {
   readonly a: string;
   readonly b: string;
   readonly same: boolean;
+  /** Each side's start-up failure (the graph's fatal message), null when it starts. */
+  readonly cannotStart: { readonly a: string | null; readonly b: string | null };
   readonly items: readonly DiffItem[];
 }
 
@@ -97,6 +100,13 @@ export function diffResults(aGraph: AnalysisResult, bGraph: AnalysisResult): Dif
   const A = side(aGraph), B = side(bGraph);
   const items: DiffItem[] = [];
   const add = (kind: DiffKind, subject: string, message: string, evidence: string[] = []) => items.push({ kind, subject, message, evidence });
+
+  // Whether the program starts at all comes first (a fatal loader error, a missing version, no PT_INTERP).
+  const fa = aGraph.fatal?.message ?? null, fb = bGraph.fatal?.message ?? null;
+  if (fa !== fb) {
+    add('startup-changed', '<program>', fb === null ? `${B.label('<program>')} starts again` : fa === null ? `${B.label('<program>')} can no longer start` : `${B.label('<program>')} still cannot start, for another reason`,
+      [fa === null ? '' : `before: ${fa}`, fb === null ? '' : `after: ${fb}`].filter(Boolean));
+  }
 
   // Objects that left or entered the closure, with what brought them in on their side.
   for (const [k, o] of A.byKey) {
@@ -219,10 +229,10 @@ export function diffResults(aGraph: AnalysisResult, bGraph: AnalysisResult): Dif
       else if (!RB.has(k) && !A.byKey.has(k) && !B.byKey.has(k)) add('runtime-removed', k, `${B.label('<program>')} may no longer load ${k} at run time`, later(aGraph, o));
     }
   }
-  const order: DiffKind[] = ['object-left', 'moved-to-runtime', 'object-entered', 'moved-to-start', 'edge-removed', 'edge-added', 'edge-changed', 'constructor-removed', 'constructor-added',
+  const order: DiffKind[] = ['startup-changed', 'object-left', 'moved-to-runtime', 'object-entered', 'moved-to-start', 'edge-removed', 'edge-added', 'edge-changed', 'constructor-removed', 'constructor-added',
     'ifunc-removed', 'ifunc-added', 'ifunc-moved-to-load', 'audit-changed', 'symbols-shrank', 'symbols-grew', 'hardening-changed', 'dlopen-removed', 'dlopen-added', 'runtime-removed', 'runtime-added'];
   items.sort((x, y) => order.indexOf(x.kind) - order.indexOf(y.kind));
-  return { schema: 'loadgraph.diff/1', a: aGraph.program, b: bGraph.program, same: items.length === 0, items };
+  return { schema: 'loadgraph.diff/1', a: aGraph.program, b: bGraph.program, same: items.length === 0, cannotStart: { a: fa, b: fb }, items };
 }
 
 /** The objects only a run-time load brings in, by the key diff matches objects by. */

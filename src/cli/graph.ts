@@ -29,7 +29,10 @@ Resolves FILE's whole dependency closure as glibc 2.36's ld.so would, without ru
                         PAM modules (libpam in the closure) and NSS services (/etc/nsswitch.conf)
   --pam-service NAME    the PAM service to read (default: FILE's base name, then 'other')
   --color | --no-color
-Exit status: 0 everything resolves, 1 something is missing or loading would fail, 2 usage or unreadable input.
+A FILE without '/' is taken as ./FILE, as ldd does (so its $ORIGIN keeps the './').
+Exit status: 0 everything resolves, 1 something is missing or the program cannot start (a fatal loader
+error, a missing symbol version, no usable PT_INTERP; with --format ldd also a static program, as ldd),
+2 usage or unreadable input.
 `;
 
 export async function graphCommand(args: string[], io: CliIo): Promise<number> {
@@ -69,7 +72,12 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
     else if (format === 'ldd') {
       if (positionals.length > 1) io.stdout.write(`${file}:\n`);
       io.stdout.write(renderLdd(g));
-      if (g.linkage === 'static') io.stderr.write('\tnot a dynamic executable\n');
+      // ldd's own exit status: 1 when no loader runs the file (a static program, or no usable PT_INTERP).
+      if (g.linkage === 'static' || g.fatal?.stage === 'exec') {
+        io.stderr.write('\tnot a dynamic executable\n');
+        if (g.fatal) io.stderr.write(`loadgraph: ${g.fatal.message}\n`);
+        status = Math.max(status, EXIT_FINDINGS);
+      }
     } else io.stdout.write((i > 0 ? '\n' : '') + renderTree(g, { style, all: values.all === true }));
   }
   if (format === 'json') io.stdout.write(JSON.stringify(positionals.length === 1 ? graphs[0] ?? null : graphs, null, 2) + '\n');

@@ -3,6 +3,12 @@ import type { ByteSource } from '../elf/source.js';
 
 export type FsErrno = 'ENOENT' | 'EACCES' | 'ELOOP' | 'ENOTDIR' | 'ENAMETOOLONG' | 'EISDIR' | 'EIO';
 
+/** strerror's words for each errno, lower-case. */
+export const errnoText: Record<FsErrno, string> = {
+  ENOENT: 'no such file or directory', EACCES: 'permission denied', ELOOP: 'too many levels of symbolic links',
+  ENOTDIR: 'a path component is not a directory', EISDIR: 'is a directory', ENAMETOOLONG: 'file name too long', EIO: 'input/output error',
+};
+
 export interface FileInfo {
   readonly kind: 'file' | 'dir' | 'other';
   /** Identity of the file (st_dev:st_ino), for glibc's "already loaded" file-identity check. */

@@ -8,16 +8,19 @@ import { decodeElf } from '../elf/decode.js';
 import type { Note } from '../elf/image.js';
 import { readNotes } from '../elf/notes.js';
 import { summarize } from '../elf/summary.js';
+import { type SymbolVersions, readVersionTables } from '../elf/symbols.js';
 import type { Candidate, EdgeKind, GraphEdge, GraphObject, LoadGraph, Reason, ResolvedEnv, RuntimeGraph, SourceKind } from '../graph/model.js';
 import { dynamicEdges, edgeSource } from '../graph/edge-sources.js';
 import { GRAPH_SCHEMA } from '../graph/model.js';
 import { type DstValues, expandDst, hasDst, normalizePath, originOf, pathList } from './dst.js';
-import type { FileSystem } from './fs.js';
+import { type FileSystem, errnoText } from './fs.js';
 import { type LdCache, lookupCache, parseLdCache } from './ldcache.js';
 import { readLdSoConf } from './ldconf.js';
 import { runtimeRequests } from './runtime.js';
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
 import { mappingError, verifyCandidate } from './verify.js';
+import { checkAllVersions } from './versions.js';
+import { interpreterError } from './interp.js';
 
 export interface LoaderOptions {
   /** Shown in the result; paths given to the FileSystem are inside it. */
@@ -59,6 +62,7 @@ interface Obj {
   fileId: string | null;
   loader: Obj | null;
   size: number | null;
+  versions?: SymbolVersions | null;
 }
 
 /** Subdirectories tried in every search directory: glibc-hwcaps names first, then glibc 2.36's legacy power set, then the directory itself. */
@@ -74,7 +78,9 @@ export function capabilitySubdirs(hwcaps: readonly string[], legacy: readonly st
   return out;
 }
 
-export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOptions = {}): LoadResult {
+export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions = {}): LoadResult {
+  // ldd runs a name without a slash as ./NAME (not a PATH search); l_name and $ORIGIN keep the "./".
+  const program = lddProgramName(file);
   const cwd = opts.cwd ?? '/';
   const abs = (p: string) => (p.startsWith('/') ? p : `${cwd.replace(/\/+$/, '')}/${p}`);
   const opened = fs.open(abs(program));
@@ -82,6 +88,7 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
   const mainFile = opened.value;
   const decoded = decodeElf(mainFile);
   const mainNotes = decoded.ok ? readNotes(mainFile, decoded.image, []) : [];
+  const mainVersions = decoded.ok ? readVersionTables(mainFile, decoded.image) : null;
   mainFile.close();
   if (!decoded.ok) return { ok: false, message: `${program}: ${decoded.error.message} (${decoded.error.structure} at offset 0x${decoded.error.offset.toString(16)})` };
   const mainImage = decoded.image;
@@ -131,7 +138,7 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
     return x;
   };
 
-  const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: realOf(fs, abs(program)), image: mainImage, fileId: null, loader: null, size: mainFile.size, notes: mainNotes });
+  const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: realOf(fs, abs(program)), image: mainImage, fileId: null, loader: null, size: mainFile.size, notes: mainNotes, versions: mainVersions });
   if (mainImage.soname) main.names.push(mainImage.soname);
   const linkage: LoadGraph['linkage'] = mainImage.dynamic === null ? 'static' : mainImage.needed.length === 0 ? 'no-needs' : 'dynamic';
   // The interpreter (named by its PT_INTERP string — under ldd, the loader that runs — and by its SONAME)
@@ -139,6 +146,9 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
   const interpName = mainImage.interp ?? preset.interp;
   const dynamicProcess = linkage !== 'static' && (mainImage.interp !== null || linkage === 'dynamic');
   const interp = dynamicProcess ? loadInterp(fs, interpName, target, newObj) : null;
+  // The kernel maps PT_INTERP before anything runs: a missing or unusable one means execve fails.
+  const execError = interp && mainImage.interp !== null ? interpreterError(fs, abs(mainImage.interp), target) : null;
+  if (execError) state.fatal = { message: execError, object: main.id, stage: 'exec' };
   if (dynamicProcess && preset.vdso) newObj({ kind: 'vdso', name: preset.vdso, names: [preset.vdso], path: null, realPath: null, image: null, fileId: null, loader: null, size: null });
 
   const dstOf = (o: Obj | null): DstValues => ({
@@ -226,7 +236,7 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
         state.fatal ??= { message: `${path}: ${err}`, object: loader.id };
         return 'fatal';
       }
-      return { obj: newObj({ kind: 'library', name, names: [name], path, realPath: realOf(fs, abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes }), reused: false };
+      return { obj: newObj({ kind: 'library', name, names: [name], path, realPath: realOf(fs, abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes, versions: v.versions }), reused: false };
     };
     const finish = (r: Attempt, source: SourceKind, owner?: Obj): GraphEdge | null => {
       if (r === 'fatal') return edge(null, { kind: 'fatal' }, name, trace);
@@ -288,8 +298,8 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
   // Preloads: LD_PRELOAD (--preload), then the root's /etc/ld.so.preload, searched as needs of the program.
   const queue: Obj[] = [main];
   const preloadNames: string[] = [];
-  if (opts.preload && dynamicProcess) for (const n of opts.preload.split(/[ :]+/).filter(Boolean)) if (!(secure && n.includes('/'))) preloadNames.push(n);
-  const preloadFile = opts.preloadFile === false || !dynamicProcess ? [] : readPreloadFile(fs);
+  if (opts.preload && dynamicProcess && !state.fatal) for (const n of opts.preload.split(/[ :]+/).filter(Boolean)) if (!(secure && n.includes('/'))) preloadNames.push(n);
+  const preloadFile = opts.preloadFile === false || !dynamicProcess || state.fatal ? [] : readPreloadFile(fs);
   for (const n of [...preloadNames, ...preloadFile]) {
     const e = resolve(main, n, 'preload');
     edges.push(e);
@@ -331,6 +341,16 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
     const pred = searchList[searchList.indexOf(interp) - 1];
     const at = pred ? order.indexOf(pred) + 1 : order.length;
     order = [...order.slice(0, at), interp, ...order.slice(at)];
+  }
+
+  // With everything mapped, _dl_check_all_versions over the link map (rtld.c dl_main).
+  let versionCheck: LoadGraph['versionCheck'];
+  if (dynamicProcess && !state.fatal) {
+    versionCheck = checkAllVersions(order.map((o) => ({
+      id: o.id, lName: o.path ?? o.name, names: o.names, image: o.image, versions: o.versions ?? null, faked: o.kind === 'missing',
+    })));
+    const first = versionCheck.find((p) => p.fatal);
+    if (first) state.fatal = { message: first.message, object: first.requester, stage: 'versions' };
   }
 
   const startupObjects = order.map((o) => toGraphObject(o, neededOf.get(o) ?? o.image?.needed ?? []));
@@ -388,17 +408,13 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
     edges,
     searchList: searchList.map((o) => o.id),
     fatal: state.fatal,
+    ...(versionCheck ? { versionCheck } : {}),
     warnings,
     ...(runtime ? { runtime } : {}),
   };
   const images = new Map(objects.filter((o) => o.image).map((o) => [o.id, o.image!] as const));
   return { ok: true, graph, images };
 }
-
-const errnoText: Record<string, string> = {
-  ENOENT: 'no such file or directory', EACCES: 'permission denied', ELOOP: 'too many levels of symbolic links',
-  ENOTDIR: 'a path component is not a directory', EISDIR: 'is a directory', ENAMETOOLONG: 'file name too long',
-};
 
 function realOf(fs: FileSystem, path: string): string | null {
   const r = fs.realpath(path);
@@ -410,7 +426,12 @@ function loadInterp(fs: FileSystem, name: string, target: ElfIdentity, newObj: (
   const image = v.kind === 'ok' ? v.image : null;
   const names = [name];
   if (image?.soname && image.soname !== name) names.push(image.soname);
-  return newObj({ kind: 'interp', name, names, path: name, realPath: realOf(fs, name), image, fileId: v.kind === 'ok' ? v.info.id : null, loader: null, size: v.kind === 'ok' ? v.info.size : null, notes: v.kind === 'ok' ? v.notes : [] });
+  return newObj({ kind: 'interp', name, names, path: name, realPath: realOf(fs, name), image, fileId: v.kind === 'ok' ? v.info.id : null, loader: null, size: v.kind === 'ok' ? v.info.size : null, notes: v.kind === 'ok' ? v.notes : [], versions: v.kind === 'ok' ? v.versions : null });
+}
+
+/** The ldd script's rule: a FILE without '/' becomes ./FILE before ld.so sees it. */
+export function lddProgramName(file: string): string {
+  return file.includes('/') ? file : `./${file}`;
 }
 
 /** /etc/ld.so.preload: '#' comments, names separated by blanks and ':' (rtld.c). */

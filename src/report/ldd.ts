@@ -1,11 +1,20 @@
 // `--format ldd`: the lines `ldd FILE` prints (rtld.c trace mode), in its order, without the load addresses.
-import type { LoadGraph } from '../graph/model.js';
+import type { LoadGraph, VersionProblem } from '../graph/model.js';
+
+/** Signalled outside _dl_receive_error's receiver: printed as the fatal error, and ld.so stops. */
+const stopsAtOnce = (p: VersionProblem) => p.kind === 'unsupported-verneed' || p.kind === 'relr-without-abi-version';
 
 export function renderLdd(g: LoadGraph): string {
+  // The kernel cannot start it: ldd finds no loader to run it with and says so on stderr only.
+  if (g.fatal?.stage === 'exec') return '';
   // ld.so reports a fatal error in trace mode on stdout, in place of the list.
-  if (g.fatal) return `${g.program}: error while loading shared libraries: ${g.fatal.message}\n`;
+  const fatalLine = (message: string) => `${g.program}: error while loading shared libraries: ${message}\n`;
+  if (g.fatal && g.fatal.stage !== 'versions') return fatalLine(g.fatal.message);
   if (g.linkage === 'static') return '';
-  if (g.linkage === 'no-needs') return '\tstatically linked\n';
+  // Version reports come first (print_missing_version: program name, object, text); the list follows.
+  const versions = (g.versionCheck ?? []).map((p) => (stopsAtOnce(p) ? fatalLine(p.message) : `${g.program}: ${p.message}\n`));
+  if (g.versionCheck?.some(stopsAtOnce)) return versions.join('');
+  if (g.linkage === 'no-needs') return versions.join('') + '\tstatically linked\n';
   const lines: string[] = [];
   for (const o of g.objects) {
     if (o.kind === 'program') continue;
@@ -13,5 +22,5 @@ export function renderLdd(g: LoadGraph): string {
     else if (o.kind === 'vdso' || o.name === o.path) lines.push(`\t${o.name}`);
     else lines.push(`\t${o.name} => ${o.path}`);
   }
-  return lines.map((l) => l + '\n').join('');
+  return versions.join('') + lines.map((l) => l + '\n').join('');
 }

@@ -66,11 +66,15 @@ export function loadOf(file: string, cwd: string, opts: LoaderOptions = {}) {
 }
 export const graphOf = (file: string, cwd: string, opts: LoaderOptions = {}): LoadGraph => loadOf(file, cwd, opts).graph;
 
+/** The version check's reports (elf/dl-version.c), which ldd's 2>&1 puts before the list. */
+const VERSION_REPORT = /: (weak version `.*' not found|version `.*' not found|no version information available) \(required by .*\)$|: unsupported version \d+ of Ver(def|need) record$/;
+
 /** `ldd FILE` in `cwd` with a clean environment (plus `env`), load addresses removed. */
 export async function ldd(file: string, cwd: string, env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; exitCode: number }> {
   const r = await execa('ldd', [file], { cwd, reject: false, extendEnv: false, env: { PATH: '/usr/bin:/bin', LC_ALL: 'C', ...env } });
   return {
-    stdout: r.stdout.split('\n').filter((l) => l.startsWith('\t') || l.includes(': error while loading shared libraries: ')).map((l) => l.replace(/ \(0x[0-9a-f]+\)$/, '') + '\n').join(''),
+    stdout: r.stdout.split('\n').filter((l) => l.startsWith('\t') || l.includes(': error while loading shared libraries: ') || VERSION_REPORT.test(l))
+      .map((l) => l.replace(/ \(0x[0-9a-f]+\)$/, '') + '\n').join(''),
     stderr: r.stderr,
     exitCode: r.exitCode ?? -1,
   };

@@ -1,0 +1,107 @@
+// glibc 2.36 elf/dl-version.c: once everything is mapped, every DT_VERNEED entry is matched against its
+// provider's DT_VERDEF (_dl_check_all_versions, match_symbol with verbose set). A missing version stops the
+// program; a weak one (VER_FLG_WEAK) and a provider without DT_VERDEF only warn. ldd prints each report
+// before the list. Fixtures built with cc, every case compared with ldd on the same files.
+import { execaSync } from 'execa';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../support/cli.js';
+import { canBuildFixtures, fixtureDir, graphOf, ldd, lddOf, lib } from '../../support/fixtures.js';
+
+/** libx.so defining xyz@VER_1 only (v1), @VER_2 (v2), or unversioned (nov); programs linked against v2. */
+function versionFixture() {
+  const d = fixtureDir();
+  writeFileSync(`${d}/v1.map`, 'VER_1 { global: xyz; local: *; };\n');
+  writeFileSync(`${d}/v2.map`, 'VER_1 { global: xyz_old; local: *; };\nVER_2 { global: xyz; } VER_1;\n');
+  lib(d, 'v1/libx.so', { source: 'int xyz(void) { return 1; }\n', args: [`-Wl,--version-script=${d}/v1.map`] });
+  lib(d, 'v2/libx.so', { source: 'int xyz(void) { return 2; }\nint xyz_old(void) { return 1; }\n', args: [`-Wl,--version-script=${d}/v2.map`] });
+  lib(d, 'nov/libx.so', { source: 'int xyz(void) { return 1; }\n' });
+  writeFileSync(`${d}/main.c`, 'int xyz(void);\nint main(void) { return xyz(); }\n');
+  const program = (name: string, runDir: string) => {
+    execaSync('cc', ['-o', `${d}/${name}`, `${d}/main.c`, '-Wl,--no-as-needed', `-L${d}/v2`, '-lx', `-Wl,-rpath,${d}/${runDir}`]);
+    return `${d}/${name}`;
+  };
+  return { d, program };
+}
+
+/** Sets VER_FLG_WEAK on the program's need of `version`, found with readelf (the linker never sets it for a defined use). */
+function markWeak(file: string, version: string) {
+  const out = execaSync('readelf', ['-V', '-W', file]).stdout;
+  const section = out.slice(out.indexOf("Version needs section '.gnu.version_r'"));
+  const base = Number(/Offset: (0x[0-9a-f]+)/.exec(section)![1]);
+  const entry = Number(new RegExp(`(0x[0-9a-f]+):\\s+Name: ${version}\\s`).exec(section)![1]);
+  const bytes = readFileSync(file);
+  bytes.writeUInt16LE(bytes.readUInt16LE(base + entry + 4) | 0x2, base + entry + 4); // Elf_Vernaux.vna_flags
+  writeFileSync(file, bytes);
+  expect(execaSync('readelf', ['-V', '-W', file]).stdout).toMatch(new RegExp(`Name: ${version}\\s+Flags: WEAK`));
+}
+
+describe.skipIf(!canBuildFixtures)('symbol-versions-are-checked', () => {
+  it('a version the provider does not define: ldd\'s report line first, fatal, exit 1 in every command', async () => {
+    const { d, program } = versionFixture();
+    const exe = program('exe_v2', 'v1');
+    const g = graphOf(exe, d);
+    expect(g.fatal).toEqual({ message: `${d}/v1/libx.so: version \`VER_2' not found (required by ${exe})`, object: 0, stage: 'versions' });
+    expect(g.versionCheck?.map((p) => [p.kind, p.version, p.fatal])).toEqual([['not-found', 'VER_2', true]]);
+    const theirs = await ldd(exe, d);
+    expect(theirs.stdout).toMatch(/version `VER_2' not found/);
+    expect(lddOf(exe, d)).toBe(theirs.stdout);
+    // The same through the CLI, in every command.
+    const tree = await runCli(['--no-code', exe]);
+    expect(tree.code).toBe(1);
+    expect(tree.stdout).toContain(`fatal: ${d}/v1/libx.so: version \`VER_2' not found (required by ${exe})`);
+    expect(tree.stdout).toMatch(/loading would fail\n$/);
+    const json = await runCli(['--format', 'json', exe]);
+    expect(json.code).toBe(1);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.fatal.stage).toBe('versions');
+    expect(doc.edgeUse).toBeUndefined(); // nothing is bound: ld.so exits before relocation
+    const lddFmt = await runCli(['--format', 'ldd', exe]);
+    expect(lddFmt.code).toBe(1);
+    expect(lddFmt.stdout.split('\n')[0]).toBe(`${exe}: ${d}/v1/libx.so: version \`VER_2' not found (required by ${exe})`);
+    const why = await runCli(['why', exe, 'libx.so']);
+    expect(why.code).toBe(1);
+    expect(why.stdout).toContain("fatal: ");
+    const check = await runCli(['check', '--format', 'json', exe]);
+    expect(check.code).toBe(1);
+    expect(JSON.parse(check.stdout).programs[0].findings.filter((f: { rule: string }) => f.rule === 'LG107').map((f: { message: string }) => f.message))
+      .toEqual([`cannot start: ${d}/v1/libx.so: version \`VER_2' not found (required by ${exe})`]);
+    const good = program('exe_ok', 'v2');
+    const diff = await runCli(['diff', good, exe]);
+    expect(diff.code).toBe(1);
+    expect(diff.stdout).toContain(`${exe} cannot start: ${d}/v1/libx.so: version`);
+    expect(diff.stdout).toContain('can no longer start');
+    expect((await runCli(['--no-code', good])).code).toBe(0);
+  });
+
+  it('the provider defines it: no report', async () => {
+    const { d, program } = versionFixture();
+    const exe = program('exe_ok', 'v2');
+    expect(graphOf(exe, d).versionCheck).toEqual([]);
+    expect(lddOf(exe, d)).toBe((await ldd(exe, d)).stdout);
+  });
+
+  it('a weak version reference (VER_FLG_WEAK) only warns', async () => {
+    const { d, program } = versionFixture();
+    const exe = program('exe_weak', 'v1');
+    markWeak(exe, 'VER_2');
+    const g = graphOf(exe, d);
+    expect(g.fatal).toBeNull();
+    expect(g.versionCheck?.map((p) => [p.kind, p.fatal])).toEqual([['weak-not-found', false]]);
+    const theirs = await ldd(exe, d);
+    expect(theirs.stdout).toMatch(/weak version `VER_2' not found/);
+    expect(lddOf(exe, d)).toBe(theirs.stdout);
+    expect((await runCli(['--no-code', exe])).code).toBe(0);
+  });
+
+  it('a provider without DT_VERDEF only warns ("no version information available")', async () => {
+    const { d, program } = versionFixture();
+    const exe = program('exe_nov', 'nov');
+    const g = graphOf(exe, d);
+    expect(g.fatal).toBeNull();
+    expect(g.versionCheck?.map((p) => [p.kind, p.message])).toEqual([['no-version-information', `${d}/nov/libx.so: no version information available (required by ${exe})`]]);
+    const theirs = await ldd(exe, d);
+    expect(theirs.stdout).toMatch(/no version information available/);
+    expect(lddOf(exe, d)).toBe(theirs.stdout);
+  });
+});
