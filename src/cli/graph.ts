@@ -18,7 +18,8 @@ Resolves FILE's whole dependency closure as glibc 2.36's ld.so would, without ru
   --preload LIST        as LD_PRELOAD
   --no-preload-file     ignore the root's /etc/ld.so.preload
   --hwcaps LIST         active glibc-hwcaps subdirectories, e.g. x86-64-v3,x86-64-v2, or 'none'
-                        (default: what this CPU supports for /, none inside --root)
+                        (default: what this CPU offers the program's own loader for /, e.g. none
+                        and i686/sse2/tls for an i386 program; none inside --root)
   --platform NAME       value of $PLATFORM;   --lib DIR   value of $LIB
   --secure | --no-secure  force secure (AT_SECURE) mode on or off (default: set-user/group-ID bits)
   --bind-now            take every PLT slot as bound at load time, as LD_BIND_NOW does

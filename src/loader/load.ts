@@ -18,6 +18,8 @@ import { type LdCache, lookupCache, parseLdCache } from './ldcache.js';
 import { readLdSoConf } from './ldconf.js';
 import { runtimeRequests } from './runtime.js';
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
+import { type CpuFacts, capabilitiesFor } from './capabilities.js';
+import { readLoaderDirs } from './loader-dirs.js';
 import { mappingError, verifyCandidate } from './verify.js';
 import { checkAllVersions } from './versions.js';
 import { interpreterError } from './interp.js';
@@ -31,12 +33,18 @@ export interface LoaderOptions {
   readonly preload?: string | null;
   /** Read the root's /etc/ld.so.preload (default true). */
   readonly preloadFile?: boolean;
-  /** Active glibc-hwcaps subdirectories, most preferred first; default none (baseline). */
+  /**
+   * The CPU the program would run on: its loader's glibc-hwcaps and legacy subdirectories and $PLATFORM
+   * follow from it and the program's class and machine (capabilities.ts). Default: none (baseline).
+   */
+  readonly cpu?: CpuFacts | null;
+  /** Active glibc-hwcaps subdirectories, most preferred first; overrides what `cpu` gives. */
   readonly hwcaps?: readonly string[];
-  /** glibc 2.36 legacy hwcap subdirectory names (AT_HWCAP names, platform, "tls"); default [platform, "tls"]. */
+  /** glibc 2.36 legacy hwcap subdirectory names (AT_HWCAP names, platform, "tls"); with hwcaps or platform given, default [platform, "tls"]. */
   readonly legacyHwcaps?: readonly string[];
   readonly platform?: string;
   readonly lib?: string;
+  /** Default: the program's own loader's (its PT_INTERP file), else Debian's for the architecture. */
   readonly systemDirs?: readonly string[];
   /** null: from the program's set-user-ID/set-group-ID bits. */
   readonly secure?: boolean | null;
@@ -99,11 +107,16 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
   if (!preset) return { ok: false, message: `${program}: no glibc loader model for e_machine ${h.machine} (ELF${h.class} ${h.endian}-endian)` };
   if (mainImage.interp?.includes('ld-musl')) return { ok: false, message: `${program}: uses musl's loader (${mainImage.interp}); only glibc's is modelled` };
 
-  const platform = opts.platform ?? preset.platform;
-  const lib = opts.lib ?? debianLib(preset);
-  const systemDirs = opts.systemDirs ?? debianSystemDirs(preset);
-  const hwcaps = opts.hwcaps ?? [];
-  const legacy = opts.legacyHwcaps ?? [platform, 'tls'];
+  // The program's own loader decides: its class and machine with the CPU, and its build-time strings.
+  const caps = capabilitiesFor(preset, opts.cpu ?? null);
+  const overridden = opts.hwcaps !== undefined || opts.platform !== undefined;
+  const platform = opts.platform ?? caps.platform;
+  const hwcaps = opts.hwcaps ?? caps.hwcaps;
+  const legacy = opts.legacyHwcaps ?? (overridden ? [platform, 'tls'] : caps.legacyHwcaps);
+  const interpName = mainImage.interp ?? preset.interp;
+  const loaderDirs = mainImage.dynamic !== null && (opts.lib === undefined || opts.systemDirs === undefined) ? readLoaderDirs(fs, abs(interpName)) : null;
+  const lib = opts.lib ?? loaderDirs?.lib ?? debianLib(preset);
+  const systemDirs = opts.systemDirs ?? loaderDirs?.systemDirs ?? debianSystemDirs(preset);
   const subdirs = capabilitySubdirs(hwcaps, legacy);
   const secure = opts.secure ?? ((opened.value.info.mode & 0o6000) !== 0);
   const warnings: string[] = [];
@@ -143,7 +156,6 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
   const linkage: LoadGraph['linkage'] = mainImage.dynamic === null ? 'static' : mainImage.needed.length === 0 ? 'no-needs' : 'dynamic';
   // The interpreter (named by its PT_INTERP string — under ldd, the loader that runs — and by its SONAME)
   // and the vDSO are mapped before any search; a static program has neither.
-  const interpName = mainImage.interp ?? preset.interp;
   const dynamicProcess = linkage !== 'static' && (mainImage.interp !== null || linkage === 'dynamic');
   const interp = dynamicProcess ? loadInterp(fs, interpName, target, newObj) : null;
   // The kernel maps PT_INTERP before anything runs: a missing or unusable one means execve fails.

@@ -13,7 +13,7 @@ import { hasReadelf, readelf } from '../support/readelf.js';
 function sshd(root: string) {
   const cpu = root === '/' ? detectHostCpu() : null;
   const fs = confinedFs(root);
-  const r = buildLoadGraph(fs, '/usr/sbin/sshd', { root, ...(cpu ?? {}) });
+  const r = buildLoadGraph(fs, '/usr/sbin/sshd', { root, cpu });
   if (!r.ok) throw new Error(r.message);
   const lt = loadTimeCode(r.graph, bindSymbols(fs, r.graph, r.images), false);
   const name = (id: number) => { const o = r.graph.objects.find((x) => x.id === id)!; return o.soname ?? o.name; };

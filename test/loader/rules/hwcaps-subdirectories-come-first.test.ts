@@ -2,9 +2,13 @@
 // (glibc 2.36) the legacy tls/platform/hwcap subdirectories are tried before the directory itself.
 import { describe, expect, it } from 'vitest';
 import { detectHostCpu } from '../../../src/host/cpu.js';
+import { capabilitiesFor } from '../../../src/loader/capabilities.js';
+import { presetFor } from '../../../src/loader/target.js';
+import * as C from '../../../src/elf/constants.js';
 import { canBuildFixtures, exe, fixtureDir, graphOf, ldd, lddOf, lib } from '../../support/fixtures.js';
 
-const cpu = detectHostCpu();
+const host = detectHostCpu();
+const cpu = host && capabilitiesFor(presetFor({ class: 64, endian: 'little', machine: C.EM_X86_64, flags: 0 })!, host);
 
 describe.skipIf(!canBuildFixtures || !cpu)('hwcaps-subdirectories-come-first', () => {
   it.each([
