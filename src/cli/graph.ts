@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { AnalysisResult } from '../analyses/result.js';
 import { analyseWith } from '../pipeline.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
-import { renderLdd } from '../report/ldd.js';
+import { lddRefuses, renderLdd } from '../report/ldd.js';
 import { renderTree } from '../report/tree.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
@@ -73,8 +73,8 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
     else if (format === 'ldd') {
       if (positionals.length > 1) io.stdout.write(`${file}:\n`);
       io.stdout.write(renderLdd(g));
-      // ldd's own exit status: 1 when no loader runs the file (a static program, or no usable PT_INTERP).
-      if (g.linkage === 'static' || g.fatal?.stage === 'exec') {
+      // ldd's own exit status: 1 when no loader runs the file (a static program, or none of its class).
+      if (lddRefuses(g)) {
         io.stderr.write('\tnot a dynamic executable\n');
         if (g.fatal) io.stderr.write(`loadgraph: ${g.fatal.message}\n`);
         status = Math.max(status, EXIT_FINDINGS);

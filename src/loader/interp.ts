@@ -16,5 +16,6 @@ export function interpreterError(fs: FileSystem, path: string, target: ElfIdenti
   if (v.kind === 'ok') return null;
   if (v.kind === 'abandon') return fail(v.errno, errnoText[v.errno]);
   if (v.kind === 'skip') return fail(v.outcome === 'missing' ? 'ENOENT' : v.outcome === 'no-access' ? 'EACCES' : 'ELIBBAD', v.detail);
-  return fail('ELIBBAD', v.message);
+  // kernel_read of the ELF header comes up short: EIO; anything else wrong with the header: ELIBBAD.
+  return fail(v.message === 'file too short' ? 'EIO' : 'ELIBBAD', v.message);
 }

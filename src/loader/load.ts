@@ -114,7 +114,7 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
   const hwcaps = opts.hwcaps ?? caps.hwcaps;
   const legacy = opts.legacyHwcaps ?? (overridden ? [platform, 'tls'] : caps.legacyHwcaps);
   const interpName = mainImage.interp ?? preset.interp;
-  const loaderDirs = mainImage.dynamic !== null && (opts.lib === undefined || opts.systemDirs === undefined) ? readLoaderDirs(fs, abs(interpName)) : null;
+  const loaderDirs = mainImage.dynamic !== null && (opts.lib === undefined || opts.systemDirs === undefined) ? (readLoaderDirs(fs, abs(interpName)) ?? readLoaderDirs(fs, preset.interp)) : null;
   const lib = opts.lib ?? loaderDirs?.lib ?? debianLib(preset);
   const systemDirs = opts.systemDirs ?? loaderDirs?.systemDirs ?? debianSystemDirs(preset);
   const subdirs = capabilitySubdirs(hwcaps, legacy);
@@ -157,10 +157,11 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
   // The interpreter (named by its PT_INTERP string — under ldd, the loader that runs — and by its SONAME)
   // and the vDSO are mapped before any search; a static program has neither.
   const dynamicProcess = linkage !== 'static' && (mainImage.interp !== null || linkage === 'dynamic');
-  const interp = dynamicProcess ? loadInterp(fs, interpName, target, newObj) : null;
-  // The kernel maps PT_INTERP before anything runs: a missing or unusable one means execve fails.
+  const interp = dynamicProcess ? loadInterp(fs, interpName, target, newObj, preset.interp) : null;
+  // The kernel maps PT_INTERP before anything runs: a missing or unusable one means execve fails. The walk
+  // still goes on, as ldd's run of the architecture's standard loader would (it ignores PT_INTERP).
   const execError = interp && mainImage.interp !== null ? interpreterError(fs, abs(mainImage.interp), target) : null;
-  if (execError) state.fatal = { message: execError, object: main.id, stage: 'exec' };
+  const execFatal: LoadGraph['fatal'] = execError ? { message: execError, object: main.id, stage: 'exec' } : null;
   if (dynamicProcess && preset.vdso) newObj({ kind: 'vdso', name: preset.vdso, names: [preset.vdso], path: null, realPath: null, image: null, fileId: null, loader: null, size: null });
 
   const dstOf = (o: Obj | null): DstValues => ({
@@ -419,7 +420,7 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
     objects: startupObjects,
     edges,
     searchList: searchList.map((o) => o.id),
-    fatal: state.fatal,
+    fatal: execFatal ?? state.fatal,
     ...(versionCheck ? { versionCheck } : {}),
     warnings,
     ...(runtime ? { runtime } : {}),
@@ -433,12 +434,18 @@ function realOf(fs: FileSystem, path: string): string | null {
   return r.ok ? r.value : null;
 }
 
-function loadInterp(fs: FileSystem, name: string, target: ElfIdentity, newObj: (o: Omit<Obj, 'id'>) => Obj): Obj {
-  const v = verifyCandidate(fs, name, target);
+/** ld.so's own map, named by `name` (PT_INTERP); when that file is unusable, ldd runs `standard` instead. */
+function loadInterp(fs: FileSystem, name: string, target: ElfIdentity, newObj: (o: Omit<Obj, 'id'>) => Obj, standard: string): Obj {
+  let v = verifyCandidate(fs, name, target);
+  let path = name;
+  if (v.kind !== 'ok' && standard !== name) {
+    const w = verifyCandidate(fs, standard, target);
+    if (w.kind === 'ok') [v, path] = [w, standard];
+  }
   const image = v.kind === 'ok' ? v.image : null;
   const names = [name];
   if (image?.soname && image.soname !== name) names.push(image.soname);
-  return newObj({ kind: 'interp', name, names, path: name, realPath: realOf(fs, name), image, fileId: v.kind === 'ok' ? v.info.id : null, loader: null, size: v.kind === 'ok' ? v.info.size : null, notes: v.kind === 'ok' ? v.notes : [], versions: v.kind === 'ok' ? v.versions : null });
+  return newObj({ kind: 'interp', name, names, path, realPath: realOf(fs, path), image, fileId: v.kind === 'ok' ? v.info.id : null, loader: null, size: v.kind === 'ok' ? v.info.size : null, notes: v.kind === 'ok' ? v.notes : [], versions: v.kind === 'ok' ? v.versions : null });
 }
 
 /** The ldd script's rule: a FILE without '/' becomes ./FILE before ld.so sees it. */

@@ -4,13 +4,19 @@ import type { LoadGraph, VersionProblem } from '../graph/model.js';
 /** Signalled outside _dl_receive_error's receiver: printed as the fatal error, and ld.so stops. */
 const stopsAtOnce = (p: VersionProblem) => p.kind === 'unsupported-verneed' || p.kind === 'relr-without-abi-version';
 
+/**
+ * Whether ldd refuses the file ("not a dynamic executable" on stderr, exit 1): no PT_DYNAMIC, or no loader
+ * of its class to run it — ldd runs the architecture's standard ld.so whatever PT_INTERP says, so a
+ * missing PT_INTERP alone does not stop ldd.
+ */
+export const lddRefuses = (g: LoadGraph) =>
+  g.linkage === 'static' || (g.fatal?.stage === 'exec' && !g.objects.some((o) => o.kind === 'interp' && o.class !== null));
+
 export function renderLdd(g: LoadGraph): string {
-  // The kernel cannot start it: ldd finds no loader to run it with and says so on stderr only.
-  if (g.fatal?.stage === 'exec') return '';
+  if (lddRefuses(g)) return '';
   // ld.so reports a fatal error in trace mode on stdout, in place of the list.
   const fatalLine = (message: string) => `${g.program}: error while loading shared libraries: ${message}\n`;
-  if (g.fatal && g.fatal.stage !== 'versions') return fatalLine(g.fatal.message);
-  if (g.linkage === 'static') return '';
+  if (g.fatal && g.fatal.stage !== 'versions' && g.fatal.stage !== 'exec') return fatalLine(g.fatal.message);
   // Version reports come first (print_missing_version: program name, object, text); the list follows.
   const versions = (g.versionCheck ?? []).map((p) => (stopsAtOnce(p) ? fatalLine(p.message) : `${g.program}: ${p.message}\n`));
   if (g.versionCheck?.some(stopsAtOnce)) return versions.join('');
