@@ -6,19 +6,19 @@ import { execaSync } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
-import { canBuildFixtures, fixtureDir, graphOf, ldd, lddOf, lib } from '../../support/fixtures.js';
+import { canBuildFixtures, canRun32, fixtureDir, graphOf, ldd, ldd32, lddOf, lddOf32, lib } from '../../support/fixtures.js';
 
 /** libx.so defining xyz@VER_1 only (v1), @VER_2 (v2), or unversioned (nov); programs linked against v2. */
-function versionFixture() {
+function versionFixture(cflags: string[] = []) {
   const d = fixtureDir();
   writeFileSync(`${d}/v1.map`, 'VER_1 { global: xyz; local: *; };\n');
   writeFileSync(`${d}/v2.map`, 'VER_1 { global: xyz_old; local: *; };\nVER_2 { global: xyz; } VER_1;\n');
-  lib(d, 'v1/libx.so', { source: 'int xyz(void) { return 1; }\n', args: [`-Wl,--version-script=${d}/v1.map`] });
-  lib(d, 'v2/libx.so', { source: 'int xyz(void) { return 2; }\nint xyz_old(void) { return 1; }\n', args: [`-Wl,--version-script=${d}/v2.map`] });
-  lib(d, 'nov/libx.so', { source: 'int xyz(void) { return 1; }\n' });
+  lib(d, 'v1/libx.so', { source: 'int xyz(void) { return 1; }\n', args: [...cflags, `-Wl,--version-script=${d}/v1.map`] });
+  lib(d, 'v2/libx.so', { source: 'int xyz(void) { return 2; }\nint xyz_old(void) { return 1; }\n', args: [...cflags, `-Wl,--version-script=${d}/v2.map`] });
+  lib(d, 'nov/libx.so', { source: 'int xyz(void) { return 1; }\n', args: cflags });
   writeFileSync(`${d}/main.c`, 'int xyz(void);\nint main(void) { return xyz(); }\n');
   const program = (name: string, runDir: string) => {
-    execaSync('cc', ['-o', `${d}/${name}`, `${d}/main.c`, '-Wl,--no-as-needed', `-L${d}/v2`, '-lx', `-Wl,-rpath,${d}/${runDir}`]);
+    execaSync('cc', [...cflags, '-o', `${d}/${name}`, `${d}/main.c`, '-Wl,--no-as-needed', `-L${d}/v2`, '-lx', `-Wl,-rpath,${d}/${runDir}`]);
     return `${d}/${name}`;
   };
   return { d, program };
@@ -103,5 +103,17 @@ describe.skipIf(!canBuildFixtures)('symbol-versions-are-checked', () => {
     const theirs = await ldd(exe, d);
     expect(theirs.stdout).toMatch(/no version information available/);
     expect(lddOf(exe, d)).toBe(theirs.stdout);
+  });
+});
+
+describe.skipIf(!canRun32)('symbol-versions-are-checked (i386 programs, the i386 ld.so as oracle)', () => {
+  it.each([['v1', 'not-found', true], ['v2', null, false], ['nov', 'no-version-information', false]] as const)('provider %s', async (dir, kind, fatal) => {
+    const { d, program } = versionFixture(['-m32']);
+    const exe = program(`exe_${dir}`, dir);
+    const g = graphOf(exe, d);
+    expect(g.env.arch).toBe('i386');
+    expect(g.versionCheck?.map((p) => p.kind)).toEqual(kind ? [kind] : []);
+    expect(g.fatal?.stage === 'versions').toBe(fatal);
+    expect(lddOf32(exe, d)).toBe(await ldd32(exe, d));
   });
 });
