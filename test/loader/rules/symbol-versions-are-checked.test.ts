@@ -24,17 +24,35 @@ function versionFixture(cflags: string[] = []) {
   return { d, program };
 }
 
-/** Sets VER_FLG_WEAK on the program's need of `version`, found with readelf (the linker never sets it for a defined use). */
-function markWeak(file: string, version: string) {
+/** Rewrites the Elf_Vernaux of the program's need of `version`, found with readelf. */
+function patchVernaux(file: string, version: string, patch: (bytes: Buffer, at: number) => void) {
   const out = execaSync('readelf', ['-V', '-W', file]).stdout;
   const section = out.slice(out.indexOf("Version needs section '.gnu.version_r'"));
   const base = Number(/Offset: (0x[0-9a-f]+)/.exec(section)![1]);
   const entry = Number(new RegExp(`(0x[0-9a-f]+):\\s+Name: ${version}\\s`).exec(section)![1]);
   const bytes = readFileSync(file);
-  bytes.writeUInt16LE(bytes.readUInt16LE(base + entry + 4) | 0x2, base + entry + 4); // Elf_Vernaux.vna_flags
+  patch(bytes, base + entry);
   writeFileSync(file, bytes);
+}
+
+/** Sets VER_FLG_WEAK (vna_flags, at +4) on a need: the linker never sets it for a defined use. */
+function markWeak(file: string, version: string) {
+  patchVernaux(file, version, (b, at) => b.writeUInt16LE(b.readUInt16LE(at + 4) | 0x2, at + 4));
   expect(execaSync('readelf', ['-V', '-W', file]).stdout).toMatch(new RegExp(`Name: ${version}\\s+Flags: WEAK`));
 }
+
+/** Whether this linker writes DT_RELR (-z pack-relative-relocs, binutils 2.38 and later). */
+const hasRelr = canBuildFixtures && (() => {
+  try {
+    const d = fixtureDir();
+    writeFileSync(`${d}/t.c`, 'int main(void) { return 0; }\n');
+    execaSync('cc', ['-o', `${d}/t`, `${d}/t.c`, '-Wl,-z,pack-relative-relocs', '-Wl,--fatal-warnings']);
+    return true;
+  } catch {
+    console.log('DT_RELR without GLIBC_ABI_DT_RELR: SKIPPED — needs a linker with -z pack-relative-relocs (binutils 2.38 or later)');
+    return false;
+  }
+})();
 
 describe.skipIf(!canBuildFixtures)('symbol-versions-are-checked', () => {
   it('a version the provider does not define: ldd\'s report line first, fatal, exit 1 in every command', async () => {
@@ -92,6 +110,20 @@ describe.skipIf(!canBuildFixtures)('symbol-versions-are-checked', () => {
     expect(theirs.stdout).toMatch(/weak version `VER_2' not found/);
     expect(lddOf(exe, d)).toBe(theirs.stdout);
     expect((await runCli(['--no-code', exe])).code).toBe(0);
+  });
+
+  it.skipIf(!hasRelr)('DT_RELR without a GLIBC_ABI_DT_RELR need (its hash altered): the version report, then the fatal error in place of the list', async () => {
+    const d = fixtureDir();
+    writeFileSync(`${d}/r.c`, 'static int x;\nint *p = &x, *q = &x;\nint main(void) { return *p + *q; }\n');
+    const exe = `${d}/relr`;
+    execaSync('cc', ['-o', exe, `${d}/r.c`, '-Wl,-z,pack-relative-relocs']);
+    expect(graphOf(exe, d).versionCheck).toEqual([]);
+    patchVernaux(exe, 'GLIBC_ABI_DT_RELR', (b, at) => b.writeUInt32LE(b.readUInt32LE(at) ^ 1, at)); // vna_hash
+    const g = graphOf(exe, d);
+    expect(g.versionCheck?.map((p) => p.kind)).toEqual(['not-found', 'relr-without-abi-version']);
+    const theirs = await ldd(exe, d);
+    expect(theirs.stdout).toMatch(/DT_RELR without GLIBC_ABI_DT_RELR dependency\n$/);
+    expect(lddOf(exe, d)).toBe(theirs.stdout);
   });
 
   it('a provider without DT_VERDEF only warns ("no version information available")', async () => {
