@@ -14,8 +14,18 @@ export interface LoaderDirs {
 const MAX_LOADER = 8 << 20;
 const DIR = /^\/([\w.+-]+\/)*lib[\w.+-]*\/([\w.+-]+\/)*$/;
 
+/** Each file system's loaders, read once (check over a directory asks for the same ld.so per program). */
+const seen = new WeakMap<FileSystem, Map<string, LoaderDirs | null>>();
+
 /** The loader's system directories (each ending in '/') and $LIB, or null when `path` holds no such strings. */
 export function readLoaderDirs(fs: FileSystem, path: string): LoaderDirs | null {
+  let known = seen.get(fs);
+  if (!known) seen.set(fs, (known = new Map()));
+  if (!known.has(path)) known.set(path, scanLoader(fs, path));
+  return known.get(path)!;
+}
+
+function scanLoader(fs: FileSystem, path: string): LoaderDirs | null {
   const r = fs.readFile(path, MAX_LOADER);
   if (!r.ok) return null;
   // Latin-1 keeps one character per byte, so NULs stay where they are.
