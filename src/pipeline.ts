@@ -7,6 +7,7 @@ import type { AnalysisResult } from './analyses/result.js';
 import type { ElfImage } from './elf/image.js';
 import { confinedFs } from './host/confined-fs.js';
 import { detectHostCpu } from './host/cpu.js';
+import type { CpuFacts } from './loader/capabilities.js';
 import type { FileSystem } from './loader/fs.js';
 import type { ContentCache } from './loader/content-facts.js';
 import { type LoaderOptions, buildLoadGraph } from './loader/load.js';
@@ -21,7 +22,7 @@ export interface AnalyseOptions {
   readonly preload?: string | null;
   /** Read the root's /etc/ld.so.preload (default true; --no-preload-file). */
   readonly preloadFile?: boolean;
-  /** Active glibc-hwcaps subdirectories, [] for none; default: what this CPU supports for '/', none inside a root. */
+  /** Active glibc-hwcaps subdirectories, [] for none; default: what this CPU offers the program's own loader for '/', none inside a root. */
   readonly hwcaps?: readonly string[];
   /** Values of $PLATFORM and $LIB. */
   readonly platform?: string;
@@ -44,26 +45,26 @@ export interface AnalyseOptions {
 export interface Host {
   readonly graphFs: (root: string) => FileSystem;
   readonly cwd: string;
-  readonly hostHwcaps: () => { hwcaps: string[]; legacyHwcaps: string[]; platform: string } | null;
+  /** This machine's CPU (what each program's own loader searches follows from it, inside '/'); null when unknown. */
+  readonly hostCpu: () => CpuFacts | null;
 }
 
 /** This process: the real file system (confined to the root), its current directory, its CPU. */
-export const processHost = (): Host => ({ graphFs: confinedFs, cwd: process.cwd(), hostHwcaps: detectHostCpu });
+export const processHost = (): Host => ({ graphFs: confinedFs, cwd: process.cwd(), hostCpu: detectHostCpu });
 
-/** LoaderOptions from the options: host CPU defaults inside '/', baseline inside a root. */
+/** LoaderOptions from the options: this CPU inside '/' (for each program's own loader), baseline inside a root. */
 export function loaderOptionsFrom(o: AnalyseOptions, host: Host): LoaderOptions {
   const root = o.root ?? '/';
   const inRoot = root !== '/';
-  const cpu = inRoot ? null : host.hostHwcaps();
-  const hwcaps = o.hwcaps ?? cpu?.hwcaps;
+  const hwcaps = o.hwcaps;
   return {
     root,
+    cpu: inRoot ? null : host.hostCpu(),
     cwd: inRoot ? '/' : host.cwd,
     libraryPath: o.libraryPath ?? null,
     preload: o.preload ?? null,
     preloadFile: o.preloadFile !== false,
     ...(hwcaps ? { hwcaps } : {}),
-    ...(cpu && o.hwcaps === undefined && !o.platform ? { legacyHwcaps: cpu.legacyHwcaps, platform: cpu.platform } : {}),
     ...(o.platform ? { platform: o.platform } : {}),
     ...(o.lib ? { lib: o.lib } : {}),
     secure: o.secure ?? null,

@@ -19,7 +19,8 @@ export type DiffKind =
   | 'hardening-changed'
   | 'dlopen-removed' | 'dlopen-added'
   | 'moved-to-runtime' | 'moved-to-start' | 'runtime-removed' | 'runtime-added'
-  | 'indicator-removed' | 'indicator-added';
+  | 'indicator-removed' | 'indicator-added'
+  | 'startup-changed';
 
 export interface DiffItem {
   readonly kind: DiffKind;
@@ -34,6 +35,8 @@ export interface DiffResult {
   readonly a: string;
   readonly b: string;
   readonly same: boolean;
+  /** Each side's start-up failure (the graph's fatal message), null when it starts. */
+  readonly cannotStart: { readonly a: string | null; readonly b: string | null };
   readonly items: readonly DiffItem[];
 }
 
@@ -100,6 +103,13 @@ export function diffResults(aGraph: AnalysisResult, bGraph: AnalysisResult): Dif
   const A = side(aGraph), B = side(bGraph);
   const items: DiffItem[] = [];
   const add = (kind: DiffKind, subject: string, message: string, evidence: string[] = []) => items.push({ kind, subject, message, evidence });
+
+  // Whether the program starts at all comes first (a fatal loader error, a missing version, no PT_INTERP).
+  const fa = aGraph.fatal?.message ?? null, fb = bGraph.fatal?.message ?? null;
+  if (fa !== fb) {
+    add('startup-changed', '<program>', fb === null ? `${B.label('<program>')} starts again` : fa === null ? `${B.label('<program>')} can no longer start` : `${B.label('<program>')} still cannot start, for another reason`,
+      [fa === null ? '' : `before: ${fa}`, fb === null ? '' : `after: ${fb}`].filter(Boolean));
+  }
 
   // Objects that left or entered the closure, with what brought them in on their side.
   for (const [k, o] of A.byKey) {
@@ -224,10 +234,10 @@ export function diffResults(aGraph: AnalysisResult, bGraph: AnalysisResult): Dif
   }
   // Known-bad code by content (docs/rules.md#indicators): an object that gained or lost a match.
   items.push(...knownBadChanges(aGraph, bGraph, keyOf));
-  const order: DiffKind[] = ['indicator-added', 'indicator-removed', 'object-left', 'moved-to-runtime', 'object-entered', 'moved-to-start', 'edge-removed', 'edge-added', 'edge-changed', 'constructor-removed', 'constructor-added',
+  const order: DiffKind[] = ['startup-changed', 'indicator-added', 'indicator-removed', 'object-left', 'moved-to-runtime', 'object-entered', 'moved-to-start', 'edge-removed', 'edge-added', 'edge-changed', 'constructor-removed', 'constructor-added',
     'ifunc-removed', 'ifunc-added', 'ifunc-moved-to-load', 'audit-changed', 'symbols-shrank', 'symbols-grew', 'hardening-changed', 'dlopen-removed', 'dlopen-added', 'runtime-removed', 'runtime-added'];
   items.sort((x, y) => order.indexOf(x.kind) - order.indexOf(y.kind));
-  return { schema: 'loadgraph.diff/1', a: aGraph.program, b: bGraph.program, same: items.length === 0, items };
+  return { schema: 'loadgraph.diff/1', a: aGraph.program, b: bGraph.program, same: items.length === 0, cannotStart: { a: fa, b: fb }, items };
 }
 
 /** The objects only a run-time load brings in, by the key diff matches objects by. */

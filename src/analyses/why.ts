@@ -39,10 +39,12 @@ export function findObject(g: LoadGraph, lib: string): GraphObject | null {
 
 /** `why --format json`: whether `file` loads `lib`, and if so every path, the indirect bindings and the suggestions on them. */
 export function whyDocument(file: string, lib: string, g: AnalysisResult, a: Attribution, w: WhyResult | null) {
-  if (!w) return { program: file, library: lib, loaded: false as const };
+  // A program that cannot start loads nothing: its fatal error, and the paths up to it.
+  const fatal = g.fatal ? { fatal: g.fatal } : {};
+  if (!w) return { program: file, library: lib, loaded: false, ...fatal };
   const onPath = new Set(w.paths.flat().map((h) => h.from));
   return {
-    program: file, library: lib, loaded: true as const, ...w,
+    program: file, library: lib, loaded: !g.fatal, ...fatal, ...w,
     indirect: a.indirect.filter((x) => onPath.has(x.from)),
     suggestions: (g.suggestions ?? []).filter((s) => w.paths.some((p) => p.some((h) => h.edge === s.edge))),
     indicators: (g.indicators ?? []).filter((x) => x.id === w.target),

@@ -18,7 +18,8 @@ edges added, removed or changed, constructors and IFUNC resolvers, what each edg
 (RELRO, BIND_NOW, TEXTREL, stack, RPATH/RUNPATH) and .note.dlopen. A and B are ELF files or saved
 'loadgraph FILE --format json' results. Paths that differ only by root or multiarch triplet are matched.
   --format human|json|markdown
-Exit status: 0 no differences, 1 differences, 2 usage or unreadable input (like diff(1)).
+Exit status: 0 no differences, 1 differences or a side that cannot start (fatal loader error, missing
+symbol version, no usable PT_INTERP), 2 usage or unreadable input (like diff(1)).
 `;
 
 export async function diffCommand(args: string[], io: CliIo): Promise<number> {
@@ -54,7 +55,7 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
   if (values.format === 'json') io.stdout.write(JSON.stringify({ ...d, warnings: { a: wa, b: wb } }, exactJson, 2) + '\n');
   else if (values.format === 'markdown') io.stdout.write(renderDiffMarkdown(d));
   else io.stdout.write(renderDiff(d, styleFor(io, values)));
-  return d.same ? EXIT_OK : EXIT_FINDINGS;
+  return d.same && !d.cannotStart.a && !d.cannotStart.b ? EXIT_OK : EXIT_FINDINGS;
 }
 
 /** A saved JSON result, or the analysis of an ELF file; a message on failure. */

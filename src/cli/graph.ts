@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { AnalysisResult } from '../analyses/result.js';
 import { analyseWith } from '../pipeline.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
-import { renderLdd } from '../report/ldd.js';
+import { lddRefuses, renderLdd } from '../report/ldd.js';
 import { renderTree } from '../report/tree.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
@@ -19,7 +19,8 @@ Resolves FILE's whole dependency closure as glibc 2.36's ld.so would, without ru
   --preload LIST        as LD_PRELOAD
   --no-preload-file     ignore the root's /etc/ld.so.preload
   --hwcaps LIST         active glibc-hwcaps subdirectories, e.g. x86-64-v3,x86-64-v2, or 'none'
-                        (default: what this CPU supports for /, none inside --root)
+                        (default: what this CPU offers the program's own loader for /, e.g. none
+                        and i686/sse2/tls for an i386 program; none inside --root)
   --platform NAME       value of $PLATFORM;   --lib DIR   value of $LIB
   --secure | --no-secure  force secure (AT_SECURE) mode on or off (default: set-user/group-ID bits)
   --bind-now            take every PLT slot as bound at load time, as LD_BIND_NOW does
@@ -30,7 +31,10 @@ Resolves FILE's whole dependency closure as glibc 2.36's ld.so would, without ru
                         PAM modules (libpam in the closure) and NSS services (/etc/nsswitch.conf)
   --pam-service NAME    the PAM service to read (default: FILE's base name, then 'other')
   --color | --no-color
-Exit status: 0 everything resolves, 1 something is missing or loading would fail, 2 usage or unreadable input.
+A FILE without '/' is taken as ./FILE, as ldd does (so its $ORIGIN keeps the './').
+Exit status: 0 everything resolves, 1 something is missing or the program cannot start (a fatal loader
+error, a missing symbol version, no usable PT_INTERP; with --format ldd also a static program, as ldd),
+2 usage or unreadable input.
 `;
 
 export async function graphCommand(args: string[], io: CliIo): Promise<number> {
@@ -71,7 +75,12 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
       if (positionals.length > 1) io.stdout.write(`${file}:\n`);
       io.stdout.write(renderLdd(g));
       for (const w of g.warnings) io.stderr.write(`loadgraph: warning: ${w}\n`);
-      if (g.linkage === 'static') io.stderr.write('\tnot a dynamic executable\n');
+      // ldd's own exit status: 1 when no loader runs the file (a static program, or none of its class).
+      if (lddRefuses(g)) {
+        io.stderr.write('\tnot a dynamic executable\n');
+        if (g.fatal) io.stderr.write(`loadgraph: ${g.fatal.message}\n`);
+        status = Math.max(status, EXIT_FINDINGS);
+      }
     } else io.stdout.write((i > 0 ? '\n' : '') + renderTree(g, { style, all: values.all === true }));
   }
   if (format === 'json') io.stdout.write(JSON.stringify(positionals.length === 1 ? graphs[0] ?? null : graphs, exactJson, 2) + '\n');

@@ -1,5 +1,6 @@
 // What a command may touch: its streams, the environment, and the host file reader. Tests pass fakes.
 import type { ByteSource } from '../elf/source.js';
+import type { CpuFacts } from '../loader/capabilities.js';
 import type { FileSystem } from '../loader/fs.js';
 
 export interface Writable {
@@ -17,8 +18,8 @@ export interface CliIo {
   /** The loader's file system, confined to `root`. */
   readonly graphFs: (root: string) => FileSystem;
   readonly cwd: string;
-  /** What this CPU makes ld.so search (for resolving inside '/'); null when unknown. */
-  readonly hostHwcaps: () => { hwcaps: string[]; legacyHwcaps: string[]; platform: string } | null;
+  /** This machine's CPU (what its loaders search follows from it, inside '/'); null when unknown. */
+  readonly hostCpu: () => CpuFacts | null;
 }
 
 /** Exit codes: 0 fine, 1 the policy failed or something is missing, 2 bad usage or unreadable input. */

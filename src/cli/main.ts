@@ -14,7 +14,7 @@ try {
     withFile: withFileSource,
     graphFs: confinedFs,
     cwd: process.cwd(),
-    hostHwcaps: detectHostCpu,
+    hostCpu: detectHostCpu,
   });
 } catch (e) {
   // A bug, not a user error: say so in one line, keep the trace behind LOADGRAPH_DEBUG.

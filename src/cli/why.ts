@@ -15,7 +15,8 @@ the symbols it is used for ("2 of 610 functions"), what removing the first hop w
 closure, and the replacement suggestions that apply. Takes the loader options of 'loadgraph --help'.
 When LIB is not loaded at start but a run-time load reaches it (a .note.dlopen entry, a PAM module, an NSS
 service), the path is shown and labelled as such.
-Exit status: 0 LIB is loaded (at start or at run time), 1 it is not, 2 usage or unreadable input.
+Exit status: 0 LIB is loaded (at start or at run time), 1 it is not or FILE cannot start (loader error,
+missing symbol version, no usable PT_INTERP), 2 usage or unreadable input.
 `;
 
 export async function whyCommand(args: string[], io: CliIo): Promise<number> {
@@ -40,6 +41,8 @@ export async function whyCommand(args: string[], io: CliIo): Promise<number> {
   }
   const g = r.graph;
   const a = r.attribution ?? { edges: [], indirect: [] };
+  // A program that cannot start loads nothing; the paths up to the failure are still shown.
+  if (g.fatal && values.format !== 'json') io.stdout.write(`fatal: ${g.fatal.message}\n${file} cannot start.\n`);
   const target = findObject(g, lib);
   // What could not be read, or where loading stops, goes with every answer (a truncated program is not "clean").
   const problems = { fatal: g.fatal, warnings: g.warnings };
@@ -58,5 +61,5 @@ export async function whyCommand(args: string[], io: CliIo): Promise<number> {
   const w = why(g, a, target.id, limit);
   if (values.format === 'json') io.stdout.write(JSON.stringify({ ...whyDocument(file, lib, g, a, w), ...problems }, exactJson, 2) + '\n');
   else io.stdout.write(renderWhy(g, w, styleFor(io, values), a.indirect));
-  return EXIT_OK;
+  return g.fatal ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -145,10 +145,14 @@ export function readDynamicSymbols(src: ByteSource, image: ElfImage, referenced 
 }
 
 export interface VersionNeed {
+  /** vn_version (glibc accepts only 1). */
+  readonly version: number;
   readonly file: string;
   readonly versions: ReadonlyArray<{ name: string; hash: number; flags: number; index: number; hidden: boolean }>;
 }
 export interface VersionDef {
+  /** vd_version (glibc accepts only 1). */
+  readonly version: number;
   readonly index: number;
   readonly flags: number;
   readonly hash: number;
@@ -190,7 +194,7 @@ export function readSymbolVersions(src: ByteSource, image: ElfImage, symbolCount
       if (v.vna_next === 0) break;
       aux += v.vna_next;
     }
-    needs.push({ file: name(vn.vn_file), versions });
+    needs.push({ version: vn.vn_version, file: name(vn.vn_file), versions });
     return vn.vn_next;
   });
 
@@ -205,11 +209,17 @@ export function readSymbolVersions(src: ByteSource, image: ElfImage, symbolCount
       if (a.value.vda_next === 0) break;
       aux += a.value.vda_next;
     }
-    defs.push({ index: vd.vd_ndx, flags: vd.vd_flags, hash: vd.vd_hash, names });
+    defs.push({ version: vd.vd_version, index: vd.vd_ndx, flags: vd.vd_flags, hash: vd.vd_hash, names });
     return vd.vd_next;
   });
 
   return { versym, needs, defs };
+}
+
+/** DT_VERNEED and DT_VERDEF alone (what the loader's version check reads), or null when the object has neither. */
+export function readVersionTables(src: ByteSource, image: ElfImage): SymbolVersions | null {
+  if (dynValue(image, C.DT_VERNEED) === undefined && dynValue(image, C.DT_VERDEF) === undefined) return null;
+  return readSymbolVersions(src, image, 0, []);
 }
 
 /** Walk a vn_next/vd_next list of at most `count` records (a zero next ends it; a cycle cannot outlast the count). */

@@ -113,6 +113,22 @@ export interface ResolvedEnv {
   readonly cache: { readonly kind: 'ld.so.cache'; readonly format: string; readonly entries: number } | { readonly kind: 'ld.so.conf'; readonly dirs: readonly string[] } | { readonly kind: 'none' };
 }
 
+/** One report of glibc's version check (elf/dl-version.c match_symbol, _dl_check_map_versions). */
+export interface VersionProblem {
+  /** The object whose DT_VERNEED asks for the version, and the object that should define it. */
+  readonly requester: number;
+  readonly provider: number | null;
+  readonly version: string | null;
+  /**
+   * 'not-found': fatal; 'weak-not-found' (VER_FLG_WEAK) and 'no-version-information' (provider has no
+   * DT_VERDEF): warnings only; 'unsupported-verdef': fatal; 'relr-without-abi-version': fatal at once.
+   */
+  readonly kind: 'not-found' | 'weak-not-found' | 'no-version-information' | 'unsupported-verdef' | 'unsupported-verneed' | 'relr-without-abi-version';
+  readonly fatal: boolean;
+  /** "OBJECT: text", as ld.so prints it after the program's name. */
+  readonly message: string;
+}
+
 export interface LoadGraph {
   readonly schema: typeof GRAPH_SCHEMA;
   readonly program: string;
@@ -124,8 +140,14 @@ export interface LoadGraph {
   readonly edges: readonly GraphEdge[];
   /** The global scope: the breadth-first search list, placeholders left out. */
   readonly searchList: readonly number[];
-  /** What ld.so would stop with; the graph up to that point is still here. */
-  readonly fatal: { readonly message: string; readonly object: number | null } | null;
+  /**
+   * What stops the program from starting; the graph up to that point is still here. stage 'exec': the
+   * kernel cannot run its PT_INTERP; 'load' (or absent): ld.so's fatal error while mapping; 'versions':
+   * _dl_check_all_versions found a version a requester needs missing from its provider.
+   */
+  readonly fatal: { readonly message: string; readonly object: number | null; readonly stage?: 'exec' | 'load' | 'versions' } | null;
+  /** _dl_check_all_versions' reports, in the order ld.so prints them (absent when the check did not run). */
+  readonly versionCheck?: readonly VersionProblem[];
   readonly warnings: readonly string[];
   /** Present unless run-time sources were turned off (--no-runtime). */
   readonly runtime?: RuntimeGraph;

@@ -1,47 +1,27 @@
-// What this CPU makes ld.so search, read from /proc/cpuinfo (no code is run): the active glibc-hwcaps
-// subdirectories (sysdeps/x86_64/dl-hwcaps-subdirs.c) and glibc 2.36's legacy hwcap names and platform
-// (sysdeps/x86/cpu-features.c init_cpu_features).
+// What this CPU offers, read from /proc/cpuinfo (no code is run). Which subdirectories that makes a
+// particular program's ld.so search depends on the program's own loader: loader/capabilities.ts.
 import { readFileSync } from 'node:fs';
+import type { CpuFacts } from '../loader/capabilities.js';
 
-export interface HostCpu {
-  readonly hwcaps: string[];
-  readonly legacyHwcaps: string[];
-  readonly platform: string;
+export type { CpuFacts };
+
+/** x86-64 (flags, vendor_id) and AArch64 (Features) /proc/cpuinfo; null for anything else. */
+export function parseCpuinfo(arch: string, cpuinfo: string): CpuFacts | null {
+  if (arch === 'x64') {
+    const flags = /^flags\s*:(.*)$/m.exec(cpuinfo)?.[1]?.trim().split(/\s+/) ?? [];
+    return { arch: 'x86_64', intel: /^vendor_id\s*:\s*GenuineIntel/m.test(cpuinfo), flags };
+  }
+  if (arch === 'arm64') {
+    const flags = /^Features\s*:(.*)$/m.exec(cpuinfo)?.[1]?.trim().split(/\s+/) ?? [];
+    return { arch: 'aarch64', intel: false, flags };
+  }
+  return null;
 }
 
-const V2 = ['cx16', 'lahf_lm', 'popcnt', 'sse4_1', 'sse4_2', 'ssse3'];
-const V3 = ['avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe', 'xsave'];
-const V4 = ['avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl'];
-
-export function x86HostCpu(cpuinfo: string): HostCpu {
-  const flags = new Set(/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1]?.trim().split(/\s+/) ?? []);
-  const intel = /^vendor_id\s*:\s*GenuineIntel/m.test(cpuinfo);
-  const all = (xs: string[]) => xs.every((x) => flags.has(x));
-  const hwcaps: string[] = [];
-  if (all(V2)) {
-    if (all(V3)) {
-      if (all(V4)) hwcaps.push('x86-64-v4');
-      hwcaps.push('x86-64-v3');
-    }
-    hwcaps.push('x86-64-v2');
-  }
-  let platform = 'x86_64';
-  let avx512_1 = false;
-  if (intel) {
-    if (flags.has('avx512er') && flags.has('avx512pf')) platform = 'xeon_phi';
-    else {
-      avx512_1 = all(V4);
-      if (all(['avx2', 'fma', 'bmi1', 'bmi2', 'abm', 'movbe', 'popcnt'])) platform = 'haswell';
-    }
-  }
-  return { hwcaps, legacyHwcaps: ['x86_64', ...(avx512_1 ? ['avx512_1'] : []), platform, 'tls'], platform };
-}
-
-/** The host CPU when it is x86-64, else null (other hosts: baseline). */
-export function detectHostCpu(): HostCpu | null {
-  if (process.arch !== 'x64') return null;
+/** This machine's CPU, or null when its /proc/cpuinfo is not one we read (then: baseline). */
+export function detectHostCpu(): CpuFacts | null {
   try {
-    return x86HostCpu(readFileSync('/proc/cpuinfo', 'utf8'));
+    return parseCpuinfo(process.arch, readFileSync('/proc/cpuinfo', 'utf8'));
   } catch {
     return null;
   }

@@ -8,6 +8,13 @@ export type FsErrno = 'ENOENT' | 'EACCES' | 'ELOOP' | 'ENOTDIR' | 'ENAMETOOLONG'
 /** What a non-regular, non-directory file is. */
 export type SpecialKind = 'fifo' | 'socket' | 'char-device' | 'block-device';
 
+/** strerror's words for each errno, lower-case. */
+export const errnoText: Record<FsErrno, string> = {
+  ENOENT: 'no such file or directory', EACCES: 'permission denied', ELOOP: 'too many levels of symbolic links',
+  ENOTDIR: 'a path component is not a directory', EISDIR: 'is a directory', ENAMETOOLONG: 'file name too long', EIO: 'input/output error',
+  ENXIO: 'no such device or address', ENOTREG: 'not a regular file',
+};
+
 export interface FileInfo {
   readonly kind: 'file' | 'dir' | SpecialKind | 'other';
   /** Identity of the file (st_dev:st_ino), for glibc's "already loaded" file-identity check. */

@@ -10,17 +10,22 @@ import { decodeElf } from '../elf/decode.js';
 import { wideHex } from '../elf/kit.js';
 import type { Note } from '../elf/image.js';
 import { readNotes } from '../elf/notes.js';
+import { type SymbolVersions, readVersionTables } from '../elf/symbols.js';
 import { summarize } from '../elf/summary.js';
 import type { Candidate, EdgeKind, GraphEdge, GraphObject, LoadGraph, Reason, ResolvedEnv, RuntimeGraph, SourceKind } from '../graph/model.js';
 import { dynamicEdges, edgeSource } from '../graph/edge-sources.js';
 import { GRAPH_SCHEMA } from '../graph/model.js';
 import { type DstValues, expandDst, hasDst, normalizePath, originOf, pathList } from './dst.js';
-import type { FileSystem, SpecialKind } from './fs.js';
+import { type FileSystem, type SpecialKind, errnoText } from './fs.js';
 import { type LdCache, lookupCache, parseLdCache } from './ldcache.js';
 import { readLdSoConf } from './ldconf.js';
 import { runtimeRequests } from './runtime.js';
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
+import { type CpuFacts, capabilitiesFor } from './capabilities.js';
+import { readLoaderDirs } from './loader-dirs.js';
 import { dynamicFault, loadCommandError, mappingError, truncatedSegments, verifyCandidate } from './verify.js';
+import { checkAllVersions } from './versions.js';
+import { interpreterError } from './interp.js';
 
 export interface LoaderOptions {
   /** Shown in the result; paths given to the FileSystem are inside it. */
@@ -31,12 +36,18 @@ export interface LoaderOptions {
   readonly preload?: string | null;
   /** Read the root's /etc/ld.so.preload (default true). */
   readonly preloadFile?: boolean;
-  /** Active glibc-hwcaps subdirectories, most preferred first; default none (baseline). */
+  /**
+   * The CPU the program would run on: its loader's glibc-hwcaps and legacy subdirectories and $PLATFORM
+   * follow from it and the program's class and machine (capabilities.ts). Default: none (baseline).
+   */
+  readonly cpu?: CpuFacts | null;
+  /** Active glibc-hwcaps subdirectories, most preferred first; overrides what `cpu` gives. */
   readonly hwcaps?: readonly string[];
-  /** glibc 2.36 legacy hwcap subdirectory names (AT_HWCAP names, platform, "tls"); default [platform, "tls"]. */
+  /** glibc 2.36 legacy hwcap subdirectory names (AT_HWCAP names, platform, "tls"); with hwcaps or platform given, default [platform, "tls"]. */
   readonly legacyHwcaps?: readonly string[];
   readonly platform?: string;
   readonly lib?: string;
+  /** Default: the program's own loader's (its PT_INTERP file), else Debian's for the architecture. */
   readonly systemDirs?: readonly string[];
   /** null: from the program's set-user-ID/set-group-ID bits. */
   readonly secure?: boolean | null;
@@ -62,6 +73,7 @@ interface Obj {
   fileId: string | null;
   loader: Obj | null;
   size: number | null;
+  versions?: SymbolVersions | null;
 }
 
 /** Subdirectories tried in every search directory: glibc-hwcaps names first, then glibc 2.36's legacy power set, then the directory itself. */
@@ -77,7 +89,9 @@ export function capabilitySubdirs(hwcaps: readonly string[], legacy: readonly st
   return out;
 }
 
-export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOptions = {}): LoadResult {
+export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions = {}): LoadResult {
+  // ldd runs a name without a slash as ./NAME (not a PATH search); l_name and $ORIGIN keep the "./".
+  const program = lddProgramName(file);
   const set = setUp(fs, program, opts);
   if (!set.ok) return set;
   const s = set.s;
@@ -91,6 +105,16 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
     const pred = searchList[searchList.indexOf(interp) - 1];
     const at = pred ? order.indexOf(pred) + 1 : order.length;
     order = [...order.slice(0, at), interp, ...order.slice(at)];
+  }
+
+  // With everything mapped, _dl_check_all_versions over the link map (rtld.c dl_main).
+  let versionCheck: LoadGraph['versionCheck'];
+  if (s.dynamicProcess && !state.fatal) {
+    versionCheck = checkAllVersions(order.map((o) => ({
+      id: o.id, lName: o.path ?? o.name, names: o.names, image: o.image, versions: o.versions ?? null, faked: o.kind === 'missing',
+    })));
+    const first = versionCheck.find((p) => p.fatal);
+    if (first) state.fatal = { message: first.message, object: first.requester, stage: 'versions' };
   }
 
   const startupObjects = order.map((o) => toGraphObject(o, neededOf.get(o) ?? o.image?.needed ?? []));
@@ -108,7 +132,8 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
     objects: startupObjects,
     edges,
     searchList: searchList.map((o) => o.id),
-    fatal: state.fatal,
+    fatal: s.execFatal ?? state.fatal,
+    ...(versionCheck ? { versionCheck } : {}),
     warnings,
     ...(runtime ? { runtime } : {}),
   };
@@ -130,6 +155,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   const mainFile = opened.value;
   const decoded = decodeElf(mainFile);
   const mainNotes = decoded.ok ? readNotes(mainFile, decoded.image, []) : [];
+  const mainVersions = decoded.ok ? readVersionTables(mainFile, decoded.image) : null;
   mainFile.close();
   if (!decoded.ok) return { ok: false, message: `${program}: ${decoded.error.message} (${decoded.error.structure} at offset ${wideHex(decoded.error.offset)})${KERNEL_DECIDES}` };
   const mainImage = decoded.image;
@@ -140,11 +166,16 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   if (!preset) return { ok: false, message: `${program}: no glibc loader model for e_machine ${h.machine} (ELF${h.class} ${h.endian}-endian)` };
   if (mainImage.interp?.includes('ld-musl')) return { ok: false, message: `${program}: uses musl's loader (${mainImage.interp}); only glibc's is modelled` };
 
-  const platform = opts.platform ?? preset.platform;
-  const lib = opts.lib ?? debianLib(preset);
-  const systemDirs = opts.systemDirs ?? debianSystemDirs(preset);
-  const hwcaps = opts.hwcaps ?? [];
-  const legacy = opts.legacyHwcaps ?? [platform, 'tls'];
+  // The program's own loader decides: its class and machine with the CPU, and its build-time strings.
+  const caps = capabilitiesFor(preset, opts.cpu ?? null);
+  const overridden = opts.hwcaps !== undefined || opts.platform !== undefined;
+  const platform = opts.platform ?? caps.platform;
+  const hwcaps = opts.hwcaps ?? caps.hwcaps;
+  const legacy = opts.legacyHwcaps ?? (overridden ? [platform, 'tls'] : caps.legacyHwcaps);
+  const interpName = mainImage.interp ?? preset.interp;
+  const loaderDirs = mainImage.dynamic !== null && (opts.lib === undefined || opts.systemDirs === undefined) ? (readLoaderDirs(fs, abs(interpName)) ?? readLoaderDirs(fs, preset.interp)) : null;
+  const lib = opts.lib ?? loaderDirs?.lib ?? debianLib(preset);
+  const systemDirs = opts.systemDirs ?? loaderDirs?.systemDirs ?? debianSystemDirs(preset);
   const subdirs = capabilitySubdirs(hwcaps, legacy);
   const secure = opts.secure ?? ((opened.value.info.mode & 0o6000) !== 0);
   const warnings: string[] = [];
@@ -186,14 +217,17 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   // fs/binfmt_elf.c load_elf_phdrs: 1 to 65536 bytes of program headers (so no PN_XNUM extension).
   if (h.phnum === 0 || h.phnum * h.phentsize > 65536) return { ok: false, message: `${program}: ${h.phnum} program headers; the kernel refuses a program without any or with more than 64 KiB of them (execve: Exec format error)` };
   if (mainFault) state.fatal ??= { message: `${program}: ${mainFault}`, object: 0 };
-  const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: realOf(fs, abs(program)), image: mainImage, fileId: null, loader: null, size: mainFile.size, notes: mainNotes });
+  const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: realOf(fs, abs(program)), image: mainImage, fileId: null, loader: null, size: mainFile.size, notes: mainNotes, versions: mainVersions });
   if (mainImage.soname) main.names.push(mainImage.soname);
   const linkage: LoadGraph['linkage'] = mainImage.dynamic === null ? 'static' : mainImage.needed.length === 0 ? 'no-needs' : 'dynamic';
   // The interpreter (named by its PT_INTERP string — under ldd, the loader that runs — and by its SONAME)
   // and the vDSO are mapped before any search; a static program has neither.
-  const interpName = mainImage.interp ?? preset.interp;
   const dynamicProcess = linkage !== 'static' && (mainImage.interp !== null || linkage === 'dynamic');
-  const interp = dynamicProcess ? loadInterp(fs, interpName, target, newObj) : null;
+  const interp = dynamicProcess ? loadInterp(fs, interpName, target, newObj, preset.interp) : null;
+  // The kernel maps PT_INTERP before anything runs: a missing or unusable one means execve fails. The walk
+  // still goes on, as ldd's run of the architecture's standard loader would (it ignores PT_INTERP).
+  const execError = interp && mainImage.interp !== null ? interpreterError(fs, abs(mainImage.interp), target) : null;
+  const execFatal: LoadGraph['fatal'] = execError ? { message: execError, object: main.id, stage: 'exec' } : null;
   if (dynamicProcess && preset.vdso) newObj({ kind: 'vdso', name: preset.vdso, names: [preset.vdso], path: null, realPath: null, image: null, fileId: null, loader: null, size: null });
 
   const dstOf = (o: Obj | null): DstValues => ({
@@ -207,7 +241,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
     ok: true,
     s: {
       fs, opts, program, cwd, abs, mainImage, target, preset, platform, lib, systemDirs, hwcaps, legacy, subdirs, secure, warnings,
-      cache, cacheInfo, confDirs, cacheTarget, objects, edges, state, newObj, main, linkage, interpName, dynamicProcess, interp, dstOf, isTrusted,
+      cache, cacheInfo, confDirs, cacheTarget, objects, edges, state, newObj, main, linkage, interpName, dynamicProcess, interp, execFatal, dstOf, isTrusted,
     },
   };
 }
@@ -243,6 +277,8 @@ interface Session {
   readonly interpName: string;
   readonly dynamicProcess: boolean;
   readonly interp: Obj | null;
+  /** execve's own failure (a missing or unusable PT_INTERP), before ld.so runs at all. */
+  readonly execFatal: LoadGraph['fatal'];
   readonly dstOf: (o: Obj | null) => DstValues;
   readonly isTrusted: (dir: string) => boolean;
 }
@@ -326,7 +362,7 @@ function mapObject(s: Session, loader: Obj, raw: string, kind: EdgeKind): GraphE
       state.fatal ??= { message: `${path}: ${err}`, object: loader.id };
       return 'fatal';
     }
-    return { obj: newObj({ kind: 'library', name, names: [name], path, realPath: realOf(fs, abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes }), reused: false };
+    return { obj: newObj({ kind: 'library', name, names: [name], path, realPath: realOf(fs, abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes, versions: v.versions }), reused: false };
   };
   const finish = (r: Attempt, source: SourceKind, owner?: Obj): GraphEdge | null => {
     if (r === 'fatal') return edge(null, { kind: 'fatal' }, name, trace);
@@ -401,8 +437,8 @@ function mapObjectDeps(s: Session): { queue: Obj[]; neededOf: Map<Obj, string[]>
   // Preloads: LD_PRELOAD (--preload), then the root's /etc/ld.so.preload, searched as needs of the program.
   const queue: Obj[] = [main];
   const preloadNames: string[] = [];
-  if (opts.preload && dynamicProcess) for (const n of opts.preload.split(/[ :]+/).filter(Boolean)) if (!(secure && n.includes('/'))) preloadNames.push(n);
-  const preloadFile = opts.preloadFile === false || !dynamicProcess ? [] : readPreloadFile(fs);
+  if (opts.preload && dynamicProcess && !state.fatal) for (const n of opts.preload.split(/[ :]+/).filter(Boolean)) if (!(secure && n.includes('/'))) preloadNames.push(n);
+  const preloadFile = opts.preloadFile === false || !dynamicProcess || state.fatal ? [] : readPreloadFile(fs);
   for (const n of [...preloadNames, ...preloadFile]) {
     const e = mapObject(s, main, n, 'preload');
     edges.push(e);
@@ -487,22 +523,28 @@ export function notRegular(kind: SpecialKind): string {
   return `is ${what}, not a regular file: the kernel refuses to execute it (execve: Permission denied); not opened`;
 }
 
-const errnoText: Record<string, string> = {
-  ENOENT: 'no such file or directory', EACCES: 'permission denied', ELOOP: 'too many levels of symbolic links',
-  ENOTDIR: 'a path component is not a directory', EISDIR: 'is a directory', ENAMETOOLONG: 'file name too long',
-};
-
 function realOf(fs: FileSystem, path: string): string | null {
   const r = fs.realpath(path);
   return r.ok ? r.value : null;
 }
 
-function loadInterp(fs: FileSystem, name: string, target: ElfIdentity, newObj: (o: Omit<Obj, 'id'>) => Obj): Obj {
-  const v = verifyCandidate(fs, name, target);
+/** ld.so's own map, named by `name` (PT_INTERP); when that file is unusable, ldd runs `standard` instead. */
+function loadInterp(fs: FileSystem, name: string, target: ElfIdentity, newObj: (o: Omit<Obj, 'id'>) => Obj, standard: string): Obj {
+  let v = verifyCandidate(fs, name, target);
+  let path = name;
+  if (v.kind !== 'ok' && standard !== name) {
+    const w = verifyCandidate(fs, standard, target);
+    if (w.kind === 'ok') [v, path] = [w, standard];
+  }
   const image = v.kind === 'ok' ? v.image : null;
   const names = [name];
   if (image?.soname && image.soname !== name) names.push(image.soname);
-  return newObj({ kind: 'interp', name, names, path: name, realPath: realOf(fs, name), image, fileId: v.kind === 'ok' ? v.info.id : null, loader: null, size: v.kind === 'ok' ? v.info.size : null, notes: v.kind === 'ok' ? v.notes : [] });
+  return newObj({ kind: 'interp', name, names, path, realPath: realOf(fs, path), image, fileId: v.kind === 'ok' ? v.info.id : null, loader: null, size: v.kind === 'ok' ? v.info.size : null, notes: v.kind === 'ok' ? v.notes : [], versions: v.kind === 'ok' ? v.versions : null });
+}
+
+/** The ldd script's rule: a FILE without '/' becomes ./FILE before ld.so sees it. */
+export function lddProgramName(file: string): string {
+  return file.includes('/') ? file : `./${file}`;
 }
 
 /** /etc/ld.so.preload: '#' comments, names separated by blanks and ':' (rtld.c). */

@@ -5,11 +5,12 @@ import { decodeElf } from '../elf/decode.js';
 import { type ElfImage, type Note, congruent, dynValue, locate } from '../elf/image.js';
 import { wideHex } from '../elf/kit.js';
 import { readNotes } from '../elf/notes.js';
+import { type SymbolVersions, readVersionTables } from '../elf/symbols.js';
 import type { FileInfo, FsErrno, FileSystem } from './fs.js';
 import type { ElfIdentity } from './target.js';
 
 export type Verdict =
-  | { kind: 'ok'; image: ElfImage; info: FileInfo; notes: Note[] }
+  | { kind: 'ok'; image: ElfImage; info: FileInfo; notes: Note[]; versions: SymbolVersions | null }
   | { kind: 'skip'; outcome: 'missing' | 'no-access' | 'wrong-class' | 'wrong-machine'; detail: string }
   | { kind: 'abandon'; errno: FsErrno; detail?: string }
   | { kind: 'fatal'; message: string };
@@ -59,7 +60,7 @@ export function verifyCandidate(fs: FileSystem, path: string, target: ElfIdentit
     if (h.version !== C.EV_CURRENT) return { kind: 'fatal', message: 'ELF file version does not match current one' };
     if (!machineMatches(h.machine, h.flags, target)) return { kind: 'skip', outcome: 'wrong-machine', detail: `wrong machine (e_machine ${h.machine})` };
     if (h.type !== C.ET_DYN && h.type !== C.ET_EXEC) return { kind: 'fatal', message: 'only ET_DYN and ET_EXEC can be loaded' };
-    return { kind: 'ok', image: decoded.image, info: file.info, notes: readNotes(file, decoded.image, []) };
+    return { kind: 'ok', image: decoded.image, info: file.info, notes: readNotes(file, decoded.image, []), versions: readVersionTables(file, decoded.image) };
   } finally {
     file.close();
   }

@@ -1,11 +1,26 @@
 // `--format ldd`: the lines `ldd FILE` prints (rtld.c trace mode), in its order, without the load addresses.
-import type { LoadGraph } from '../graph/model.js';
+import type { LoadGraph, VersionProblem } from '../graph/model.js';
+
+/** Signalled outside _dl_receive_error's receiver: printed as the fatal error, and ld.so stops. */
+const stopsAtOnce = (p: VersionProblem) => p.kind === 'unsupported-verneed' || p.kind === 'relr-without-abi-version';
+
+/**
+ * Whether ldd refuses the file ("not a dynamic executable" on stderr, exit 1): no PT_DYNAMIC, or no loader
+ * of its class to run it — ldd runs the architecture's standard ld.so whatever PT_INTERP says, so a
+ * missing PT_INTERP alone does not stop ldd.
+ */
+export const lddRefuses = (g: LoadGraph) =>
+  g.linkage === 'static' || (g.fatal?.stage === 'exec' && !g.objects.some((o) => o.kind === 'interp' && o.class !== null));
 
 export function renderLdd(g: LoadGraph): string {
+  if (lddRefuses(g)) return '';
   // ld.so reports a fatal error in trace mode on stdout, in place of the list.
-  if (g.fatal) return `${g.program}: error while loading shared libraries: ${g.fatal.message}\n`;
-  if (g.linkage === 'static') return '';
-  if (g.linkage === 'no-needs') return '\tstatically linked\n';
+  const fatalLine = (message: string) => `${g.program}: error while loading shared libraries: ${message}\n`;
+  if (g.fatal && g.fatal.stage !== 'versions' && g.fatal.stage !== 'exec') return fatalLine(g.fatal.message);
+  // Version reports come first (print_missing_version: program name, object, text); the list follows.
+  const versions = (g.versionCheck ?? []).map((p) => (stopsAtOnce(p) ? fatalLine(p.message) : `${g.program}: ${p.message}\n`));
+  if (g.versionCheck?.some(stopsAtOnce)) return versions.join('');
+  if (g.linkage === 'no-needs') return versions.join('') + '\tstatically linked\n';
   const lines: string[] = [];
   for (const o of g.objects) {
     if (o.kind === 'program') continue;
@@ -13,5 +28,5 @@ export function renderLdd(g: LoadGraph): string {
     else if (o.kind === 'vdso' || o.name === o.path) lines.push(`\t${o.name}`);
     else lines.push(`\t${o.name} => ${o.path}`);
   }
-  return lines.map((l) => l + '\n').join('');
+  return versions.join('') + lines.map((l) => l + '\n').join('');
 }

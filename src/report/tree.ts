@@ -141,7 +141,9 @@ export function renderTree(g: AnalysisResult, opts: TreeOptions = {}): string {
     if (folded.length) out.push(`${prefix}└── ${style('dim', `${folded.map((e) => e.expanded).join(', ')} [already loaded]`)}`);
   };
   walk(program.id, '', new Set([program.id]));
-  if (g.fatal) out.push(style('red', `fatal: ${g.fatal.message}`));
+  if (g.fatal && g.fatal.stage !== 'versions') out.push(style('red', `fatal: ${g.fatal.message}`));
+  // Every report of the version check; the fatal ones stop the program at start-up.
+  for (const p of g.versionCheck ?? []) out.push(p.fatal ? style('red', `fatal: ${p.message}`) : style('yellow', `warning: ${p.message}`));
   for (const w of g.warnings) out.push(style('yellow', `warning: ${w}`));
   for (const line of knownBadLines(g)) out.push(style('red', line));
   if (g.linkage === 'static') out.push('statically linked (no PT_DYNAMIC): the kernel maps it alone; no loader runs');
@@ -152,7 +154,7 @@ export function renderTree(g: AnalysisResult, opts: TreeOptions = {}): string {
   if (rt) out.push(rt);
   for (const line of suggestionLines(g)) out.push(style('green', line));
   const s = summarize(g);
-  out.push(`${s.objects} objects, depth ${s.depth}, ${s.missing} missing${g.fatal ? ', loading would fail' : ''}`);
+  out.push(`${s.objects} objects, depth ${s.depth}, ${s.missing} missing${g.fatal ? `, ${g.fatal.stage === 'exec' ? 'cannot start' : 'loading would fail'}` : ''}`);
   return out.join('\n') + '\n';
 }
 

@@ -1,12 +1,13 @@
 // `loadgraph --format ldd` equals `ldd` (load addresses removed) for every ELF file under /usr/bin,
-// /usr/sbin, /usr/libexec and /usr/lib/x86_64-linux-gnu of this machine: the machine's own binaries only.
+// /usr/sbin, /usr/libexec and /usr/lib/x86_64-linux-gnu of this machine, and for every i386 one under
+// /usr/lib32 and /usr/libexec against the machine's i386 ld.so: the machine's own binaries only.
 import { describe, expect, it } from 'vitest';
 import * as C from '../../src/elf/constants.js';
 import { decodeElf } from '../../src/elf/decode.js';
 import { withFileSource } from '../../src/host/file-source.js';
 import { elfFilesUnder, pool } from '../support/corpus.js';
-import { ldd, lddOf } from '../support/fixtures.js';
-import { LDD, requires } from '../support/prereq.js';
+import { canRun32, ldd, ldd32, lddOf, lddOf32 } from '../support/fixtures.js';
+import { LDD, condition, requires } from '../support/prereq.js';
 
 describe('ldd differential on this machine', () => {
   it('agrees with ldd on every dynamically linked file', async (ctx) => {
@@ -44,4 +45,38 @@ describe('ldd differential on this machine', () => {
     expect(compared).toBeGreaterThan(500);
     expect(bad).toEqual([]);
   }, 600_000);
+});
+
+/** class and machine of an ELF file, null when it does not decode. */
+const identity = (f: string) => withFileSource(f, (src) => {
+  const d = decodeElf(src);
+  return d.ok ? { i386: d.image.header.class === 32 && d.image.header.machine === C.EM_386, dynamic: d.image.dynamic !== null, type: d.image.header.type } : null;
+});
+
+describe('ldd differential on this machine, i386 files (the i386 ld.so under qemu-i386)', () => {
+  it('agrees with the i386 ld.so in trace mode on every dynamically linked i386 file', async (ctx) => {
+    requires(ctx, condition('qemu-i386 and the i386 loader (/lib/ld-linux.so.2)', canRun32, 'npm run test:setup installs qemu-user and gcc-multilib'));
+    const all = ['/usr/lib32', '/usr/libexec'].flatMap((d) => elfFilesUnder(d));
+    const files = all.filter((f) => {
+      const id = identity(f);
+      return id?.i386 && id.dynamic && (id.type === C.ET_DYN || id.type === C.ET_EXEC);
+    });
+    let compared = 0;
+    const bad: string[] = [];
+    await pool(files, 4, async (f) => {
+      const theirs = await ldd32(f, '/');
+      let ours: string;
+      try {
+        ours = lddOf32(f, '/', { preloadFile: true });
+      } catch (e) {
+        ours = `error: ${(e as Error).message}`;
+      }
+      compared++;
+      if (ours !== theirs) bad.push(`${f}:\n--- ld.so --list\n${theirs}--- loadgraph\n${ours}`);
+    });
+    console.log(`ldd differential (i386): ${compared} dynamically linked i386 files compared, ${bad.length} mismatches`);
+    for (const b of bad.slice(0, 10)) console.log(b);
+    expect(compared).toBeGreaterThan(20);
+    expect(bad).toEqual([]);
+  }, 900_000);
 });

@@ -19,7 +19,7 @@ import { readelf } from '../support/readelf.js';
 function analyse(root: string, program: string) {
   const cpu = root === '/' ? detectHostCpu() : null;
   const fs = confinedFs(root);
-  const r = buildLoadGraph(fs, program, { root, ...(cpu ?? {}) });
+  const r = buildLoadGraph(fs, program, { root, cpu });
   if (!r.ok) throw new Error(r.message);
   const lt = loadTimeCode(r.graph, bindSymbols(fs, r.graph, r.images), false);
   const name = (id: number) => { const o = r.graph.objects.find((x) => x.id === id)!; return o.soname ?? o.name; };

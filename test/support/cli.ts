@@ -16,7 +16,7 @@ export async function runCli(argv: string[], opts: { env?: Record<string, string
     withFile: withFileSource,
     graphFs: confinedFs,
     cwd: process.cwd(),
-    hostHwcaps: detectHostCpu,
+    hostCpu: detectHostCpu,
   });
   return { code, stdout, stderr };
 }

@@ -1,7 +1,7 @@
 // Fixtures compiled with the machine's C compiler at test time, and the real loader run on them as
 // the oracle (only ever on these self-built files or the machine's own binaries).
 import { execa, execaSync } from 'execa';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildLoadGraph, type LoaderOptions } from '../../src/loader/load.js';
@@ -41,26 +41,74 @@ export function exe(dir: string, file: string, args: string[] = []): string {
   return out;
 }
 
+/** cc -m32 links, and the i386 loader it names is installed (gcc-multilib brings libc6-i386). */
+export const canBuild32 = hasCc && process.arch === 'x64' && (() => {
+  try {
+    exe(fixtureDir(), 'probe', ['-m32']);
+    return existsSync('/lib/ld-linux.so.2');
+  } catch {
+    return false;
+  }
+})();
+/** qemu-i386 (qemu-user) runs the i386 ld.so even where the kernel has no 32-bit support (ia32_emulation=0). */
+const hasQemuI386 = (() => {
+  try {
+    execaSync('qemu-i386', ['-version']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+export const canRun32 = canBuild32 && hasQemuI386;
+if (!canRun32) console.log('32-bit loader fixtures: SKIPPED — needs gcc-multilib (cc -m32, libc6-i386) and qemu-user (qemu-i386) (npm run test:setup installs them)');
+
+/**
+ * What `ldd FILE` prints for an i386 program, done as the ldd script does it (a name without '/' becomes
+ * ./NAME; LD_TRACE_LOADED_OBJECTS=1; stderr into stdout) with the machine's own i386 ld.so run under
+ * qemu-i386, so that it works whether or not this kernel runs 32-bit programs. qemu maps no vDSO: the
+ * real kernel's linux-gate.so.1 line is missing from this oracle (see lddOf32).
+ */
+export async function ldd32(file: string, cwd: string, env: Record<string, string> = {}): Promise<string> {
+  // -E sets the guest's environment only: qemu-i386 itself is an x86-64 program that would be traced too.
+  const guestEnv = Object.entries({ LD_TRACE_LOADED_OBJECTS: '1', ...env }).flatMap(([k, v]) => ['-E', `${k}=${v}`]);
+  const r = await execa('qemu-i386', [...guestEnv, '/lib/ld-linux.so.2', file.includes('/') ? file : `./${file}`], {
+    cwd, reject: false, extendEnv: false, all: true, env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
+  });
+  return cleanLdd(r.all ?? '');
+}
+
+/** Our ldd lines for an i386 `file`, less the vDSO line that ldd32's emulator cannot show. */
+export const lddOf32 = (file: string, cwd: string, opts: LoaderOptions = {}) => lddOf(file, cwd, opts).replace(/^\tlinux-gate\.so\.1\n/m, '');
+
 export const rpath = (...dirs: string[]) => [`-Wl,--disable-new-dtags,-rpath,${dirs.join(':')}`];
 export const runpath = (...dirs: string[]) => [`-Wl,--enable-new-dtags,-rpath,${dirs.join(':')}`];
 
 const cpu = detectHostCpu();
 /** The graph (and decoded images) of `file` as the CLI builds it on this machine, with `cwd` as the process's directory. */
 export function loadOf(file: string, cwd: string, opts: LoaderOptions = {}) {
-  const r = buildLoadGraph(confinedFs('/'), file, { cwd, ...(cpu ? { hwcaps: cpu.hwcaps, legacyHwcaps: cpu.legacyHwcaps, platform: cpu.platform } : {}), ...opts });
+  const r = buildLoadGraph(confinedFs('/'), file, { cwd, cpu, ...opts });
   if (!r.ok) throw new Error(r.message);
   return r;
 }
 export const graphOf = (file: string, cwd: string, opts: LoaderOptions = {}): LoadGraph => loadOf(file, cwd, opts).graph;
 
+/** The version check's reports (elf/dl-version.c), which ldd's 2>&1 puts before the list. */
+const VERSION_REPORT = /: (weak version `.*' not found|version `.*' not found|no version information available) \(required by .*\)$|: unsupported version \d+ of Ver(def|need) record$/;
+
 /** `ldd FILE` in `cwd` with a clean environment (plus `env`), load addresses removed. */
 export async function ldd(file: string, cwd: string, env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; exitCode: number }> {
   const r = await execa('ldd', [file], { cwd, reject: false, extendEnv: false, env: { PATH: '/usr/bin:/bin', LC_ALL: 'C', ...env } });
   return {
-    stdout: r.stdout.split('\n').filter((l) => l.startsWith('\t') || l.includes(': error while loading shared libraries: ')).map((l) => l.replace(/ \(0x[0-9a-f]+\)$/, '') + '\n').join(''),
+    stdout: cleanLdd(r.stdout),
     stderr: r.stderr,
     exitCode: r.exitCode ?? -1,
   };
+}
+
+/** ldd's lines that loadgraph --format ldd prints, load addresses removed. */
+function cleanLdd(out: string): string {
+  return out.split('\n').filter((l) => l.startsWith('\t') || l.includes(': error while loading shared libraries: ') || VERSION_REPORT.test(l))
+    .map((l) => l.replace(/ \(0x[0-9a-f]+\)$/, '') + '\n').join('');
 }
 
 /** Our ldd lines for `file`, for comparison with ldd's. */

@@ -2,10 +2,14 @@
 // (glibc 2.36) the legacy tls/platform/hwcap subdirectories are tried before the directory itself.
 import { describe, expect, it } from 'vitest';
 import { detectHostCpu } from '../../../src/host/cpu.js';
+import { capabilitiesFor } from '../../../src/loader/capabilities.js';
+import { presetFor } from '../../../src/loader/target.js';
+import * as C from '../../../src/elf/constants.js';
 import { exe, fixtureDir, graphOf, ldd, lddOf, lib } from '../../support/fixtures.js';
 import { FIXTURES, condition, requires } from '../../support/prereq.js';
 
-const cpu = detectHostCpu();
+const host = detectHostCpu();
+const cpu = host && capabilitiesFor(presetFor({ class: 64, endian: 'little', machine: C.EM_X86_64, flags: 0 })!, host);
 // _dl_important_hwcaps lists the levels most preferred first (x86-64-v4, v3, v2).
 const level = () => condition('a CPU with at least one glibc-hwcaps level (x86-64-v2 or above)',
   (cpu?.hwcaps.length ?? 0) > 0, 'run the tests on an x86-64 CPU with SSE4.2 and POPCNT');

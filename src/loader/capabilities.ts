@@ -1,0 +1,66 @@
+// The subdirectories a program's own loader searches and its $PLATFORM, from the CPU it would run on and
+// the loader's class and machine — an i386 program on an x86-64 machine is run by the i386 ld.so, which
+// knows nothing of glibc-hwcaps/x86-64-v*. glibc 2.36: elf/dl-hwcaps.c _dl_important_hwcaps,
+// sysdeps/x86/cpu-features.c init_cpu_features (dl_platform, dl_hwcap), sysdeps/x86/dl-hwcap.h and the
+// Linux dl-procinfo.h files (HWCAP_IMPORTANT), sysdeps/x86_64/dl-hwcaps-subdirs.c.
+import type { TargetPreset } from './target.js';
+
+/** /proc/cpuinfo's facts: the machine, the vendor (x86), the feature flags. */
+export interface CpuFacts {
+  readonly arch: 'x86_64' | 'aarch64';
+  readonly intel: boolean;
+  readonly flags: readonly string[];
+}
+
+export interface Capabilities {
+  /** Active glibc-hwcaps subdirectories, most preferred first. */
+  readonly hwcaps: readonly string[];
+  /** 2.36's legacy names in _dl_important_hwcaps order: the masked AT_HWCAP bits by bit number, the platform, "tls". */
+  readonly legacyHwcaps: readonly string[];
+  readonly platform: string;
+}
+
+const V2 = ['cx16', 'lahf_lm', 'popcnt', 'sse4_1', 'sse4_2', 'ssse3'];
+const V3 = ['avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe', 'xsave'];
+const V4 = ['avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl'];
+
+/** The loader's baseline: what is known without the CPU (a sysroot, or a program this CPU cannot run). */
+export const baselineCapabilities = (p: TargetPreset): Capabilities => ({ hwcaps: [], legacyHwcaps: [p.platform, 'tls'], platform: p.platform });
+
+export function capabilitiesFor(p: TargetPreset, cpu: CpuFacts | null): Capabilities {
+  const has = (xs: readonly string[]) => xs.every((x) => cpu!.flags.includes(x));
+  const withTls = (hwcap: string[], platform: string): Capabilities => ({ hwcaps: [], legacyHwcaps: [...hwcap, platform, 'tls'], platform });
+  if (cpu?.arch === 'x86_64') {
+    if (p.arch === 'amd64' || p.arch === 'x32') {
+      // Both are __x86_64__ builds: x86-64-v* subdirectories, HWCAP_X86_64, and on Intel haswell / xeon_phi.
+      const hwcaps: string[] = [];
+      if (has(V2)) {
+        if (has(V3)) {
+          if (has(V4)) hwcaps.push('x86-64-v4');
+          hwcaps.push('x86-64-v3');
+        }
+        hwcaps.push('x86-64-v2');
+      }
+      let platform = 'x86_64';
+      let avx512_1 = false;
+      if (cpu.intel) {
+        if (has(['avx512er', 'avx512pf'])) platform = 'xeon_phi';
+        else {
+          avx512_1 = has(V4);
+          if (has(['avx2', 'fma', 'bmi1', 'bmi2', 'abm', 'movbe', 'popcnt'])) platform = 'haswell';
+        }
+      }
+      return { hwcaps, legacyHwcaps: ['x86_64', ...(avx512_1 ? ['avx512_1'] : []), platform, 'tls'], platform };
+    }
+    // The i386 ld.so: no glibc-hwcaps subdirectories; HWCAP_IMPORTANT is SSE2 alone; the kernel's AT_PLATFORM
+    // for a 32-bit process is i686, which init_cpu_features keeps (every x86-64 CPU has CMOV).
+    if (p.arch === 'i386') return withTls(has(['sse2']) ? ['sse2'] : [], 'i686');
+  }
+  if (cpu?.arch === 'aarch64') {
+    // AArch64: HWCAP_IMPORTANT is HWCAP_ATOMICS. 32-bit ARM under an arm64 kernel: AT_PLATFORM "v8l",
+    // HWCAP_IMPORTANT VFP | NEON (bits 6 and 12 of the compat AT_HWCAP, present with fp and asimd).
+    if (p.arch === 'arm64') return withTls(has(['atomics']) ? ['atomics'] : [], 'aarch64');
+    if (p.arch === 'armhf' || p.arch === 'armel') return withTls([...(has(['fp']) ? ['vfp'] : []), ...(has(['asimd']) ? ['neon'] : [])], 'v8l');
+  }
+  return baselineCapabilities(p);
+}

@@ -1,0 +1,21 @@
+// The kernel's side of start-up (Linux fs/binfmt_elf.c load_elf_binary): before any loader code runs, it
+// opens the program's PT_INTERP for execution and checks it is an ELF file of the program's class and
+// machine. A missing or unusable interpreter makes execve itself fail.
+import { type FileSystem, errnoText } from './fs.js';
+import type { ElfIdentity } from './target.js';
+import { verifyCandidate } from './verify.js';
+
+/** Why execve fails on the interpreter `path` (absolute, inside the root), or null when the kernel can map it. */
+export function interpreterError(fs: FileSystem, path: string, target: ElfIdentity): string | null {
+  const fail = (errno: string, what: string) => `${path}: ${what} (the program's PT_INTERP; execve fails with ${errno})`;
+  const st = fs.stat(path);
+  if (!st.ok) return fail(st.errno, errnoText[st.errno]);
+  // open_exec: a regular file. (Its execute bits are not checked: copied sysroots often lose them.)
+  if (st.value.kind !== 'file') return fail('EACCES', 'not a regular file');
+  const v = verifyCandidate(fs, path, target);
+  if (v.kind === 'ok') return null;
+  if (v.kind === 'abandon') return fail(v.errno, errnoText[v.errno]);
+  if (v.kind === 'skip') return fail(v.outcome === 'missing' ? 'ENOENT' : v.outcome === 'no-access' ? 'EACCES' : 'ELIBBAD', v.detail);
+  // kernel_read of the ELF header comes up short: EIO; anything else wrong with the header: ELIBBAD.
+  return fail(v.message === 'file too short' ? 'EIO' : 'ELIBBAD', v.message);
+}

@@ -1,0 +1,78 @@
+// The version check ld.so runs once every object is mapped (glibc 2.36 elf/dl-version.c:
+// _dl_check_all_versions → _dl_check_map_versions → match_symbol; rtld.c dl_main calls it with verbose
+// set, so warnings are printed too). Pure: the mapped objects in link-map order in, the reports out.
+import * as C from '../elf/constants.js';
+import type { ElfImage } from '../elf/image.js';
+import { dynValue } from '../elf/image.js';
+import type { SymbolVersions } from '../elf/symbols.js';
+import type { VersionProblem } from '../graph/model.js';
+
+export interface VersionedObject {
+  readonly id: number;
+  /** l_name, as DSO_FILENAME prints it. */
+  readonly lName: string;
+  /** l_name and l_libname: what _dl_name_match_p compares a vn_file with. */
+  readonly names: readonly string[];
+  readonly image: ElfImage | null;
+  readonly versions: SymbolVersions | null;
+  /** A trace-mode "not found" placeholder (l_faked): neither checked nor checked against. */
+  readonly faked: boolean;
+}
+
+/** _dl_elf_hash ("GLIBC_ABI_DT_RELR") */
+const GLIBC_ABI_DT_RELR_HASH = 0xfd0e42;
+
+/**
+ * Every report of `_dl_check_all_versions` over `chain` (the namespace's l_next list). A report with
+ * `kind` 'unsupported-verneed' or 'relr-without-abi-version' is signalled outside the receiver, so ld.so
+ * stops there; the others are collected and, when one is fatal, ld.so exits after the whole walk.
+ */
+export function checkAllVersions(chain: readonly VersionedObject[]): VersionProblem[] {
+  const out: VersionProblem[] = [];
+  // find_needed: the global list first, by _dl_name_match_p (the requester's own search list only matters for dlopen).
+  const findNeeded = (name: string) => chain.find((o) => o.lName === name || o.names.includes(name)) ?? null;
+  for (const map of chain) {
+    if (map.faked || !map.image || dynValue(map.image, C.DT_STRTAB) === undefined) continue;
+    const needs = map.versions?.needs ?? [];
+    const hasVerneed = dynValue(map.image, C.DT_VERNEED) !== undefined;
+    let relrRef = false;
+    if (hasVerneed && needs[0] && needs[0].version !== 1) {
+      out.push({ requester: map.id, provider: null, version: null, kind: 'unsupported-verneed', fatal: true, message: `${map.lName}: unsupported version ${needs[0].version} of Verneed record` });
+      return out;
+    }
+    for (const need of hasVerneed ? needs : []) {
+      const needed = findNeeded(need.file);
+      // glibc asserts a provider exists; in trace mode a placeholder's versions are not checked.
+      if (!needed || needed.faked) continue;
+      for (const v of need.versions) {
+        const p = matchSymbol(map, needed, v.name, v.hash, (v.flags & C.VER_FLG_WEAK) !== 0);
+        if (p) out.push(p);
+        if (v.hash === GLIBC_ABI_DT_RELR_HASH && v.name === 'GLIBC_ABI_DT_RELR') relrRef = true;
+      }
+    }
+    // 2.36: an object with DT_RELR that needs libc.so.* by version must also need GLIBC_ABI_DT_RELR.
+    if (hasVerneed && map.image.needed.length > 0 && dynValue(map.image, C.DT_RELR) !== undefined && !relrRef &&
+        map.image.needed.some((n) => n.startsWith('libc.so.'))) {
+      out.push({ requester: map.id, provider: null, version: null, kind: 'relr-without-abi-version', fatal: true, message: `${map.lName}: DT_RELR without GLIBC_ABI_DT_RELR dependency` });
+      return out;
+    }
+  }
+  return out;
+}
+
+/** match_symbol with verbose set: null when the provider defines the version. */
+function matchSymbol(map: VersionedObject, needed: VersionedObject, version: string, hash: number, weak: boolean): VersionProblem | null {
+  const report = (kind: VersionProblem['kind'], fatal: boolean, text: string): VersionProblem =>
+    ({ requester: map.id, provider: needed.id, version, kind, fatal, message: `${needed.lName}: ${text}` });
+  if (!needed.image || dynValue(needed.image, C.DT_VERDEF) === undefined) {
+    // Linked against a versioned build of the library, run with an unversioned one: a warning only.
+    return report('no-version-information', false, `no version information available (required by ${map.lName})`);
+  }
+  for (const def of needed.versions?.defs ?? []) {
+    if (def.version !== 1) return report('unsupported-verdef', true, `unsupported version ${def.version} of Verdef record`);
+    if (def.hash === hash && def.names[0] === version) return null;
+  }
+  return weak
+    ? report('weak-not-found', false, `weak version \`${version}' not found (required by ${map.lName})`)
+    : report('not-found', true, `version \`${version}' not found (required by ${map.lName})`);
+}

@@ -1,0 +1,83 @@
+// Each program's capability subdirectories and $PLATFORM come from its own loader (class, machine) and the
+// CPU; its system directories and $LIB from that loader's own strings. Expected values are glibc 2.36's
+// tables (sysdeps/x86/dl-hwcap.h, sysdeps/unix/sysv/linux/{arm,aarch64}/dl-procinfo.h) and, for the
+// loader strings, what `ld.so --help` of the same loader prints (run on this machine's own loaders).
+import { execaSync } from 'execa';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as C from '../../src/elf/constants.js';
+import { confinedFs } from '../../src/host/confined-fs.js';
+import { parseCpuinfo } from '../../src/host/cpu.js';
+import { capabilitiesFor } from '../../src/loader/capabilities.js';
+import { readLoaderDirs } from '../../src/loader/loader-dirs.js';
+import { debianLib, debianSystemDirs, presetFor } from '../../src/loader/target.js';
+import { ARCHES, hasSysroot, sysroot } from '../support/corpus.js';
+
+const amd64 = presetFor({ class: 64, endian: 'little', machine: C.EM_X86_64, flags: 0 })!;
+const x32 = presetFor({ class: 32, endian: 'little', machine: C.EM_X86_64, flags: 0 })!;
+const i386 = presetFor({ class: 32, endian: 'little', machine: C.EM_386, flags: 0 })!;
+const arm64 = presetFor({ class: 64, endian: 'little', machine: C.EM_AARCH64, flags: 0 })!;
+const armhf = presetFor({ class: 32, endian: 'little', machine: C.EM_ARM, flags: 0x400 })!;
+const intelV4 = parseCpuinfo('x64', 'vendor_id\t: GenuineIntel\nflags\t\t: sse2 cx16 lahf_lm popcnt sse4_1 sse4_2 ssse3 avx avx2 bmi1 bmi2 f16c fma abm movbe xsave avx512f avx512bw avx512cd avx512dq avx512vl\n')!;
+const amdV2 = parseCpuinfo('x64', 'vendor_id\t: AuthenticAMD\nflags\t\t: sse2 cx16 lahf_lm popcnt sse4_1 sse4_2 ssse3\n')!;
+const neoverse = parseCpuinfo('arm64', 'Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp\n')!;
+
+describe('capabilities of the program\'s own loader', () => {
+  it('x86-64 and x32 programs: glibc-hwcaps levels, x86_64, avx512_1 and haswell on Intel', () => {
+    for (const p of [amd64, x32]) {
+      expect(capabilitiesFor(p, intelV4)).toEqual({ hwcaps: ['x86-64-v4', 'x86-64-v3', 'x86-64-v2'], legacyHwcaps: ['x86_64', 'avx512_1', 'haswell', 'tls'], platform: 'haswell' });
+      expect(capabilitiesFor(p, amdV2)).toEqual({ hwcaps: ['x86-64-v2'], legacyHwcaps: ['x86_64', 'x86_64', 'tls'], platform: 'x86_64' });
+    }
+  });
+  it('i386 programs on the same CPUs: no glibc-hwcaps, sse2, platform i686', () => {
+    for (const cpu of [intelV4, amdV2]) expect(capabilitiesFor(i386, cpu)).toEqual({ hwcaps: [], legacyHwcaps: ['sse2', 'i686', 'tls'], platform: 'i686' });
+  });
+  it('arm64 and armhf programs on an AArch64 CPU: atomics/aarch64, and vfp/neon/v8l for the 32-bit loader', () => {
+    expect(capabilitiesFor(arm64, neoverse)).toEqual({ hwcaps: [], legacyHwcaps: ['atomics', 'aarch64', 'tls'], platform: 'aarch64' });
+    expect(capabilitiesFor(armhf, neoverse)).toEqual({ hwcaps: [], legacyHwcaps: ['vfp', 'neon', 'v8l', 'tls'], platform: 'v8l' });
+  });
+  it('a program this CPU cannot run, or no CPU (a sysroot): the loader\'s baseline', () => {
+    expect(capabilitiesFor(arm64, intelV4)).toEqual({ hwcaps: [], legacyHwcaps: ['aarch64', 'tls'], platform: 'aarch64' });
+    expect(capabilitiesFor(i386, neoverse)).toEqual({ hwcaps: [], legacyHwcaps: ['i686', 'tls'], platform: 'i686' });
+    expect(capabilitiesFor(amd64, null)).toEqual({ hwcaps: [], legacyHwcaps: ['x86_64', 'tls'], platform: 'x86_64' });
+  });
+});
+
+describe('system directories and $LIB from the loader\'s own strings', () => {
+  const local = ['/lib64/ld-linux-x86-64.so.2', '/lib/ld-linux.so.2', '/libx32/ld-linux-x32.so.2'].filter((f) => existsSync(f)).map((ld) => [ld, helpOf(ld)] as const);
+  for (const [ld] of local.filter(([, h]) => h === null)) console.log(`${ld} against its --help: SKIPPED — this kernel does not run it and qemu-user has no emulator for it (x32), or qemu-user is missing (npm run test:setup)`);
+  it.each(local.filter(([, h]) => h !== null))('%s agrees with its own --help (a loader of this machine)', (ld, help) => {
+    const dirs = [...help!.matchAll(/^ {2}(\S+) \(system search path\)$/gm)].map((m) => `${m[1]}/`);
+    expect(dirs.length).toBeGreaterThan(1);
+    const r = readLoaderDirs(confinedFs('/'), ld)!;
+    expect(r.systemDirs).toEqual(dirs);
+    expect(r.lib).toBe(dirs[0]!.slice(1, -1));
+  });
+  const roots = ARCHES.filter(hasSysroot);
+  if (roots.length === 0) console.log('loader strings of the Debian sysroots: SKIPPED — run scripts/fetch-sysroots.sh');
+  it.each(roots)('the Debian %s sysroot\'s ld.so: Debian\'s multiarch directories', (arch) => {
+    const root = sysroot(arch);
+    const p = ARCH_PRESET[arch];
+    const r = readLoaderDirs(confinedFs(root), p.interp);
+    expect(r).toEqual({ systemDirs: debianSystemDirs(p), lib: debianLib(p) });
+  });
+});
+
+/** `ld.so --help`, natively or (an i386 loader on a kernel without 32-bit support) under qemu-i386. */
+function helpOf(ld: string): string | null {
+  for (const argv of [[ld, '--help'], ...(ld === '/lib/ld-linux.so.2' ? [['qemu-i386', ld, '--help']] : [])]) {
+    try {
+      return execaSync(argv[0]!, argv.slice(1)).stdout;
+    } catch {
+      // next way, if any
+    }
+  }
+  return null;
+}
+
+const ARCH_PRESET = {
+  amd64, i386, arm64, armhf,
+  s390x: presetFor({ class: 64, endian: 'big', machine: C.EM_S390, flags: 0 })!,
+  ppc64el: presetFor({ class: 64, endian: 'little', machine: C.EM_PPC64, flags: 2 })!,
+  mips64el: presetFor({ class: 64, endian: 'little', machine: C.EM_MIPS, flags: 0 })!,
+};
