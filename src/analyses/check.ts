@@ -149,12 +149,6 @@ export const RULES: readonly Rule[] = [
       for (const o of c.g.loadTime?.objects ?? []) if (o.audit.length) emit(o.id, `names audit libraries: ${o.audit.join(', ')}`);
     } },
   KNOWN_BAD_BY_NAME,
-  { id: 'LG108', title: 'cannot start', severity: 'error', reference: 'glibc rtld.c dl_main, elf/dl-version.c _dl_check_all_versions; execve(2) ENOENT',
-    help: 'The program does not start: a needed library is not found, ld.so stops with a fatal error, a required symbol version is missing from its provider, or the kernel cannot run its PT_INTERP.',
-    run: (c, emit) => {
-      if (c.g.fatal) emit(c.g.fatal.object, `cannot start: ${c.g.fatal.message}`);
-      for (const o of c.g.objects) if (o.kind === 'missing') emit(o.loader, `cannot start: ${o.name} not found`);
-    } },
   { id: 'LG106', title: 'denied library', severity: 'error', reference: 'policy deny',
     help: 'The policy says this program must not load this library (e.g. "sshd must not reach liblzma.so.5"); with "runtime": true, not even after start-up (a dlopen note, a PAM module, an NSS service).',
     run: (c, emit) => {
@@ -174,6 +168,12 @@ export const RULES: readonly Rule[] = [
       }
     } },
   KNOWN_BAD_CODE,
+  { id: 'LG108', title: 'cannot start', severity: 'error', reference: 'glibc rtld.c dl_main, elf/dl-version.c _dl_check_all_versions; execve(2) ENOENT',
+    help: 'The program does not start: a needed library is not found, ld.so stops with a fatal error, a required symbol version is missing from its provider, or the kernel cannot run its PT_INTERP.',
+    run: (c, emit) => {
+      if (c.g.fatal) emit(c.g.fatal.object, `cannot start: ${c.g.fatal.message}`);
+      for (const o of c.g.objects) if (o.kind === 'missing') emit(o.loader, `cannot start: ${o.name} not found`);
+    } },
 ];
 
 /** The shortest chain of names from the program to an object, with what the last hop is used for. */
