@@ -125,7 +125,7 @@ describe('loader options of the default command', () => {
     for (let i = 0; i < v.getUint16(56, true); i++) if (v.getUint32(phoff + i * 56, true) === C.PT_DYNAMIC) v.setUint32(phoff + i * 56, C.PT_NULL, true);
     writeFileSync(join(r, 'static'), b);
     const x = await runCli(['--root', r, '--format', 'ldd', '/static']);
-    expect(x).toMatchObject({ code: 0, stdout: '', stderr: '\tnot a dynamic executable\n' });
+    expect(x).toMatchObject({ code: 1, stdout: '', stderr: '\tnot a dynamic executable\n' });
     expect((await graph('--root', r, '/static')).linkage).toBe('static');
   });
 
