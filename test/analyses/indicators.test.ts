@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AjvModule from 'ajv-draft-04';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { requires, setupProvides } from '../support/prereq.js';
 import type { DiffResult } from '../../src/analyses/diff.js';
 import { INDICATORS, type Indicator, checkContent, matchFacts } from '../../src/analyses/indicators.js';
 import * as C from '../../src/elf/constants.js';
@@ -221,7 +222,8 @@ describe('digests name the build', () => {
   });
 });
 
-describe.skipIf(!hasSysroot('amd64'))('a real Debian root (liblzma 5.4.1)', () => {
+describe('a real Debian root (liblzma 5.4.1)', () => {
+  beforeEach((ctx) => requires(ctx, setupProvides('the Debian amd64 sysroot', hasSysroot('amd64'))));
   it('sshd: liblzma read and verified clean, nothing reported; bytes, digest and build-id as readelf and sha256sum see them', async () => {
     const { findings, doc } = await check('--root', sysroot('amd64'), '/usr/sbin/sshd');
     expect(only(findings, ['LG105', 'LG107'])).toEqual([]);

@@ -5,7 +5,8 @@ import { createServer } from 'node:net';
 import { execaSync } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { requires, setupProvides } from '../support/prereq.js';
 import * as C from '../../src/elf/constants.js';
 import { describeObject } from '../../src/elf/facts.js';
 import { bytesSource } from '../../src/elf/source.js';
@@ -18,7 +19,8 @@ const PROGRAM = ['/usr/bin/ls', '/usr/bin/env', '/bin/ls'].find(existsSync);
 if (!PROGRAM) console.log('hostile input: truncated-program tests SKIPPED — no /usr/bin/ls or /usr/bin/env on this machine');
 const readelfPresent = await hasReadelf();
 
-describe.skipIf(!PROGRAM)('a truncated program (head -c 3000) is never a clean graph', () => {
+describe('a truncated program (head -c 3000) is never a clean graph', () => {
+  beforeEach((ctx) => requires(ctx, setupProvides('a program to truncate (/usr/bin/ls)', PROGRAM !== undefined)));
   const dir = mkdtempSync(join(tmpdir(), 'loadgraph-trunc-'));
   const t = join(dir, 't');
   writeFileSync(t, readFileSync(PROGRAM!).subarray(0, 3000));
@@ -96,7 +98,8 @@ describe('a program the kernel refuses is refused for the kernel\'s reason', () 
   });
 });
 
-describe.skipIf(!canBuildFixtures)('PT_LOAD p_offset and p_vaddr not congruent modulo the page size', () => {
+describe('PT_LOAD p_offset and p_vaddr not congruent modulo the page size', () => {
+  beforeEach((ctx) => requires(ctx, setupProvides('cc and ldd on x86-64', canBuildFixtures)));
   /** Moves the p_offset of the writable PT_LOAD (the one holding PT_DYNAMIC) by 8 bytes. */
   function misalign(path: string): void {
     const b = new Uint8Array(readFileSync(path));
@@ -122,7 +125,8 @@ describe.skipIf(!canBuildFixtures)('PT_LOAD p_offset and p_vaddr not congruent m
     expect(ours.code).toBe(1);
   });
 
-  it.skipIf(!readelfPresent)('inspect reads the dynamic section readelf reads, and says the loader refuses the mapping', async () => {
+  it('inspect reads the dynamic section readelf reads, and says the loader refuses the mapping', async (ctx) => {
+    requires(ctx, setupProvides('readelf (binutils)', readelfPresent));
     const dir = fixtureDir();
     const so = lib(dir, 'libmis2.so', { args: ['-lm'] });
     misalign(so);
@@ -144,7 +148,8 @@ describe.skipIf(!canBuildFixtures)('PT_LOAD p_offset and p_vaddr not congruent m
   });
 });
 
-describe.skipIf(!canBuildFixtures)('FIFOs, sockets and devices in a search path', () => {
+describe('FIFOs, sockets and devices in a search path', () => {
+  beforeEach((ctx) => requires(ctx, setupProvides('cc and ldd on x86-64', canBuildFixtures)));
   /** A program needing libspecial.so with RUNPATH dirA:dirB; dirB has the real library, dirA gets `make`. */
   function layout() {
     const dir = fixtureDir();

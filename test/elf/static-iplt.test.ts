@@ -5,7 +5,8 @@ import { execaSync } from 'execa';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { requires, setupProvides } from '../support/prereq.js';
 import { describeObject } from '../../src/elf/facts.js';
 import { bytesSource } from '../../src/elf/source.js';
 import { runCli } from '../support/cli.js';
@@ -35,7 +36,8 @@ const ireladdends = async (path: string) => {
   return Object.entries(re.relocationCounts).filter(([k]) => /IRELATIVE/.test(k)).reduce((n, [, c]) => n + c, 0);
 };
 
-describe.skipIf(!staticExe || !readelfPresent)('static executables', () => {
+describe('static executables', () => {
+  beforeEach((ctx) => requires(ctx, setupProvides('a static executable built with cc -static (libc6-dev) and readelf (binutils)', !(!staticExe || !readelfPresent))));
   it('every .rela.iplt IRELATIVE entry readelf lists is a resolver, found through __rela_iplt_start/__rela_iplt_end', async () => {
     const f = facts(new Uint8Array(readFileSync(staticExe!)));
     const n = await ireladdends(staticExe!);

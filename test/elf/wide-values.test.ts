@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { requires, setupProvides } from '../support/prereq.js';
 import * as C from '../../src/elf/constants.js';
 import { decodeElf } from '../../src/elf/decode.js';
 import { describeObject } from '../../src/elf/facts.js';
@@ -53,7 +54,8 @@ describe('exact 64-bit values', () => {
       expect(wideHex(d.image.segments[0]!.vaddr)).toBe(hexOf(base));
     });
 
-    it.skipIf(!readelfPresent)(`${label}: program headers and dynamic pointers equal readelf's`, async () => {
+    it(`${label}: program headers and dynamic pointers equal readelf's`, async (ctx) => {
+      requires(ctx, setupProvides('readelf (binutils)', readelfPresent));
       const path = write(label.replace(/\W+/g, '_'), bytes);
       const { stdout } = await execa('readelf', ['-l', '-d', '-W', path], { env: { LC_ALL: 'C' } });
       const d = decodeElf(bytesSource(bytes));

@@ -3,7 +3,8 @@
 // needs no sysroot (a written program and this machine's libraries); the second is a small seeded run
 // of the `npm run fuzz` campaign (scripts/fuzz-core.mjs) on a Debian sysroot's real closure.
 import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { requires, setupProvides } from '../support/prereq.js';
 import { loadTimeCode } from '../../src/analyses/load-time.js';
 import { run } from '../../src/cli/run.js';
 import * as C from '../../src/elf/constants.js';
@@ -35,7 +36,8 @@ export function badValues(x: unknown, path = '$', out: string[] = [], seen = new
 const LIBS = ['/lib/x86_64-linux-gnu/libz.so.1', '/lib/x86_64-linux-gnu/libacl.so.1', '/lib/x86_64-linux-gnu/libselinux.so.1'].filter(existsSync);
 if (LIBS.length === 0) console.log('mutation sweep: property part SKIPPED — none of libz, libacl, libselinux in /lib/x86_64-linux-gnu');
 
-describe.skipIf(LIBS.length === 0)('no NaN, Infinity or undefined in any field, over the mutation sweep', () => {
+describe('no NaN, Infinity or undefined in any field, over the mutation sweep', () => {
+  beforeEach((ctx) => requires(ctx, setupProvides('real libraries for the mutation sweep', !(LIBS.length === 0))));
   it('400 mutated closures: graph, bindings, load-time code and the object\'s facts', () => {
     const r = rng(0x13);
     const prog = buildElf({ type: C.ET_EXEC, interp: '/lib64/ld-linux-x86-64.so.2', needed: ['libvictim.so.1'],
@@ -78,7 +80,8 @@ describe.skipIf(LIBS.length === 0)('no NaN, Infinity or undefined in any field, 
 const ROOT = hasSysroot('amd64') ? sysroot('amd64') : null;
 if (!ROOT) console.log('mutation sweep: campaign part SKIPPED — no Debian amd64 sysroot (npm run test:setup fetches it)');
 
-describe.skipIf(!ROOT)('a small seeded run of the fuzz campaign (npm run fuzz) on a real closure', () => {
+describe('a small seeded run of the fuzz campaign (npm run fuzz) on a real closure', () => {
+  beforeEach((ctx) => requires(ctx, setupProvides('the Debian amd64 sysroot', ROOT !== null)));
   const h = harness({ run: run as never, confinedFs: confinedFs as never, bytesSource: bytesSource as never, withFileSource: withFileSource as never, resetWideValues },
     { root: ROOT!, program: '/usr/bin/id', library: 'libselinux.so.1' });
 

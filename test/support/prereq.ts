@@ -65,3 +65,6 @@ export function requires(ctx: TestContext, ...needs: ReadonlyArray<Prerequisite 
 
 /** Whether every prerequisite is present (for set-up work in hooks, which must not fail when a test will skip). */
 export const haveAll = (...needs: ReadonlyArray<Prerequisite | readonly Prerequisite[]>) => needs.flat().every((p) => p.present);
+
+/** A prerequisite named by the condition a test file computes for itself; `npm run test:setup` provides it. */
+export const setupProvides = (what: string, present: boolean): Prerequisite => condition(what, present, `${SETUP} (installs binutils, gcc, gcc-multilib, qemu-user, libsystemd-dev, checksec, devscripts; fetches the Debian sysroots)`);

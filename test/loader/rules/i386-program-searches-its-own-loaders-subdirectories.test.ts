@@ -3,12 +3,14 @@
 // has no glibc-hwcaps subdirectories (elf/dl-hwcaps.c, sysdeps/x86/dl-hwcap.h, sysdeps/x86/cpu-features.c).
 // Its system directories and $LIB are its own build's (Debian's biarch libc6-i386: /lib32, "lib32").
 // Fixtures built with cc -m32 and compared with the machine's own i386 ld.so in trace mode.
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { requires, setupProvides } from '../../support/prereq.js';
 import { canRun32, exe, fixtureDir, graphOf, ldd32, lddOf32, lib, rpath } from '../../support/fixtures.js';
 
 const m32 = ['-m32'];
 
-describe.skipIf(!canRun32)('i386-program-searches-its-own-loaders-subdirectories', () => {
+describe('i386-program-searches-its-own-loaders-subdirectories', () => {
+  beforeEach((ctx) => requires(ctx, setupProvides('qemu-i386 running the i386 ld.so (gcc-multilib, qemu-user)', canRun32)));
   it.each([
     ['the platform subdirectory i686', ['i686'], 'i686'],
     ['the SSE2 capability subdirectory', ['sse2'], 'sse2'],

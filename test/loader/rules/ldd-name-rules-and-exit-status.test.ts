@@ -3,7 +3,8 @@
 // PT_DYNAMIC gets "not a dynamic executable" on stderr and exit status 1. Checked against ldd.
 import { execaSync } from 'execa';
 import { existsSync, writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { requires, setupProvides } from '../../support/prereq.js';
 import { runCli } from '../../support/cli.js';
 import { canBuildFixtures, exe, fixtureDir, graphOf, ldd, lddOf, lib, rpath, runpath } from '../../support/fixtures.js';
 
@@ -21,7 +22,8 @@ async function cliIn(dir: string, argv: string[]) {
   }
 }
 
-describe.skipIf(!canBuildFixtures)('ldd-name-rules-and-exit-status', () => {
+describe('ldd-name-rules-and-exit-status', () => {
+  beforeEach((ctx) => requires(ctx, setupProvides('cc and ldd on x86-64', canBuildFixtures)));
   it.each([['RUNPATH', runpath], ['RPATH', rpath]] as const)('a program named without a slash keeps ./ in $ORIGIN (%s)', async (_tag, flavour) => {
     const d = fixtureDir();
     lib(d, 'lib/liba.so');
@@ -37,7 +39,8 @@ describe.skipIf(!canBuildFixtures)('ldd-name-rules-and-exit-status', () => {
     expect(lddOf(`${d}/main`, d)).toBe((await ldd(`${d}/main`, d)).stdout);
   });
 
-  it.skipIf(!hasLibcA)('a static program: nothing on stdout, "not a dynamic executable" on stderr, exit 1, as ldd', async () => {
+  it('a static program: nothing on stdout, "not a dynamic executable" on stderr, exit 1, as ldd', async (ctx) => {
+    requires(ctx, setupProvides('the static libc, libc.a (libc6-dev)', hasLibcA));
     const d = fixtureDir();
     const main = `${d}/static`;
     writeFileSync(`${d}/static.c`, 'int main(void) { return 0; }\n');

@@ -6,7 +6,8 @@
 // fixture fails before any of its code runs) and ldd, on cc-built fixtures.
 import { execaSync } from 'execa';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { requires, setupProvides } from '../../support/prereq.js';
 import { runCli } from '../../support/cli.js';
 import { canBuild32, canBuildFixtures, exe, fixtureDir, graphOf, ldd, lddOf } from '../../support/fixtures.js';
 
@@ -21,7 +22,8 @@ function execErrno(file: string): string {
   }
 }
 
-describe.skipIf(!canBuildFixtures)('missing-interpreter-is-fatal', () => {
+describe('missing-interpreter-is-fatal', () => {
+  beforeEach((ctx) => requires(ctx, setupProvides('cc and ldd on x86-64', canBuildFixtures)));
   const rows: Array<[string, string, string, string]> = [
     ['missing', '/nonexistent/ld.so', 'ENOENT', 'no such file or directory'],
     ['too short to be ELF', 'FAKE', 'EIO', 'file too short'],
@@ -49,7 +51,8 @@ describe.skipIf(!canBuildFixtures)('missing-interpreter-is-fatal', () => {
     expect(lddFmt.stdout).toBe(theirs.stdout);
   });
 
-  it.skipIf(!canBuild32)('an i386 program in a root without /lib/ld-linux.so.2: cannot start, and ldd would find no loader for it', async () => {
+  it('an i386 program in a root without /lib/ld-linux.so.2: cannot start, and ldd would find no loader for it', async (ctx) => {
+    requires(ctx, setupProvides('cc -m32 (gcc-multilib)', canBuild32));
     const d = fixtureDir();
     const main = exe(d, 'main', ['-m32']);
     const root = `${d}/root`;

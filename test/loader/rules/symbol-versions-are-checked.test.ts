@@ -4,7 +4,8 @@
 // before the list. Fixtures built with cc, every case compared with ldd on the same files.
 import { execaSync } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { requires, setupProvides } from '../../support/prereq.js';
 import { runCli } from '../../support/cli.js';
 import { canBuildFixtures, canRun32, fixtureDir, graphOf, ldd, ldd32, lddOf, lddOf32, lib } from '../../support/fixtures.js';
 
@@ -54,7 +55,8 @@ const hasRelr = canBuildFixtures && (() => {
   }
 })();
 
-describe.skipIf(!canBuildFixtures)('symbol-versions-are-checked', () => {
+describe('symbol-versions-are-checked', () => {
+  beforeEach((ctx) => requires(ctx, setupProvides('cc and ldd on x86-64', canBuildFixtures)));
   it('a version the provider does not define: ldd\'s report line first, fatal, exit 1 in every command', async () => {
     const { d, program } = versionFixture();
     const exe = program('exe_v2', 'v1');
@@ -112,7 +114,8 @@ describe.skipIf(!canBuildFixtures)('symbol-versions-are-checked', () => {
     expect((await runCli(['--no-code', exe])).code).toBe(0);
   });
 
-  it.skipIf(!hasRelr)('DT_RELR without a GLIBC_ABI_DT_RELR need (its hash altered): the version report, then the fatal error in place of the list', async () => {
+  it('DT_RELR without a GLIBC_ABI_DT_RELR need (its hash altered): the version report, then the fatal error in place of the list', async (ctx) => {
+    requires(ctx, setupProvides('a linker that emits DT_RELR (binutils 2.38 or later)', hasRelr));
     const d = fixtureDir();
     writeFileSync(`${d}/r.c`, 'static int x;\nint *p = &x, *q = &x;\nint main(void) { return *p + *q; }\n');
     const exe = `${d}/relr`;
@@ -138,7 +141,8 @@ describe.skipIf(!canBuildFixtures)('symbol-versions-are-checked', () => {
   });
 });
 
-describe.skipIf(!canRun32)('symbol-versions-are-checked (i386 programs, the i386 ld.so as oracle)', () => {
+describe('symbol-versions-are-checked (i386 programs, the i386 ld.so as oracle)', () => {
+  beforeEach((ctx) => requires(ctx, setupProvides('qemu-i386 running the i386 ld.so (gcc-multilib, qemu-user)', canRun32)));
   it.each([['v1', 'not-found', true], ['v2', null, false], ['nov', 'no-version-information', false]] as const)('provider %s', async (dir, kind, fatal) => {
     const { d, program } = versionFixture(['-m32']);
     const exe = program(`exe_${dir}`, dir);
