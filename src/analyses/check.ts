@@ -7,7 +7,7 @@ import type { ContentCheck } from './indicators.js';
 import type { AnalysisResult } from './result.js';
 import type { Attribution } from './attribution.js';
 import { edgeCost } from './attribution.js';
-import { runtimeWhy } from './why.js';
+import { runtimeChain, runtimeWhy } from './why.js';
 import { KNOWN_BAD_BY_NAME, KNOWN_BAD_CODE, type KnownBadObject } from './known-bad.js';
 
 export type Severity = 'error' | 'warning' | 'note';
@@ -160,10 +160,7 @@ export const RULES: readonly Rule[] = [
         else if (d.runtime) {
           const later = runtimeWhy(c.g, d.library);
           if (!later) continue;
-          const all = new Map([...c.g.objects, ...(c.g.runtime?.objects ?? [])].map((x) => [x.id, x]));
-          const nameOf = (id: number) => displayName(c.g, all.get(id)!);
-          const chain = [nameOf(later.path[0]!.from), ...later.path.map((h) => nameOf(h.to))].join(' → ');
-          emit(null, `${prog} may load ${d.library} at run time, which the policy denies`, [`run-time path: ${chain}`], d.library);
+          emit(null, `${prog} may load ${d.library} at run time, which the policy denies`, [`run-time path: ${runtimeChain(c.g, later.path)}`], d.library);
         }
       }
     } },

@@ -6,7 +6,7 @@ import type { GraphObject } from '../graph/model.js';
 import { shortestPaths } from '../graph/traverse.js';
 import { knownBadChanges } from './known-bad.js';
 import type { AnalysisResult } from './result.js';
-import { runtimeWhy } from './why.js';
+import { anyObjectName, runtimeChain, runtimeWhy } from './why.js';
 import { wideHex } from '../elf/kit.js';
 
 export type DiffKind =
@@ -215,13 +215,12 @@ export function diffResults(aGraph: AnalysisResult, bGraph: AnalysisResult): Dif
     const later = (g: AnalysisResult, o: GraphObject) => {
       const w = runtimeWhy(g, o.soname ?? o.path ?? o.name);
       if (!w) return [];
-      const all = new Map([...g.objects, ...(g.runtime?.objects ?? [])].map((x) => [x.id, x]));
-      const n = (id: number) => { const x = all.get(id)!; return x.kind === 'program' ? base(g.program) : x.soname ?? base(x.path ?? x.name); };
+      const n = anyObjectName(g);
       const first = w.path.find((h) => !h.atStart);
       const how = first?.provenance?.kind === 'dlopen' ? `.note.dlopen of ${n(first.from)} (${first.provenance.feature ?? 'no feature'}, ${first.provenance.priority})`
         : first?.provenance?.kind === 'pam' ? `PAM ${first.provenance.service}, ${first.provenance.lines[0]!.via.at(-1)}`
         : first?.provenance?.kind === 'nss' ? `NSS ${first.provenance.databases.join(', ')}` : '';
-      return [`run-time path: ${[n(w.path[0]!.from), ...w.path.map((h) => n(h.to))].join(' → ')}`, ...(how ? [`asked for by ${how}`] : [])];
+      return [`run-time path: ${runtimeChain(g, w.path)}`, ...(how ? [`asked for by ${how}`] : [])];
     };
     for (const [k, o] of RB) {
       if (A.byKey.has(k) && !B.byKey.has(k)) add('moved-to-runtime', k, `${B.label('<program>')} no longer loads ${k} at start, but may still load it at run time`, later(bGraph, o));

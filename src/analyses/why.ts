@@ -1,7 +1,7 @@
 // `why`: every simple path from the program to a library, each hop with how it was resolved and what it
 // is used for, as data first (npm explain's shape: {node, loadedBy: [{edge, from}]}), rendered later.
 import type { GraphObject, LoadGraph } from '../graph/model.js';
-import { edgeIndicesFrom, programOf } from '../graph/traverse.js';
+import { displayName, edgeIndicesFrom, programOf } from '../graph/traverse.js';
 import type { AnalysisResult } from './result.js';
 import { type Attribution, type EdgeCost, type UsedSymbol, edgeCost } from './attribution.js';
 
@@ -134,4 +134,16 @@ export function runtimeWhy(g: LoadGraph, lib: string): { target: GraphObject; pa
   const path: RuntimeHop[] = [];
   for (let h = via.get(target.id); h; h = via.get(h.from)) path.unshift(h);
   return { target, path };
+}
+
+/** A name for any object of the result, start-up or run-time (the one naming rule, displayName). */
+export function anyObjectName(g: LoadGraph): (id: number) => string {
+  const all = new Map([...g.objects, ...(g.runtime?.objects ?? [])].map((x) => [x.id, x]));
+  return (id) => displayName(g, all.get(id)!);
+}
+
+/** "sshd → libpam.so.0 → pam_limits.so": a run-time path by name. */
+export function runtimeChain(g: LoadGraph, path: readonly RuntimeHop[]): string {
+  const name = anyObjectName(g);
+  return [name(path[0]!.from), ...path.map((h) => name(h.to))].join(' → ');
 }
