@@ -8,7 +8,9 @@ import type { ElfImage } from './elf/image.js';
 import { confinedFs } from './host/confined-fs.js';
 import { detectHostCpu } from './host/cpu.js';
 import type { FileSystem } from './loader/fs.js';
-import { type LoaderOptions, buildLoadGraph } from './loader/load.js';
+import type { ObjectTables } from './loader/bind.js';
+import { type LoaderOptions, buildLoadGraph, newRunCache } from './loader/load.js';
+import { discoverPrograms } from './loader/programs.js';
 
 /** The loader and analysis options, as the command-line flags of `loadgraph FILE` give them. */
 export interface AnalyseOptions {
@@ -77,7 +79,8 @@ export type Depth = 'graph' | 'tree' | 'full';
 export type Analysis = { ok: true; graph: AnalysisResult; images: ReadonlyMap<number, ElfImage>; attribution?: Attribution } | { ok: false; message: string };
 
 /** The whole pipeline for one file. 'tree' binds only what the tree shows; 'full' binds everything. */
-export async function runPipeline(fs: FileSystem, file: string, options: LoaderOptions, depth: Depth, opts: { bindNow?: boolean; suggest?: boolean } = {}): Promise<Analysis> {
+export async function runPipeline(fs: FileSystem, file: string, options: LoaderOptions, depth: Depth,
+  opts: { bindNow?: boolean; suggest?: boolean; tables?: Map<string, ObjectTables> } = {}): Promise<Analysis> {
   const r = buildLoadGraph(fs, file, options);
   if (!r.ok) return r;
   if (depth === 'graph' || r.graph.fatal) return { ok: true, graph: r.graph, images: r.images };
@@ -91,7 +94,7 @@ export async function runPipeline(fs: FileSystem, file: string, options: LoaderO
   const providers = suggestionProviders();
   const intoProviders = new Set(wantSuggestions ? r.graph.edges.flatMap((e, i) => (e.to !== null && r.graph.objects.find((o) => o.id === e.to)!.names.some((n) => providers.has(n)) ? [i] : [])) : []);
   const fullFrom = new Set([...intoProviders].map((i) => r.graph.edges[i]!.from));
-  const bound = bindSymbols(fs, r.graph, r.images, { ifuncOnly: depth === 'tree', fullFrom, ...(bindNow ? { bindNow } : {}) });
+  const bound = bindSymbols(fs, r.graph, r.images, { ifuncOnly: depth === 'tree', fullFrom, ...(bindNow ? { bindNow } : {}), ...(opts.tables ? { tables: opts.tables } : {}) });
   const loadTime = loadTimeCode(r.graph, bound, bindNow);
   let g: AnalysisResult = { ...r.graph, loadTime };
   // The tree needs only the edges a suggestion rule is about; JSON and why need all of them.
@@ -115,6 +118,47 @@ export async function analyse(file: string, options: AnalyseOptions = {}, host: 
   const r = await analyseWith(host, file, options, 'full');
   if (!r.ok) throw new Error(r.message);
   return r.graph;
+}
+
+/** A whole-root run (scan, rdeps): the programs found, and each one's pipeline sharing one cache. */
+export interface RootRun {
+  /** In-root paths of the programs, sorted. */
+  readonly programs: readonly string[];
+  /** One line per entry of the root that could not be judged. */
+  readonly diagnostics: readonly string[];
+  /** The root itself cannot be read: nothing was scanned. */
+  readonly unusable: string | null;
+  /** One program through the pipeline, exactly as `loadgraph FILE` runs it, objects parsed once per run. */
+  analyse(path: string, depth: Depth): Promise<Analysis>;
+  /** An in-root path with every link resolved, or null. */
+  realpath(path: string): string | null;
+}
+
+/**
+ * The programs of a root (or of the PATHs given, which narrow it), analysed in one process: every object
+ * is read, parsed and (for load-time code) has its tables read once, by file identity, and shared by
+ * every program that loads it; memory grows with the unique objects, not with programs × closure.
+ */
+export function runOverRoot(host: Host, options: AnalyseOptions, paths: readonly string[]): RootRun {
+  const lo: LoaderOptions = { ...loaderOptionsFrom(options, host), runCache: newRunCache() };
+  const root = lo.root ?? '/';
+  const fs = host.graphFs(root);
+  const cwd = lo.cwd ?? '/';
+  const abs = (p: string) => (p.startsWith('/') ? p : `${cwd.replace(/\/+$/, '')}/${p}`);
+  const top = fs.stat('/');
+  const unusable = !top.ok || top.value.kind !== 'dir' ? `${root}: ${top.ok ? 'not a directory' : top.errno}` : null;
+  const found = unusable ? { programs: [], diagnostics: [] } : discoverPrograms(fs, paths.map(abs));
+  const tables = new Map<string, ObjectTables>();
+  const code = options.code !== false;
+  return {
+    ...found,
+    unusable,
+    analyse: (path, depth) => runPipeline(fs, path, lo, code ? depth : 'graph', { bindNow: options.bindNow === true, suggest: options.suggest !== false, tables }),
+    realpath: (p) => {
+      const r = fs.realpath(abs(p));
+      return r.ok ? r.value : null;
+    },
+  };
 }
 
 /** `check`: every program named (a directory names the ELF programs in it) through the pipeline, then the checklist. */

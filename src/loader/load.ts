@@ -17,7 +17,7 @@ import { type LdCache, lookupCache, parseLdCache } from './ldcache.js';
 import { readLdSoConf } from './ldconf.js';
 import { runtimeRequests } from './runtime.js';
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
-import { mappingError, verifyCandidate } from './verify.js';
+import { type ObjectCache, mappingError, verifyCandidate } from './verify.js';
 
 export interface LoaderOptions {
   /** Shown in the result; paths given to the FileSystem are inside it. */
@@ -42,7 +42,17 @@ export interface LoaderOptions {
   readonly runtime?: boolean;
   /** The PAM service read for a program that links libpam; default the program's base name. */
   readonly pamService?: string;
+  /** Shared by every program of a run (scan, rdeps): each object and ld.so.cache parsed once. */
+  readonly runCache?: RunCache;
 }
+
+export interface RunCache {
+  readonly objects: ObjectCache;
+  /** The root's ld.so.cache as parsed for each byte order, by that order. */
+  readonly ldCache: Map<boolean, LdCache | null>;
+}
+
+export const newRunCache = (): RunCache => ({ objects: new Map(), ldCache: new Map() });
 
 /** The graph, and each object's decoded image (by object id) for the stages that read more of it. */
 export type LoadResult = { ok: true; graph: LoadGraph; images: ReadonlyMap<number, ElfImage> } | { ok: false; message: string };
@@ -106,10 +116,12 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
   let cacheInfo: ResolvedEnv['cache'] = { kind: 'none' };
   let confDirs: string[] | null = null;
   if (!opts.inhibitCache) {
-    const raw = fs.readFile('/etc/ld.so.cache', 64 << 20);
-    cache = raw.ok ? parseLdCache(raw.value, h.endian === 'little') : null;
+    const le = h.endian === 'little';
+    const raw = opts.runCache?.ldCache.has(le) ? null : fs.readFile('/etc/ld.so.cache', 64 << 20);
+    cache = raw === null ? opts.runCache!.ldCache.get(le)! : raw.ok ? parseLdCache(raw.value, le) : null;
+    if (raw?.ok) opts.runCache?.ldCache.set(le, cache);
     if (cache) cacheInfo = { kind: 'ld.so.cache', format: cache.format, entries: cache.entries.length };
-    else if (!raw.ok) {
+    else if (raw !== null && !raw.ok) {
       confDirs = readLdSoConf(fs, warnings);
       cacheInfo = { kind: 'ld.so.conf', dirs: confDirs };
     }
@@ -138,7 +150,7 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
   // and the vDSO are mapped before any search; a static program has neither.
   const interpName = mainImage.interp ?? preset.interp;
   const dynamicProcess = linkage !== 'static' && (mainImage.interp !== null || linkage === 'dynamic');
-  const interp = dynamicProcess ? loadInterp(fs, interpName, target, newObj) : null;
+  const interp = dynamicProcess ? loadInterp(fs, interpName, target, newObj, opts.runCache?.objects) : null;
   if (dynamicProcess && preset.vdso) newObj({ kind: 'vdso', name: preset.vdso, names: [preset.vdso], path: null, realPath: null, image: null, fileId: null, loader: null, size: null });
 
   const dstOf = (o: Obj | null): DstValues => ({
@@ -204,7 +216,7 @@ export function buildLoadGraph(fs: FileSystem, program: string, opts: LoaderOpti
 
     type Attempt = { obj: Obj; reused: boolean } | 'abandon' | 'fatal' | null;
     const attempt = (path: string, source: SourceKind, owner?: Obj): Attempt => {
-      const v = verifyCandidate(fs, abs(path), target);
+      const v = verifyCandidate(fs, abs(path), target, opts.runCache?.objects);
       const cand = (outcome: Candidate['outcome'], detail?: string): Candidate => ({ path, source, ...(owner ? { owner: owner.id } : {}), outcome, ...(detail ? { detail } : {}) });
       if (v.kind === 'skip') { trace.push(cand(v.outcome, v.detail)); return null; }
       if (v.kind === 'abandon') { trace.push(cand('abandons-list', v.errno)); return 'abandon'; }
@@ -405,8 +417,8 @@ function realOf(fs: FileSystem, path: string): string | null {
   return r.ok ? r.value : null;
 }
 
-function loadInterp(fs: FileSystem, name: string, target: ElfIdentity, newObj: (o: Omit<Obj, 'id'>) => Obj): Obj {
-  const v = verifyCandidate(fs, name, target);
+function loadInterp(fs: FileSystem, name: string, target: ElfIdentity, newObj: (o: Omit<Obj, 'id'>) => Obj, cache?: ObjectCache): Obj {
+  const v = verifyCandidate(fs, name, target, cache);
   const image = v.kind === 'ok' ? v.image : null;
   const names = [name];
   if (image?.soname && image.soname !== name) names.push(image.soname);
