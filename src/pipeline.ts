@@ -130,6 +130,8 @@ export interface RootRun {
   readonly unusable: string | null;
   /** One program through the pipeline, exactly as `loadgraph FILE` runs it, objects parsed once per run. */
   analyse(path: string, depth: Depth): Promise<Analysis>;
+  /** One program through the pipeline and the checklist, sharing the run's cache. */
+  check(path: string, policy: Policy, baseline: ReadonlyMap<string, readonly Finding[]> | null): Promise<CheckOutcome>;
   /** An in-root path with every link resolved, or null. */
   realpath(path: string): string | null;
 }
@@ -154,6 +156,7 @@ export function runOverRoot(host: Host, options: AnalyseOptions, paths: readonly
     ...found,
     unusable,
     analyse: (path, depth) => runPipeline(fs, path, lo, code ? depth : 'graph', { bindNow: options.bindNow === true, suggest: options.suggest !== false, tables }),
+    check: (path, policy, baseline) => checkOne(fs, path, lo, options, policy, baseline, tables),
     realpath: (p) => {
       const r = fs.realpath(abs(p));
       return r.ok ? r.value : null;
@@ -163,23 +166,26 @@ export function runOverRoot(host: Host, options: AnalyseOptions, paths: readonly
 
 /** `check`: every program named (a directory names the ELF programs in it) through the pipeline, then the checklist. */
 export async function checkWith(host: Host, args: readonly string[], options: AnalyseOptions, policy: Policy, baseline: ReadonlyMap<string, readonly Finding[]> | null):
-  Promise<Array<{ ok: true; program: CheckedProgram } | { ok: false; message: string }>> {
-  const [{ checkProgram }, { dpkgVersions, readHardening }] = await Promise.all([import('./analyses/check.js'), import('./loader/hardening-facts.js')]);
+  Promise<CheckOutcome[]> {
   const lo = loaderOptionsFrom(options, host);
   const fs = host.graphFs(lo.root ?? '/');
-  const out: Array<{ ok: true; program: CheckedProgram } | { ok: false; message: string }> = [];
-  for (const file of expand(args, fs, lo.cwd ?? '/')) {
-    const r = await runPipeline(fs, file, lo, 'full', { bindNow: options.bindNow === true, suggest: false });
-    if (!r.ok) {
-      out.push(r);
-      continue;
-    }
-    const g = r.graph;
-    const dpkg = dpkgVersions(fs, g.objects.filter((o) => o.kind === 'library' && policy.knownBad.some((b) => b.library === o.soname)).map((o) => o.realPath?.slice(o.realPath.lastIndexOf('/') + 1) ?? ''));
-    const h = readHardening(fs, g, r.images, dpkg);
-    out.push({ ok: true, program: checkProgram(file, g, h, r.attribution ?? null, policy, baseline ? baseline.get(file) ?? [] : null) });
-  }
+  const out: CheckOutcome[] = [];
+  for (const file of expand(args, fs, lo.cwd ?? '/')) out.push(await checkOne(fs, file, lo, options, policy, baseline));
   return out;
+}
+
+export type CheckOutcome = { ok: true; program: CheckedProgram } | { ok: false; message: string };
+
+/** One program through the pipeline, then the checklist (its hardening facts read from the same files). */
+async function checkOne(fs: FileSystem, file: string, lo: LoaderOptions, options: AnalyseOptions, policy: Policy, baseline: ReadonlyMap<string, readonly Finding[]> | null,
+  tables?: Map<string, ObjectTables>): Promise<CheckOutcome> {
+  const [{ checkProgram }, { dpkgVersions, readHardening }] = await Promise.all([import('./analyses/check.js'), import('./loader/hardening-facts.js')]);
+  const r = await runPipeline(fs, file, lo, 'full', { bindNow: options.bindNow === true, suggest: false, ...(tables ? { tables } : {}) });
+  if (!r.ok) return r;
+  const g = r.graph;
+  const dpkg = dpkgVersions(fs, g.objects.filter((o) => o.kind === 'library' && policy.knownBad.some((b) => b.library === o.soname)).map((o) => o.realPath?.slice(o.realPath.lastIndexOf('/') + 1) ?? ''));
+  const h = readHardening(fs, g, r.images, dpkg);
+  return { ok: true, program: checkProgram(file, g, h, r.attribution ?? null, policy, baseline ? baseline.get(file) ?? [] : null) };
 }
 
 /** Directories become the ELF programs (files with PT_INTERP, or executable ET_DYN/ET_EXEC) directly inside them. */

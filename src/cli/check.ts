@@ -1,14 +1,17 @@
 // `loadgraph check [FILE|DIR]...`: hardening checklists over each program and everything it loads.
 import { parseArgs } from 'node:util';
 import { type CheckedProgram, type Finding, type Policy, PRESETS, type Severity, atLeast, checkDocument, policyFrom } from '../analyses/check.js';
-import { checkWith } from '../pipeline.js';
-import { renderCheckTable, renderSarif } from '../report/check.js';
+import { groupFindings } from '../analyses/check-root.js';
+import { checkWith, runOverRoot } from '../pipeline.js';
+import { renderCheckTable, renderRootCheck, renderSarif } from '../report/check.js';
+import { progressFor } from './progress.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { VERSION } from './version.js';
 import { styleFor } from './style.js';
 
 export const checkHelp = `usage: loadgraph check [options] FILE|DIR...
+       loadgraph check --root DIR [options]      a whole root, each object's findings once
 
 Applies a hardening checklist to each program and to every object it loads (docs/rules.md): RELRO,
 BIND_NOW, PIE, NX stack, W^X, stack protector, FORTIFY, CET/BTI, TEXTREL, RPATH/RUNPATH entries, $ORIGIN
@@ -18,7 +21,10 @@ libraries, known-bad library versions, deny lists. A directory means every ELF p
   --preset NAME        default or strict (a policy file may name its own)
   --baseline FILE      a previous 'check --format json' output: report only new findings
   --fail-on LEVEL      error (default), warning or note
-  --format FMT         table (default), json or sarif (SARIF 2.1.0)
+  --format FMT         table (default), json or sarif (SARIF 2.1.0); with --root and no FILE: table or json
+  --root DIR           with no FILE: every program of the root (docs/scale.md), each object checked once and
+                       its findings reported once with the programs that load it; per-program rules per program
+  --quiet              no progress on stderr (whole-root runs show it when stderr is a terminal)
 Exit status: 1 when a finding at or above --fail-on remains, 0 otherwise, 2 on errors.
 `;
 
@@ -28,7 +34,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     allowPositionals: true,
     options: {
       ...LOADER_OPTIONS, format: { type: 'string', short: 'f', default: 'table' }, policy: { type: 'string' }, preset: { type: 'string' },
-      baseline: { type: 'string' }, 'fail-on': { type: 'string', default: 'error' },
+      baseline: { type: 'string' }, 'fail-on': { type: 'string', default: 'error' }, quiet: { type: 'boolean', short: 'q' },
     },
   });
   if (values.help) {
@@ -37,7 +43,9 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (!['table', 'json', 'sarif'].includes(values.format!)) throw new UsageError(`unknown format '${values.format}' (table, json, sarif)`);
   if (!['error', 'warning', 'note'].includes(values['fail-on']!)) throw new UsageError('--fail-on takes error, warning or note');
-  if (positionals.length === 0) throw new UsageError('check needs FILE or DIR');
+  const wholeRoot = positionals.length === 0 && values.root !== undefined;
+  if (positionals.length === 0 && !wholeRoot) throw new UsageError('check needs FILE or DIR (or --root DIR)');
+  if (wholeRoot && values.format === 'sarif') throw new UsageError('check --root: table or json (SARIF per program: name the programs)');
   let policy: Policy = PRESETS[(values.preset as Policy['preset']) ?? 'default'] ?? (() => { throw new UsageError(`unknown preset '${values.preset}' (default, strict)`); })();
   if (values.policy) {
     try {
@@ -49,6 +57,25 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const baseline = values.baseline ? baselineFindings(readJson(values.baseline, io, {})) : null;
   const programs: CheckedProgram[] = [];
   let status = EXIT_OK;
+  if (wholeRoot) {
+    const run = runOverRoot(io, analyseOptionsFrom(values), []);
+    if (run.unusable) {
+      io.stderr.write(`loadgraph: ${run.unusable}\n`);
+      return EXIT_USAGE;
+    }
+    for (const d of run.diagnostics) io.stderr.write(`loadgraph: ${d}\n`);
+    const progress = progressFor(io, values.quiet === true);
+    for (const [i, path] of run.programs.entries()) {
+      progress.step(i + 1, run.programs.length, path);
+      const r = await run.check(path, policy, baseline);
+      if (r.ok) programs.push(r.program);
+      else io.stderr.write(`loadgraph: ${r.message}\n`);
+    }
+    progress.done();
+    const doc = groupFindings(policy, programs);
+    io.stdout.write(values.format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : renderRootCheck(doc, styleFor(io, values)));
+    return programs.some((p) => p.findings.some((f) => atLeast(f.severity, values['fail-on'] as Severity))) ? EXIT_FINDINGS : EXIT_OK;
+  }
   for (const r of await checkWith(io, positionals, analyseOptionsFrom(values), policy, baseline)) {
     if (r.ok) programs.push(r.program);
     else {

@@ -2,6 +2,7 @@
 // 2.1.0 whose tool.driver.rules come from the rule table. Pure.
 import Table from 'cli-table3';
 import { type CheckedProgram, RULES, type Severity } from '../analyses/check.js';
+import type { ObjectFinding, RootCheckDocument } from '../analyses/check-root.js';
 import { type Style, plain } from './style.js';
 
 const mark = (ok: boolean, style: Style) => (ok ? style('green', '✓') : style('red', '✗'));
@@ -57,4 +58,17 @@ export function renderSarif(programs: readonly CheckedProgram[], version: string
     }],
   };
   return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+/** A whole root's check: each finding once with how many programs (a few named) it concerns; object findings, then closure findings. */
+export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): string {
+  const tone = (s: Severity) => (s === 'error' ? 'red' : s === 'warning' ? 'yellow' : 'dim');
+  const names = (ps: readonly string[]) => ps.slice(0, 5).map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ') + (ps.length > 5 ? `, … ${ps.length - 5} more` : '');
+  const line = (f: ObjectFinding, verb: string) => style(tone(f.severity), `${f.severity} ${f.rule} ${f.subject}${f.path ? ` (${f.path})` : ''}: ${f.message}`)
+    + style('dim', ` — ${verb} ${f.programs.length} program${f.programs.length === 1 ? '' : 's'} (${names(f.programs)})`);
+  const lines = [style('bold', `${doc.checked} programs checked; ${doc.objects.length} findings on objects, each once:`), ...doc.objects.map((f) => line(f, 'loaded by'))];
+  if (doc.closure.length) lines.push('', style('bold', `${doc.closure.length} findings on programs' closures:`), ...doc.closure.map((f) => line(f, 'in')));
+  const all = [...doc.objects, ...doc.closure];
+  lines.push('', (['error', 'warning', 'note'] as Severity[]).map((s) => `${all.filter((f) => f.severity === s).length} ${s}s`).join(', '));
+  return lines.join('\n') + '\n';
 }
