@@ -33,7 +33,8 @@ export async function rdepsCommand(args: string[], io: CliIo): Promise<number> {
   if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`unknown format '${values.format}' (text, json)`);
   const [lib, ...paths] = positionals;
   if (lib === undefined || lib === '') throw new UsageError('rdeps needs LIB');
-  const run = runOverRoot(io, { ...analyseOptionsFrom(values), code: false }, paths);
+  // At start only: what the process may load later (dlopen notes, PAM, NSS) is not resolved.
+  const run = runOverRoot(io, { ...analyseOptionsFrom(values), code: false, runtime: false }, paths);
   if (run.unusable) {
     io.stderr.write(`loadgraph: ${run.unusable}\n`);
     return EXIT_USAGE;

@@ -47,7 +47,8 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
     if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new UsageError(`--shard takes I/N with 0 ≤ I < N, not '${values.shard}'`);
     shard = { index: Number(m[1]), count: Number(m[2]) };
   }
-  const run = runOverRoot(io, { ...analyseOptionsFrom(values), suggest: false }, positionals);
+  // The closures at start: run-time loads (dlopen notes, PAM, NSS) are 'loadgraph FILE's to show.
+  const run = runOverRoot(io, { ...analyseOptionsFrom(values), suggest: false, runtime: false }, positionals);
   if (run.unusable) {
     io.stderr.write(`loadgraph: ${run.unusable}\n`);
     return EXIT_USAGE;
