@@ -31,7 +31,7 @@ packages="openssh-server openssh-client openssh-sftp-server libsystemd0 libsyste
  libargon2-1 libblkid1 libbsd0 libbz2-1.0 libcbor0.8 libcryptsetup12 libdevmapper1.02.1 libedit2 libfdisk1
  libffi8 libfido2-1 libgmp10 libip4tc2 libjson-c5 libkmod2 libmd0 libmount1 libncursesw6 libp11-kit0
  libproc2-0 libseccomp2 libtinfo6 libudev1 libuuid1 libdb5.3
- libssl3t64 libtirpc3t64 libcbor0.10 libdb5.3t64"
+ libssl3t64 libtirpc3t64 libcbor0.10 libdb5.3t64 libwtmpdb0"
 
 fail() { echo "fetch-sysroots: $*" >&2; exit 2; }
 command -v apt-get >/dev/null || fail "needs apt-get (a Debian or Ubuntu machine); nothing fetched"
@@ -43,11 +43,22 @@ mirror=$(grep -hoE '^(URIs:|deb) +[a-z]+://[^ ]+/debian/?( |$)' /etc/apt/sources
   /etc/apt/sources.list.d/*.list 2>/dev/null | head -1 | awk '{print $2}')
 mirror=${mirror:-http://deb.debian.org/debian}
 
+# A release whose packages install under /usr only (merged /usr, trixie on) relies on the installer
+# (debootstrap, base-files) for /bin, /lib64, ... as links into /usr: make them, or PT_INTERP's
+# /lib64/ld-linux-x86-64.so.2 would not exist in the root. Also for a root fetched before this was done.
+usr_links() {
+  local root=$1 d
+  [ -d "$root/usr" ] && [ ! -e "$root/bin" ] || return 0
+  for d in bin sbin lib lib32 lib64 libx32 libo32; do
+    if [ -d "$root/usr/$d" ] && [ ! -e "$root/$d" ]; then ln -s "usr/$d" "$root/$d"; fi
+  done
+}
+
 fetch() {
   local arch=$1 name
   if [ "$release" = bookworm ]; then name=$arch; else name=$release-$arch; fi
   local out=$corpus/$name state=$corpus/.apt-$name
-  if [ -f "$out/.done" ]; then echo "$name: already in $out/root" >&2; return 0; fi
+  if [ -f "$out/.done" ]; then usr_links "$out/root"; echo "$name: already in $out/root" >&2; return 0; fi
   mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$out/debs" "$out/root" || return 1
   : > "$state/status"
   printf 'deb %s %s main\n' "$mirror" "$release" > "$state/sources.list"
@@ -85,6 +96,7 @@ fetch() {
   # long as sshd itself arrived.
   [ ${#missing[@]} -eq 0 ] || echo "$name: not in $release: ${missing[*]}" >&2
   [ -e "$out/root/usr/sbin/sshd" ] || { echo "$name: sshd did not arrive" >&2; rc=1; }
+  usr_links "$out/root"
   rm -rf "$out/debs"
   [ $rc = 0 ] && touch "$out/.done"
   echo "$name: $(($(wc -l < "$out/manifest.tsv") - 1)) packages in $out/root" >&2

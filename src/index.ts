@@ -1,7 +1,9 @@
 // Public library API: the pipeline (analyse(): what `loadgraph FILE --format json` prints), and its parts —
 // the ELF reader, the loader model, the analyses and their JSON-safe results.
-export { analyse, analyseWith, checkWith, loaderOptionsFrom, processHost, type AnalyseOptions, type Analysis, type Depth, type Host } from './pipeline.js';
+export { analyse, analyseWith, checkWith, runOverRoot, type RootRun, loaderOptionsFrom, processHost, type AnalyseOptions, type Analysis, type Depth, type Host } from './pipeline.js';
 export type { AnalysisResult } from './analyses/result.js';
+export { reduceScan, type ProgramRecord, type ScanDocument } from './analyses/scan.js';
+export { pathTo, type RdepsDocument } from './analyses/rdeps.js';
 export * from './elf/constants.js';
 export * from './elf/names.js';
 export { decodeElf, identify } from './elf/decode.js';

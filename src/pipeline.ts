@@ -10,7 +10,9 @@ import { detectHostCpu } from './host/cpu.js';
 import type { CpuFacts } from './loader/capabilities.js';
 import type { FileSystem } from './loader/fs.js';
 import type { ContentCache } from './loader/content-facts.js';
-import { type LoaderOptions, buildLoadGraph } from './loader/load.js';
+import type { ObjectTables } from './loader/bind.js';
+import { type LoaderOptions, buildLoadGraph, newRunCache } from './loader/load.js';
+import { discoverPrograms } from './loader/programs.js';
 
 /** The loader and analysis options, as the command-line flags of `loadgraph FILE` give them. */
 export interface AnalyseOptions {
@@ -78,8 +80,14 @@ export type Depth = 'graph' | 'tree' | 'full';
 
 export type Analysis = { ok: true; graph: AnalysisResult; images: ReadonlyMap<number, ElfImage>; attribution?: Attribution } | { ok: false; message: string };
 
+/** What a run shares between the programs it analyses: each object's symbol tables and content check, by file identity. */
+export interface RunCaches {
+  readonly tables?: Map<string, ObjectTables>;
+  readonly contentCache?: ContentCache;
+}
+
 /** The whole pipeline for one file. 'tree' binds only what the tree shows; 'full' binds everything. */
-export async function runPipeline(fs: FileSystem, file: string, options: LoaderOptions, depth: Depth, opts: { bindNow?: boolean; suggest?: boolean; contentCache?: ContentCache } = {}): Promise<Analysis> {
+export async function runPipeline(fs: FileSystem, file: string, options: LoaderOptions, depth: Depth, opts: { bindNow?: boolean; suggest?: boolean } & RunCaches = {}): Promise<Analysis> {
   const built = buildLoadGraph(fs, file, options);
   if (!built.ok) return built;
   if (depth === 'graph') return { ok: true, graph: built.graph, images: built.images };
@@ -97,7 +105,7 @@ export async function runPipeline(fs: FileSystem, file: string, options: LoaderO
   const providers = suggestionProviders();
   const intoProviders = new Set(wantSuggestions ? r.graph.edges.flatMap((e, i) => (e.to !== null && r.graph.objects.find((o) => o.id === e.to)!.names.some((n) => providers.has(n)) ? [i] : [])) : []);
   const fullFrom = new Set([...intoProviders].map((i) => r.graph.edges[i]!.from));
-  const bound = bindSymbols(fs, r.graph, r.images, { ifuncOnly: depth === 'tree', fullFrom, ...(bindNow ? { bindNow } : {}) });
+  const bound = bindSymbols(fs, r.graph, r.images, { ifuncOnly: depth === 'tree', fullFrom, ...(bindNow ? { bindNow } : {}), ...(opts.tables ? { tables: opts.tables } : {}) });
   const loadTime = loadTimeCode(r.graph, bound, bindNow);
   let g: AnalysisResult = { ...r.graph, loadTime };
   // The tree needs only the edges a suggestion rule is about; JSON and why need all of them.
@@ -123,50 +131,73 @@ export async function analyse(file: string, options: AnalyseOptions = {}, host: 
   return r.graph;
 }
 
-/** `check`: every program named (a directory names the ELF programs in it) through the pipeline, then the checklist. */
+/** A whole-root run (scan, rdeps): the programs found, and each one's pipeline sharing one cache. */
+export interface RootRun {
+  /** In-root paths of the programs, sorted. */
+  readonly programs: readonly string[];
+  /** One line per entry of the root that could not be judged. */
+  readonly diagnostics: readonly string[];
+  /** The root itself cannot be read: nothing was scanned. */
+  readonly unusable: string | null;
+  /** One program through the pipeline, exactly as `loadgraph FILE` runs it, objects parsed once per run. */
+  analyse(path: string, depth: Depth): Promise<Analysis>;
+  /** One program through the pipeline and the checklist, sharing the run's cache. */
+  check(path: string, policy: Policy, baseline: ReadonlyMap<string, readonly Finding[]> | null): Promise<CheckOutcome>;
+  /** An in-root path with every link resolved, or null. */
+  realpath(path: string): string | null;
+}
+
+/**
+ * The programs of a root (or of the PATHs given, which narrow it), analysed in one process: every object
+ * is read, parsed and (for load-time code) has its tables read once, by file identity, and shared by
+ * every program that loads it; memory grows with the unique objects, not with programs × closure.
+ */
+export function runOverRoot(host: Host, options: AnalyseOptions, paths: readonly string[]): RootRun {
+  const lo: LoaderOptions = { ...loaderOptionsFrom(options, host), runCache: newRunCache() };
+  const root = lo.root ?? '/';
+  const fs = host.graphFs(root);
+  const cwd = lo.cwd ?? '/';
+  const abs = (p: string) => (p.startsWith('/') ? p : `${cwd.replace(/\/+$/, '')}/${p}`);
+  const top = fs.stat('/');
+  const unusable = !top.ok || top.value.kind !== 'dir' ? `${root}: ${top.ok ? 'not a directory' : top.errno}` : null;
+  const found = unusable ? { programs: [], diagnostics: [] } : discoverPrograms(fs, paths.map(abs));
+  const caches: RunCaches = { tables: new Map(), contentCache: new Map() };
+  const code = options.code !== false;
+  return {
+    ...found,
+    unusable,
+    analyse: (path, depth) => runPipeline(fs, path, lo, code ? depth : 'graph', { bindNow: options.bindNow === true, suggest: options.suggest !== false, ...caches }),
+    check: (path, policy, baseline) => checkOne(fs, path, lo, options, policy, baseline, caches),
+    realpath: (p) => {
+      const r = fs.realpath(abs(p));
+      return r.ok ? r.value : null;
+    },
+  };
+}
+
+/** `check FILE...`: every program named through the pipeline, then the checklist (directories and whole roots: runOverRoot). */
 export async function checkWith(host: Host, args: readonly string[], options: AnalyseOptions, policy: Policy, baseline: ReadonlyMap<string, readonly Finding[]> | null):
-  Promise<Array<{ ok: true; program: CheckedProgram } | { ok: false; message: string }>> {
-  const [{ checkProgram }, { dpkgVersions, readHardening }] = await Promise.all([import('./analyses/check.js'), import('./loader/hardening-facts.js')]);
+  Promise<CheckOutcome[]> {
   const lo = loaderOptionsFrom(options, host);
   const fs = host.graphFs(lo.root ?? '/');
-  const out: Array<{ ok: true; program: CheckedProgram } | { ok: false; message: string }> = [];
+  const out: CheckOutcome[] = [];
   // One content check per file for the whole run, however many programs load it.
-  const contentCache: ContentCache = new Map();
-  for (const file of expand(args, fs, lo.cwd ?? '/')) {
-    const r = await runPipeline(fs, file, lo, 'full', { bindNow: options.bindNow === true, suggest: false, contentCache });
-    if (!r.ok) {
-      out.push(r);
-      continue;
-    }
-    const g = r.graph;
-    const dpkg = dpkgVersions(fs, g.objects.filter((o) => o.kind === 'library' && policy.knownBad.some((b) => b.library === o.soname)).map((o) => o.realPath?.slice(o.realPath.lastIndexOf('/') + 1) ?? ''));
-    const h = readHardening(fs, g, r.images, dpkg);
-    out.push({ ok: true, program: checkProgram(file, g, h, r.attribution ?? null, policy, baseline ? baseline.get(file) ?? [] : null) });
-  }
+  const caches: RunCaches = { contentCache: new Map() };
+  for (const file of args) out.push(await checkOne(fs, file, lo, options, policy, baseline, caches));
   return out;
 }
 
-/** Directories become the ELF programs (files with PT_INTERP, or executable ET_DYN/ET_EXEC) directly inside them. */
-function expand(args: readonly string[], fs: FileSystem, cwd: string): string[] {
-  const out: string[] = [];
-  for (const a of args) {
-    const st = fs.stat(a.startsWith('/') ? a : `${cwd.replace(/\/+$/, '')}/${a}`);
-    if (st.ok && st.value.kind === 'dir') {
-      const dir = a.startsWith('/') ? a : `${cwd.replace(/\/+$/, '')}/${a}`;
-      const names = fs.readdir(dir);
-      if (!names.ok) continue;
-      for (const n of names.value.sort()) {
-        const p = `${dir.replace(/\/+$/, '')}/${n}`;
-        const f = fs.stat(p);
-        if (!f.ok || f.value.kind !== 'file' || (f.value.mode & 0o111) === 0) continue;
-        const o = fs.open(p);
-        if (!o.ok) continue;
-        const magic = o.value.read(0, 4);
-        o.value.close();
-        if (magic[0] === 0x7f && magic[1] === 0x45 && magic[2] === 0x4c && magic[3] === 0x46) out.push(p);
-      }
-    } else out.push(a);
-  }
-  return out;
+export type CheckOutcome = { ok: true; program: CheckedProgram } | { ok: false; message: string };
+
+/** One program through the pipeline, then the checklist (its hardening facts read from the same files). */
+async function checkOne(fs: FileSystem, file: string, lo: LoaderOptions, options: AnalyseOptions, policy: Policy, baseline: ReadonlyMap<string, readonly Finding[]> | null,
+  caches: RunCaches): Promise<CheckOutcome> {
+  const [{ checkProgram }, { dpkgVersions, readHardening }] = await Promise.all([import('./analyses/check.js'), import('./loader/hardening-facts.js')]);
+  const r = await runPipeline(fs, file, lo, 'full', { bindNow: options.bindNow === true, suggest: false, ...caches });
+  if (!r.ok) return r;
+  const g = r.graph;
+  const dpkg = dpkgVersions(fs, g.objects.filter((o) => o.kind === 'library' && policy.knownBad.some((b) => b.library === o.soname)).map((o) => o.realPath?.slice(o.realPath.lastIndexOf('/') + 1) ?? ''));
+  const h = readHardening(fs, g, r.images, dpkg);
+  return { ok: true, program: checkProgram(file, g, h, r.attribution ?? null, policy, baseline ? baseline.get(file) ?? [] : null) };
 }
 

@@ -56,34 +56,36 @@ export interface Rule {
   readonly severity: Severity;
   readonly help: string;
   readonly reference: string;
+  /** 'object': about one object's own facts, the same in every program that loads it (a whole-root check reports it once); 'program': about a program's closure. */
+  readonly scope: 'object' | 'program';
   readonly run: (c: Context, emit: (subjectId: number | null, message: string, evidence?: string[], subject?: string, region?: Region) => void) => void;
 }
 
 const objects = (c: Context) => [...c.h.values()];
 
 export const RULES: readonly Rule[] = [
-  { id: 'LG001', title: 'RELRO', severity: 'warning', reference: 'ld(1) -z relro, -z now; glibc _dl_protect_relro',
+  { id: 'LG001', title: 'RELRO', severity: 'warning', scope: 'object', reference: 'ld(1) -z relro, -z now; glibc _dl_protect_relro',
     help: 'Without PT_GNU_RELRO the GOT and other relocated data stay writable after start-up; partial RELRO leaves the PLT GOT writable. Link with -z relro -z now.',
     run: (c, emit) => { for (const o of objects(c)) if (o.relro !== 'full') emit(o.id, `RELRO is ${o.relro}`); } },
-  { id: 'LG002', title: 'BIND_NOW', severity: 'note', reference: 'ld(1) -z now; DF_BIND_NOW, DF_1_NOW',
+  { id: 'LG002', title: 'BIND_NOW', severity: 'note', scope: 'object', reference: 'ld(1) -z now; DF_BIND_NOW, DF_1_NOW',
     help: 'Lazy binding keeps the PLT GOT writable and defers symbol resolution (and IFUNC resolvers) to the first call. Link with -z now.',
     run: (c, emit) => { for (const o of objects(c)) if (!o.bindNow) emit(o.id, 'no BIND_NOW: lazy binding'); } },
-  { id: 'LG003', title: 'PIE', severity: 'warning', reference: 'gcc -fPIE -pie',
+  { id: 'LG003', title: 'PIE', severity: 'warning', scope: 'object', reference: 'gcc -fPIE -pie',
     help: 'A non-PIE executable loads at a fixed address, which defeats ASLR for its code.',
     run: (c, emit) => { for (const o of objects(c)) if (o.type === 'executable') emit(o.id, 'not a position-independent executable'); } },
-  { id: 'LG004', title: 'non-executable stack', severity: 'error', reference: 'PT_GNU_STACK; ld(1) -z noexecstack',
+  { id: 'LG004', title: 'non-executable stack', severity: 'error', scope: 'object', reference: 'PT_GNU_STACK; ld(1) -z noexecstack',
     help: 'A PT_GNU_STACK with PF_X, or none at all, makes the whole process stack executable (for every object loaded with it).',
     run: (c, emit) => { for (const o of objects(c)) if (!o.nxStack) emit(o.id, 'executable stack requested (PT_GNU_STACK with PF_X, or missing)'); } },
-  { id: 'LG005', title: 'W^X segments', severity: 'error', reference: 'PT_LOAD p_flags',
+  { id: 'LG005', title: 'W^X segments', severity: 'error', scope: 'object', reference: 'PT_LOAD p_flags',
     help: 'A PT_LOAD segment that is both writable and executable lets written data run as code.',
     run: (c, emit) => { for (const o of objects(c)) if (o.wxSegments) emit(o.id, `${o.wxSegments} PT_LOAD segment(s) both writable and executable`); } },
-  { id: 'LG006', title: 'stack protector', severity: 'note', reference: 'gcc -fstack-protector-strong',
+  { id: 'LG006', title: 'stack protector', severity: 'note', scope: 'object', reference: 'gcc -fstack-protector-strong',
     help: 'No import of __stack_chk_fail or __stack_chk_guard: no function of the object was built with a stack canary (or none needed one).',
     run: (c, emit) => { for (const o of objects(c)) if (!o.canary) emit(o.id, 'no stack-protector symbol imported'); } },
-  { id: 'LG007', title: 'FORTIFY_SOURCE', severity: 'note', reference: 'gcc -D_FORTIFY_SOURCE=2 (or 3)',
+  { id: 'LG007', title: 'FORTIFY_SOURCE', severity: 'note', scope: 'object', reference: 'gcc -D_FORTIFY_SOURCE=2 (or 3)',
     help: 'The object imports libc functions that have fortified (_chk) variants, but none of those variants.',
     run: (c, emit) => { for (const o of objects(c)) if (o.fortifiable.length && !o.fortified.length) emit(o.id, `not fortified: imports ${o.fortifiable.slice(0, 6).join(', ')}${o.fortifiable.length > 6 ? ', …' : ''} but no _chk variant`); } },
-  { id: 'LG008', title: 'control-flow protection (CET, BTI/PAC)', severity: 'note', reference: 'gcc -fcf-protection (x86), -mbranch-protection=standard (AArch64); GNU property notes',
+  { id: 'LG008', title: 'control-flow protection (CET, BTI/PAC)', severity: 'note', scope: 'object', reference: 'gcc -fcf-protection (x86), -mbranch-protection=standard (AArch64); GNU property notes',
     help: 'The GNU property note does not mark the object for Intel CET (IBT, SHSTK) or Arm BTI/PAC; one unmarked object disables the feature for the whole process.',
     run: (c, emit) => {
       for (const o of objects(c)) {
@@ -93,31 +95,31 @@ export const RULES: readonly Rule[] = [
         if (missing.length) emit(o.id, `not marked for ${missing.join(', ')}`);
       }
     } },
-  { id: 'LG009', title: 'TEXTREL', severity: 'error', reference: 'DT_TEXTREL, DF_TEXTREL',
+  { id: 'LG009', title: 'TEXTREL', severity: 'error', scope: 'object', reference: 'DT_TEXTREL, DF_TEXTREL',
     help: 'Relocations against the text segment: the loader makes code writable while relocating.',
     run: (c, emit) => { for (const o of objects(c)) if (o.textrel) emit(o.id, 'text relocations (DT_TEXTREL)'); } },
-  { id: 'LG010', title: 'DT_RPATH', severity: 'warning', reference: 'ld(1) --enable-new-dtags; loader-spec §1.4',
+  { id: 'LG010', title: 'DT_RPATH', severity: 'warning', scope: 'object', reference: 'ld(1) --enable-new-dtags; loader-spec §1.4',
     help: 'DT_RPATH is searched before LD_LIBRARY_PATH and is inherited by everything the object loads; DT_RUNPATH is neither.',
     run: (c, emit) => { for (const o of objects(c)) if (o.rpath !== null && o.runpath === null) emit(o.id, `uses DT_RPATH ${o.rpath}`); } },
-  { id: 'LG011', title: 'search path entries', severity: 'error', reference: 'loader-spec §1.5',
+  { id: 'LG011', title: 'search path entries', severity: 'error', scope: 'object', reference: 'loader-spec §1.5',
     help: 'A relative or empty RPATH/RUNPATH entry is resolved against the current directory; a missing or world-writable directory lets whoever creates or writes it supply libraries.',
     run: (c, emit) => { for (const o of objects(c)) for (const d of o.pathDirs) if (d.problem) emit(o.id, `search path entry "${d.dir}" is ${d.problem}`); } },
-  { id: 'LG012', title: '$ORIGIN in a set-user-ID/set-group-ID program', severity: 'error', reference: 'glibc _dl_dst_substitute (secure mode)',
+  { id: 'LG012', title: '$ORIGIN in a set-user-ID/set-group-ID program', severity: 'error', scope: 'object', reference: 'glibc _dl_dst_substitute (secure mode)',
     help: 'In secure mode ld.so accepts $ORIGIN only under trusted directories; elsewhere it is a hijack risk and usually a broken search path.',
     run: (c, emit) => { for (const o of objects(c)) if (o.setuid && /\$\{?ORIGIN/.test(`${o.rpath ?? ''}:${o.runpath ?? ''}`)) emit(o.id, '$ORIGIN in the search path of a set-user-ID/set-group-ID program'); } },
-  { id: 'LG013', title: 'unreadable or refused object', severity: 'error', reference: 'docs/reliability.md',
+  { id: 'LG013', title: 'unreadable or refused object', severity: 'error', scope: 'program', reference: 'docs/reliability.md',
     help: 'The object is truncated or corrupt, or the kernel or ld.so would refuse it: loading fails or faults, and the hardening columns of what could not be read are not graded.',
     run: (c, emit) => {
       if (c.g.fatal) emit(c.g.fatal.object, `loading would fail: ${c.g.fatal.message}`);
       for (const o of c.g.objects) if (o.diagnostics?.length) emit(o.id, `not graded, could not be read whole: ${o.diagnostics.join('; ')}`);
     } },
-  { id: 'LG100', title: 'closure size', severity: 'warning', reference: 'policy maxObjects',
+  { id: 'LG100', title: 'closure size', severity: 'warning', scope: 'program', reference: 'policy maxObjects',
     help: 'Every object in the closure can run code at load time; the budget keeps the closure small.',
     run: (c, emit) => {
       const n = c.g.objects.filter((o) => o.kind === 'library' || o.kind === 'interp').length + 1;
       if (n > c.policy.maxObjects) emit(null, `${n} objects in the closure, over the budget of ${c.policy.maxObjects}`, [], c.name(programOf(c.g).id));
     } },
-  { id: 'LG101', title: 'load-time code', severity: 'warning', reference: 'docs/load-time-code.md',
+  { id: 'LG101', title: 'load-time code', severity: 'warning', scope: 'program', reference: 'docs/load-time-code.md',
     help: 'Objects that run their own code before main (real constructors, IFUNC resolvers) beyond the allow-list.',
     run: (c, emit) => {
       for (const o of c.g.loadTime?.objects ?? []) {
@@ -126,7 +128,7 @@ export const RULES: readonly Rule[] = [
         emit(o.id, `runs its own code at load time: ${[o.realConstructors ? `${o.realConstructors} real constructor(s)` : '', o.ifuncAtLoad ? `${o.ifuncAtLoad} IFUNC resolver call(s)` : ''].filter(Boolean).join(', ')}`);
       }
     } },
-  { id: 'LG102', title: 'costly edge', severity: 'warning', reference: 'loadgraph why; docs/suggestions.md',
+  { id: 'LG102', title: 'costly edge', severity: 'warning', scope: 'program', reference: 'loadgraph why; docs/suggestions.md',
     help: 'An edge used for only a few symbols that alone brings in many objects: a candidate for a native replacement.',
     run: (c, emit) => {
       for (const u of c.a?.edges ?? []) {
@@ -137,19 +139,19 @@ export const RULES: readonly Rule[] = [
           [`removing it removes ${cost.removes.map(c.name).join(', ')}`], `${c.name(u.from)} → ${c.name(u.to)}`);
       }
     } },
-  { id: 'LG103', title: 'unused direct dependency', severity: 'note', reference: 'ldd -u',
+  { id: 'LG103', title: 'unused direct dependency', severity: 'note', scope: 'program', reference: 'ldd -u',
     help: 'A DT_NEEDED the program binds nothing from: it loads (and runs the load-time code of) a library for nothing.',
     run: (c, emit) => {
       for (const u of c.a?.edges ?? []) if (u.unused && c.g.objects.find((o) => o.id === u.from)?.kind === 'program') emit(u.to, `${c.name(u.from)} needs ${c.name(u.to)} but uses nothing from it`, [], `${c.name(u.from)} → ${c.name(u.to)}`);
     } },
-  { id: 'LG104', title: 'preload and audit libraries', severity: 'warning', reference: 'ld.so(8): LD_PRELOAD, /etc/ld.so.preload, DT_AUDIT',
+  { id: 'LG104', title: 'preload and audit libraries', severity: 'warning', scope: 'program', reference: 'ld.so(8): LD_PRELOAD, /etc/ld.so.preload, DT_AUDIT',
     help: 'Preloaded and audit libraries run code in every process; audit libraries even under ldd.',
     run: (c, emit) => {
       for (const e of c.g.edges) if (edgeSource(e.kind).preload && e.to !== null) emit(e.to, `preloaded: ${e.name}`);
       for (const o of c.g.loadTime?.objects ?? []) if (o.audit.length) emit(o.id, `names audit libraries: ${o.audit.join(', ')}`);
     } },
   KNOWN_BAD_BY_NAME,
-  { id: 'LG106', title: 'denied library', severity: 'error', reference: 'policy deny',
+  { id: 'LG106', title: 'denied library', severity: 'error', scope: 'program', reference: 'policy deny',
     help: 'The policy says this program must not load this library (e.g. "sshd must not reach liblzma.so.5"); with "runtime": true, not even after start-up (a dlopen note, a PAM module, an NSS service).',
     run: (c, emit) => {
       const prog = c.g.program.slice(c.g.program.lastIndexOf('/') + 1);
@@ -165,7 +167,7 @@ export const RULES: readonly Rule[] = [
       }
     } },
   KNOWN_BAD_CODE,
-  { id: 'LG108', title: 'cannot start', severity: 'error', reference: 'glibc rtld.c dl_main, elf/dl-version.c _dl_check_all_versions; execve(2) ENOENT',
+  { id: 'LG108', title: 'cannot start', severity: 'error', scope: 'program', reference: 'glibc rtld.c dl_main, elf/dl-version.c _dl_check_all_versions; execve(2) ENOENT',
     help: 'The program does not start: a needed library is not found, ld.so stops with a fatal error, a required symbol version is missing from its provider, or the kernel cannot run its PT_INTERP.',
     run: (c, emit) => {
       if (c.g.fatal) emit(c.g.fatal.object, `cannot start: ${c.g.fatal.message}`);

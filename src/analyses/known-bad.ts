@@ -18,6 +18,7 @@ interface Rule {
   readonly id: string;
   readonly title: string;
   readonly severity: 'error' | 'warning';
+  readonly scope: 'object';
   readonly help: string;
   readonly reference: string;
   readonly run: (c: Context, emit: (subjectId: number | null, message: string, evidence?: string[], subject?: string, region?: { byteOffset: number; byteLength: number }) => void) => void;
@@ -47,7 +48,7 @@ function knownBadRelease(v: ObjectHardening['version'], versions: readonly strin
 const contentOf = (c: Context, id: number, indicator: string) => c.g.indicators?.find((x) => x.id === id && x.indicator === indicator);
 
 export const KNOWN_BAD_BY_NAME: Rule = {
-  id: 'LG105', title: 'known-bad release by name', severity: 'warning', reference: 'CVE-2024-3094 (xz-utils 5.6.0, 5.6.1); policy knownBad',
+  id: 'LG105', title: 'known-bad release by name', severity: 'warning', scope: 'object', reference: 'CVE-2024-3094 (xz-utils 5.6.0, 5.6.1); policy knownBad',
   help: 'A library named or packaged as a release known to be compromised (the list is data in the policy). Names are what the distributor says: where an indicator exists the bytes are checked too, and a match is LG107, an error; a known-bad release whose code lacks the published backdoor (built from clean sources?) stays this warning.',
   run: (c, emit) => {
     for (const o of c.h.values()) {
@@ -69,7 +70,7 @@ export const KNOWN_BAD_BY_NAME: Rule = {
 };
 
 export const KNOWN_BAD_CODE: Rule = {
-  id: 'LG107', title: 'known-bad code by content', severity: 'error',
+  id: 'LG107', title: 'known-bad code by content', severity: 'error', scope: 'object',
   reference: INDICATORS.map((i) => `${i.id}: ${[...new Set([...i.signatures.flatMap((s) => s.sources), ...i.builds.flatMap((b) => b.sources)].map((s) => `${s.url} (${s.date})`))].join(', ')}`).join('; '),
   help: `An object an indicator concerns contains the published malicious code (a byte signature inside an executable PT_LOAD segment) or is, byte for byte, a published malicious build (SHA-256, GNU build-id), whatever its name, package note or version says. Indicators: ${INDICATORS.map((i) => `${i.id} (${i.title}; ${i.signatures.length} signature${i.signatures.length === 1 ? '' : 's'}, ${i.builds.length} known build${i.builds.length === 1 ? '' : 's'})`).join(', ')}; docs/rules.md lists them with their sources.`,
   run: (c, emit) => {

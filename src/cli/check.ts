@@ -2,8 +2,10 @@
 import { parseArgs } from 'node:util';
 import { type CheckedProgram, type Finding, type Policy, PRESETS, type Severity, atLeast, checkDocument, policyFrom } from '../analyses/check.js';
 import { knownBadObjects } from '../analyses/known-bad.js';
-import { checkWith } from '../pipeline.js';
-import { renderCheckTable, renderKnownBadSummary, renderSarif } from '../report/check.js';
+import { groupFindings } from '../analyses/check-root.js';
+import { checkWith, runOverRoot } from '../pipeline.js';
+import { renderCheckTable, renderKnownBadSummary, renderRootCheck, renderRootSarif, renderSarif } from '../report/check.js';
+import { progressFor } from './progress.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { VERSION } from './version.js';
@@ -11,19 +13,24 @@ import { styleFor } from './style.js';
 import { exactJson } from '../elf/kit.js';
 
 export const checkHelp = `usage: loadgraph check [options] FILE|DIR...
+       loadgraph check --root DIR [options]      a whole root, each object's findings once
 
 Applies a hardening checklist to each program and to every object it loads (docs/rules.md): RELRO,
 BIND_NOW, PIE, NX stack, W^X, stack protector, FORTIFY, CET/BTI, TEXTREL, RPATH/RUNPATH entries, $ORIGIN
 in set-user-ID programs; closure size, load-time code, costly and unused edges, preload and audit
 libraries, known-bad code by content (LG107: published backdoor signatures and malicious builds, an error
 whatever the file is called) and known-bad releases by name (LG105), deny lists. A directory means every
-ELF program in it; each file an indicator concerns is read once per run, and a last paragraph says which
-programs load an object with known-bad code.
+program under it (ELF files with PT_INTERP); each file is read and checked once per run, and a last
+paragraph says which programs load an object with known-bad code.
   --policy FILE        JSON policy (docs/rules.md): rules, thresholds, allow/deny lists, waivers
   --preset NAME        default or strict (a policy file may name its own)
   --baseline FILE      a previous 'check --format json' output: report only new findings
   --fail-on LEVEL      error (default), warning or note
   --format FMT         table (default), json or sarif (SARIF 2.1.0)
+  --root DIR           resolve inside DIR; with no FILE: every program of the root (docs/scale.md)
+A whole root, or a DIR: each object is checked once and each finding reported once with the programs it
+concerns (SARIF: one result each, the programs as related locations); closure rules are still per program.
+  --quiet              no progress on stderr (whole-root runs show it when stderr is a terminal)
 Exit status: 1 when a finding at or above --fail-on remains, 0 otherwise, 2 on errors.
 `;
 
@@ -33,7 +40,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     allowPositionals: true,
     options: {
       ...LOADER_OPTIONS, format: { type: 'string', short: 'f', default: 'table' }, policy: { type: 'string' }, preset: { type: 'string' },
-      baseline: { type: 'string' }, 'fail-on': { type: 'string', default: 'error' },
+      baseline: { type: 'string' }, 'fail-on': { type: 'string', default: 'error' }, quiet: { type: 'boolean', short: 'q' },
     },
   });
   if (values.help) {
@@ -42,7 +49,8 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (!['table', 'json', 'sarif'].includes(values.format!)) throw new UsageError(`unknown format '${values.format}' (table, json, sarif)`);
   if (!['error', 'warning', 'note'].includes(values['fail-on']!)) throw new UsageError('--fail-on takes error, warning or note');
-  if (positionals.length === 0) throw new UsageError('check needs FILE or DIR');
+  if (positionals.length === 0 && values.root === undefined) throw new UsageError('check needs FILE or DIR (or --root DIR)');
+  const grouped = positionals.length === 0 || positionals.some((p) => isDirectory(io, values.root, p));
   let policy: Policy = PRESETS[(values.preset as Policy['preset']) ?? 'default'] ?? (() => { throw new UsageError(`unknown preset '${values.preset}' (default, strict)`); })();
   if (values.policy) {
     try {
@@ -54,6 +62,28 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const baseline = values.baseline ? baselineFindings(readJson(values.baseline, io, {})) : null;
   const programs: CheckedProgram[] = [];
   let status = EXIT_OK;
+  if (grouped) {
+    const run = runOverRoot(io, analyseOptionsFrom(values), positionals);
+    if (run.unusable) {
+      io.stderr.write(`loadgraph: ${run.unusable}\n`);
+      return EXIT_USAGE;
+    }
+    for (const d of run.diagnostics) io.stderr.write(`loadgraph: ${d}\n`);
+    const progress = progressFor(io, values.quiet === true);
+    for (const [i, path] of run.programs.entries()) {
+      progress.step(i + 1, run.programs.length, path);
+      const r = await run.check(path, policy, baseline);
+      if (r.ok) programs.push(r.program);
+      else io.stderr.write(`loadgraph: ${r.message}\n`);
+    }
+    progress.done();
+    const knownBad = knownBadObjects(programs.map((p) => ({ program: p.program, indicators: p.objects.flatMap((o) => o.indicators ?? []) })));
+    const doc = groupFindings(policy, programs, knownBad);
+    if (values.format === 'sarif') io.stdout.write(renderRootSarif(doc, VERSION));
+    else if (values.format === 'json') io.stdout.write(JSON.stringify(doc, exactJson, 2) + '\n');
+    else io.stdout.write(renderRootCheck(doc, styleFor(io, values)) + (knownBad.length ? '\n' + renderKnownBadSummary(knownBad, styleFor(io, values)) : ''));
+    return programs.some((p) => p.findings.some((f) => atLeast(f.severity, values['fail-on'] as Severity))) ? EXIT_FINDINGS : EXIT_OK;
+  }
   for (const r of await checkWith(io, positionals, analyseOptionsFrom(values), policy, baseline)) {
     if (r.ok) programs.push(r.program);
     else {
@@ -70,6 +100,14 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     if (knownBad.length) io.stdout.write('\n' + renderKnownBadSummary(knownBad, styleFor(io, values)));
   }
   return status !== EXIT_OK ? status : failing ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/** Whether a FILE|DIR argument names a directory (in the root, when given). */
+function isDirectory(io: CliIo, root: string | undefined, path: string): boolean {
+  const inRoot = root !== undefined && root !== '/';
+  const abs = path.startsWith('/') ? path : inRoot ? `/${path}` : `${io.cwd.replace(/\/+$/, '')}/${path}`;
+  const st = io.graphFs(root ?? '/').stat(abs);
+  return st.ok && st.value.kind === 'dir';
 }
 
 function readJson(path: string, io: CliIo, extra: Record<string, unknown>): unknown {

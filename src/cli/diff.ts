@@ -4,7 +4,11 @@ import { parseArgs } from 'node:util';
 import { diffResults } from '../analyses/diff.js';
 import type { AnalysisResult } from '../analyses/result.js';
 import { renderDiff, renderDiffMarkdown } from '../report/diff.js';
-import { analyseWith } from '../pipeline.js';
+import { diffRoots } from '../analyses/root-diff.js';
+import { type ProgramRecord, errorRecord, programRecord } from '../analyses/scan.js';
+import { renderRootDiff, renderRootDiffMarkdown } from '../report/root-diff.js';
+import { analyseWith, runOverRoot } from '../pipeline.js';
+import { progressFor } from './progress.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
@@ -12,12 +16,19 @@ import { exactJson } from '../elf/kit.js';
 
 export const diffHelp = `usage: loadgraph diff [options] A B
        loadgraph diff --root-a DIR --root-b DIR [options] FILE
+       loadgraph diff --root-a DIR --root-b DIR [options] [PATH...]    two builds of a whole system
 
 Compares two load graphs: objects that entered or left the closure (with the path that brings each in),
 edges added, removed or changed, constructors and IFUNC resolvers, what each edge is used for, hardening
 (RELRO, BIND_NOW, TEXTREL, stack, RPATH/RUNPATH) and .note.dlopen. A and B are ELF files or saved
 'loadgraph FILE --format json' results. Paths that differ only by root or multiarch triplet are matched.
   --format human|json|markdown
+  --quiet              no progress on stderr (whole-root diffs show it when stderr is a terminal)
+With two roots and no FILE (or directories, or several paths, which narrow it): every program of both
+roots, matched across merged /usr and multiarch paths — programs added, removed and split; what left and
+entered each closure, grouped by cause with its reach ("libsystemd.so.0 no longer needs liblzma.so.5 → 3
+programs no longer load liblzma.so.5"); libraries whose load-time code or hardening changed, with how
+many programs load them. JSON: loadgraph.rootdiff/1 (docs/scale.md).
 Exit status: 0 no differences, 1 differences or a side that cannot start (fatal loader error, missing
 symbol version, no usable PT_INTERP), 2 usage or unreadable input (like diff(1)).
 `;
@@ -26,7 +37,10 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...LOADER_OPTIONS, format: { type: 'string', short: 'f', default: 'human' }, 'root-a': { type: 'string' }, 'root-b': { type: 'string' } },
+    options: {
+      ...LOADER_OPTIONS, format: { type: 'string', short: 'f', default: 'human' }, 'root-a': { type: 'string' }, 'root-b': { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+    },
   });
   if (values.help) {
     io.stdout.write(diffHelp);
@@ -34,7 +48,8 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (!['human', 'json', 'markdown'].includes(values.format!)) throw new UsageError(`unknown format '${values.format}' (human, json, markdown)`);
   const twoRoots = values['root-a'] !== undefined || values['root-b'] !== undefined;
-  if (twoRoots && (values['root-a'] === undefined || values['root-b'] === undefined || positionals.length !== 1)) throw new UsageError('--root-a and --root-b go together, with one FILE');
+  if (twoRoots && (values['root-a'] === undefined || values['root-b'] === undefined)) throw new UsageError('--root-a and --root-b go together');
+  if (twoRoots && !isOneFile(io, values['root-a']!, values['root-b']!, positionals)) return diffRootsCommand(io, values, positionals);
   if (!twoRoots && positionals.length !== 2) throw new UsageError('diff takes A and B');
   const sides = twoRoots
     ? [{ file: positionals[0]!, root: values['root-a']! }, { file: positionals[0]!, root: values['root-b']! }]
@@ -56,6 +71,42 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
   else if (values.format === 'markdown') io.stdout.write(renderDiffMarkdown(d));
   else io.stdout.write(renderDiff(d, styleFor(io, values)));
   return d.same && !d.cannotStart.a && !d.cannotStart.b ? EXIT_OK : EXIT_FINDINGS;
+}
+
+/** One positional naming a file (not a directory) in either root: that program's diff, not the roots'. */
+function isOneFile(io: CliIo, a: string, b: string, positionals: readonly string[]): boolean {
+  if (positionals.length !== 1) return false;
+  const p = positionals[0]!.startsWith('/') ? positionals[0]! : `/${positionals[0]}`;
+  return [a, b].some((root) => {
+    const st = io.graphFs(root).stat(p);
+    return st.ok && st.value.kind !== 'dir';
+  });
+}
+
+/** Every program of both roots, scanned in one process each, then compared. */
+async function diffRootsCommand(io: CliIo, values: Parameters<typeof analyseOptionsFrom>[0] & { format?: string; quiet?: boolean; 'root-a'?: string; 'root-b'?: string; color?: boolean; 'no-color'?: boolean },
+  paths: readonly string[]): Promise<number> {
+  const records: ProgramRecord[][] = [];
+  for (const root of [values['root-a']!, values['root-b']!]) {
+    const run = runOverRoot(io, { ...analyseOptionsFrom({ ...values, root }), suggest: false, runtime: false }, paths);
+    if (run.unusable) {
+      io.stderr.write(`loadgraph: ${run.unusable}\n`);
+      return EXIT_USAGE;
+    }
+    for (const d of run.diagnostics) io.stderr.write(`loadgraph: ${root}: ${d}\n`);
+    const progress = progressFor(io, values.quiet === true);
+    const rs: ProgramRecord[] = [];
+    for (const [i, path] of run.programs.entries()) {
+      progress.step(i + 1, run.programs.length, `${root} ${path}`);
+      const r = await run.analyse(path, 'tree');
+      rs.push(r.ok ? programRecord(path, r.graph) : errorRecord(path, r.message));
+    }
+    progress.done();
+    records.push(rs);
+  }
+  const d = diffRoots(values['root-a']!, values['root-b']!, records[0]!, records[1]!);
+  io.stdout.write(values.format === 'json' ? JSON.stringify(d, null, 2) + '\n' : values.format === 'markdown' ? renderRootDiffMarkdown(d) : renderRootDiff(d, styleFor(io, values)));
+  return d.same ? EXIT_OK : EXIT_FINDINGS;
 }
 
 /** A saved JSON result, or the analysis of an ELF file; a message on failure. */

@@ -13,6 +13,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Whether stdout is a terminal (colour by default). */
   readonly isTTY: boolean;
+  /** Whether stderr is a terminal (progress of whole-root runs). */
+  readonly stderrIsTTY?: boolean;
   /** Opens a file for positional reads and always closes it; throws HostFileError. */
   readonly withFile: <T>(path: string, use: (src: ByteSource) => T) => T;
   /** The loader's file system, confined to `root`. */

@@ -11,6 +11,7 @@ try {
     stderr: process.stderr,
     env: process.env,
     isTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
     withFile: withFileSource,
     graphFs: confinedFs,
     cwd: process.cwd(),

@@ -10,6 +10,9 @@ usage:
   loadgraph diff [--format human|json|markdown] A B         what changed between two builds, roots or saved results
   loadgraph check [--policy FILE] [--format table|json|sarif] FILE|DIR...  hardening over the whole closure
   loadgraph inspect [--format human|json] FILE...           one object's own loader facts
+  loadgraph scan [--root DIR] [--no-code] [--format table|json|ndjson] [--shard I/N] [PATH...]
+                                                            every program's closure and load-time code, in one pass
+  loadgraph rdeps [--root DIR] [--format text|json] LIB [PATH...]  every program that loads LIB at start, and through what
 
 Run 'loadgraph COMMAND --help' for a command's options.
 `;
@@ -22,6 +25,8 @@ const commands: Record<string, () => Promise<Command>> = {
   why: async () => (await import('./why.js')).whyCommand,
   diff: async () => (await import('./diff.js')).diffCommand,
   check: async () => (await import('./check.js')).checkCommand,
+  scan: async () => (await import('./scan.js')).scanCommand,
+  rdeps: async () => (await import('./rdeps.js')).rdepsCommand,
 };
 
 export async function run(argv: string[], io: CliIo): Promise<number> {

@@ -25,7 +25,19 @@ export function confinedFs(root: string): FileSystem {
     if (!path.startsWith('/')) return { ok: false, errno: 'ENOENT' };
     if (path.length > 4096) return { ok: false, errno: 'ENAMETOOLONG' };
     const todo = path.split('/').filter((c) => c !== '' && c !== '.').reverse();
-    const done: string[] = [];
+    let done: string[] = [];
+    // Start from the longest prefix already resolved: resolving a/b/c is resolving c inside realpath(a/b),
+    // so a directory's entries cost one lstat each (a whole-root scan walks every entry).
+    for (let k = 1; k < todo.length; k++) {
+      const prefix = todo.slice(k);
+      if (prefix.includes('..')) continue;
+      const hit = resolved.get('/' + [...prefix].reverse().join('/'));
+      if (hit?.ok) {
+        done = hit.value.split('/').filter(Boolean);
+        todo.length = k;
+        break;
+      }
+    }
     let links = 0;
     while (todo.length > 0) {
       const c = todo.pop()!;

@@ -63,6 +63,8 @@ export interface BindOptions {
   readonly ifuncOnly?: boolean;
   /** With ifuncOnly: objects whose every reference is still bound (for edge attribution). */
   readonly fullFrom?: ReadonlySet<number>;
+  /** Shared by every program of a run: each object's tables read once, by file identity (FileInfo.id). */
+  readonly tables?: Map<string, ObjectTables>;
 }
 
 export interface BindResult {
@@ -138,8 +140,20 @@ export function bindSymbols(fs: FileSystem, g: LoadGraph, images: ReadonlyMap<nu
       if (!image || !o.path) continue;
       const f = fs.open(o.path.startsWith('/') ? o.path : `${cwd.replace(/\/+$/, '')}/${o.path}`);
       if (!f.ok) continue;
+      const cached = opts.tables?.get(f.value.info.id);
+      if (cached) {
+        f.value.close();
+        tables.set(o.id, cached);
+        continue;
+      }
       open.push(f.value);
-      tables.set(o.id, readTables(f.value, image));
+      const t = readTables(f.value, image);
+      if (opts.tables) {
+        // Read now what is otherwise read on first use, so the tables outlive the open file.
+        void t.versions, t.versym(0);
+        opts.tables.set(f.value.info.id, t);
+      }
+      tables.set(o.id, t);
     }
     return bindAll(g, tables, opts);
   } finally {

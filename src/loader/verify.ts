@@ -18,7 +18,10 @@ export type Verdict =
 /** Highest EI_ABIVERSION glibc 2.36 accepts for ELFOSABI_GNU objects (LIBC_ABI_MAX from libc-abis: DEFAULT, UNIQUE, IFUNC, ABSOLUTE). */
 const LIBC_ABI_MAX = 4;
 
-export function verifyCandidate(fs: FileSystem, path: string, target: ElfIdentity): Verdict {
+/** Objects parsed once per run, by file identity (FileInfo.id), shared by every program a run loads. */
+export type ObjectCache = Map<string, { readonly image: ElfImage; readonly notes: Note[]; readonly versions: SymbolVersions | null }>;
+
+export function verifyCandidate(fs: FileSystem, path: string, target: ElfIdentity, cache?: ObjectCache): Verdict {
   const f = fs.open(path);
   if (!f.ok) {
     if (f.errno === 'ENOENT') return { kind: 'skip', outcome: 'missing', detail: 'no such file' };
@@ -50,17 +53,22 @@ export function verifyCandidate(fs: FileSystem, path: string, target: ElfIdentit
     const abiVersion = ident[C.EI_ABIVERSION]!;
     if (!(abiVersion === 0 || (osabi === C.ELFOSABI_GNU && abiVersion < LIBC_ABI_MAX))) return { kind: 'fatal', message: 'ELF file ABI version invalid' };
     if (!ident.subarray(9, 16).every((b) => b === 0)) return { kind: 'fatal', message: 'nonzero padding in e_ident' };
-    const decoded = decodeElf(file);
-    if (!decoded.ok) {
-      return decoded.error.code === 'ELF_BAD_PHENTSIZE'
-        ? { kind: 'fatal', message: "ELF file's phentsize not the expected size" }
-        : { kind: 'fatal', message: `invalid ELF file: ${decoded.error.message}` };
+    let parsed = cache?.get(file.info.id);
+    if (!parsed) {
+      const decoded = decodeElf(file);
+      if (!decoded.ok) {
+        return decoded.error.code === 'ELF_BAD_PHENTSIZE'
+          ? { kind: 'fatal', message: "ELF file's phentsize not the expected size" }
+          : { kind: 'fatal', message: `invalid ELF file: ${decoded.error.message}` };
+      }
+      parsed = { image: decoded.image, notes: readNotes(file, decoded.image, []), versions: readVersionTables(file, decoded.image) };
+      cache?.set(file.info.id, parsed);
     }
-    const h = decoded.image.header;
+    const h = parsed.image.header;
     if (h.version !== C.EV_CURRENT) return { kind: 'fatal', message: 'ELF file version does not match current one' };
     if (!machineMatches(h.machine, h.flags, target)) return { kind: 'skip', outcome: 'wrong-machine', detail: `wrong machine (e_machine ${h.machine})` };
     if (h.type !== C.ET_DYN && h.type !== C.ET_EXEC) return { kind: 'fatal', message: 'only ET_DYN and ET_EXEC can be loaded' };
-    return { kind: 'ok', image: decoded.image, info: file.info, notes: readNotes(file, decoded.image, []), versions: readVersionTables(file, decoded.image) };
+    return { kind: 'ok', image: parsed.image, info: file.info, notes: parsed.notes, versions: parsed.versions };
   } finally {
     file.close();
   }

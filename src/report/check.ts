@@ -3,6 +3,7 @@
 import Table from 'cli-table3';
 import { type CheckedProgram, RULES, type Severity } from '../analyses/check.js';
 import type { KnownBadObject } from '../analyses/known-bad.js';
+import type { ObjectFinding, RootCheckDocument } from '../analyses/check-root.js';
 import { type Style, plain } from './style.js';
 
 const mark = (ok: boolean, style: Style) => (ok ? style('green', '✓') : style('red', '✗'));
@@ -31,7 +32,8 @@ export function renderCheckTable(p: CheckedProgram, style: Style = plain): strin
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', note: 'note' };
 
-export function renderSarif(programs: readonly CheckedProgram[], version: string): string {
+/** SARIF 2.1.0 with tool.driver.rules from the rule table; `results` from the findings. */
+function sarifDocument(version: string, results: unknown[]): string {
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -47,17 +49,36 @@ export function renderSarif(programs: readonly CheckedProgram[], version: string
           })),
         },
       },
-      results: programs.flatMap((p) => p.findings.map((f) => ({
-        ruleId: f.rule,
-        ruleIndex: RULES.findIndex((r) => r.id === f.rule),
-        level: LEVEL[f.severity],
-        message: { text: `${p.program}: ${f.subject}: ${f.message}${f.evidence.length ? ` (${f.evidence.join('; ')})` : ''}` },
-        locations: [{ physicalLocation: { artifactLocation: { uri: (f.path ?? p.program).replace(/^\/+/, '') }, ...(f.region ? { region: f.region } : {}) } }],
-        partialFingerprints: { loadgraphFinding: `${p.program}|${f.rule}|${f.subject}|${f.message}` },
-      }))),
+      results,
     }],
   };
   return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+const uri = (path: string) => ({ uri: path.replace(/^\/+/, '') });
+
+export function renderSarif(programs: readonly CheckedProgram[], version: string): string {
+  return sarifDocument(version, programs.flatMap((p) => p.findings.map((f) => ({
+    ruleId: f.rule,
+    ruleIndex: RULES.findIndex((r) => r.id === f.rule),
+    level: LEVEL[f.severity],
+    message: { text: `${p.program}: ${f.subject}: ${f.message}${f.evidence.length ? ` (${f.evidence.join('; ')})` : ''}` },
+    locations: [{ physicalLocation: { artifactLocation: uri(f.path ?? p.program), ...(f.region ? { region: f.region } : {}) } }],
+    partialFingerprints: { loadgraphFinding: `${p.program}|${f.rule}|${f.subject}|${f.message}` },
+  }))));
+}
+
+/** A grouped check as SARIF: each finding once, located at the object, the programs it concerns as related locations. */
+export function renderRootSarif(doc: RootCheckDocument, version: string): string {
+  return sarifDocument(version, [...doc.objects, ...doc.closure].map((f) => ({
+    ruleId: f.rule,
+    ruleIndex: RULES.findIndex((r) => r.id === f.rule),
+    level: LEVEL[f.severity],
+    message: { text: `${f.subject}: ${f.message}${f.evidence.length ? ` (${f.evidence.join('; ')})` : ''} — ${f.programs.length} program${f.programs.length === 1 ? '' : 's'}` },
+    locations: [{ physicalLocation: { artifactLocation: uri(f.path ?? f.programs[0]!), ...(f.region ? { region: f.region } : {}) } }],
+    relatedLocations: f.programs.map((p, i) => ({ id: i, physicalLocation: { artifactLocation: uri(p) }, message: { text: 'a program this finding concerns' } })),
+    partialFingerprints: { loadgraphFinding: `${f.rule}|${f.path ?? f.subject}|${f.message}` },
+  })));
 }
 
 /** "1 object contains the CVE-2024-3094 backdoor code; 3 programs load it:", then one line per object. */
@@ -72,4 +93,17 @@ export function renderKnownBadSummary(objects: readonly KnownBadObject[], style:
     return `  ${o.path} (${o.indicator}: ${o.matches.map((m) => m.kind).join(', ')}), loaded by ${shown}`;
   });
   return [style('red', head), ...lines].join('\n') + '\n';
+}
+
+/** A whole root's check: each finding once with how many programs (a few named) it concerns; object findings, then closure findings. */
+export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): string {
+  const tone = (s: Severity) => (s === 'error' ? 'red' : s === 'warning' ? 'yellow' : 'dim');
+  const names = (ps: readonly string[]) => ps.slice(0, 5).map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ') + (ps.length > 5 ? `, … ${ps.length - 5} more` : '');
+  const line = (f: ObjectFinding, verb: string) => style(tone(f.severity), `${f.severity} ${f.rule} ${f.subject}${f.path ? ` (${f.path})` : ''}: ${f.message}`)
+    + style('dim', ` — ${verb} ${f.programs.length} program${f.programs.length === 1 ? '' : 's'} (${names(f.programs)})`);
+  const lines = [style('bold', `${doc.checked} programs checked; ${doc.objects.length} findings on objects, each once:`), ...doc.objects.map((f) => line(f, 'loaded by'))];
+  if (doc.closure.length) lines.push('', style('bold', `${doc.closure.length} findings on programs' closures:`), ...doc.closure.map((f) => line(f, 'in')));
+  const all = [...doc.objects, ...doc.closure];
+  lines.push('', (['error', 'warning', 'note'] as Severity[]).map((s) => `${all.filter((f) => f.severity === s).length} ${s}s`).join(', '));
+  return lines.join('\n') + '\n';
 }

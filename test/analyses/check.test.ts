@@ -163,8 +163,14 @@ describe('check rules on fixtures: one that passes, one that fails', () => {
     execaSync('cc', ['-o', `${d}/bin/two`, `${d}/m.c`]);
     writeFileSync(`${d}/bin/script`, '#!/bin/sh\n');
     chmodSync(`${d}/bin/script`, 0o755);
+    // A directory is checked as a whole: each finding once, with the programs it concerns.
     const r = await runCli(['check', '--format', 'json', `${d}/bin`]);
-    expect(JSON.parse(r.stdout).programs.map((p: { program: string }) => p.program)).toEqual([`${d}/bin/one`, `${d}/bin/two`]);
+    const doc = JSON.parse(r.stdout) as { schema: string; programs: string[]; objects: Array<{ rule: string; programs: string[] }> };
+    expect(doc.schema).toBe('loadgraph.check-root/1');
+    expect(doc.programs).toEqual([`${d}/bin/one`, `${d}/bin/two`]);
+    // Both programs share libc: its findings are listed once, naming both.
+    const libc = doc.objects.filter((f) => f.programs.length === 2);
+    expect(libc.length).toBeGreaterThan(0);
   });
 });
 

@@ -73,7 +73,7 @@ describe('loadgraph diff', () => {
     writeFileSync(join(d, 'other.json'), JSON.stringify({ schema: 'something/1' }));
     expect(await runCli(['diff', join(d, 'bad.json'), join(d, 'bad.json')])).toMatchObject({ code: 2, stderr: `loadgraph: ${join(d, 'bad.json')}: not valid JSON\n` });
     expect(await runCli(['diff', join(d, 'other.json'), join(d, 'other.json')])).toMatchObject({ code: 2, stderr: `loadgraph: ${join(d, 'other.json')}: not a loadgraph result (schema something/1)\n` });
-    expect(await runCli(['diff', '--root-a', r, '/usr/bin/a'])).toMatchObject({ code: 2, stderr: 'loadgraph: --root-a and --root-b go together, with one FILE\n' });
+    expect(await runCli(['diff', '--root-a', r, '/usr/bin/a'])).toMatchObject({ code: 2, stderr: 'loadgraph: --root-a and --root-b go together\n' });
     expect((await runCli(['diff', '/usr/bin/a'])).code).toBe(2);
     expect((await runCli(['diff', '--format', 'xml', 'x', 'y'])).code).toBe(2);
     expect((await runCli(['diff', '--root', r, '/usr/bin/a', '/usr/bin/nope'])).code).toBe(2);

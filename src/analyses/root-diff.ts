@@ -1,0 +1,239 @@
+// Two builds of a system compared: programs added, removed and split; for each program in both, what left
+// and entered its start-up closure (by name); and the causes, grouped with their reach — the first hop
+// of the old (or new) shortest path that the other build no longer (or newly) has, as in "libsystemd.so.0
+// no longer needs liblzma.so.5 → 12 programs no longer load liblzma.so.5". A pure function of the two
+// roots' scan records, so saved `scan --format ndjson` output diffs the same as a live run.
+import type { ClosureEntry, ProgramRecord } from './scan.js';
+
+export const ROOTDIFF_SCHEMA = 'loadgraph.rootdiff/1';
+
+export interface ProgramChange {
+  /** The path in A (in B for an added program). */
+  readonly path: string;
+  /** Its path in B when it moved (merged /usr, multiarch). */
+  readonly pathB?: string;
+  readonly status: 'added' | 'removed' | 'changed';
+  /** Names that left and entered its start-up closure. */
+  readonly left: readonly string[];
+  readonly entered: readonly string[];
+  /** Whether it would start in each build (ld.so's verdict or not analysable: false). */
+  readonly starts: { readonly a: boolean | null; readonly b: boolean | null };
+  readonly missing: { readonly a: readonly string[]; readonly b: readonly string[] };
+}
+
+export interface Cause {
+  /**
+   * 'removed': `from` no longer needs `to` in B; 'added': it newly does; 'replaced': it needs `by` instead of
+   * `to`; 'not-found': `to` is still needed but no longer found (the programs cannot start); 'found': the reverse.
+   */
+  readonly change: 'removed' | 'added' | 'replaced' | 'not-found' | 'found';
+  /** The library whose DT_NEEDED changed; null: the programs' own DT_NEEDED. */
+  readonly from: string | null;
+  readonly to: string;
+  readonly by?: string;
+  /** The libraries that left closures through it (entered, for 'added'), and the programs concerned (paths in B). */
+  readonly libraries: readonly string[];
+  /** For 'replaced': the libraries that entered. */
+  readonly entered?: readonly string[];
+  readonly programs: readonly string[];
+}
+
+export interface ObjectChange {
+  readonly library: string;
+  readonly what: 'load-time-code' | 'relro' | 'bind-now' | 'textrel' | 'exec-stack';
+  readonly a: string;
+  readonly b: string;
+  /** A worse fact in B (hardening regression, more code at load). */
+  readonly worse: boolean;
+  /** Programs of B that load it. */
+  readonly programs: number;
+}
+
+export interface RootDiff {
+  readonly schema: typeof ROOTDIFF_SCHEMA;
+  readonly a: string;
+  readonly b: string;
+  readonly same: boolean;
+  readonly summary: { readonly programsA: number; readonly programsB: number; readonly added: number; readonly removed: number; readonly changed: number; readonly unchanged: number };
+  /** Added programs that carry part of a program present in both (OpenSSH's sshd → sshd, sshd-session, sshd-auth). */
+  readonly splits: ReadonlyArray<{ readonly from: string; readonly into: readonly string[] }>;
+  readonly programs: readonly ProgramChange[];
+  readonly causes: readonly Cause[];
+  readonly objects: readonly ObjectChange[];
+}
+
+const TRIPLET = /\/lib(32|64|x32)?\/[a-z0-9_]+-linux-gnu[a-z0-9_]*\//g;
+
+/** A program's identity across builds: merged /usr (/bin = /usr/bin) and the multiarch triplet taken out. */
+export const programKey = (path: string): string => path.replace(/^\/usr(?=\/)/, '').replace(TRIPLET, '/lib/<triplet>/');
+
+const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+const sorted = (xs: Iterable<string>) => [...xs].sort();
+
+/** Start-up edges by name, the program itself as `self`. */
+function graphOf(r: ProgramRecord, self: string): Map<string, readonly string[]> {
+  const g = new Map<string, readonly string[]>([[self, r.needs]]);
+  for (const e of r.closure) if (!g.has(e.name)) g.set(e.name, e.needs);
+  return g;
+}
+
+/** Shortest chain of names from `self` to `target` (both included), or null. */
+function chain(g: Map<string, readonly string[]>, self: string, target: string): string[] | null {
+  const prev = new Map<string, string | null>([[self, null]]);
+  const queue = [self];
+  for (let i = 0; i < queue.length; i++) {
+    const n = queue[i]!;
+    if (n === target) {
+      const out: string[] = [];
+      for (let c: string | null = n; c !== null; c = prev.get(c)!) out.unshift(c);
+      return out;
+    }
+    for (const m of g.get(n) ?? []) if (!prev.has(m)) { prev.set(m, n); queue.push(m); }
+  }
+  return null;
+}
+
+/** The first hop of `path` (in one build) that the other build's graph does not have. */
+function brokenHop(path: string[], other: Map<string, readonly string[]>): [string, string] | null {
+  for (let i = 0; i + 1 < path.length; i++) if (!(other.get(path[i]!) ?? []).includes(path[i + 1]!)) return [path[i]!, path[i + 1]!];
+  return null;
+}
+
+const starts = (r: ProgramRecord | undefined) => (r === undefined ? null : r.status === 'ok');
+
+export function diffRoots(a: string, b: string, recordsA: readonly ProgramRecord[], recordsB: readonly ProgramRecord[]): RootDiff {
+  const byKey = (rs: readonly ProgramRecord[]) => new Map(rs.map((r) => [programKey(r.path), r]));
+  const A = byKey(recordsA), B = byKey(recordsB);
+  const programs: ProgramChange[] = [];
+  const causes = new Map<string, Acc>();
+  // A hop from the program itself is grouped across programs: "57 programs no longer need X".
+  const addCause = (change: Acc['change'], hop: [string, string], self: string, lib: string, program: string) => {
+    const from = hop[0] === self ? null : hop[0];
+    const k = `${change}\0${from ?? ''}\0${hop[1]}`;
+    const c = causes.get(k) ?? { change, from, to: hop[1], perProgram: new Map() };
+    c.perProgram.set(program, (c.perProgram.get(program) ?? new Set<string>()).add(lib));
+    causes.set(k, c);
+  };
+  let unchanged = 0;
+  for (const [key, ra] of A) {
+    const rb = B.get(key);
+    if (!rb) {
+      programs.push({ path: ra.path, status: 'removed', left: sorted(new Set(ra.closure.map((e) => e.name))), entered: [], starts: { a: starts(ra), b: null }, missing: { a: ra.missing, b: [] } });
+      continue;
+    }
+    const self = base(ra.path);
+    const ga = graphOf(ra, self), gb = graphOf(rb, self);
+    const na = new Set(ra.closure.map((e) => e.name)), nb = new Set(rb.closure.map((e) => e.name));
+    const left = sorted([...na].filter((n) => !nb.has(n))), entered = sorted([...nb].filter((n) => !na.has(n)));
+    // A name still requested but not found is not an edge: it is its own cause.
+    for (const l of left) {
+      const hop = rb.missing.includes(l) ? [self, l] as [string, string] : brokenHop(chain(ga, self, l) ?? [], gb);
+      if (hop) addCause(rb.missing.includes(l) ? 'not-found' : 'removed', hop, self, l, rb.path);
+    }
+    for (const e of entered) {
+      const hop = ra.missing.includes(e) ? [self, e] as [string, string] : brokenHop(chain(gb, self, e) ?? [], ga);
+      if (hop) addCause(ra.missing.includes(e) ? 'found' : 'added', hop, self, e, rb.path);
+    }
+    const sameMissing = ra.missing.join('\0') === rb.missing.join('\0');
+    if (!left.length && !entered.length && starts(ra) === starts(rb) && sameMissing && ra.path === rb.path) {
+      unchanged++;
+      continue;
+    }
+    programs.push({ path: ra.path, ...(rb.path !== ra.path ? { pathB: rb.path } : {}), status: 'changed', left, entered, starts: { a: starts(ra), b: starts(rb) }, missing: { a: ra.missing, b: rb.missing } });
+  }
+  const added = [...B].filter(([k]) => !A.has(k)).map(([, r]) => r);
+  for (const rb of added) programs.push({ path: rb.path, status: 'added', left: [], entered: sorted(new Set(rb.closure.map((e) => e.name))), starts: { a: null, b: starts(rb) }, missing: { a: [], b: rb.missing } });
+  programs.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+
+  // A split: new programs named after one present in both that carry libraries it no longer loads
+  // (OpenSSH 9.8: sshd → sshd-session, sshd-auth; systemd 255: systemd → systemd-executor).
+  const splits: Array<{ from: string; into: string[] }> = [];
+  for (const p of programs) {
+    if (p.status !== 'changed' || !p.left.length) continue;
+    const name = base(p.pathB ?? p.path);
+    const into = added.filter((n) => base(n.path).startsWith(name) && /^[-_.]/.test(base(n.path).slice(name.length)) && n.closure.some((e) => p.left.includes(e.name)));
+    if (into.length) splits.push({ from: p.pathB ?? p.path, into: sorted(into.map((n) => n.path)) });
+  }
+
+  const objects = objectChanges(recordsA, recordsB);
+  const counts = { added: added.length, removed: programs.filter((p) => p.status === 'removed').length, changed: programs.filter((p) => p.status === 'changed').length };
+  return {
+    schema: ROOTDIFF_SCHEMA,
+    a,
+    b,
+    same: programs.length === 0 && objects.length === 0,
+    summary: { programsA: A.size, programsB: B.size, ...counts, unchanged },
+    splits,
+    programs,
+    causes: pairReplacements([...causes.values()])
+      .sort((x, y) => y.programs.length - x.programs.length || ((x.from ?? '') + x.to < (y.from ?? '') + y.to ? -1 : 1)),
+    objects,
+  };
+}
+
+/** A library name without its version numbers: libsystemd-shared-252.so and libsystemd-shared-257.so are one stem. */
+const stem = (name: string) => name.replace(/[-.]?\d+/g, '');
+
+/** A cause while it is collected: for each program (path in B), the libraries it reached. */
+type Acc = { change: Exclude<Cause['change'], 'replaced'>; from: string | null; to: string; perProgram: Map<string, Set<string>> };
+
+const unionOf = (acc: Acc, programs: Iterable<string>) => sorted(new Set([...programs].flatMap((p) => [...acc.perProgram.get(p)!])));
+
+/**
+ * A removal and an addition by the same requester of two versions of one library (libsystemd-shared-252.so
+ * → libsystemd-shared-257.so) are, for the programs both concern, one change: a replacement.
+ */
+function pairReplacements(accs: Acc[]): Cause[] {
+  const out: Cause[] = [];
+  for (const r of accs) {
+    if (r.change !== 'removed') continue;
+    for (const a of accs) {
+      if (a.change !== 'added' || a.from !== r.from || stem(a.to) !== stem(r.to)) continue;
+      const common = sorted([...r.perProgram.keys()].filter((p) => a.perProgram.has(p)));
+      if (!common.length) continue;
+      out.push({ change: 'replaced', from: r.from, to: r.to, by: a.to, libraries: unionOf(r, common), entered: unionOf(a, common), programs: common });
+      for (const p of common) { r.perProgram.delete(p); a.perProgram.delete(p); }
+    }
+  }
+  for (const c of accs) if (c.perProgram.size) out.push({ change: c.change, from: c.from, to: c.to, libraries: unionOf(c, c.perProgram.keys()), programs: sorted(c.perProgram.keys()) });
+  return out;
+}
+
+/** A library's facts across a build: the first record's (they are the same file), load-time code at most. */
+type Facts = { e: ClosureEntry; ifunc: number | null; programs: number };
+
+function libraryFacts(records: readonly ProgramRecord[]): Map<string, Facts> {
+  const out = new Map<string, Facts>();
+  for (const r of records) {
+    for (const e of r.closure) {
+      const f = out.get(e.name) ?? { e, ifunc: null, programs: 0 };
+      f.programs++;
+      if (e.ifuncAtLoad !== null) f.ifunc = Math.max(f.ifunc ?? 0, e.ifuncAtLoad);
+      out.set(e.name, f);
+    }
+  }
+  return out;
+}
+
+const RELRO_RANK = { none: 0, partial: 1, full: 2 } as const;
+
+/** Libraries in both builds whose load-time code or hardening changed, with how many programs of B load them. */
+function objectChanges(recordsA: readonly ProgramRecord[], recordsB: readonly ProgramRecord[]): ObjectChange[] {
+  const fa = libraryFacts(recordsA), fb = libraryFacts(recordsB);
+  const out: ObjectChange[] = [];
+  const yesNo = (v: boolean | null) => (v === null ? 'unknown' : v ? 'yes' : 'no');
+  for (const [name, b] of fb) {
+    const a = fa.get(name);
+    if (!a) continue;
+    const push = (what: ObjectChange['what'], va: string, vb: string, worse: boolean) => { if (va !== vb) out.push({ library: name, what, a: va, b: vb, worse, programs: b.programs }); };
+    if (a.ifunc !== null && b.ifunc !== null && a.e.constructors !== null && b.e.constructors !== null) {
+      const code = (f: Facts) => `${f.e.constructors} constructors, ${f.ifunc} IFUNC resolvers at load`;
+      push('load-time-code', code(a), code(b), b.e.constructors + b.ifunc! > a.e.constructors + a.ifunc!);
+    }
+    if (a.e.relro !== null && b.e.relro !== null) push('relro', a.e.relro, b.e.relro, RELRO_RANK[b.e.relro] < RELRO_RANK[a.e.relro]);
+    push('bind-now', yesNo(a.e.bindNow), yesNo(b.e.bindNow), a.e.bindNow === true && b.e.bindNow === false);
+    push('textrel', yesNo(a.e.textrel), yesNo(b.e.textrel), a.e.textrel === false && b.e.textrel === true);
+    push('exec-stack', yesNo(a.e.execStack), yesNo(b.e.execStack), a.e.execStack === false && b.e.execStack === true);
+  }
+  return out.sort((x, y) => Number(y.worse) - Number(x.worse) || y.programs - x.programs || (x.library < y.library ? -1 : 1));
+}

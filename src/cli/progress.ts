@@ -1,0 +1,23 @@
+// Progress of a whole-root run on stderr: "count/total path" rewritten in place, only when stderr is a
+// terminal (never in a pipe or a log) and not --quiet.
+import type { CliIo } from './io.js';
+
+export interface Progress {
+  step(count: number, total: number, path: string): void;
+  done(): void;
+}
+
+export function progressFor(io: CliIo, quiet: boolean): Progress {
+  if (quiet || io.stderrIsTTY !== true) return { step: () => {}, done: () => {} };
+  let shown = false;
+  return {
+    step(count, total, path) {
+      const line = `${count}/${total} ${path}`;
+      io.stderr.write(`\r\x1b[K${line.length > 100 ? `${line.slice(0, 97)}...` : line}`);
+      shown = true;
+    },
+    done() {
+      if (shown) io.stderr.write('\r\x1b[K');
+    },
+  };
+}

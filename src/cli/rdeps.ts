@@ -1,0 +1,63 @@
+// `loadgraph rdeps [--root DIR] LIB [PATH...]`: every program that loads LIB at start, and through what.
+import { parseArgs } from 'node:util';
+import { RDEPS_SCHEMA, type RdepsDocument, type RdepsProgram, pathTo } from '../analyses/rdeps.js';
+import { runOverRoot } from '../pipeline.js';
+import { renderRdeps } from '../report/rdeps.js';
+import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
+import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
+import { progressFor } from './progress.js';
+
+export const rdepsHelp = `usage: loadgraph rdeps [options] LIB [PATH...]
+
+Every program that loads LIB when it starts (as glibc 2.36's ld.so resolves each one), with one shortest
+path to it and how each hop was resolved. LIB is a SONAME (liblzma.so.5), a file name or a path. The
+programs are the ELF files with PT_INTERP under the root's /usr, /bin, /sbin, /lib* and /opt; PATHs
+(files or directories, inside the root) narrow that. One process: each object is parsed once.
+  --root DIR            the system to scan, like a chroot (default /)
+  --format FMT          text (default) or json ({"schema": "loadgraph.rdeps/1", ...})
+  --quiet               no progress on stderr (shown only when stderr is a terminal)
+  and the loader options of 'loadgraph --help' (--library-path, --preload, --hwcaps, ...)
+Exit status: 0 some program loads LIB, 1 none does, 2 usage error or unusable root.
+`;
+
+export async function rdepsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...LOADER_OPTIONS, format: { type: 'string', short: 'f', default: 'text' }, quiet: { type: 'boolean', short: 'q' } },
+  });
+  if (values.help) {
+    io.stdout.write(rdepsHelp);
+    return EXIT_OK;
+  }
+  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`unknown format '${values.format}' (text, json)`);
+  const [lib, ...paths] = positionals;
+  if (lib === undefined || lib === '') throw new UsageError('rdeps needs LIB');
+  // At start only: what the process may load later (dlopen notes, PAM, NSS) is not resolved.
+  const run = runOverRoot(io, { ...analyseOptionsFrom(values), code: false, runtime: false }, paths);
+  if (run.unusable) {
+    io.stderr.write(`loadgraph: ${run.unusable}\n`);
+    return EXIT_USAGE;
+  }
+  for (const d of run.diagnostics) io.stderr.write(`loadgraph: ${d}\n`);
+  const libReal = lib.includes('/') ? run.realpath(lib) : null;
+  const progress = progressFor(io, values.quiet === true);
+  const programs: RdepsProgram[] = [];
+  for (const [i, path] of run.programs.entries()) {
+    progress.step(i + 1, run.programs.length, path);
+    const r = await run.analyse(path, 'graph');
+    if (!r.ok) {
+      io.stderr.write(`loadgraph: ${r.message}\n`);
+      continue;
+    }
+    const via = pathTo(r.graph, lib, libReal);
+    if (via === null) continue;
+    // A program whose load fails never starts: it loads nothing.
+    if (r.graph.fatal) io.stderr.write(`loadgraph: ${path}: would not start (${r.graph.fatal.message}); not counted\n`);
+    else programs.push({ path, via });
+  }
+  progress.done();
+  const doc: RdepsDocument = { schema: RDEPS_SCHEMA, library: lib, root: values.root ?? '/', programs };
+  io.stdout.write(values.format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : renderRdeps(doc, run.programs.length));
+  return programs.length > 0 ? EXIT_OK : EXIT_FINDINGS;
+}

@@ -1,0 +1,93 @@
+// A root's programs: ELF files with PT_INTERP, found under /usr, /bin, /sbin, /lib* and /opt (or under the
+// paths given). Every directory is walked once by its real path, so merged-/usr links (/bin → usr/bin) and
+// links back up the tree are followed once; paths stay inside the root (the FileSystem confines them).
+// Bad entries are normal in a root: each gives one diagnostic and the walk goes on.
+import { decodeElf } from '../elf/decode.js';
+import { type FileInfo, type FileSystem, errnoText } from './fs.js';
+
+export interface Discovery {
+  /** In-root real paths of the programs, sorted, each file once. */
+  readonly programs: string[];
+  /** One line per entry that could not be judged: path and what is wrong. */
+  readonly diagnostics: string[];
+}
+
+/** Top-level directories searched by default; every /lib* too. */
+const DEFAULT_TOPS = ['/usr', '/bin', '/sbin', '/opt'];
+
+const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
+
+const SPECIAL: Record<Exclude<FileInfo['kind'], 'file' | 'dir'>, string> = {
+  fifo: 'a FIFO', socket: 'a socket', 'char-device': 'a character device', 'block-device': 'a block device', other: 'not a regular file',
+};
+
+/**
+ * The programs under `paths` (in-root absolute; default: the root's program directories). A path naming a
+ * file is judged alone and, being asked for, is reported when it is not a program.
+ */
+export function discoverPrograms(fs: FileSystem, paths: readonly string[] = []): Discovery {
+  const diagnostics: string[] = [];
+  const found = new Set<string>();
+  const seenDirs = new Set<string>();
+  const explicit = paths.length > 0;
+  let tops = paths;
+  if (!explicit) {
+    const rootNames = fs.readdir('/');
+    if (!rootNames.ok) return { programs: [], diagnostics: [`/: ${errnoText[rootNames.errno]}`] };
+    tops = [...DEFAULT_TOPS, ...rootNames.value.filter((n) => n.startsWith('lib')).sort().map((n) => `/${n}`)];
+  }
+
+  const judge = (path: string, asked: boolean): void => {
+    const real = fs.realpath(path);
+    if (!real.ok) {
+      // A dangling link is not bad input (alternatives not installed); a loop or an unreadable directory is.
+      if (real.errno !== 'ENOENT' || asked) diagnostics.push(`${path}: ${errnoText[real.errno]}`);
+      return;
+    }
+    const st = fs.stat(real.value);
+    if (!st.ok) {
+      diagnostics.push(`${path}: ${errnoText[st.errno]}`);
+      return;
+    }
+    if (st.value.kind === 'dir') return walk(real.value);
+    // FIFOs, sockets and devices are never opened: a FIFO could block, a device never end. A link to
+    // /dev/null is how systemd masks a unit, not bad input.
+    if (st.value.kind !== 'file') return void (real.value === '/dev/null' && !asked ? 0 : diagnostics.push(`${path}: ${SPECIAL[st.value.kind]}, not opened`));
+    if (found.has(real.value)) return;
+    // execve() needs an execute bit: in a walk, files without one are not programs (and are not opened).
+    if (!asked && (st.value.mode & 0o111) === 0) return;
+    const f = fs.open(real.value);
+    if (!f.ok) return void diagnostics.push(`${path}: ${errnoText[f.errno]}`);
+    try {
+      const magic = f.value.read(0, 4);
+      if (magic.length < 4 || !ELF_MAGIC.every((b, i) => magic[i] === b)) {
+        // Scripts and data are not programs; only a file asked for by name is worth a word.
+        if (asked) diagnostics.push(`${path}: not an ELF file`);
+        return;
+      }
+      const d = decodeElf(f.value);
+      if (!d.ok) return void diagnostics.push(`${path}: ${d.error.message} (${d.error.structure} at offset 0x${d.error.offset.toString(16)})`);
+      if (d.image.interp !== null) found.add(real.value);
+      else if (asked) diagnostics.push(`${path}: not a program (no PT_INTERP)`);
+    } finally {
+      f.value.close();
+    }
+  };
+
+  function walk(dir: string): void {
+    if (seenDirs.has(dir)) return;
+    seenDirs.add(dir);
+    const names = fs.readdir(dir);
+    if (!names.ok) return void diagnostics.push(`${dir}: ${errnoText[names.errno]}`);
+    const base = dir === '/' ? '' : dir;
+    for (const n of names.value.sort()) judge(`${base}/${n}`, false);
+  }
+
+  for (const p of tops) {
+    const st = fs.stat(p);
+    // A default directory the root lacks (no /opt) is not a problem; a path asked for is.
+    if (!st.ok && !explicit && st.errno === 'ENOENT') continue;
+    judge(p, explicit);
+  }
+  return { programs: [...found].sort(), diagnostics };
+}

@@ -1,0 +1,65 @@
+// `check --root DIR`: a whole root with each finding once and the programs it concerns, checked against
+// per-program `check --root DIR PROGRAM --format json` runs: every finding of every sampled program is in
+// exactly one group that names the program, and every group naming a sampled program is one of its findings.
+import { describe, expect, it } from 'vitest';
+import type { RootCheckDocument } from '../../src/analyses/check-root.js';
+import type { Finding } from '../../src/analyses/check.js';
+import { runCli } from '../support/cli.js';
+import { sysroot } from '../support/corpus.js';
+import { requires, sysrootOf } from '../support/prereq.js';
+
+const key = (f: Finding) => `${f.rule} ${f.subject} ${f.message}`;
+
+describe('check --root on the Debian amd64 sysroot', () => {
+  const root = sysroot('amd64');
+  it('groups per-program findings by object, each once, with the programs that load it', async (ctx) => {
+    requires(ctx, sysrootOf('amd64'));
+    const r = await runCli(['check', '--root', root, '--format', 'json']);
+    const doc = JSON.parse(r.stdout) as RootCheckDocument;
+    expect(doc.schema).toBe('loadgraph.check-root/1');
+    expect(doc.checked).toBeGreaterThan(100);
+    const groups = [...doc.objects, ...doc.closure];
+    // Each object finding once: no two object groups share rule, file and message.
+    const objectKeys = doc.objects.map((f) => `${f.rule} ${f.path ?? f.subject} ${f.message}`);
+    expect(new Set(objectKeys).size).toBe(objectKeys.length);
+    const sample = ['/usr/sbin/sshd', '/bin/ls', '/bin/systemctl', '/usr/bin/ssh', '/bin/cat'];
+    let compared = 0;
+    for (const program of sample) {
+      const one = await runCli(['check', '--root', root, '--format', 'json', program]);
+      const findings = (JSON.parse(one.stdout) as { programs: Array<{ findings: Finding[] }> }).programs[0]?.findings;
+      if (!findings) continue;
+      compared++;
+      const theirs = findings.map(key).sort();
+      const ours = groups.filter((g) => g.programs.includes(program)).map(key).sort();
+      expect({ program, findings: ours }).toEqual({ program, findings: theirs });
+    }
+    expect(compared).toBeGreaterThan(2);
+    // The point: far fewer lines than one per program per finding.
+    const perProgram = groups.reduce((n, g) => n + g.programs.length, 0);
+    expect(groups.length * 5).toBeLessThan(perProgram);
+    const text = await runCli(['check', '--root', root]);
+    expect(text.stdout.split('\n').length).toBeLessThan(groups.length + 10);
+    expect(text.code).toBe(r.code);
+    // SARIF the same way: one result per group, located at the object, the programs as related locations.
+    const sarif = JSON.parse((await runCli(['check', '--root', root, '--format', 'sarif'])).stdout) as {
+      runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }>; relatedLocations: unknown[]; partialFingerprints: Record<string, string> }> }>;
+    };
+    const results = sarif.runs[0]!.results;
+    expect(results).toHaveLength(groups.length);
+    expect(new Set(results.map((x) => x.partialFingerprints.loadgraphFinding)).size).toBe(results.length);
+    expect(results.map((x) => x.relatedLocations.length)).toEqual(groups.map((g) => g.programs.length));
+    expect(results[0]!.locations[0]!.physicalLocation.artifactLocation.uri).toBe((groups[0]!.path ?? groups[0]!.programs[0]!).replace(/^\/+/, ''));
+  }, 600_000);
+
+  it('check DIR groups the same way, over the programs under DIR; one FILE keeps its table', async (ctx) => {
+    requires(ctx, sysrootOf('amd64'));
+    const dir = JSON.parse((await runCli(['check', '--root', root, '--format', 'json', '/usr/sbin'])).stdout) as RootCheckDocument;
+    expect(dir.schema).toBe('loadgraph.check-root/1');
+    const programs = new Set([...dir.objects, ...dir.closure].flatMap((g) => g.programs));
+    expect([...programs].every((p) => p.startsWith('/usr/sbin/'))).toBe(true);
+    expect(programs.has('/usr/sbin/sshd')).toBe(true);
+    const one = await runCli(['check', '--root', root, '/usr/sbin/sshd']);
+    expect(one.stdout).toMatch(/^\/usr\/sbin\/sshd/m);
+    expect(one.stdout).not.toContain('findings on objects, each once');
+  }, 600_000);
+});
