@@ -88,16 +88,24 @@ const median = (xs) => {
   return s.length ? s[Math.floor(s.length / 2)] : NaN;
 };
 
-const keys = Object.keys(rows);
-const times = Object.fromEntries(keys.map((k) => [k, []]));
-for (let r = 0; r < rounds + warm; r++) {
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[(i + r) % keys.length];
-    const t = await time(rows[k][1], rows[k][2]);
-    if (r >= warm) times[k].push(t); // the first rounds warm the page cache
+/** Runs every row `rounds + warm` times, interleaved with the order rotated each round; the warm-up rounds are dropped. */
+async function interleave(rows, rounds, warm) {
+  const keys = Object.keys(rows);
+  const times = Object.fromEntries(keys.map((k) => [k, []]));
+  for (let r = 0; r < rounds + warm; r++) {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[(i + r) % keys.length];
+      const t = await time(rows[k][1], rows[k][2]);
+      if (r >= warm) times[k].push(t); // the first rounds warm the page cache
+    }
   }
+  return times;
 }
-const ratio = (a, b) => (times[a] && times[b] ? median(times[a].map((t, i) => t / times[b][i])) : NaN);
+
+const keys = Object.keys(rows);
+const times = await interleave(rows, rounds, warm);
+const ratioIn = (ts, a, b) => (ts[a] && ts[b] ? median(ts[a].map((t, i) => t / ts[b][i])) : NaN);
+const ratio = (a, b) => ratioIn(times, a, b);
 const fmt = (x, unit = '×') => (Number.isFinite(x) ? `${x.toFixed(2)}${unit}` : 'n/a');
 
 console.log(`target: ${root ? `${target} inside ${root}` : target}; ${rounds} interleaved rounds (+${warm} warm-up)\n`);
@@ -115,3 +123,51 @@ const table = [
 ];
 for (const [label, x, goal] of table) console.log(`  ${label.padEnd(28)} ${fmt(x).padStart(8)}  ${goal}`);
 console.log(`  ${'default tree peak RSS'.padEnd(28)} ${fmt(rss, ' MiB').padStart(8)}  ≤ 64 MiB`);
+
+// The bulk section: every program of this machine at once (docs/performance.md, docs/scale.md).
+// BENCH_BULK=0 skips it; BENCH_BULK_RUNS sets its rounds (the ldd loop and checksec take minutes each).
+if (process.env.BENCH_BULK !== '0') await bulk();
+
+async function bulk() {
+  const bulkRounds = Number(process.env.BENCH_BULK_RUNS ?? 3);
+  const list = (await execa(node, [`${here}/bin/loadgraph.js`, 'scan', '--quiet', '--no-code', '--format', 'ndjson'], { reject: false, maxBuffer: 1 << 30 }))
+    .stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).path);
+  if (list.length < 50) {
+    console.log(`\nbulk: only ${list.length} programs found here; section left out`);
+    return;
+  }
+  const sample = list.filter((_, i) => i % Math.ceil(list.length / 40) === 0);
+  const lgBin = `${here}/bin/loadgraph.js`;
+  const rows = {
+    scanNoCode: ['scan --no-code (the list)', node, [lgBin, 'scan', '--quiet', '--no-code', '--format', 'ndjson', ...list]],
+    scan: ['scan (the list, load-time code)', node, [lgBin, 'scan', '--quiet', '--format', 'ndjson', ...list]],
+    scanRoot: ['scan --no-code (finds the programs)', node, [lgBin, 'scan', '--quiet', '--no-code', '--format', 'ndjson']],
+    libtree: ['libtree (the list, one run)', 'libtree', list],
+    lddLoop: ['ldd, once per program', 'sh', ['-c', 'for f; do ldd "$f"; done', 'sh', ...list]],
+    scanelf: ['scanelf -n (the list; direct needs only)', 'scanelf', ['-n', ...list]],
+    scanSample: [`scan (${sample.length} programs)`, node, [lgBin, 'scan', '--quiet', '--format', 'ndjson', ...sample]],
+    lddtreeSample: [`lddtree (the same ${sample.length}, one run each)`, 'sh', ['-c', `for f; do ${python} /usr/bin/lddtree "$f"; done`, 'sh', ...sample]],
+    checkSbin: ['loadgraph check /usr/sbin', node, [lgBin, 'check', '--quiet', '/usr/sbin']],
+    checksecSbin: ['checksec --dir=/usr/sbin', 'checksec', ['--dir=/usr/sbin']],
+  };
+  const need = { libtree: 'libtree', scanelf: 'scanelf', checksecSbin: 'checksec' };
+  for (const [k, cmd] of Object.entries(need)) if (!(await have(cmd))) delete rows[k];
+  if (!existsSync('/usr/bin/lddtree')) delete rows.lddtreeSample;
+  if (!existsSync('/usr/sbin')) { delete rows.checkSbin; delete rows.checksecSbin; }
+  const ts = await interleave(rows, bulkRounds, 1);
+  console.log(`\nbulk: ${list.length} programs of this machine; ${bulkRounds} interleaved rounds (+1 warm-up)\n`);
+  console.log(`${'row'.padEnd(44)} ${'median s'.padStart(9)}`);
+  for (const k of Object.keys(rows)) console.log(`${rows[k][0].padEnd(44)} ${(median(ts[k]) / 1000).toFixed(2).padStart(9)}`);
+  const rss = await peakRss(rows.scan[1], rows.scan[2]);
+  const r = (a, b) => ratioIn(ts, a, b);
+  console.log('\nmedians of per-round ratios (docs/performance.md):');
+  for (const [label, x, goal] of [
+    ['scan --no-code ÷ libtree', r('scanNoCode', 'libtree'), '≤ 2.0×'],
+    ['scan ÷ libtree', r('scan', 'libtree'), '≤ 5.0×'],
+    ['scan ÷ ldd loop', r('scan', 'lddLoop'), ''],
+    ['scan --no-code ÷ scanelf -n', r('scanNoCode', 'scanelf'), ''],
+    ['scan ÷ lddtree (same sample)', r('scanSample', 'lddtreeSample'), ''],
+    ['check /usr/sbin ÷ checksec --dir', r('checkSbin', 'checksecSbin'), ''],
+  ]) console.log(`  ${label.padEnd(34)} ${fmt(x).padStart(8)}  ${goal}`);
+  console.log(`  ${'scan peak RSS'.padEnd(34)} ${fmt(rss, ' MiB').padStart(8)}  ≤ 256 MiB`);
+}

@@ -165,10 +165,18 @@ export function relativeAddendsAt(src: ByteSource, image: ElfImage, addresses: r
   const size = is64 ? 24 : 12;
   const offset = addrToOffset(image, at, n * size);
   if (offset === null || !(offset + n * size <= src.size)) return out;
+  // One read of the whole relative prefix when it is of a sane size (a probe per read costs a system call each).
+  const whole = n * size <= 16 << 20 ? src.read(offset, n * size) : null;
+  const wholeView = whole ? new DataView(whole.buffer, whole.byteOffset, whole.byteLength) : null;
   const entry = (i: number) => {
-    const b = src.read(offset + i * size, size);
-    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    return { r_offset: word(v, 0, l), r_addend: sword(v, 2 * (is64 ? 8 : 4), l) };
+    let v = wholeView;
+    let at = i * size;
+    if (!v) {
+      const b = src.read(offset + i * size, size);
+      v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      at = 0;
+    }
+    return { r_offset: word(v, at, l), r_addend: sword(v, at + 2 * (is64 ? 8 : 4), l) };
   };
   for (const want of addresses) {
     let lo = 0, hi = n - 1;

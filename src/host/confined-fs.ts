@@ -1,9 +1,9 @@
 // FileSystem over node:fs confined to a root directory, like a chroot: every absolute symlink target,
 // every `..` and every path is resolved inside the root, component by component, so nothing outside
 // the root is ever opened.
-import { type Stats, closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
+import { type Dirent, type Stats, closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { fdSource } from './file-source.js';
-import type { FileInfo, FileSystem, FsErrno, FsResult, OpenFile, SpecialKind } from '../loader/fs.js';
+import type { DirEntry, FileInfo, FileSystem, FsErrno, FsResult, OpenFile, SpecialKind } from '../loader/fs.js';
 
 /** Linux's limit on symbolic links followed while resolving one path (MAXSYMLINKS). */
 const MAX_LINKS = 40;
@@ -11,6 +11,8 @@ const MAX_LINKS = 40;
 export function confinedFs(root: string): FileSystem {
   const hostRoot = root === '/' ? '' : root.replace(/\/+$/, '');
   const resolved = new Map<string, FsResult<string>>();
+  // The lstat of the last component walk() looked at, when it was no link: stat() of that path needs no other.
+  let last: { path: string; st: Stats } | null = null;
 
   /** In-root real path of `path`, following links (the last component too when `follow`). */
   function resolve(path: string): FsResult<string> {
@@ -68,6 +70,7 @@ export function confinedFs(root: string): FileSystem {
       }
       if (todo.length > 0 && !st.isDirectory()) return { ok: false, errno: 'ENOTDIR' };
       done.push(c);
+      last = { path: here, st };
     }
     return { ok: true, value: '/' + done.join('/') };
   }
@@ -75,8 +78,11 @@ export function confinedFs(root: string): FileSystem {
   const host = (p: string) => (hostRoot + p) || '/';
 
   function stat(path: string): FsResult<FileInfo> {
+    last = null;
     const r = resolve(path);
     if (!r.ok) return r;
+    const seen = last as { path: string; st: Stats } | null; // set by resolve() → walk()
+    if (seen?.path === r.value) return { ok: true, value: infoOf(seen.st) };
     try {
       const st = lstatSync(host(r.value));
       return { ok: true, value: infoOf(st) };
@@ -124,11 +130,11 @@ export function confinedFs(root: string): FileSystem {
     }
   }
 
-  function readdir(path: string): FsResult<string[]> {
+  function readdir(path: string): FsResult<DirEntry[]> {
     const r = resolve(path);
     if (!r.ok) return r;
     try {
-      return { ok: true, value: readdirSync(host(r.value)) };
+      return { ok: true, value: readdirSync(host(r.value), { withFileTypes: true }).map((d) => ({ name: d.name, kind: direntKind(d) })) };
     } catch (e) {
       return { ok: false, errno: errnoOf(e) };
     }
@@ -137,8 +143,12 @@ export function confinedFs(root: string): FileSystem {
   return { stat, open, readFile, readdir, realpath: resolve };
 }
 
-export function specialKind(st: Stats): SpecialKind | null {
+export function specialKind(st: Stats | Dirent): SpecialKind | null {
   return st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : st.isCharacterDevice() ? 'char-device' : st.isBlockDevice() ? 'block-device' : null;
+}
+
+function direntKind(d: Dirent): DirEntry['kind'] {
+  return d.isFile() ? 'file' : d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'link' : specialKind(d) ?? 'other';
 }
 
 function infoOf(st: Stats): FileInfo {

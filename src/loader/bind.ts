@@ -63,7 +63,7 @@ export interface BindOptions {
   readonly ifuncOnly?: boolean;
   /** With ifuncOnly: objects whose every reference is still bound (for edge attribution). */
   readonly fullFrom?: ReadonlySet<number>;
-  /** Shared by every program of a run: each object's tables read once, by file identity (FileInfo.id). */
+  /** Shared by every program of a run: each library's tables read once, by real path. */
   readonly tables?: Map<string, ObjectTables>;
 }
 
@@ -138,20 +138,21 @@ export function bindSymbols(fs: FileSystem, g: LoadGraph, images: ReadonlyMap<nu
     for (const o of g.objects) {
       const image = images.get(o.id);
       if (!image || !o.path) continue;
-      const f = fs.open(o.path.startsWith('/') ? o.path : `${cwd.replace(/\/+$/, '')}/${o.path}`);
-      if (!f.ok) continue;
-      const cached = opts.tables?.get(f.value.info.id);
+      // A run's libraries by real path (the files do not change during a run); a program is its own.
+      const key = o.kind === 'program' ? null : o.realPath;
+      const cached = key !== null ? opts.tables?.get(key) : undefined;
       if (cached) {
-        f.value.close();
         tables.set(o.id, cached);
         continue;
       }
+      const f = fs.open(o.path.startsWith('/') ? o.path : `${cwd.replace(/\/+$/, '')}/${o.path}`);
+      if (!f.ok) continue;
       open.push(f.value);
       const t = readTables(f.value, image);
-      if (opts.tables) {
+      if (opts.tables && key !== null) {
         // Read now what is otherwise read on first use, so the tables outlive the open file.
         void t.versions, t.versym(0);
-        opts.tables.set(f.value.info.id, t);
+        opts.tables.set(key, t);
       }
       tables.set(o.id, t);
     }

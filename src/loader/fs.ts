@@ -30,6 +30,11 @@ export interface OpenFile extends ByteSource {
 
 export type FsResult<T> = { ok: true; value: T } | { ok: false; errno: FsErrno; special?: SpecialKind };
 
+export interface DirEntry {
+  readonly name: string;
+  readonly kind: FileInfo['kind'] | 'link';
+}
+
 export interface FileSystem {
   /** Follows symbolic links, inside the root. */
   stat(path: string): FsResult<FileInfo>;
@@ -37,7 +42,8 @@ export interface FileSystem {
   open(path: string): FsResult<OpenFile>;
   /** Small configuration files (ld.so.cache, ld.so.conf, ld.so.preload), at most `max` bytes. */
   readFile(path: string, max: number): FsResult<Uint8Array>;
-  readdir(path: string): FsResult<string[]>;
+  /** A directory's entries with what each is, as getdents' d_type tells it (a link is not followed). */
+  readdir(path: string): FsResult<DirEntry[]>;
   /** The path with every symbolic link and `..` resolved, inside the root. */
   realpath(path: string): FsResult<string>;
 }

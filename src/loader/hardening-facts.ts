@@ -127,7 +127,7 @@ export function dpkgVersions(fs: FileSystem, files: readonly string[]): Map<stri
     if (pkg && ver) versions.set(arch && arch !== 'all' ? `${pkg}:${arch}` : pkg, ver), versions.set(pkg, ver);
   }
   const want = new Set(files);
-  for (const list of lists.value.filter((n) => n.endsWith('.list') && n.startsWith('lib'))) {
+  for (const list of lists.value.map((e) => e.name).filter((n) => n.endsWith('.list') && n.startsWith('lib'))) {
     const r = fs.readFile(`/var/lib/dpkg/info/${list}`, 16 << 20);
     if (!r.ok) continue;
     for (const line of new TextDecoder().decode(r.value).split('\n')) {

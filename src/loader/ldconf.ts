@@ -39,6 +39,7 @@ function glob(fs: FileSystem, pattern: string): string[] {
   if (!names.ok) return [];
   const re = new RegExp('^' + base.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$');
   return names.value
+    .map((e) => e.name)
     .filter((n) => re.test(n) && !(n.startsWith('.') && !base.startsWith('.')))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     .map((n) => `${dir === '/' ? '' : dir}/${n}`);

@@ -23,7 +23,7 @@ import { runtimeRequests } from './runtime.js';
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
 import { type CpuFacts, capabilitiesFor } from './capabilities.js';
 import { readLoaderDirs } from './loader-dirs.js';
-import { type ObjectCache, dynamicFault, loadCommandError, mappingError, truncatedSegments, verifyCandidate } from './verify.js';
+import { type VerifyCache, dynamicFault, loadCommandError, mappingError, truncatedSegments, verifyCandidate } from './verify.js';
 import { checkAllVersions } from './versions.js';
 import { interpreterError } from './interp.js';
 
@@ -56,17 +56,16 @@ export interface LoaderOptions {
   readonly runtime?: boolean;
   /** The PAM service read for a program that links libpam; default the program's base name. */
   readonly pamService?: string;
-  /** Shared by every program of a run (scan, rdeps): each object and ld.so.cache parsed once. */
+  /** Shared by every program of a run (scan, rdeps, check DIR): each candidate judged, each object and ld.so.cache parsed once. */
   readonly runCache?: RunCache;
 }
 
-export interface RunCache {
-  readonly objects: ObjectCache;
+export interface RunCache extends VerifyCache {
   /** The root's ld.so.cache as parsed for each byte order, by that order. */
   readonly ldCache: Map<boolean, LdCache | null>;
 }
 
-export const newRunCache = (): RunCache => ({ objects: new Map(), ldCache: new Map() });
+export const newRunCache = (): RunCache => ({ objects: new Map(), verdicts: new Map(), ldCache: new Map() });
 
 /** The graph, and each object's decoded image (by object id) for the stages that read more of it. */
 export type LoadResult = { ok: true; graph: LoadGraph; images: ReadonlyMap<number, ElfImage> } | { ok: false; message: string };
@@ -235,7 +234,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   // The interpreter (named by its PT_INTERP string — under ldd, the loader that runs — and by its SONAME)
   // and the vDSO are mapped before any search; a static program has neither.
   const dynamicProcess = linkage !== 'static' && (mainImage.interp !== null || linkage === 'dynamic');
-  const interp = dynamicProcess ? loadInterp(fs, interpName, target, newObj, preset.interp, opts.runCache?.objects) : null;
+  const interp = dynamicProcess ? loadInterp(fs, interpName, target, newObj, preset.interp, opts.runCache) : null;
   // The kernel maps PT_INTERP before anything runs: a missing or unusable one means execve fails. The walk
   // still goes on, as ldd's run of the architecture's standard loader would (it ignores PT_INTERP).
   const execError = interp && mainImage.interp !== null ? interpreterError(fs, abs(mainImage.interp), target) : null;
@@ -352,7 +351,7 @@ function mapObject(s: Session, loader: Obj, raw: string, kind: EdgeKind): GraphE
 
   type Attempt = { obj: Obj; reused: boolean } | 'abandon' | 'fatal' | null;
   const attempt = (path: string, source: SourceKind, owner?: Obj): Attempt => {
-    const v = verifyCandidate(fs, abs(path), target, opts.runCache?.objects);
+    const v = verifyCandidate(fs, abs(path), target, opts.runCache);
     const cand = (outcome: Candidate['outcome'], detail?: string): Candidate => ({ path, source, ...(owner ? { owner: owner.id } : {}), outcome, ...(detail ? { detail } : {}) });
     if (v.kind === 'skip') { trace.push(cand(v.outcome, v.detail)); return null; }
     if (v.kind === 'abandon') { trace.push(cand('abandons-list', v.detail ?? v.errno)); return 'abandon'; }
@@ -541,7 +540,7 @@ function realOf(fs: FileSystem, path: string): string | null {
 }
 
 /** ld.so's own map, named by `name` (PT_INTERP); when that file is unusable, ldd runs `standard` instead. */
-function loadInterp(fs: FileSystem, name: string, target: ElfIdentity, newObj: (o: Omit<Obj, 'id'>) => Obj, standard: string, cache?: ObjectCache): Obj {
+function loadInterp(fs: FileSystem, name: string, target: ElfIdentity, newObj: (o: Omit<Obj, 'id'>) => Obj, standard: string, cache?: VerifyCache): Obj {
   let v = verifyCandidate(fs, name, target, cache);
   let path = name;
   if (v.kind !== 'ok' && standard !== name) {

@@ -34,7 +34,7 @@ export function discoverPrograms(fs: FileSystem, paths: readonly string[] = []):
   if (!explicit) {
     const rootNames = fs.readdir('/');
     if (!rootNames.ok) return { programs: [], diagnostics: [`/: ${errnoText[rootNames.errno]}`] };
-    tops = [...DEFAULT_TOPS, ...rootNames.value.filter((n) => n.startsWith('lib')).sort().map((n) => `/${n}`)];
+    tops = [...DEFAULT_TOPS, ...rootNames.value.map((e) => e.name).filter((n) => n.startsWith('lib')).sort().map((n) => `/${n}`)];
   }
 
   const judge = (path: string, asked: boolean): void => {
@@ -44,19 +44,24 @@ export function discoverPrograms(fs: FileSystem, paths: readonly string[] = []):
       if (real.errno !== 'ENOENT' || asked) diagnostics.push(`${path}: ${errnoText[real.errno]}`);
       return;
     }
-    const st = fs.stat(real.value);
+    entry(path, real.value, asked);
+  };
+
+  /** `path`, whose real path inside the root is `real`: a directory to walk, a program, or neither. */
+  const entry = (path: string, real: string, asked: boolean): void => {
+    const st = fs.stat(real);
     if (!st.ok) {
       diagnostics.push(`${path}: ${errnoText[st.errno]}`);
       return;
     }
-    if (st.value.kind === 'dir') return walk(real.value);
+    if (st.value.kind === 'dir') return walk(real);
     // FIFOs, sockets and devices are never opened: a FIFO could block, a device never end. A link to
     // /dev/null is how systemd masks a unit, not bad input.
-    if (st.value.kind !== 'file') return void (real.value === '/dev/null' && !asked ? 0 : diagnostics.push(`${path}: ${SPECIAL[st.value.kind]}, not opened`));
-    if (found.has(real.value)) return;
+    if (st.value.kind !== 'file') return void (real === '/dev/null' && !asked ? 0 : diagnostics.push(`${path}: ${SPECIAL[st.value.kind]}, not opened`));
+    if (found.has(real)) return;
     // execve() needs an execute bit: in a walk, files without one are not programs (and are not opened).
     if (!asked && (st.value.mode & 0o111) === 0) return;
-    const f = fs.open(real.value);
+    const f = fs.open(real);
     if (!f.ok) return void diagnostics.push(`${path}: ${errnoText[f.errno]}`);
     try {
       const magic = f.value.read(0, 4);
@@ -67,7 +72,7 @@ export function discoverPrograms(fs: FileSystem, paths: readonly string[] = []):
       }
       const d = decodeElf(f.value);
       if (!d.ok) return void diagnostics.push(`${path}: ${d.error.message} (${d.error.structure} at offset 0x${d.error.offset.toString(16)})`);
-      if (d.image.interp !== null) found.add(real.value);
+      if (d.image.interp !== null) found.add(real);
       else if (asked) diagnostics.push(`${path}: not a program (no PT_INTERP)`);
     } finally {
       f.value.close();
@@ -80,7 +85,14 @@ export function discoverPrograms(fs: FileSystem, paths: readonly string[] = []):
     const names = fs.readdir(dir);
     if (!names.ok) return void diagnostics.push(`${dir}: ${errnoText[names.errno]}`);
     const base = dir === '/' ? '' : dir;
-    for (const n of names.value.sort()) judge(`${base}/${n}`, false);
+    // Entries of a real directory that are no links are real paths themselves: a subdirectory needs no
+    // resolving and a file only its one stat; links and the rest go through judge().
+    for (const e of names.value.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const path = `${base}/${e.name}`;
+      if (e.kind === 'dir') walk(path);
+      else if (e.kind === 'file') entry(path, path, false);
+      else judge(path, false);
+    }
   }
 
   for (const p of tops) {

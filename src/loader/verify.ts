@@ -21,7 +21,21 @@ const LIBC_ABI_MAX = 4;
 /** Objects parsed once per run, by file identity (FileInfo.id), shared by every program a run loads. */
 export type ObjectCache = Map<string, { readonly image: ElfImage; readonly notes: Note[]; readonly versions: SymbolVersions | null }>;
 
-export function verifyCandidate(fs: FileSystem, path: string, target: ElfIdentity, cache?: ObjectCache): Verdict {
+/** A run's verdicts: each candidate path judged once per target, each object parsed once (files do not change during a run). */
+export interface VerifyCache {
+  readonly objects: ObjectCache;
+  readonly verdicts: Map<string, Verdict>;
+}
+
+export function verifyCandidate(fs: FileSystem, path: string, target: ElfIdentity, cache?: VerifyCache): Verdict {
+  if (!cache) return verifyOnce(fs, path, target);
+  const key = `${target.class}${target.endian}${target.machine}:${target.flags}:${path}`;
+  let v = cache.verdicts.get(key);
+  if (!v) cache.verdicts.set(key, (v = verifyOnce(fs, path, target, cache.objects)));
+  return v;
+}
+
+function verifyOnce(fs: FileSystem, path: string, target: ElfIdentity, cache?: ObjectCache): Verdict {
   const f = fs.open(path);
   if (!f.ok) {
     if (f.errno === 'ENOENT') return { kind: 'skip', outcome: 'missing', detail: 'no such file' };

@@ -39,7 +39,7 @@ export function memoryFs(files: ReadonlyMap<string, Uint8Array>, meter: ReadMete
       if (!dirs.has(p)) return { ok: false, errno: 'ENOENT' };
       const prefix = p === '/' ? '/' : `${p}/`;
       const names = new Set([...files.keys(), ...dirs].filter((x) => x.startsWith(prefix) && x !== p).map((x) => x.slice(prefix.length).split('/')[0]!));
-      return { ok: true, value: [...names] };
+      return { ok: true, value: [...names].map((name) => ({ name, kind: dirs.has(prefix + name) ? 'dir' as const : 'file' as const })) };
     },
     realpath(path) {
       const s = stat(path);
