@@ -31,7 +31,7 @@ packages="openssh-server openssh-client openssh-sftp-server libsystemd0 libsyste
  libargon2-1 libblkid1 libbsd0 libbz2-1.0 libcbor0.8 libcryptsetup12 libdevmapper1.02.1 libedit2 libfdisk1
  libffi8 libfido2-1 libgmp10 libip4tc2 libjson-c5 libkmod2 libmd0 libmount1 libncursesw6 libp11-kit0
  libproc2-0 libseccomp2 libtinfo6 libudev1 libuuid1 libdb5.3
- libssl3t64 libtirpc3t64 libcbor0.10 libdb5.3t64 libwtmpdb0"
+ libssl3t64 libtirpc3t64 libcbor0.10 libdb5.3t64 libwtmpdb0 libsqlite3-0"
 
 fail() { echo "fetch-sysroots: $*" >&2; exit 2; }
 command -v apt-get >/dev/null || fail "needs apt-get (a Debian or Ubuntu machine); nothing fetched"

@@ -5,6 +5,7 @@ import type { Attribution } from './analyses/attribution.js';
 import type { CheckedProgram, Finding, Policy } from './analyses/check.js';
 import type { AnalysisResult } from './analyses/result.js';
 import type { ElfImage } from './elf/image.js';
+import type { LoadGraph } from './graph/model.js';
 import { confinedFs } from './host/confined-fs.js';
 import { detectHostCpu } from './host/cpu.js';
 import type { CpuFacts } from './loader/capabilities.js';
@@ -96,7 +97,7 @@ export async function runPipeline(fs: FileSystem, file: string, options: LoaderO
   const r = { ...built, graph: { ...built.graph, indicators: checkContent(fs, built.graph, built.images, opts.contentCache) } };
   if (r.graph.fatal) return { ok: true, graph: r.graph, images: r.images };
   // Loaded on demand: start-up time counts (docs/performance.md).
-  const [{ bindSymbols }, { loadTimeCode }, { attribute }, { suggest, suggestionProviders }] = await Promise.all([
+  const [{ bindSymbols }, { loadTimeCode, runtimeLoadTime }, { attribute }, { suggest, suggestionProviders }] = await Promise.all([
     import('./loader/bind.js'), import('./analyses/load-time.js'), import('./analyses/attribution.js'), import('./analyses/suggestions.js'),
   ]);
   const bindNow = opts.bindNow === true;
@@ -105,9 +106,20 @@ export async function runPipeline(fs: FileSystem, file: string, options: LoaderO
   const providers = suggestionProviders();
   const intoProviders = new Set(wantSuggestions ? r.graph.edges.flatMap((e, i) => (e.to !== null && r.graph.objects.find((o) => o.id === e.to)!.names.some((n) => providers.has(n)) ? [i] : [])) : []);
   const fullFrom = new Set([...intoProviders].map((i) => r.graph.edges[i]!.from));
-  const bound = bindSymbols(fs, r.graph, r.images, { ifuncOnly: depth === 'tree', fullFrom, ...(bindNow ? { bindNow } : {}), ...(opts.tables ? { tables: opts.tables } : {}) });
+  // The libraries' tables serve the run-time pass too.
+  const tables = opts.tables ?? new Map();
+  const bound = bindSymbols(fs, r.graph, r.images, { ifuncOnly: depth === 'tree', fullFrom, tables, ...(bindNow ? { bindNow } : {}) });
   const loadTime = loadTimeCode(r.graph, bound, bindNow);
   let g: AnalysisResult = { ...r.graph, loadTime };
+  // What the run-time loads would run: their objects relocated against the start-up global scope, then
+  // their own (dl_open_worker: the new objects' l_scope follows the main map's search list).
+  const rt = r.graph.runtime;
+  const rtIds = new Set((rt?.objects ?? []).filter((o) => r.images.has(o.id)).map((o) => o.id));
+  if (rt && rtIds.size) {
+    const together: LoadGraph = { ...r.graph, objects: [...r.graph.objects, ...rt.objects], edges: [...r.graph.edges, ...rt.edges], searchList: [...r.graph.searchList, ...rtIds] };
+    const rb = bindSymbols(fs, together, r.images, { ifuncOnly: true, only: rtIds, tables, ...(bindNow ? { bindNow } : {}) });
+    g = { ...g, runtimeLoadTime: runtimeLoadTime(loadTimeCode(together, rb, bindNow), rtIds) };
+  }
   // The tree needs only the edges a suggestion rule is about; JSON and why need all of them.
   const attribution = attribute(g, bound, depth === 'full' ? undefined : intoProviders);
   if (depth === 'full') g = { ...g, edgeUse: attribution.edges };

@@ -46,6 +46,26 @@ export interface LoadTimeCode {
   readonly runOrder: readonly RunStep[];
 }
 
+/** What the run-time loads would run when they happen: their objects' load-time code, and the resolvers of start-up objects their relocations call. */
+export interface RuntimeLoadTime {
+  /** The run-time objects (ids of LoadGraph.runtime.objects) with their constructors and the IFUNC resolvers of theirs that run. */
+  readonly objects: readonly ObjectLoadTime[];
+  /** IFUNC resolvers of start-up objects called again by run-time objects' relocations, by the object that defines them. */
+  readonly startup: ReadonlyArray<{ readonly id: number; readonly ifunc: readonly IfuncCall[] }>;
+}
+
+/** The run-time part of a load-time analysis over the start-up objects and the run-time objects together. */
+export function runtimeLoadTime(lt: LoadTimeCode, runtimeIds: ReadonlySet<number>): RuntimeLoadTime {
+  const atLoad = (o: ObjectLoadTime) => o.ifunc.filter((c) => runtimeIds.has(c.calledBy));
+  return {
+    objects: lt.objects.filter((o) => runtimeIds.has(o.id)).map((o) => {
+      const ifunc = atLoad(o);
+      return { ...o, ifunc, ifuncAtLoad: ifunc.filter((c) => c.phase === 'load').length };
+    }),
+    startup: lt.objects.filter((o) => !runtimeIds.has(o.id)).map((o) => ({ id: o.id, ifunc: atLoad(o) })).filter((x) => x.ifunc.length > 0),
+  };
+}
+
 const irelativeName = (machine: number) => relocTypeName(machine, IRELATIVE_TYPES.get(machine)?.[0] ?? 0);
 
 export function loadTimeCode(g: LoadGraph, b: BindResult, bindNow: boolean): LoadTimeCode {

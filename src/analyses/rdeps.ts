@@ -1,8 +1,9 @@
 // Reverse dependencies: does a program load LIB at start, and through what. LIB is a SONAME, a file name
 // or an in-root path; the shortest chain of start-up edges from the program to it, with how the loader
 // resolved each hop (rpath, runpath, ld.so.cache, system directory, already loaded…).
-import type { GraphObject, LoadGraph } from '../graph/model.js';
+import type { GraphEdge, GraphObject, LoadGraph } from '../graph/model.js';
 import { displayName, programOf, shortestPaths } from '../graph/traverse.js';
+import { anyObjectName, runtimeWhy } from './why.js';
 
 export const RDEPS_SCHEMA = 'loadgraph.rdeps/1';
 
@@ -17,10 +18,15 @@ export interface Hop {
   readonly resolved: string;
   /** The path the object was loaded from, as seen inside the root. */
   readonly path: string | null;
+  /** false: a run-time load (dlopen note, PAM module, NSS service), with what asks for it. */
+  readonly atStart?: false;
+  readonly provenance?: NonNullable<GraphEdge['provenance']>;
 }
 
 export interface RdepsProgram {
   readonly path: string;
+  /** false (rdeps --runtime): the program does not load LIB at start but may load it at run time. */
+  readonly atStart: boolean;
   readonly via: readonly Hop[];
 }
 
@@ -61,5 +67,21 @@ export function pathTo(g: LoadGraph, lib: string, libReal: string | null): Hop[]
     const e = g.edges[ei]!;
     const to = byId.get(e.to!)!;
     return { from: displayName(g, byId.get(e.from)!), to: displayName(g, to), name: e.name, kind: e.kind, resolved: e.reason.kind, path: to.path };
+  });
+}
+
+/** LIB not loaded at start but reachable through run-time loads: the shortest such path, its run-time hops marked. */
+export function runtimePathTo(g: LoadGraph, lib: string): Hop[] | null {
+  const found = runtimeWhy(g, lib);
+  if (!found) return null;
+  const name = anyObjectName(g);
+  const all = new Map([...g.objects, ...(g.runtime?.objects ?? [])].map((o) => [o.id, o]));
+  const edgeOf = new Map([...g.edges, ...(g.runtime?.edges ?? [])].filter((e) => e.to !== null).map((e) => [`${e.from}>${e.to}`, e]));
+  return found.path.map((h) => {
+    const e = edgeOf.get(`${h.from}>${h.to}`);
+    return {
+      from: name(h.from), to: name(h.to), name: e?.name ?? name(h.to), kind: h.kind, resolved: h.reason.kind, path: all.get(h.to)?.path ?? null,
+      ...(h.atStart ? {} : { atStart: false as const }), ...(h.provenance ? { provenance: h.provenance } : {}),
+    };
   });
 }

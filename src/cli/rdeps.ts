@@ -1,6 +1,6 @@
 // `loadgraph rdeps [--root DIR] LIB [PATH...]`: every program that loads LIB at start, and through what.
 import { parseArgs } from 'node:util';
-import { RDEPS_SCHEMA, type RdepsDocument, type RdepsProgram, pathTo } from '../analyses/rdeps.js';
+import { RDEPS_SCHEMA, type RdepsDocument, type RdepsProgram, pathTo, runtimePathTo } from '../analyses/rdeps.js';
 import { runOverRoot } from '../pipeline.js';
 import { renderRdeps } from '../report/rdeps.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
@@ -15,6 +15,8 @@ programs are the ELF files with PT_INTERP under the root's /usr, /bin, /sbin, /l
 (files or directories, inside the root) narrow that. One process: each object is parsed once.
   --root DIR            the system to scan, like a chroot (default /)
   --format FMT          text (default) or json ({"schema": "loadgraph.rdeps/1", ...})
+  --runtime             also the programs that may load LIB after start-up: through a dlopen note, a PAM
+                        module of their service, an NSS service (marked "atStart": false, each run-time hop too)
   --quiet               no progress on stderr (shown only when stderr is a terminal)
   and the loader options of 'loadgraph --help' (--library-path, --preload, --hwcaps, ...)
 Exit status: 0 some program loads LIB, 1 none does, 2 usage error or unusable root.
@@ -24,7 +26,7 @@ export async function rdepsCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...LOADER_OPTIONS, format: { type: 'string', short: 'f', default: 'text' }, quiet: { type: 'boolean', short: 'q' } },
+    options: { ...LOADER_OPTIONS, format: { type: 'string', short: 'f', default: 'text' }, quiet: { type: 'boolean', short: 'q' }, runtime: { type: 'boolean' } },
   });
   if (values.help) {
     io.stdout.write(rdepsHelp);
@@ -33,8 +35,9 @@ export async function rdepsCommand(args: string[], io: CliIo): Promise<number> {
   if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`unknown format '${values.format}' (text, json)`);
   const [lib, ...paths] = positionals;
   if (lib === undefined || lib === '') throw new UsageError('rdeps needs LIB');
-  // At start only: what the process may load later (dlopen notes, PAM, NSS) is not resolved.
-  const run = runOverRoot(io, { ...analyseOptionsFrom(values), code: false, runtime: false }, paths);
+  // Without --runtime, at start only: what the process may load later (dlopen notes, PAM, NSS) is not resolved.
+  const withRuntime = values.runtime === true;
+  const run = runOverRoot(io, { ...analyseOptionsFrom(values), code: false, runtime: withRuntime }, paths);
   if (run.unusable) {
     io.stderr.write(`loadgraph: ${run.unusable}\n`);
     return EXIT_USAGE;
@@ -51,13 +54,14 @@ export async function rdepsCommand(args: string[], io: CliIo): Promise<number> {
       continue;
     }
     const via = pathTo(r.graph, lib, libReal);
-    if (via === null) continue;
+    const later = via === null && withRuntime ? runtimePathTo(r.graph, lib) : null;
+    if (via === null && later === null) continue;
     // A program whose load fails never starts: it loads nothing.
     if (r.graph.fatal) io.stderr.write(`loadgraph: ${path}: would not start (${r.graph.fatal.message}); not counted\n`);
-    else programs.push({ path, via });
+    else programs.push(via ? { path, atStart: true, via } : { path, atStart: false, via: later! });
   }
   progress.done();
   const doc: RdepsDocument = { schema: RDEPS_SCHEMA, library: lib, root: values.root ?? '/', programs };
-  io.stdout.write(values.format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : renderRdeps(doc, run.programs.length));
+  io.stdout.write(values.format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : renderRdeps(doc, run.programs.length, withRuntime));
   return programs.length > 0 ? EXIT_OK : EXIT_FINDINGS;
 }

@@ -63,6 +63,8 @@ export interface BindOptions {
   readonly ifuncOnly?: boolean;
   /** With ifuncOnly: objects whose every reference is still bound (for edge attribution). */
   readonly fullFrom?: ReadonlySet<number>;
+  /** Bind only the references of these objects (the run-time loads, against the start-up scope). */
+  readonly only?: ReadonlySet<number>;
   /** Shared by every program of a run: each library's tables read once, by real path. */
   readonly tables?: Map<string, ObjectTables>;
 }
@@ -217,7 +219,7 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
   // Objects are relocated from the last l_initfini entry to the first (ld.so is done separately and
   // its own bindings are not part of a trace), so unique symbols register in that order.
   for (const id of [...initFini].reverse()) {
-    if (id === interp) continue;
+    if (id === interp || (opts.only && !opts.only.has(id))) continue;
     const t = tables.get(id);
     if (!t) continue;
     const cls = relocClasses(t.image.header.machine);

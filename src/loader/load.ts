@@ -19,7 +19,7 @@ import { type DstValues, expandDst, hasDst, normalizePath, originOf, pathList } 
 import { type FileSystem, type SpecialKind, errnoText } from './fs.js';
 import { type LdCache, lookupCache, parseLdCache } from './ldcache.js';
 import { readLdSoConf } from './ldconf.js';
-import { runtimeRequests } from './runtime.js';
+import { type RuntimeRequest, dlopenRequests, runtimeRequests } from './runtime.js';
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
 import { type CpuFacts, capabilitiesFor } from './capabilities.js';
 import { readLoaderDirs } from './loader-dirs.js';
@@ -509,13 +509,14 @@ function mapRuntimeObjects(s: Session): RuntimeGraph {
     if (to && to.id >= first && !rtQueue.includes(to)) rtQueue.push(to);
   };
   const loaded = objects.slice(0, first).map((o) => ({ id: o.id, path: o.path === null ? null : abs(o.path), image: o.image, notes: o.notes ?? [] }));
-  for (const req of runtimeRequests(fs, program, loaded, opts.pamService ? { pamService: opts.pamService } : {}, rtWarnings)) {
+  const request = (req: RuntimeRequest) => {
     // The sonames of a dlopen note are alternatives, most preferred first.
     const tries = req.names.map((n) => load(objects[req.from]!, n, req.kind));
     const e = { ...(tries.find((t) => t.to !== null) ?? tries[0]!), provenance: req.provenance };
     rtEdges.push(e);
     enqueue(e);
-  }
+  };
+  for (const req of runtimeRequests(fs, program, loaded, opts.pamService ? { pamService: opts.pamService } : {}, rtWarnings)) request(req);
   for (let qi = 0; qi < rtQueue.length; qi++) {
     const x = rtQueue[qi]!;
     if (!x.image) continue;
@@ -524,6 +525,8 @@ function mapRuntimeObjects(s: Session): RuntimeGraph {
       rtEdges.push(e);
       enqueue(e);
     }
+    // An object that itself loads at run time declares its own dlopen()s (pam_systemd → libsystemd → liblzma).
+    for (const req of dlopenRequests({ id: x.id, path: x.path === null ? null : abs(x.path), image: x.image, notes: x.notes ?? [] }, rtWarnings)) request(req);
   }
   return { objects: objects.slice(first).map((o) => toGraphObject(o, o.image ? dynamicEdges(o.image).map(([, n]) => n) : [])), edges: rtEdges, warnings: rtWarnings };
 }

@@ -14,9 +14,16 @@ import { BUILTIN_NSS_SINCE_2_34, readNsswitch } from './nss.js';
 import { pamModuleDirOf, readPamStack } from './pam.js';
 
 export interface RuntimeOptions {
-  /** The PAM service whose stack is read; default the program's base name (then `other`, as libpam). */
+  /** The PAM service whose stack is read; default PAM_SERVICES' entry or the program's base name (then `other`, as libpam). */
   readonly pamService?: string;
 }
+
+/**
+ * Programs whose pam_start() service is not their own name. OpenSSH ≥ 9.8 split sshd: sshd-session and
+ * sshd-auth start PAM as "sshd" (servconf.c SSHD_PAM_SERVICE, unless sshd_config's PAMServiceName says
+ * otherwise); OpenSSH before 9.8 used __progname, which is "sshd" for sshd itself.
+ */
+export const PAM_SERVICES: Readonly<Record<string, string>> = { 'sshd-session': 'sshd', 'sshd-auth': 'sshd' };
 
 /** A start-up object as the run-time sources see it. */
 export interface LoadedObject {
@@ -34,25 +41,30 @@ export interface RuntimeRequest {
   readonly provenance: Provenance;
 }
 
-export function runtimeRequests(fs: FileSystem, program: string, startup: readonly LoadedObject[], opts: RuntimeOptions, warnings: string[]): RuntimeRequest[] {
+/** One object's .note.dlopen entries as requests from it (also for objects that themselves load at run time). */
+export function dlopenRequests(o: LoadedObject, warnings: string[]): RuntimeRequest[] {
   const out: RuntimeRequest[] = [];
-  for (const o of startup) {
-    for (const n of o.notes) {
-      if (n.owner !== 'FDO' || n.type !== C.NT_FDO_DLOPEN_METADATA) continue;
-      const d = decodeDlopenNote(n.desc);
-      if ('error' in d) {
-        warnings.push(`${o.path ?? `object ${o.id}`}: .note.dlopen ignored: ${d.error}`);
-        continue;
-      }
-      for (const e of d.entries) {
-        out.push({ from: o.id, kind: 'dlopen', names: e.soname, provenance: { kind: 'dlopen', feature: e.feature, description: e.description, priority: e.priority, sonames: e.soname } });
-      }
+  for (const n of o.notes) {
+    if (n.owner !== 'FDO' || n.type !== C.NT_FDO_DLOPEN_METADATA) continue;
+    const d = decodeDlopenNote(n.desc);
+    if ('error' in d) {
+      warnings.push(`${o.path ?? `object ${o.id}`}: .note.dlopen ignored: ${d.error}`);
+      continue;
+    }
+    for (const e of d.entries) {
+      out.push({ from: o.id, kind: 'dlopen', names: e.soname, provenance: { kind: 'dlopen', feature: e.feature, description: e.description, priority: e.priority, sonames: e.soname } });
     }
   }
+  return out;
+}
+
+export function runtimeRequests(fs: FileSystem, program: string, startup: readonly LoadedObject[], opts: RuntimeOptions, warnings: string[]): RuntimeRequest[] {
+  const out: RuntimeRequest[] = startup.flatMap((o) => dlopenRequests(o, warnings));
   const bySoname = (s: string) => startup.find((o) => o.image?.soname === s);
   const libpam = bySoname('libpam.so.0');
   if (libpam?.path) {
-    const service = opts.pamService ?? program.slice(program.lastIndexOf('/') + 1);
+    const base = program.slice(program.lastIndexOf('/') + 1);
+    const service = opts.pamService ?? PAM_SERVICES[base] ?? base;
     const f = fs.open(libpam.path);
     const dir = f.ok ? pamModuleDirOf(f.value) : undefined;
     if (f.ok) f.value.close();

@@ -1,10 +1,14 @@
 // rdeps as text: one line per program that loads the library, with its shortest path and how each hop was found.
-import type { RdepsDocument } from '../analyses/rdeps.js';
+import type { RdepsDocument, RdepsProgram } from '../analyses/rdeps.js';
 
-export function renderRdeps(doc: RdepsDocument, scanned: number): string {
-  const n = doc.programs.length;
-  const head = n === 0
+export function renderRdeps(doc: RdepsDocument, scanned: number, runtime = false): string {
+  const start = doc.programs.filter((p) => p.atStart), later = doc.programs.filter((p) => !p.atStart);
+  const line = (p: RdepsProgram) => `  ${p.path}: ${p.via.map((h) => `→ ${h.to} [${h.atStart === false ? `${h.kind}, run time: ` : ''}${h.resolved}${h.name !== h.to ? `, as ${h.name}` : ''}]`).join(' ')}\n`;
+  const head = start.length === 0
     ? `no program of ${scanned} loads ${doc.library} at start\n`
-    : `${doc.library} is loaded at start by ${n} of ${scanned} program${scanned === 1 ? '' : 's'}:\n`;
-  return head + doc.programs.map((p) => `  ${p.path}: ${p.via.map((h) => `→ ${h.to} [${h.resolved}${h.name !== h.to ? `, as ${h.name}` : ''}]`).join(' ')}\n`).join('');
+    : `${doc.library} is loaded at start by ${start.length} of ${scanned} program${scanned === 1 ? '' : 's'}:\n`;
+  const rt = !runtime ? '' : later.length === 0
+    ? `no other program may load it at run time (dlopen notes, PAM, NSS)\n`
+    : `${later.length} more may load it at run time (not at start):\n${later.map(line).join('')}`;
+  return head + start.map(line).join('') + rt;
 }

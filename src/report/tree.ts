@@ -2,6 +2,7 @@
 // missing libraries with the places tried, and a one-line summary. Pure: graph in, text out.
 import { verdictText } from '../analyses/indicators.js';
 import type { AnalysisResult } from '../analyses/result.js';
+import type { RuntimeLoadTime } from '../analyses/load-time.js';
 import type { Candidate, GraphEdge, GraphObject, LoadGraph, Reason } from '../graph/model.js';
 import { edgeSource } from '../graph/edge-sources.js';
 import { displayName, edgesFrom, libraryName, objectById, programOf, summarize } from '../graph/traverse.js';
@@ -178,7 +179,9 @@ export function provenanceText(e: GraphEdge, byId: Map<number, GraphObject>): st
 /** The "may also load at run time" section: each run-time load with its provenance, then its own new objects. */
 export function runtimeLines(g: LoadGraph, style: Style = plain): string[] {
   const rt = g.runtime;
-  if (!rt || rt.edges.length === 0) return [];
+  if (!rt) return [];
+  // Nothing found, but something could not be read (a PAM file, a dlopen note): say so.
+  if (rt.edges.length === 0) return rt.warnings.map((w) => style('yellow', `warning: ${w}`));
   const byId = new Map([...objectById(g), ...rt.objects.map((o) => [o.id, o] as const)]);
   const isNew = (id: number | null) => id !== null && rt.objects.some((o) => o.id === id);
   const roots = rt.edges.filter((e) => e.provenance);
@@ -218,12 +221,25 @@ export function runtimeLines(g: LoadGraph, style: Style = plain): string[] {
 }
 
 /** "run-time loads may add 9 objects (dlopen notes 7, PAM 1, NSS 1)". */
-export function runtimeSummary(g: LoadGraph): string | null {
+export function runtimeSummary(g: AnalysisResult): string | null {
   const rt = g.runtime;
   if (!rt || rt.edges.length === 0) return null;
   const count = (k: string) => rt.edges.filter((e) => e.kind === k && e.to !== null).length;
   const kinds = (['dlopen', 'pam', 'nss'] as const).map((k) => [k, count(k)] as const).filter(([, n]) => n);
   const label = { dlopen: 'dlopen notes', pam: 'PAM modules', nss: 'NSS services' };
-  return `run-time loads may add ${rt.objects.length} object${rt.objects.length === 1 ? '' : 's'}` +
+  const head = `run-time loads may add ${rt.objects.length} object${rt.objects.length === 1 ? '' : 's'}` +
     (kinds.length ? ` (${kinds.map(([k, n]) => `${label[k]}: ${n} found`).join(', ')})` : '');
+  return g.runtimeLoadTime ? `${head}; ${runtimeCodeText(g, g.runtimeLoadTime)}` : head;
+}
+
+/** The second figure: what the run-time loads would run when they happen (start-up code is the footer above). */
+function runtimeCodeText(g: AnalysisResult, r: RuntimeLoadTime): string {
+  const byId = new Map([...objectById(g), ...(g.runtime?.objects ?? []).map((o) => [o.id, o] as const)]);
+  const name = (id: number) => libraryName(byId.get(id)!);
+  const running = r.objects.filter((o) => o.realConstructors || o.ifuncAtLoad);
+  const again = r.startup.map((x) => ({ id: x.id, n: x.ifunc.filter((c) => c.phase === 'load').length })).filter((x) => x.n);
+  const own = running.length
+    ? `${running.length} of them would run their own code when loaded (${running.map((o) => `${name(o.id)}: ${[o.realConstructors ? `ctor:${o.realConstructors}` : '', o.ifuncAtLoad ? `ifunc:${o.ifuncAtLoad}` : ''].filter(Boolean).join(' ')}`).join(', ')})`
+    : 'none of them runs its own code when loaded';
+  return own + (again.length ? `, and their relocations would call ${again.map((x) => `${x.n} IFUNC resolver${x.n === 1 ? '' : 's'} of ${name(x.id)}`).join(', ')}` : '');
 }

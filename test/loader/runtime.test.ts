@@ -4,6 +4,7 @@ import { execa, execaSync } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { AnalysisResult } from '../../src/analyses/result.js';
 import type { GraphEdge, LoadGraph } from '../../src/graph/model.js';
 import { sysroot } from '../support/corpus.js';
 import { runCli } from '../support/cli.js';
@@ -104,7 +105,7 @@ describe('real roots', () => {
     expect(pam.length).toBeGreaterThanOrEqual(8);
     const tree = await runCli(['--root', root, '/usr/sbin/sshd']);
     expect(tree.stdout).toMatch(/may also load at run time[^\n]*\n[\s\S]*pam_nologin\.so \[PAM sshd: account required, \/etc\/pam\.d\/sshd:\d+; direct path\]/);
-    expect(tree.stdout).toMatch(/^run-time loads may add \d+ objects \(PAM modules: \d+ found\)$/m);
+    expect(tree.stdout).toMatch(/^run-time loads may add \d+ objects \(PAM modules: \d+ found\); none of them runs its own code when loaded, and their relocations would call \d+ IFUNC resolvers of libc\.so\.6$/m);
     // The start-up figures are untouched by run-time loads.
     expect(tree.stdout).toMatch(/^8 of 28 objects run their own code before main/m);
     const other = JSON.parse((await runCli(['--root', root, '--pam-service', 'nosuch', '--format', 'json', '/usr/sbin/sshd'])).stdout) as LoadGraph;
@@ -165,5 +166,47 @@ describe('real roots', () => {
     }
     const none = await runCli(['why', '--root', root, file, 'libnothere.so.1']);
     expect(none).toMatchObject({ code: 1, stdout: expect.stringMatching(/does not load libnothere\.so\.1, at start or at run time/) });
+  });
+
+  it("Debian 13's sshd-session: PAM as sshd, a module's libsystemd and that library's own dlopen notes, their load-time code, rdeps --runtime", async (ctx) => {
+    requires(ctx, sysrootOf('trixie-amd64'));
+    const root = sysroot('trixie-amd64');
+    const prog = '/usr/lib/openssh/sshd-session';
+    // OpenSSH ≥ 9.8 starts PAM as "sshd" from sshd-session: the sshd stack, not "other".
+    const g = JSON.parse((await runCli(['--root', root, '--format', 'json', prog])).stdout) as AnalysisResult;
+    const pam = runtimeEdges(g, 'pam');
+    expect(pam.length).toBeGreaterThan(3);
+    expect(pam.every((e) => e.provenance?.kind === 'pam' && e.provenance.service === 'sshd')).toBe(true);
+    // pam_limits.so needs libsystemd.so.0, whose .note.dlopen asks for liblzma: a run-time object's notes count too.
+    const w = await runCli(['why', '--root', root, prog, 'liblzma.so.5']);
+    expect(w.code).toBe(0);
+    expect(w.stdout).toMatch(/sshd-session → libpam\.so\.0 → pam_\w+\.so → libsystemd\.so\.0 → liblzma\.so\.5/);
+    // What the run-time loads would run: liblzma's own constructors among the run-time objects, as a
+    // start-up analysis of liblzma finds them; resolvers of libc called again by their relocations.
+    const rt = g.runtimeLoadTime!;
+    const all = new Map([...g.objects, ...g.runtime!.objects].map((o) => [o.id, o]));
+    const lzmaRt = rt.objects.find((o) => all.get(o.id)!.soname === 'liblzma.so.5')!;
+    const lzmaAlone = JSON.parse((await runCli(['--root', root, '--format', 'json', all.get(lzmaRt.id)!.path!])).stdout) as AnalysisResult;
+    const lzmaProgram = lzmaAlone.loadTime!.objects.find((o) => o.id === lzmaAlone.objects.find((x) => x.kind === 'program')!.id)!;
+    expect(lzmaRt.realConstructors).toBe(lzmaProgram.realConstructors);
+    expect(lzmaRt.realConstructors).toBeGreaterThan(0);
+    expect(rt.startup.some((x) => all.get(x.id)!.soname === 'libc.so.6' && x.ifunc.length > 0)).toBe(true);
+    expect(rt.startup.flatMap((x) => x.ifunc).every((c) => g.runtime!.objects.some((o) => o.id === c.calledBy))).toBe(true);
+    const tree = await runCli(['--root', root, prog]);
+    expect(tree.stdout).toMatch(/^run-time loads may add \d+ objects \([^)]*\); \d+ of them would run their own code when loaded \([^)]*liblzma\.so\.5: ctor:\d/m);
+    // rdeps --runtime: sshd-session may load liblzma at run time; without --runtime, nothing loads it at start.
+    const rd = JSON.parse((await runCli(['rdeps', '--root', root, '--runtime', '--format', 'json', 'liblzma.so.5', '/usr/lib/openssh', '/usr/sbin'])).stdout);
+    const session = rd.programs.find((p: { path: string }) => p.path === prog);
+    expect(session).toMatchObject({ atStart: false });
+    expect(session.via.map((h: { to: string; atStart?: boolean }) => [h.to, h.atStart ?? true]).at(-1)).toEqual(['liblzma.so.5', false]);
+    const startOnly = await runCli(['rdeps', '--root', root, 'liblzma.so.5', '/usr/lib/openssh', '/usr/sbin']);
+    expect(startOnly.code).toBe(1);
+  });
+
+  it('a PAM stack that cannot be read whole is a warning in the tree even when nothing was found', async (ctx) => {
+    requires(ctx, sysrootOf('trixie-amd64'));
+    // The fetched root has no common-* files (pam-auth-update writes them at install): "other" @includes them.
+    const r = await runCli(['--root', sysroot('trixie-amd64'), '--pam-service', 'nosuch', '/usr/lib/openssh/sshd-session']);
+    expect(r.stdout).toMatch(/^warning: PAM: \/etc\/pam\.d\/other:\d+: included file "common-auth" not found/m);
   });
 });
