@@ -5,6 +5,7 @@ import { analyseWith } from '../pipeline.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { lddRefuses, renderLdd } from '../report/ldd.js';
 import { renderTree } from '../report/tree.js';
+import { renderDot } from '../report/dot.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
 import { exactJson } from '../elf/kit.js';
@@ -13,7 +14,9 @@ export const graphHelp = `usage: loadgraph [options] FILE...
 
 Resolves FILE's whole dependency closure as glibc 2.36's ld.so would, without running anything.
   --root DIR            resolve inside DIR like a chroot (its ld.so.cache, ld.so.conf, ld.so.preload)
-  --format FMT          tree (default), json (the whole graph; docs/graph-schema.md), ldd (ldd's lines)
+  --format FMT          tree (default), json (the whole graph; docs/graph-schema.md), ldd (ldd's lines),
+                        dot (Graphviz: start-up edges solid, run-time edges dashed, load-time code filled)
+  --highlight LIB       with --format dot: the path to LIB in red
   --all                 expand repeated subtrees
   --library-path LIST   as LD_LIBRARY_PATH
   --preload LIST        as LD_PRELOAD
@@ -47,6 +50,7 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
       all: { type: 'boolean', short: 'a' },
       'no-code': { type: 'boolean' },
       'no-suggest': { type: 'boolean' },
+      highlight: { type: 'string' },
     },
   });
   if (values.help) {
@@ -54,7 +58,8 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   const format = values.format;
-  if (format !== 'tree' && format !== 'json' && format !== 'ldd') throw new UsageError(`unknown format '${format}' (tree, json, ldd)`);
+  if (format !== 'tree' && format !== 'json' && format !== 'ldd' && format !== 'dot') throw new UsageError(`unknown format '${format}' (tree, json, ldd, dot)`);
+  if (values.highlight !== undefined && format !== 'dot') throw new UsageError('--highlight goes with --format dot');
   if (positionals.length === 0) throw new UsageError('no FILE given');
   const options = analyseOptionsFrom(values);
   const style = styleFor(io, values);
@@ -81,7 +86,8 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
         if (g.fatal) io.stderr.write(`loadgraph: ${g.fatal.message}\n`);
         status = Math.max(status, EXIT_FINDINGS);
       }
-    } else io.stdout.write((i > 0 ? '\n' : '') + renderTree(g, { style, all: values.all === true }));
+    } else if (format === 'dot') io.stdout.write(renderDot(g, values.highlight !== undefined ? { highlight: values.highlight } : {}));
+    else io.stdout.write((i > 0 ? '\n' : '') + renderTree(g, { style, all: values.all === true }));
   }
   if (format === 'json') io.stdout.write(JSON.stringify(positionals.length === 1 ? graphs[0] ?? null : graphs, exactJson, 2) + '\n');
   return status;

@@ -12,7 +12,8 @@ usage:
   loadgraph inspect [--format human|json] FILE...           one object's own loader facts
   loadgraph scan [--root DIR] [--no-code] [--format table|json|ndjson] [--shard I/N] [PATH...]
                                                             every program's closure and load-time code, in one pass
-  loadgraph rdeps [--root DIR] [--format text|json] LIB [PATH...]  every program that loads LIB at start, and through what
+  loadgraph rdeps [--root DIR] [--format text|json] [--runtime] LIB [PATH...]  every program that loads LIB, and through what
+  loadgraph render [--format tree|dot|json] SAVED.json      a saved --format json result drawn again
 
 Run 'loadgraph COMMAND --help' for a command's options.
 `;
@@ -27,6 +28,7 @@ const commands: Record<string, () => Promise<Command>> = {
   check: async () => (await import('./check.js')).checkCommand,
   scan: async () => (await import('./scan.js')).scanCommand,
   rdeps: async () => (await import('./rdeps.js')).rdepsCommand,
+  render: async () => (await import('./render.js')).renderCommand,
 };
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -45,14 +47,29 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command(named ? rest : argv, io);
   } catch (e) {
-    if (e instanceof UsageError || isParseArgsError(e)) {
-      io.stderr.write(`loadgraph: ${(e as Error).message}\n`);
+    if (e instanceof UsageError) {
+      io.stderr.write(`loadgraph: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    const parse = parseArgsMessage(e, named ? `loadgraph ${first}` : 'loadgraph');
+    if (parse !== null) {
+      io.stderr.write(`${parse}\n`);
       return EXIT_USAGE;
     }
     throw e;
   }
 }
 
-function isParseArgsError(e: unknown): boolean {
-  return e instanceof TypeError && typeof (e as { code?: unknown }).code === 'string' && String((e as unknown as { code: string }).code).startsWith('ERR_PARSE_ARGS');
+/** node:util parseArgs' errors in our words: the command, the option, and where the options are listed. */
+function parseArgsMessage(e: unknown, command: string): string | null {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (!(e instanceof TypeError) || typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) return null;
+  const quoted = /'([^']+)'/.exec(e.message)?.[1] ?? '';
+  const option = /--[\w-]+/.exec(quoted)?.[0] ?? /-\w/.exec(quoted)?.[0] ?? quoted;
+  const help = `(${command} --help lists its options)`;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `${command}: unknown option ${option} ${help}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return /does not take an argument/.test(e.message) ? `${command}: ${option} takes no value ${help}` : `${command}: ${option} needs a value ${help}`;
+  }
+  return `${command}: ${e.message} ${help}`;
 }

@@ -165,8 +165,9 @@ export function relativeAddendsAt(src: ByteSource, image: ElfImage, addresses: r
   const size = is64 ? 24 : 12;
   const offset = addrToOffset(image, at, n * size);
   if (offset === null || !(offset + n * size <= src.size)) return out;
-  // One read of the whole relative prefix when it is of a sane size (a probe per read costs a system call each).
-  const whole = n * size <= 16 << 20 ? src.read(offset, n * size) : null;
+  // A small table in one read (each probe would be a system call); a large one probed entry by entry (a
+  // whole libcrypto prefix is most of a megabyte for the two or three slots asked about).
+  const whole = n * size <= 64 << 10 ? src.read(offset, n * size) : null;
   const wholeView = whole ? new DataView(whole.buffer, whole.byteOffset, whole.byteLength) : null;
   const entry = (i: number) => {
     let v = wholeView;

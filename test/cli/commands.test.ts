@@ -135,3 +135,16 @@ describe('loadgraph check', () => {
     expect((await runCli(['check', '--root', root1, '--preset', 'strict', '--fail-on', 'warning', '/usr/bin/p'])).code).toBe(1);
   });
 });
+
+describe('our own messages for bad options', () => {
+  it('every command: an unknown option, a missing value, a value given to a flag — one line naming the command and the option, exit 2', async () => {
+    for (const cmd of ['inspect', 'why', 'diff', 'check', 'scan', 'rdeps']) {
+      const unknown = await runCli([cmd, '--no-such-option', 'x']);
+      expect(unknown).toEqual({ code: 2, stdout: '', stderr: `loadgraph ${cmd}: unknown option --no-such-option (loadgraph ${cmd} --help lists its options)\n` });
+      const missing = await runCli([cmd, '--format']);
+      expect(missing).toEqual({ code: 2, stdout: '', stderr: `loadgraph ${cmd}: --format needs a value (loadgraph ${cmd} --help lists its options)\n` });
+    }
+    expect(await runCli(['--no-such-option', '/bin/ls'])).toEqual({ code: 2, stdout: '', stderr: 'loadgraph: unknown option --no-such-option (loadgraph --help lists its options)\n' });
+    expect((await runCli(['scan', '--quiet=yes'])).stderr).toBe('loadgraph scan: --quiet takes no value (loadgraph scan --help lists its options)\n');
+  });
+});
