@@ -23,6 +23,7 @@ edges added, removed or changed, constructors and IFUNC resolvers, what each edg
 (RELRO, BIND_NOW, TEXTREL, stack, RPATH/RUNPATH) and .note.dlopen. A and B are ELF files or saved
 'loadgraph FILE --format json' results. Paths that differ only by root or multiarch triplet are matched.
   --format human|json|markdown
+  --verbose            human output: every difference with its evidence (default: grouped, symbol changes counted)
   --quiet              no progress on stderr (whole-root diffs show it when stderr is a terminal)
 With two roots and no FILE (or directories, or several paths, which narrow it): every program of both
 roots, matched across merged /usr and multiarch paths — programs added, removed and split; what left and
@@ -39,7 +40,7 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
     allowPositionals: true,
     options: {
       ...LOADER_OPTIONS, format: { type: 'string', short: 'f', default: 'human' }, 'root-a': { type: 'string' }, 'root-b': { type: 'string' },
-      quiet: { type: 'boolean', short: 'q' },
+      quiet: { type: 'boolean', short: 'q' }, verbose: { type: 'boolean', short: 'v' },
     },
   });
   if (values.help) {
@@ -69,7 +70,7 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
   if (values.format !== 'json') for (const [side, ws] of [['A', wa], ['B', wb]] as const) for (const w of ws) io.stderr.write(`loadgraph: ${side}: ${w}\n`);
   if (values.format === 'json') io.stdout.write(JSON.stringify({ ...d, warnings: { a: wa, b: wb } }, exactJson, 2) + '\n');
   else if (values.format === 'markdown') io.stdout.write(renderDiffMarkdown(d));
-  else io.stdout.write(renderDiff(d, styleFor(io, values)));
+  else io.stdout.write(renderDiff(d, styleFor(io, values), values.verbose === true));
   return d.same && !d.cannotStart.a && !d.cannotStart.b ? EXIT_OK : EXIT_FINDINGS;
 }
 

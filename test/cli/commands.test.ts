@@ -54,15 +54,19 @@ describe('loadgraph why', () => {
 describe('loadgraph diff', () => {
   const pair = () => root({ 'usr/bin/a': prog(['liba.so.1']), 'usr/bin/b': prog(['liba.so.1', 'libz.so.1']), [`${T}/liba.so.1`]: lib('liba.so.1'), [`${T}/libz.so.1`]: lib('libz.so.1') });
 
-  it('human output: a headline with the count, one line per difference with its evidence; exit 1, or 0 and "no differences"', async () => {
+  it('human output: a headline with the count, objects grouped by the edge that brings them, --verbose every difference with its evidence; exit 1, or 0 and "no differences"', async () => {
     const r = pair();
     const x = await runCli(['diff', '--root', r, '/usr/bin/a', '/usr/bin/b']);
     expect(x.code).toBe(1);
     const json = JSON.parse((await runCli(['diff', '--root', r, '--format', 'json', '/usr/bin/a', '/usr/bin/b'])).stdout);
     expect(json.items.length).toBeGreaterThan(0);
     expect(x.stdout.split('\n')[0]).toBe(`/usr/bin/a → /usr/bin/b: ${json.items.length} difference${json.items.length === 1 ? '' : 's'}`);
-    for (const i of json.items) expect(x.stdout).toContain(i.message);
-    expect(x.stdout).toMatch(/^\+ .*libz\.so\.1/m);
+    expect(x.stdout).toMatch(/^\+ now loads libz\.so\.1$/m);
+    const verbose = await runCli(['diff', '--verbose', '--root', r, '/usr/bin/a', '/usr/bin/b']);
+    for (const i of json.items) {
+      expect(verbose.stdout).toContain(i.message);
+      for (const e of i.evidence) expect(verbose.stdout).toContain(`    ${e}`);
+    }
     expect(await runCli(['diff', '--root', r, '/usr/bin/a', '/usr/bin/a'])).toMatchObject({ code: 0, stdout: 'no differences\n' });
   });
 

@@ -112,6 +112,17 @@ describe('root diff of Debian bookworm and trixie (amd64)', () => {
     expect(md.stdout).toContain('| `/usr/sbin/sshd` | changed |');
   }, 600_000);
 
+  it("one program's diff across the releases reads in a minute: closure changes grouped by cause, symbol changes counted", async (ctx) => {
+    requires(ctx, sysrootOf('amd64'), sysrootOf('trixie-amd64'));
+    const r = await runCli(['diff', '--root-a', A, '--root-b', B, '/usr/sbin/sshd']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^- no longer loads libsystemd\.so\.0, [^\n]*liblzma\.so\.5 \(1 real constructor\)[^\n]*\n {4}lost edge sshd → libsystemd\.so\.0, used for sd_listen_fds, sd_notify$/m);
+    expect(r.stdout).toMatch(/^~ what edges are used for: \d+ use fewer symbols, \d+ use more \(--verbose lists them\)$/m);
+    const verbose = await runCli(['diff', '--verbose', '--root-a', A, '--root-b', B, '/usr/sbin/sshd']);
+    expect(r.stdout.split('\n').length).toBeLessThan(50);
+    expect(verbose.stdout.split('\n').length).toBeGreaterThan(r.stdout.split('\n').length * 2);
+  }, 120_000);
+
   it('a root compared with itself is the same (exit 0), and PATHs narrow both walks', async (ctx) => {
     requires(ctx, sysrootOf('amd64'));
     const same = await runCli(['diff', '--root-a', A, '--root-b', A, '--format', 'json', '/usr/sbin', '/usr/bin/ssh']);
