@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs and npm does not bring: binutils (readelf, the differential oracle),
 # a C compiler with 32-bit multilib and qemu-user (the i386 loader as oracle), libsystemd-dev (the samples' before/after pair), checksec and
-# devscripts' hardening-check (oracles for check), graphviz (renders --format dot); then fetches the Debian sysroots of seven
+# devscripts' hardening-check (oracles for check), graphviz (renders --format dot), chromium (opens --format html pages); then fetches the Debian sysroots of seven
 # architectures (scripts/fetch-sysroots.sh). Idempotent: installed packages and fetched sysroots are kept.
 # Exit status 0 even when something could not be had: each test that needs it says so when it skips.
 set -uo pipefail
@@ -14,6 +14,7 @@ command -v cc >/dev/null || need+=(gcc libc6-dev)
 command -v checksec >/dev/null || need+=(checksec)                 # oracles for loadgraph check
 command -v hardening-check >/dev/null || need+=(devscripts)
 command -v dot >/dev/null || need+=(graphviz)                        # renders --format dot in the tests
+[ -x /usr/bin/chromium ] || need+=(chromium)                         # opens --format html pages (puppeteer-core drives it)
 [ "$(uname -m)" != x86_64 ] || dpkg -s gcc-multilib >/dev/null 2>&1 || need+=(gcc-multilib)   # 32-bit fixtures (-m32)
 # The oracle for 32-bit fixtures: the i386 ld.so under qemu-i386 (kernels built or booted without ia32 emulation cannot run it).
 [ "$(uname -m)" != x86_64 ] || command -v qemu-i386 >/dev/null || need+=(qemu-user)

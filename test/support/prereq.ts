@@ -34,6 +34,7 @@ export const LIBSYSTEMD_DEV: Prerequisite = { what: 'libsystemd-dev (sd-daemon.h
 export const CHECKSEC: Prerequisite = { what: 'checksec', present: runs('sh', ['-c', 'command -v checksec']), how: apt('checksec') };
 export const HARDENING_CHECK: Prerequisite = { what: "hardening-check (devscripts)", present: runs('sh', ['-c', 'command -v hardening-check']), how: apt('devscripts') };
 export const GRAPHVIZ: Prerequisite = { what: 'Graphviz dot', present: runs('dot', ['-V']), how: apt('graphviz') };
+export const CHROMIUM: Prerequisite = { what: "Debian's chromium (/usr/bin/chromium)", present: existsSync('/usr/bin/chromium'), how: apt('chromium') };
 export const LDCONFIG: Prerequisite = { what: '/etc/ld.so.cache and ldconfig -p', present: existsSync('/etc/ld.so.cache') && runs('ldconfig', ['-p']), how: 'apt-get install libc-bin, then run ldconfig' };
 export const ROOT_SETPRIV: Prerequisite = {
   what: 'root and setpriv (to run a set-user-ID fixture as nobody)', present: process.getuid?.() === 0 && runs('setpriv', ['--version']),
@@ -68,4 +69,4 @@ export function requires(ctx: TestContext, ...needs: ReadonlyArray<Prerequisite 
 export const haveAll = (...needs: ReadonlyArray<Prerequisite | readonly Prerequisite[]>) => needs.flat().every((p) => p.present);
 
 /** A prerequisite named by the condition a test file computes for itself; `npm run test:setup` provides it. */
-export const setupProvides = (what: string, present: boolean): Prerequisite => condition(what, present, `${SETUP} (installs binutils, gcc, gcc-multilib, qemu-user, libsystemd-dev, checksec, devscripts, graphviz; fetches the Debian sysroots)`);
+export const setupProvides = (what: string, present: boolean): Prerequisite => condition(what, present, `${SETUP} (installs binutils, gcc, gcc-multilib, qemu-user, libsystemd-dev, checksec, devscripts, graphviz, chromium; fetches the Debian sysroots)`);
