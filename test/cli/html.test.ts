@@ -56,4 +56,17 @@ describe('--format html in headless chromium', () => {
       await browser.close();
     }
   }, 120_000);
+
+  it('hostile names cannot break out of the page: the data is JSON with < escaped, the title HTML-escaped', async () => {
+    const saved = JSON.parse((await runCli(['--format', 'json', '/usr/bin/ls'])).stdout) as AnalysisResult & { program: string; objects: Array<{ soname: string | null }> };
+    const evil = '</script><script>alert(1)</script><b>';
+    saved.program = evil;
+    saved.objects[1]!.soname = evil;
+    const file = join(mkdtempSync(join(tmpdir(), 'lg-html-')), 'evil.json');
+    writeFileSync(file, JSON.stringify(saved));
+    const page = (await runCli(['render', '--format', 'html', file])).stdout;
+    expect(page.split('</script>')).toHaveLength(3); // the data element's and the script's own, nothing more
+    expect(page).not.toContain('<script>alert');
+    expect(page).toContain('<title>loadgraph: &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;</title>');
+  });
 });
