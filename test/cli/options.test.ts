@@ -161,7 +161,7 @@ describe('loader options of the default command', () => {
 });
 
 describe('colour, version, help', () => {
-  it('--color forces ANSI colour, --no-color and NO_COLOR turn it off, FORCE_COLOR on, a terminal turns it on', async () => {
+  it('--color forces ANSI colour, --no-color and NO_COLOR turn it off, FORCE_COLOR and a terminal turn it on', async () => {
     const r = root({ 'usr/bin/p': prog({ needed: ['libc.so.6'] }) });
     const esc = /\x1b\[/;
     expect((await runCli(['--root', r, '/usr/bin/p'])).stdout).not.toMatch(esc);
@@ -169,9 +169,9 @@ describe('colour, version, help', () => {
     expect((await runCli(['--root', r, '/usr/bin/p'], { isTTY: true })).stdout).toMatch(esc);
     expect((await runCli(['--root', r, '--no-color', '/usr/bin/p'], { isTTY: true })).stdout).not.toMatch(esc);
     expect((await runCli(['--root', r, '/usr/bin/p'], { isTTY: true, env: { NO_COLOR: '1' } })).stdout).not.toMatch(esc);
-    // FORCE_COLOR colours a pipe ("0" does not), and wins over NO_COLOR; the flags win over both.
+    // FORCE_COLOR colours a pipe ("0" does not); NO_COLOR wins over it, the flags over both.
     expect((await runCli(['--root', r, '/usr/bin/p'], { env: { FORCE_COLOR: '1' } })).stdout).toMatch(esc);
-    expect((await runCli(['--root', r, '/usr/bin/p'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } })).stdout).toMatch(esc);
+    expect((await runCli(['--root', r, '/usr/bin/p'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } })).stdout).not.toMatch(esc);
     expect((await runCli(['--root', r, '/usr/bin/p'], { isTTY: true, env: { FORCE_COLOR: '0' } })).stdout).not.toMatch(esc);
     expect((await runCli(['--root', r, '--no-color', '/usr/bin/p'], { env: { FORCE_COLOR: '1' } })).stdout).not.toMatch(esc);
   });

@@ -92,6 +92,13 @@ describe('facts do not depend on section headers', () => {
         const b = describeObject(bytesSource(stripSectionHeaders(bytes)), path);
         // Except a static executable's resolvers: libc's start-up code finds them by symbols (static-iplt.ts).
         if (a.ok) (a.facts as unknown as { irelativeResolvers: unknown[] }).irelativeResolvers = a.facts.irelativeResolvers.filter((r) => !r.via);
+        // And names only .symtab has (an unstripped program's _init): naming is enrichment, the entries are the same.
+        if (a.ok && b.ok) {
+          for (const k of ['constructors', 'irelativeResolvers'] as const) {
+            const bs = b.facts[k] as ReadonlyArray<{ name: string | null }>;
+            (a.facts as unknown as Record<string, unknown>)[k] = (a.facts[k] as ReadonlyArray<{ name: string | null }>).map((x, i) => (bs[i]?.name === null ? { ...x, name: null } : x));
+          }
+        }
         expect(b, path).toEqual(a);
         n++;
       }
