@@ -7,6 +7,7 @@ import { lddRefuses, renderLdd } from '../report/ldd.js';
 import { renderTree } from '../report/tree.js';
 import { renderDot } from '../report/dot.js';
 import { renderHtml } from '../report/html.js';
+import { renderMarkdown } from '../report/markdown.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
 import { exactJson } from '../elf/kit.js';
@@ -18,7 +19,8 @@ Resolves FILE's whole dependency closure as glibc 2.36's ld.so would, without ru
   --format FMT          tree (default), json (the whole graph; docs/graph-schema.md), ldd (ldd's lines),
                         dot (Graphviz: start-up edges solid, run-time edges dashed, load-time code filled),
                         html (one self-contained page: the graph laid out, click an object for why it is
-                        loaded, what it is used for, its load-time code and hardening; search by name)
+                        loaded, what it is used for, its load-time code and hardening; search by name),
+                        markdown (a table per object and what may load at run time, for a report)
   --highlight LIB       with --format dot: the path to LIB in red
   --all                 expand repeated subtrees
   --library-path LIST   as LD_LIBRARY_PATH
@@ -61,14 +63,14 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   const format = values.format;
-  if (format !== 'tree' && format !== 'json' && format !== 'ldd' && format !== 'dot' && format !== 'html') throw new UsageError(`unknown format '${format}' (tree, json, ldd, dot, html)`);
+  if (!['tree', 'json', 'ldd', 'dot', 'html', 'markdown'].includes(format!)) throw new UsageError(`unknown format '${format}' (tree, json, ldd, dot, html, markdown)`);
   if (values.highlight !== undefined && format !== 'dot') throw new UsageError('--highlight goes with --format dot');
   if (positionals.length === 0) throw new UsageError('no FILE given');
   const options = analyseOptionsFrom(values);
   const style = styleFor(io, values);
   let status = EXIT_OK;
   const graphs: AnalysisResult[] = [];
-  const depth = format === 'ldd' ? 'graph' : format === 'json' || format === 'html' ? 'full' : 'tree';
+  const depth = format === 'ldd' ? 'graph' : format === 'json' || format === 'html' || format === 'markdown' ? 'full' : 'tree';
   for (const [i, file] of positionals.entries()) {
     const r = await analyseWith(io, file, options, depth);
     if (!r.ok) {
@@ -90,6 +92,7 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
         status = Math.max(status, EXIT_FINDINGS);
       }
     } else if (format === 'html') io.stdout.write(renderHtml(g));
+    else if (format === 'markdown') io.stdout.write(renderMarkdown(g));
     else if (format === 'dot') io.stdout.write(renderDot(g, values.highlight !== undefined ? { highlight: values.highlight } : {}));
     else io.stdout.write((i > 0 ? '\n' : '') + renderTree(g, { style, all: values.all === true }));
   }

@@ -6,6 +6,7 @@ import { GRAPH_SCHEMA } from '../graph/model.js';
 import { exactJson } from '../elf/kit.js';
 import { renderDot } from '../report/dot.js';
 import { renderHtml } from '../report/html.js';
+import { renderMarkdown } from '../report/markdown.js';
 import { renderTree } from '../report/tree.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, UsageError } from './io.js';
 import { styleFor } from './style.js';
@@ -14,7 +15,7 @@ export const renderHelp = `usage: loadgraph render [options] SAVED.json
 
 Draws a saved 'loadgraph FILE --format json' result again, reading nothing but that file: the tree (as
 'loadgraph FILE' prints it), DOT or the JSON itself.
-  --format FMT          tree (default), dot, html or json
+  --format FMT          tree (default), dot, html, markdown or json
   --highlight LIB       with --format dot: the path to LIB in red
   --all                 expand repeated subtrees
   --color, --no-color   colours (default: when stdout is a terminal and NO_COLOR is unset)
@@ -35,7 +36,7 @@ export function renderCommand(args: string[], io: CliIo): number {
     return EXIT_OK;
   }
   const format = values.format;
-  if (format !== 'tree' && format !== 'dot' && format !== 'json' && format !== 'html') throw new UsageError(`unknown format '${format}' (tree, dot, json, html)`);
+  if (!['tree', 'dot', 'json', 'html', 'markdown'].includes(format!)) throw new UsageError(`unknown format '${format}' (tree, dot, html, markdown, json)`);
   if (values.highlight !== undefined && format !== 'dot') throw new UsageError('--highlight goes with --format dot');
   if (positionals.length !== 1) throw new UsageError('render takes one SAVED.json');
   const file = positionals[0]!;
@@ -54,6 +55,7 @@ export function renderCommand(args: string[], io: CliIo): number {
   if (g?.schema !== GRAPH_SCHEMA) throw new UsageError(`${file}: not a saved 'loadgraph FILE --format json' result (schema ${String(g?.schema)})`);
   if (format === 'json') io.stdout.write(JSON.stringify(g, exactJson, 2) + '\n');
   else if (format === 'html') io.stdout.write(renderHtml(g));
+  else if (format === 'markdown') io.stdout.write(renderMarkdown(g));
   else if (format === 'dot') io.stdout.write(renderDot(g, values.highlight !== undefined ? { highlight: values.highlight } : {}));
   else io.stdout.write(renderTree(g, { style: styleFor(io, values), all: values.all === true }));
   return g.fatal || g.objects.some((o) => o.kind === 'missing') ? EXIT_FINDINGS : EXIT_OK;

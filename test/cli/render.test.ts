@@ -23,7 +23,7 @@ describe('render', () => {
       const saved = join(d, 'saved.json');
       const json = await runCli([...rootArgs, '--format', 'json', prog]);
       writeFileSync(saved, json.stdout);
-      for (const fmt of [[], ['--format', 'dot'], ['--format', 'json'], ['--format', 'dot', '--highlight', 'libc.so.6']]) {
+      for (const fmt of [[], ['--format', 'dot'], ['--format', 'json'], ['--format', 'html'], ['--format', 'markdown'], ['--format', 'dot', '--highlight', 'libc.so.6']]) {
         const live = await runCli([...rootArgs, ...(fmt.length ? fmt : []), prog]);
         const again = await runCli(['render', ...fmt, saved]);
         expect({ fmt, out: again.stdout, code: again.code }).toEqual({ fmt, out: live.stdout, code: live.code });
