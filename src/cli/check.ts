@@ -4,7 +4,7 @@ import { type CheckedProgram, type Finding, type Policy, PRESETS, type Severity,
 import { knownBadObjects } from '../analyses/known-bad.js';
 import { groupFindings } from '../analyses/check-root.js';
 import { checkWith, runOverRoot } from '../pipeline.js';
-import { renderCheckTable, renderKnownBadSummary, renderRootCheck, renderRootSarif, renderSarif } from '../report/check.js';
+import { renderCheckHtml, renderCheckTable, renderKnownBadSummary, renderRootCheck, renderRootSarif, renderSarif } from '../report/check.js';
 import { progressFor } from './progress.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
@@ -26,7 +26,7 @@ paragraph says which programs load an object with known-bad code.
   --preset NAME        default or strict (a policy file may name its own)
   --baseline FILE      a previous 'check --format json' output: report only new findings
   --fail-on LEVEL      error (default), warning or note
-  --format FMT         table (default), json or sarif (SARIF 2.1.0)
+  --format FMT         table (default), json, sarif (SARIF 2.1.0) or html (sortable tables)
   --root DIR           resolve inside DIR; with no FILE: every program of the root (docs/scale.md)
 A whole root, or a DIR: each object is checked once and each finding reported once with the programs it
 concerns (SARIF: one result each, the programs as related locations); closure rules are still per program.
@@ -47,7 +47,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(checkHelp);
     return EXIT_OK;
   }
-  if (!['table', 'json', 'sarif'].includes(values.format!)) throw new UsageError(`unknown format '${values.format}' (table, json, sarif)`);
+  if (!['table', 'json', 'sarif', 'html'].includes(values.format!)) throw new UsageError(`unknown format '${values.format}' (table, json, sarif, html)`);
   if (!['error', 'warning', 'note'].includes(values['fail-on']!)) throw new UsageError('--fail-on takes error, warning or note');
   if (positionals.length === 0 && values.root === undefined) throw new UsageError('check needs FILE or DIR (or --root DIR)');
   const grouped = positionals.length === 0 || positionals.some((p) => isDirectory(io, values.root, p));
@@ -80,6 +80,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     const knownBad = knownBadObjects(programs.map((p) => ({ program: p.program, indicators: p.objects.flatMap((o) => o.indicators ?? []) })));
     const doc = groupFindings(policy, programs, knownBad);
     if (values.format === 'sarif') io.stdout.write(renderRootSarif(doc, VERSION));
+    else if (values.format === 'html') io.stdout.write(renderCheckHtml(`check of ${positionals.join(' ') || values.root}`, doc, programs));
     else if (values.format === 'json') io.stdout.write(JSON.stringify(doc, exactJson, 2) + '\n');
     else io.stdout.write(renderRootCheck(doc, styleFor(io, values)) + (knownBad.length ? '\n' + renderKnownBadSummary(knownBad, styleFor(io, values)) : ''));
     return programs.some((p) => p.findings.some((f) => atLeast(f.severity, values['fail-on'] as Severity))) ? EXIT_FINDINGS : EXIT_OK;
@@ -94,6 +95,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const failing = programs.some((p) => p.findings.some((f) => atLeast(f.severity, values['fail-on'] as Severity)));
   const knownBad = knownBadObjects(programs.map((p) => ({ program: p.program, indicators: p.objects.flatMap((o) => o.indicators ?? []) })));
   if (values.format === 'sarif') io.stdout.write(renderSarif(programs, VERSION));
+  else if (values.format === 'html') io.stdout.write(renderCheckHtml(`check of ${positionals.join(' ')}`, null, programs));
   else if (values.format === 'json') io.stdout.write(JSON.stringify(checkDocument(policy, programs, knownBad), exactJson, 2) + '\n');
   else {
     for (const [i, p] of programs.entries()) io.stdout.write((i ? '\n' : '') + renderCheckTable(p, styleFor(io, values)));

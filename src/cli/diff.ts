@@ -3,10 +3,10 @@
 import { parseArgs } from 'node:util';
 import { diffResults } from '../analyses/diff.js';
 import type { AnalysisResult } from '../analyses/result.js';
-import { renderDiff, renderDiffMarkdown } from '../report/diff.js';
+import { renderDiff, renderDiffHtml, renderDiffMarkdown } from '../report/diff.js';
 import { diffRoots } from '../analyses/root-diff.js';
 import { type ProgramRecord, errorRecord, programRecord } from '../analyses/scan.js';
-import { renderRootDiff, renderRootDiffMarkdown } from '../report/root-diff.js';
+import { renderRootDiff, renderRootDiffHtml, renderRootDiffMarkdown } from '../report/root-diff.js';
 import { analyseWith, runOverRoot } from '../pipeline.js';
 import { progressFor } from './progress.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
@@ -22,7 +22,7 @@ Compares two load graphs: objects that entered or left the closure (with the pat
 edges added, removed or changed, constructors and IFUNC resolvers, what each edge is used for, hardening
 (RELRO, BIND_NOW, TEXTREL, stack, RPATH/RUNPATH) and .note.dlopen. A and B are ELF files or saved
 'loadgraph FILE --format json' results. Paths that differ only by root or multiarch triplet are matched.
-  --format human|json|markdown
+  --format human|json|markdown|html
   --verbose            human output: every difference with its evidence (default: grouped, symbol changes counted)
   --quiet              no progress on stderr (whole-root diffs show it when stderr is a terminal)
 With two roots and no FILE (or directories, or several paths, which narrow it): every program of both
@@ -47,7 +47,7 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(diffHelp);
     return EXIT_OK;
   }
-  if (!['human', 'json', 'markdown'].includes(values.format!)) throw new UsageError(`unknown format '${values.format}' (human, json, markdown)`);
+  if (!['human', 'json', 'markdown', 'html'].includes(values.format!)) throw new UsageError(`unknown format '${values.format}' (human, json, markdown, html)`);
   const twoRoots = values['root-a'] !== undefined || values['root-b'] !== undefined;
   if (twoRoots && (values['root-a'] === undefined || values['root-b'] === undefined)) throw new UsageError('--root-a and --root-b go together');
   if (twoRoots && !isOneFile(io, values['root-a']!, values['root-b']!, positionals)) return diffRootsCommand(io, values, positionals);
@@ -70,6 +70,7 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
   if (values.format !== 'json') for (const [side, ws] of [['A', wa], ['B', wb]] as const) for (const w of ws) io.stderr.write(`loadgraph: ${side}: ${w}\n`);
   if (values.format === 'json') io.stdout.write(JSON.stringify({ ...d, warnings: { a: wa, b: wb } }, exactJson, 2) + '\n');
   else if (values.format === 'markdown') io.stdout.write(renderDiffMarkdown(d));
+  else if (values.format === 'html') io.stdout.write(renderDiffHtml(d));
   else io.stdout.write(renderDiff(d, styleFor(io, values), values.verbose === true));
   return d.same && !d.cannotStart.a && !d.cannotStart.b ? EXIT_OK : EXIT_FINDINGS;
 }
@@ -106,7 +107,8 @@ async function diffRootsCommand(io: CliIo, values: Parameters<typeof analyseOpti
     records.push(rs);
   }
   const d = diffRoots(values['root-a']!, values['root-b']!, records[0]!, records[1]!);
-  io.stdout.write(values.format === 'json' ? JSON.stringify(d, null, 2) + '\n' : values.format === 'markdown' ? renderRootDiffMarkdown(d) : renderRootDiff(d, styleFor(io, values)));
+  io.stdout.write(values.format === 'json' ? JSON.stringify(d, null, 2) + '\n' : values.format === 'markdown' ? renderRootDiffMarkdown(d)
+    : values.format === 'html' ? renderRootDiffHtml(d) : renderRootDiff(d, styleFor(io, values)));
   return d.same ? EXIT_OK : EXIT_FINDINGS;
 }
 

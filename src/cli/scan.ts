@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { type ProgramRecord, errorRecord, programRecord, reduceScan, shardOf } from '../analyses/scan.js';
 import { runOverRoot } from '../pipeline.js';
-import { renderScanTable } from '../report/scan.js';
+import { renderScanHtml, renderScanTable } from '../report/scan.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { progressFor } from './progress.js';
@@ -16,7 +16,7 @@ files with PT_INTERP under the root's /usr, /bin, /sbin, /lib* and /opt; PATHs (
   --root DIR            the system to scan, like a chroot (default /)
   --format FMT          table (default: per library, per program, a summary), json (one document,
                         objects once; schema loadgraph.scan/1) or ndjson (one self-contained record per
-                        program, loadgraph.scan-program/1, streamed)
+                        program, loadgraph.scan-program/1, streamed) or html (the tables, sortable)
   --no-code             the load graphs only, no load-time code analysis: faster
   --shard I/N           only programs I, I+N, I+2N… of the sorted list (0 ≤ I < N); see docs/scale.md
   --quiet               no progress on stderr (shown only when stderr is a terminal)
@@ -40,7 +40,7 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   const format = values.format;
-  if (format !== 'table' && format !== 'json' && format !== 'ndjson') throw new UsageError(`unknown format '${format}' (table, json, ndjson)`);
+  if (format !== 'table' && format !== 'json' && format !== 'ndjson' && format !== 'html') throw new UsageError(`unknown format '${format}' (table, json, ndjson, html)`);
   let shard: { index: number; count: number } | null = null;
   if (values.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(values.shard);
@@ -70,7 +70,7 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   progress.done();
   if (format !== 'ndjson') {
     const doc = reduceScan(values.root ?? '/', records, run.diagnostics);
-    io.stdout.write(format === 'json' ? JSON.stringify(doc) + '\n' : renderScanTable(doc, styleFor(io, values)));
+    io.stdout.write(format === 'json' ? JSON.stringify(doc) + '\n' : format === 'html' ? renderScanHtml(doc) : renderScanTable(doc, styleFor(io, values)));
   }
   return status;
 }

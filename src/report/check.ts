@@ -4,6 +4,7 @@ import Table from 'cli-table3';
 import { type CheckedProgram, RULES, type Severity } from '../analyses/check.js';
 import type { KnownBadObject } from '../analyses/known-bad.js';
 import type { ObjectFinding, RootCheckDocument } from '../analyses/check-root.js';
+import { type TableSection, renderTablePage } from './html-table.js';
 import { type Style, plain } from './style.js';
 
 const mark = (ok: boolean, style: Style) => (ok ? style('green', '✓') : style('red', '✗'));
@@ -106,4 +107,18 @@ export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): s
   const all = [...doc.objects, ...doc.closure];
   lines.push('', (['error', 'warning', 'note'] as Severity[]).map((s) => `${all.filter((f) => f.severity === s).length} ${s}s`).join(', '));
   return lines.join('\n') + '\n';
+}
+
+/** Findings as one self-contained page with sortable columns: grouped (each once, with its programs) or per program. */
+export function renderCheckHtml(title: string, grouped: RootCheckDocument | null, programs: readonly CheckedProgram[]): string {
+  const sections: TableSection[] = grouped
+    ? [
+      { heading: 'findings on objects, each once', columns: ['severity', 'rule', 'subject', 'path', 'message', 'programs', 'loaded by'],
+        rows: grouped.objects.map((f) => [f.severity, f.rule, f.subject, f.path ?? '', f.message, f.programs.length, f.programs.join(' ')]) },
+      { heading: "findings on programs' closures", columns: ['severity', 'rule', 'subject', 'message', 'programs', 'in'],
+        rows: grouped.closure.map((f) => [f.severity, f.rule, f.subject, f.message, f.programs.length, f.programs.join(' ')]) },
+    ]
+    : [{ heading: 'findings', columns: ['program', 'severity', 'rule', 'subject', 'path', 'message', 'evidence'],
+      rows: programs.flatMap((p) => p.findings.map((f) => [p.program, f.severity, f.rule, f.subject, f.path ?? '', f.message, f.evidence.join('; ')])) }];
+  return renderTablePage(title, sections);
 }

@@ -1,5 +1,6 @@
 // Renderers for a DiffResult: plain text for people, Markdown for review comments. Pure.
 import type { DiffItem, DiffResult } from '../analyses/diff.js';
+import { renderTablePage } from './html-table.js';
 import { type Style, plain } from './style.js';
 
 const tone = (k: DiffItem['kind']) => (k.endsWith('left') || k.endsWith('removed') || k.endsWith('shrank') ? 'green' : k.endsWith('entered') || k.endsWith('added') || k.endsWith('grew') || k === 'ifunc-moved-to-load' ? 'red' : 'yellow');
@@ -70,4 +71,10 @@ export function renderDiffMarkdown(d: DiffResult): string {
     for (const e of i.evidence) out.push(`  - ${e.replace(/[*_`]/g, '\\$&')}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** Every difference with its evidence as one self-contained page (sortable, filterable). */
+export function renderDiffHtml(d: DiffResult): string {
+  return renderTablePage(`diff ${d.a} → ${d.b}`, [{ heading: 'differences', columns: ['kind', 'subject', 'message', 'evidence'], rows: d.items.map((i) => [i.kind, i.subject, i.message, i.evidence.join('; ')]) }],
+    [...cannotStart(d), ...(d.same ? ['no differences'] : [])]);
 }

@@ -2,6 +2,7 @@
 // closure changes with their reach; load-time code and hardening changes), and the same as Markdown.
 // The details per program are in --format json. Pure.
 import type { Cause, ObjectChange, RootDiff } from '../analyses/root-diff.js';
+import { renderTablePage } from './html-table.js';
 import { type Style, plain } from './style.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -64,4 +65,15 @@ export function renderRootDiffMarkdown(d: RootDiff): string {
   }
   if (d.objects.length) out.push('', '## Library changes', '', ...d.objects.map((o) => `- ${o.worse ? '**worse:** ' : ''}${objectLine(o)}`));
   return out.join('\n') + '\n';
+}
+
+/** A root diff as one self-contained page: programs, causes and library changes, sortable. */
+export function renderRootDiffHtml(d: RootDiff): string {
+  const s = d.summary;
+  return renderTablePage(`${d.a} → ${d.b}`, [
+    { heading: 'programs', columns: ['program', 'status', 'left', 'entered', 'starts (A → B)'],
+      rows: d.programs.map((p) => [p.pathB && p.pathB !== p.path ? `${p.path} → ${p.pathB}` : p.path, p.status, p.left.join(' '), p.entered.join(' '), `${p.starts.a ?? '–'} → ${p.starts.b ?? '–'}`]) },
+    { heading: 'why closures changed', columns: ['cause', 'programs', 'which'], rows: d.causes.map((c) => [causeLine(c), c.programs.length, c.programs.join(' ')]) },
+    { heading: 'library changes', columns: ['library', 'what', 'A', 'B', 'worse', 'programs'], rows: d.objects.map((o) => [o.library, o.what, o.a, o.b, o.worse ? 'yes' : 'no', o.programs]) },
+  ], [`${s.programsA} → ${s.programsB} programs; ${s.added} added, ${s.removed} removed, ${s.changed} changed, ${s.unchanged} unchanged`, ...d.splits.map((x) => `split: ${x.from} → also ${x.into.join(', ')}`)]);
 }

@@ -2,6 +2,7 @@
 // (closure size, load-time code, what is missing), and a summary. Pure.
 import Table from 'cli-table3';
 import type { ScanDocument } from '../analyses/scan.js';
+import { type TableSection, renderTablePage } from './html-table.js';
 import { type Style, plain } from './style.js';
 
 export function renderScanTable(doc: ScanDocument, style: Style = plain): string {
@@ -30,4 +31,19 @@ export function renderScanTable(doc: ScanDocument, style: Style = plain): string
   const s = doc.summary;
   const summary = `${s.programs} programs (${s.ok} start, ${s.fatal} would not start, ${s.errors} not analysable, ${s.withMissing} with missing libraries); ${s.objects} distinct objects loaded`;
   return [style('bold', 'libraries'), libs.toString(), '', style('bold', 'programs'), progs.toString(), '', summary].join('\n') + '\n';
+}
+
+/** The same tables as one self-contained page with sortable columns (`scan --format html`). */
+export function renderScanHtml(doc: ScanDocument): string {
+  const yn = (v: boolean | null) => (v === null ? '–' : v ? 'yes' : 'no');
+  const libraries: TableSection = {
+    heading: 'libraries', columns: ['library', 'path', 'programs', 'runs code in', 'ctors', 'ifunc@load', 'RELRO', 'NOW', 'TEXTREL', 'exec stack'],
+    rows: doc.objects.map((o) => [o.name, o.path ?? '?', o.programs, o.runsCodeIn ?? '–', o.constructors ?? '–', o.ifuncAtLoad ?? '–', o.relro ?? '–', yn(o.bindNow), yn(o.textrel), yn(o.execStack)]),
+  };
+  const programs: TableSection = {
+    heading: 'programs', columns: ['program', 'objects', 'own ctors', 'own ifunc@load', 'status'],
+    rows: doc.programs.map((p) => [p.path, p.closure.length + 1, p.constructors ?? '–', p.ifuncAtLoad ?? '–', p.status === 'ok' ? (p.missing.length ? `missing ${p.missing.join(', ')}` : 'ok') : `${p.status}: ${p.message ?? ''}`]),
+  };
+  const s = doc.summary;
+  return renderTablePage(`scan of ${doc.root}`, [libraries, programs], [`${s.programs} programs (${s.ok} start, ${s.fatal} would not start, ${s.errors} not analysable, ${s.withMissing} with missing libraries); ${s.objects} distinct objects loaded`, ...doc.diagnostics]);
 }

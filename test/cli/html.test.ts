@@ -10,6 +10,20 @@ import { runCli } from '../support/cli.js';
 import { sysroot } from '../support/corpus.js';
 import { CHROMIUM, requires, sysrootOf } from '../support/prereq.js';
 
+type Browser = Awaited<ReturnType<typeof import('puppeteer-core')['launch']>>;
+
+/** A page opened from a file, with the console errors it logs and every request it makes. */
+async function openPage(browser: Browser, file: string) {
+  const p = await browser.newPage();
+  const errors: string[] = [];
+  const requests: string[] = [];
+  p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  p.on('pageerror', (e) => errors.push(String(e)));
+  p.on('request', (r) => requests.push(r.url()));
+  await p.goto(`file://${file}`, { waitUntil: 'load' });
+  return { p, errors, requests };
+}
+
 describe('--format html in headless chromium', () => {
   it("Debian 13's sshd-session: the page shows the graph and why liblzma may be loaded", async (ctx) => {
     requires(ctx, CHROMIUM, sysrootOf('trixie-amd64'));
@@ -23,13 +37,7 @@ describe('--format html in headless chromium', () => {
     const { launch } = await import('puppeteer-core');
     const browser = await launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      const requests: string[] = [];
-      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-      page.on('pageerror', (e) => errors.push(String(e)));
-      page.on('request', (r) => requests.push(r.url()));
-      await page.goto(`file://${file}`, { waitUntil: 'load' });
+      const { p: page, errors, requests } = await openPage(browser, file);
       // Every object but the vDSO is a node, named as the tree names it.
       const all = [...g.objects, ...g.runtime!.objects].filter((o) => o.kind !== 'vdso');
       const names = await page.$$eval('g.node', (els) => els.map((e) => e.getAttribute('data-id')));
@@ -69,4 +77,50 @@ describe('--format html in headless chromium', () => {
     expect(page).not.toContain('<script>alert');
     expect(page).toContain('<title>loadgraph: &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;</title>');
   });
+
+  it('scan, check and diff pages: every row of the JSON, columns sort on a click, the filter box filters', async (ctx) => {
+    requires(ctx, CHROMIUM, sysrootOf('amd64'), sysrootOf('trixie-amd64'));
+    const A = sysroot('amd64'), B = sysroot('trixie-amd64');
+    const dir = mkdtempSync(join(tmpdir(), 'lg-html-'));
+    const page = async (args: string[], name: string) => {
+      const r = await runCli([...args, '--format', 'html']);
+      const file = join(dir, `${name}.html`);
+      writeFileSync(file, r.stdout);
+      return { file, json: JSON.parse((await runCli([...args, '--format', 'json'])).stdout) };
+    };
+    const scan = await page(['scan', '--root', A, '--no-code', '/usr/sbin', '/usr/bin/ssh'], 'scan');
+    const check = await page(['check', '--root', A, '/usr/sbin'], 'check');
+    const rootDiff = await page(['diff', '--root-a', A, '--root-b', B, '/usr/sbin', '/usr/lib/openssh'], 'rootdiff');
+    const { launch } = await import('puppeteer-core');
+    const browser = await launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const open = async (file: string) => {
+        const o = await openPage(browser, file);
+        return { ...o, rows: async () => o.p.$$eval('table', (ts) => ts.map((t) => t.tBodies[0]!.rows.length)) };
+      };
+      const s = await open(scan.file);
+      expect(await s.rows()).toEqual([scan.json.objects.length, scan.json.programs.length]);
+      // Sort the libraries by "programs", a number: ascending, then descending on a second click.
+      const col = async () => s.p.$$eval('table:first-of-type tbody tr', (trs) => trs.map((tr) => Number(tr.children[2]!.getAttribute("data-v"))));
+      await s.p.click('table:first-of-type th:nth-child(3)');
+      const up = await col();
+      expect(up).toEqual([...up].sort((a, b) => a - b));
+      await s.p.click('table:first-of-type th:nth-child(3)');
+      const down = await col();
+      expect(down).toEqual([...up].reverse());
+      await s.p.type('#q', 'libc.so.6');
+      expect(await s.p.$$eval('tbody tr:not(.hide)', (trs) => trs.length)).toBeGreaterThan(0);
+      expect(await s.p.$$eval('table:first-of-type tbody tr:not(.hide)', (trs) => trs.map((tr) => tr.children[0]!.textContent))).toEqual(['libc.so.6']);
+      const c = await open(check.file);
+      expect(await c.rows()).toEqual([check.json.objects.length, check.json.closure.length]);
+      const d = await open(rootDiff.file);
+      expect(await d.rows()).toEqual([rootDiff.json.programs.length, rootDiff.json.causes.length, rootDiff.json.objects.length]);
+      for (const x of [s, c, d]) {
+        expect(x.errors).toEqual([]);
+        expect(x.requests).toHaveLength(1);
+      }
+    } finally {
+      await browser.close();
+    }
+  }, 300_000);
 });
