@@ -1,6 +1,7 @@
 // `loadgraph why FILE LIB`: every path from FILE to LIB, with what each edge is used for and costs.
 import { parseArgs } from 'node:util';
 import { findObject, runtimeWhy, why, whyDocument } from '../analyses/why.js';
+import { renderHtml } from '../report/html.js';
 import { renderRuntimeWhy, renderWhy } from '../report/why.js';
 import { analyseWith } from '../pipeline.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
@@ -8,7 +9,7 @@ import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io
 import { styleFor } from './style.js';
 import { exactJson } from '../elf/kit.js';
 
-export const whyHelp = `usage: loadgraph why [--root DIR] [--format text|json] [--limit N] FILE LIB
+export const whyHelp = `usage: loadgraph why [--root DIR] [--format text|json|html] [--limit N] FILE LIB
 
 Every path from FILE to LIB (named by SONAME, file name or path), each hop with how ld.so resolved it and
 the symbols it is used for ("2 of 610 functions"), what removing the first hop would take out of the
@@ -29,7 +30,7 @@ export async function whyCommand(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(whyHelp);
     return EXIT_OK;
   }
-  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`unknown format '${values.format}' (text, json)`);
+  if (values.format !== 'text' && values.format !== 'json' && values.format !== 'html') throw new UsageError(`unknown format '${values.format}' (text, json, html)`);
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit takes a whole number from 1');
   if (positionals.length !== 2) throw new UsageError('why takes FILE and LIB');
@@ -42,8 +43,14 @@ export async function whyCommand(args: string[], io: CliIo): Promise<number> {
   const g = r.graph;
   const a = r.attribution ?? { edges: [], indirect: [] };
   // A program that cannot start loads nothing; the paths up to the failure are still shown.
-  if (g.fatal && values.format !== 'json') io.stdout.write(`fatal: ${g.fatal.message}\n${file} cannot start.\n`);
   const target = findObject(g, lib);
+  // The graph page with LIB selected: its why-path drawn, the panel saying why, what each edge is used for.
+  if (values.format === 'html') {
+    const found = target ?? runtimeWhy(g, lib)?.target ?? null;
+    io.stdout.write(renderHtml(g, found ? { select: found.id } : {}));
+    return found ? (g.fatal ? EXIT_FINDINGS : EXIT_OK) : EXIT_FINDINGS;
+  }
+  if (g.fatal && values.format !== 'json') io.stdout.write(`fatal: ${g.fatal.message}\n${file} cannot start.\n`);
   // What could not be read, or where loading stops, goes with every answer (a truncated program is not "clean").
   const problems = { fatal: g.fatal, warnings: g.warnings };
   if (values.format === 'text') for (const line of [...(g.fatal ? [`fatal: ${g.fatal.message}`] : []), ...g.warnings.map((w) => `warning: ${w}`)]) io.stderr.write(`${line}\n`);

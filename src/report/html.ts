@@ -52,7 +52,8 @@ function pageData(g: AnalysisResult) {
 const embed = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-export function renderHtml(g: AnalysisResult): string {
+/** `select`: an object whose panel and why-path the page opens with (`why --format html`). */
+export function renderHtml(g: AnalysisResult, opts: { select?: number } = {}): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
@@ -69,7 +70,7 @@ header{padding:6px 10px;border-bottom:1px solid #ddd}input{width:260px}
 </style></head><body>
 <div id="main"><header><b>${esc(g.program)}</b> <input id="q" type="search" placeholder="find an object by name"> <span id="count"></span></header><svg id="g"></svg><div id="summary"></div></div>
 <div id="side"><p>Click an object to see why it is loaded.</p></div>
-<script type="application/json" id="data">${embed(pageData(g))}</script>
+<script type="application/json" id="data">${embed({ ...pageData(g), select: opts.select ?? null })}</script>
 <script>
 const D=JSON.parse(document.getElementById('data').textContent);
 const NS='http://www.w3.org/2000/svg',el=(t,a,p)=>{const e=document.createElementNS(NS,t);for(const k in a)e.setAttribute(k,a[k]);if(p)p.appendChild(e);return e;};
@@ -100,6 +101,7 @@ document.getElementById('q').addEventListener('input',ev=>{const q=ev.target.val
 for(const [id,g] of nodeEls){const m=!!q&&byId.get(id).name.toLowerCase().includes(q);g.classList.toggle('match',m);g.classList.toggle('dim',!!q&&!m);if(m)k++;}
 document.getElementById('count').textContent=q?k+' found':'';});
 const s=document.getElementById('summary');for(const t of [...D.summary,...D.suggestions]){const p=document.createElement('p');p.textContent=t;s.append(p);}
+if(D.select!==null&&byId.has(D.select))show(byId.get(D.select));
 </script></body></html>
 `;
 }

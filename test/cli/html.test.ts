@@ -123,4 +123,26 @@ describe('--format html in headless chromium', () => {
       await browser.close();
     }
   }, 300_000);
+
+  it('why --format html opens with LIB selected: its why-path drawn and said', async (ctx) => {
+    requires(ctx, CHROMIUM, sysrootOf('amd64'));
+    const root = sysroot('amd64');
+    const r = await runCli(['why', '--root', root, '--format', 'html', '/usr/sbin/sshd', 'liblzma.so.5']);
+    expect(r.code).toBe(0);
+    const file = join(mkdtempSync(join(tmpdir(), 'lg-html-')), 'why.html');
+    writeFileSync(file, r.stdout);
+    const text = await runCli(['why', '--root', root, '/usr/sbin/sshd', 'liblzma.so.5']);
+    const chain = /^\s+(sshd → .*)$/m.exec(text.stdout)![1]!;
+    const { launch } = await import('puppeteer-core');
+    const browser = await launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const { p, errors } = await openPage(browser, file);
+      expect(await p.$eval('#why', (e) => e.textContent)).toBe(`loaded at start: ${chain}`);
+      expect(await p.$$eval('path.edge.hot', (els) => els.length)).toBe(chain.split(' → ').length - 1);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+    expect((await runCli(['why', '--root', root, '--format', 'html', '/usr/sbin/sshd', 'libnothere.so.1'])).code).toBe(1);
+  }, 120_000);
 });
