@@ -95,11 +95,15 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const failing = programs.some((p) => p.findings.some((f) => atLeast(f.severity, values['fail-on'] as Severity)));
   const knownBad = knownBadObjects(programs.map((p) => ({ program: p.program, indicators: p.objects.flatMap((o) => o.indicators ?? []) })));
   if (values.format === 'sarif') io.stdout.write(renderSarif(programs, VERSION));
-  else if (values.format === 'html') io.stdout.write(renderCheckHtml(`check of ${positionals.join(' ')}`, null, programs));
   else if (values.format === 'json') io.stdout.write(JSON.stringify(checkDocument(policy, programs, knownBad), exactJson, 2) + '\n');
   else {
-    for (const [i, p] of programs.entries()) io.stdout.write((i ? '\n' : '') + renderCheckTable(p, styleFor(io, values)));
-    if (knownBad.length) io.stdout.write('\n' + renderKnownBadSummary(knownBad, styleFor(io, values)));
+    // Several programs read like a directory: each finding once, with the programs it concerns (JSON and
+    // SARIF keep every program's own list, for automation).
+    const grouped = programs.length > 1 ? groupFindings(policy, programs, knownBad) : null;
+    if (values.format === 'html') io.stdout.write(renderCheckHtml(`check of ${positionals.join(' ')}`, grouped, programs));
+    else if (grouped) io.stdout.write(renderRootCheck(grouped, styleFor(io, values)));
+    else for (const p of programs) io.stdout.write(renderCheckTable(p, styleFor(io, values)));
+    if (values.format !== 'html' && knownBad.length) io.stdout.write('\n' + renderKnownBadSummary(knownBad, styleFor(io, values)));
   }
   return status !== EXIT_OK ? status : failing ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -61,5 +61,10 @@ describe('check --root on the Debian amd64 sysroot', () => {
     const one = await runCli(['check', '--root', root, '/usr/sbin/sshd']);
     expect(one.stdout).toMatch(/^\/usr\/sbin\/sshd/m);
     expect(one.stdout).not.toContain('findings on objects, each once');
+    // Several FILEs read like a directory; their JSON keeps each program's own list.
+    const two = await runCli(['check', '--root', root, '/usr/sbin/sshd', '/usr/bin/ssh']);
+    expect(two.stdout).toMatch(/^2 programs checked; \d+ findings on objects, each once:$/m);
+    expect(two.stdout).toMatch(/libc\.so\.6 [^\n]* — loaded by 2 programs \(sshd, ssh\)|libc\.so\.6 [^\n]* — loaded by 2 programs \(ssh, sshd\)/);
+    expect(JSON.parse((await runCli(['check', '--root', root, '--format', 'json', '/usr/sbin/sshd', '/usr/bin/ssh'])).stdout).programs).toHaveLength(2);
   }, 600_000);
 });
