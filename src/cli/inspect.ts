@@ -2,14 +2,16 @@
 import { parseArgs } from 'node:util';
 import { describeObject, type FactsResult } from '../elf/facts.js';
 import { HostFileError } from '../host/file-source.js';
+import { errnoText } from '../loader/fs.js';
 import { factsJson, renderFacts, renderFactsError } from '../report/inspect.js';
 import { type CliIo, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
 import { exactJson } from '../elf/kit.js';
 
-export const inspectHelp = `usage: loadgraph inspect [--format human|json] [--color|--no-color] FILE...
+export const inspectHelp = `usage: loadgraph inspect [--root DIR] [--format human|json] [--color|--no-color] FILE...
 
 Prints each ELF object's own loader-relevant facts (no dependency resolution).
+  --root DIR      FILE is a path inside DIR, every link resolved inside it (like a chroot)
   --format json   one JSON object per file (NDJSON for several files)
 Exit status: 0 when every file was read, 2 when a file is missing or not a readable ELF object.
 `;
@@ -20,6 +22,7 @@ export function inspectCommand(args: string[], io: CliIo): number {
     allowPositionals: true,
     options: {
       format: { type: 'string', short: 'f', default: 'human' },
+      root: { type: 'string' },
       color: { type: 'boolean' },
       'no-color': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -34,7 +37,7 @@ export function inspectCommand(args: string[], io: CliIo): number {
   const style = styleFor(io, values);
   let status = EXIT_OK;
   positionals.forEach((path, i) => {
-    const result = readFacts(path, io);
+    const result = values.root !== undefined ? readFactsIn(values.root, path, io) : readFacts(path, io);
     if (!result.ok) status = EXIT_USAGE;
     if (values.format === 'json') {
       io.stdout.write(JSON.stringify(factsJson(result), exactJson) + '\n');
@@ -46,6 +49,18 @@ export function inspectCommand(args: string[], io: CliIo): number {
     }
   });
   return status;
+}
+
+/** FILE inside a root: opened through the confined file system, so no link leads out of it. */
+function readFactsIn(root: string, path: string, io: CliIo): FactsResult {
+  const inRoot = path.startsWith('/') ? path : `/${path}`;
+  const f = io.graphFs(root).open(inRoot);
+  if (!f.ok) return { ok: false, path, error: { code: 'ELF_UNREADABLE', message: `${path} in ${root}: ${f.special ? `a ${f.special}, not opened` : errnoText[f.errno]}`, offset: 0, structure: 'file' } };
+  try {
+    return describeObject(f.value, path);
+  } finally {
+    f.value.close();
+  }
 }
 
 function readFacts(path: string, io: CliIo): FactsResult {

@@ -1,4 +1,4 @@
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execaSync } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import * as C from '../../src/elf/constants.js';
 import { buildElf } from '../support/elf-writer.js';
 import { runCli } from '../support/cli.js';
+import { sysroot } from '../support/corpus.js';
+import { requires, sysrootOf } from '../support/prereq.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadgraph-cli-'));
 const lib = join(dir, 'libt.so.1');
@@ -84,5 +86,23 @@ describe('loadgraph inspect', () => {
     expect((await runCli(['inspect', lib], { isTTY: true, env: { FORCE_COLOR: '1' } })).stdout).toMatch(/\x1b\[1m/);
     expect((await runCli(['inspect', lib], { isTTY: true, env: { NO_COLOR: '1', FORCE_COLOR: '1' } })).stdout).not.toMatch(/\x1b\[/);
     expect((await runCli(['inspect', '--no-color', lib], { isTTY: true })).stdout).not.toMatch(/\x1b\[/);
+  });
+});
+
+describe('inspect --root', () => {
+  it('reads FILE inside the root, its links resolved there (an absolute link never leads out); a missing one is one line, exit 2', async (ctx) => {
+    requires(ctx, sysrootOf('amd64'));
+    const root = sysroot('amd64');
+    // /lib64/ld-linux-x86-64.so.2 is an absolute link in the sysroot: inside it, it is the sysroot's ld.so.
+    const r = await runCli(['inspect', '--root', root, '--format', 'json', '/lib64/ld-linux-x86-64.so.2']);
+    expect(r.code).toBe(0);
+    const inRoot = JSON.parse(r.stdout);
+    const direct = JSON.parse((await runCli(['inspect', '--format', 'json', realpathSync(join(root, 'lib/x86_64-linux-gnu/ld-linux-x86-64.so.2'))])).stdout);
+    expect(inRoot.soname).toBe('ld-linux-x86-64.so.2');
+    expect({ ...inRoot, path: null }).toEqual({ ...direct, path: null });
+    const missing = await runCli(['inspect', '--root', root, '/usr/bin/nothing-here']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/nothing-here in .*: no such file or directory/);
   });
 });
