@@ -9,7 +9,7 @@ import type { LoadGraph } from './graph/model.js';
 import { confinedFs } from './host/confined-fs.js';
 import { detectHostCpu } from './host/cpu.js';
 import type { CpuFacts } from './loader/capabilities.js';
-import type { FileSystem } from './loader/fs.js';
+import { type FileSystem, errnoText } from './loader/fs.js';
 import type { ContentCache } from './loader/content-facts.js';
 import type { ObjectTables } from './loader/bind.js';
 import { type LoaderOptions, buildLoadGraph, newRunCache } from './loader/load.js';
@@ -171,7 +171,7 @@ export function runOverRoot(host: Host, options: AnalyseOptions, paths: readonly
   const cwd = lo.cwd ?? '/';
   const abs = (p: string) => (p.startsWith('/') ? p : `${cwd.replace(/\/+$/, '')}/${p}`);
   const top = fs.stat('/');
-  const unusable = !top.ok || top.value.kind !== 'dir' ? `${root}: ${top.ok ? 'not a directory' : top.errno}` : null;
+  const unusable = !top.ok || top.value.kind !== 'dir' ? `${root}: ${top.ok ? 'not a directory' : `cannot be used as a root (${errnoText[top.errno]})`}` : null;
   const found = unusable ? { programs: [], diagnostics: [] } : discoverPrograms(fs, paths.map(abs));
   const caches: RunCaches = { tables: new Map(), contentCache: new Map() };
   const code = options.code !== false;
