@@ -158,6 +158,8 @@ export function harness(deps, { root, program, library }) {
       ['tree', [program, '--root', root]],
       ['json', [program, '--root', root, '--format', 'json']],
       ['ldd', [program, '--root', root, '--format', 'ldd']],
+      ['dot', [program, '--root', root, '--format', 'dot', '--highlight', library]],
+      ['html', [program, '--root', root, '--format', 'html']],
       ['why', ['why', program, library, '--root', root, '--format', 'json']],
       ['check', ['check', program, '--root', root, '--format', 'json']],
       ['diff', ['diff', '--root-a', ORIG, '--root-b', root, program, '--format', 'json']],
