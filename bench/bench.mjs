@@ -72,7 +72,9 @@ async function time(cmd, args) {
   const t0 = performance.now();
   const r = await execa(cmd, args, { reject: false, stdout: 'ignore', stderr: 'ignore' });
   const t = performance.now() - t0;
-  return r.exitCode === 0 || r.exitCode === 1 ? t : NaN;
+  // Any exit status counts (libtree exits with the number of programs it could not resolve); a signal
+  // or a failure to start does not.
+  return typeof r.exitCode === 'number' && r.signal === undefined ? t : NaN;
 }
 async function peakRss(cmd, args) {
   if (!existsSync('/usr/bin/time')) return undefined;
@@ -102,11 +104,15 @@ async function interleave(rows, rounds, warm) {
   return times;
 }
 
+const ratioIn = (ts, a, b) => (ts[a] && ts[b] ? median(ts[a].map((t, i) => t / ts[b][i])) : NaN);
+const fmt = (x, unit = '×') => (Number.isFinite(x) ? `${x.toFixed(2)}${unit}` : 'n/a');
+
+if (process.env.BENCH_SINGLE !== '0') await single();
+
+async function single() {
 const keys = Object.keys(rows);
 const times = await interleave(rows, rounds, warm);
-const ratioIn = (ts, a, b) => (ts[a] && ts[b] ? median(ts[a].map((t, i) => t / ts[b][i])) : NaN);
 const ratio = (a, b) => ratioIn(times, a, b);
-const fmt = (x, unit = '×') => (Number.isFinite(x) ? `${x.toFixed(2)}${unit}` : 'n/a');
 
 console.log(`target: ${root ? `${target} inside ${root}` : target}; ${rounds} interleaved rounds (+${warm} warm-up)\n`);
 console.log(`${'row'.padEnd(34)} ${'median ms'.padStart(10)}  ${'tree ÷ row'.padStart(10)}`);
@@ -123,9 +129,11 @@ const table = [
 ];
 for (const [label, x, goal] of table) console.log(`  ${label.padEnd(28)} ${fmt(x).padStart(8)}  ${goal}`);
 console.log(`  ${'default tree peak RSS'.padEnd(28)} ${fmt(rss, ' MiB').padStart(8)}  ≤ 64 MiB`);
+}
 
 // The bulk section: every program of this machine at once (docs/performance.md, docs/scale.md).
-// BENCH_BULK=0 skips it; BENCH_BULK_RUNS sets its rounds (the ldd loop and checksec take minutes each).
+// BENCH_BULK=0 skips it, BENCH_SINGLE=0 the single-program section; BENCH_BULK_RUNS sets its rounds (the
+// ldd loop and checksec take minutes each).
 if (process.env.BENCH_BULK !== '0') await bulk();
 
 async function bulk() {
@@ -150,6 +158,9 @@ async function bulk() {
     checkSbin: ['loadgraph check /usr/sbin', node, [lgBin, 'check', '--quiet', '/usr/sbin']],
     checksecSbin: ['checksec --dir=/usr/sbin', 'checksec', ['--dir=/usr/sbin']],
   };
+  // BENCH_BULK_ROWS=scan,libtree,... runs only those rows (a rerun of some ratios without the slow peers).
+  const only = process.env.BENCH_BULK_ROWS?.split(',');
+  if (only) for (const k of Object.keys(rows)) if (!only.includes(k)) delete rows[k];
   const need = { libtree: 'libtree', scanelf: 'scanelf', checksecSbin: 'checksec' };
   for (const [k, cmd] of Object.entries(need)) if (!(await have(cmd))) delete rows[k];
   if (!existsSync('/usr/bin/lddtree')) delete rows.lddtreeSample;
@@ -158,7 +169,7 @@ async function bulk() {
   console.log(`\nbulk: ${list.length} programs of this machine; ${bulkRounds} interleaved rounds (+1 warm-up)\n`);
   console.log(`${'row'.padEnd(44)} ${'median s'.padStart(9)}`);
   for (const k of Object.keys(rows)) console.log(`${rows[k][0].padEnd(44)} ${(median(ts[k]) / 1000).toFixed(2).padStart(9)}`);
-  const rss = await peakRss(rows.scan[1], rows.scan[2]);
+  const rss = rows.scan ? await peakRss(rows.scan[1], rows.scan[2]) : undefined;
   const r = (a, b) => ratioIn(ts, a, b);
   console.log('\nmedians of per-round ratios (docs/performance.md):');
   for (const [label, x, goal] of [
