@@ -6,7 +6,7 @@ import { groupFindings } from '../analyses/check-root.js';
 import { checkWith, runOverRoot } from '../pipeline.js';
 import { renderCheckHtml, renderCheckTable, renderKnownBadSummary, renderRootCheck, renderRootSarif, renderSarif } from '../report/check.js';
 import { progressFor } from './progress.js';
-import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
+import { LOADER_OPTIONS, analyseOptionsFrom, kindIn } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { VERSION } from './version.js';
 import { styleFor } from './style.js';
@@ -50,7 +50,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   if (!['table', 'json', 'sarif', 'html'].includes(values.format!)) throw new UsageError(`unknown format '${values.format}' (table, json, sarif, html)`);
   if (!['error', 'warning', 'note'].includes(values['fail-on']!)) throw new UsageError('--fail-on takes error, warning or note');
   if (positionals.length === 0 && values.root === undefined) throw new UsageError('check needs FILE or DIR (or --root DIR)');
-  const grouped = positionals.length === 0 || positionals.some((p) => isDirectory(io, values.root, p));
+  const grouped = positionals.length === 0 || positionals.some((p) => kindIn(io, values.root, p) === 'dir');
   let policy: Policy = PRESETS[(values.preset as Policy['preset']) ?? 'default'] ?? (() => { throw new UsageError(`unknown preset '${values.preset}' (default, strict)`); })();
   if (values.policy) {
     try {
@@ -106,14 +106,6 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     if (values.format !== 'html' && knownBad.length) io.stdout.write('\n' + renderKnownBadSummary(knownBad, styleFor(io, values)));
   }
   return status !== EXIT_OK ? status : failing ? EXIT_FINDINGS : EXIT_OK;
-}
-
-/** Whether a FILE|DIR argument names a directory (in the root, when given). */
-function isDirectory(io: CliIo, root: string | undefined, path: string): boolean {
-  const inRoot = root !== undefined && root !== '/';
-  const abs = path.startsWith('/') ? path : inRoot ? `/${path}` : `${io.cwd.replace(/\/+$/, '')}/${path}`;
-  const st = io.graphFs(root ?? '/').stat(abs);
-  return st.ok && st.value.kind === 'dir';
 }
 
 function readJson(path: string, io: CliIo, extra: Record<string, unknown>): unknown {

@@ -5,11 +5,11 @@ import { diffResults } from '../analyses/diff.js';
 import type { AnalysisResult } from '../analyses/result.js';
 import { renderDiff, renderDiffHtml, renderDiffMarkdown } from '../report/diff.js';
 import { diffRoots } from '../analyses/root-diff.js';
-import { type ProgramRecord, errorRecord, programRecord } from '../analyses/scan.js';
+import type { ProgramRecord } from '../analyses/scan.js';
 import { renderRootDiff, renderRootDiffHtml, renderRootDiffMarkdown } from '../report/root-diff.js';
 import { analyseWith, runOverRoot } from '../pipeline.js';
-import { progressFor } from './progress.js';
-import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
+import { scanRecords } from './scan.js';
+import { LOADER_OPTIONS, analyseOptionsFrom, kindIn } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
 import { exactJson } from '../elf/kit.js';
@@ -78,11 +78,7 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
 /** One positional naming a file (not a directory) in either root: that program's diff, not the roots'. */
 function isOneFile(io: CliIo, a: string, b: string, positionals: readonly string[]): boolean {
   if (positionals.length !== 1) return false;
-  const p = positionals[0]!.startsWith('/') ? positionals[0]! : `/${positionals[0]}`;
-  return [a, b].some((root) => {
-    const st = io.graphFs(root).stat(p);
-    return st.ok && st.value.kind !== 'dir';
-  });
+  return [a, b].some((root) => { const k = kindIn(io, root, positionals[0]!); return k !== null && k !== 'dir'; });
 }
 
 /** Every program of both roots, scanned in one process each, then compared. */
@@ -96,14 +92,8 @@ async function diffRootsCommand(io: CliIo, values: Parameters<typeof analyseOpti
       return EXIT_USAGE;
     }
     for (const d of run.diagnostics) io.stderr.write(`loadgraph: ${root}: ${d}\n`);
-    const progress = progressFor(io, values.quiet === true);
     const rs: ProgramRecord[] = [];
-    for (const [i, path] of run.programs.entries()) {
-      progress.step(i + 1, run.programs.length, `${root} ${path}`);
-      const r = await run.analyse(path, 'tree');
-      rs.push(r.ok ? programRecord(path, r.graph) : errorRecord(path, r.message));
-    }
-    progress.done();
+    for await (const rec of scanRecords(io, run, run.programs, values.quiet === true, `${root} `)) rs.push(rec);
     records.push(rs);
   }
   const d = diffRoots(values['root-a']!, values['root-b']!, records[0]!, records[1]!);

@@ -4,10 +4,7 @@ import type { AnalysisResult } from '../analyses/result.js';
 import { analyseWith } from '../pipeline.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { lddRefuses, renderLdd } from '../report/ldd.js';
-import { renderTree } from '../report/tree.js';
-import { renderDot } from '../report/dot.js';
-import { renderHtml } from '../report/html.js';
-import { renderMarkdown } from '../report/markdown.js';
+import { type GraphFormat, renderGraphAs } from '../report/graph-formats.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { styleFor } from './style.js';
 import { exactJson } from '../elf/kit.js';
@@ -91,10 +88,10 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
         if (g.fatal) io.stderr.write(`loadgraph: ${g.fatal.message}\n`);
         status = Math.max(status, EXIT_FINDINGS);
       }
-    } else if (format === 'html') io.stdout.write(renderHtml(g));
-    else if (format === 'markdown') io.stdout.write(renderMarkdown(g));
-    else if (format === 'dot') io.stdout.write(renderDot(g, values.highlight !== undefined ? { highlight: values.highlight } : {}));
-    else io.stdout.write((i > 0 ? '\n' : '') + renderTree(g, { style, all: values.all === true }));
+    } else {
+      const drawn = renderGraphAs(format as GraphFormat, g, { style, all: values.all === true, ...(values.highlight !== undefined ? { highlight: values.highlight } : {}) });
+      io.stdout.write((format === 'tree' && i > 0 ? '\n' : '') + drawn);
+    }
   }
   if (format === 'json') io.stdout.write(JSON.stringify(positionals.length === 1 ? graphs[0] ?? null : graphs, exactJson, 2) + '\n');
   return status;

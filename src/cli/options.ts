@@ -1,5 +1,7 @@
 // The loader flags every command that resolves a load graph shares, and the pipeline options they mean.
 import type { AnalyseOptions } from '../pipeline.js';
+import type { FileInfo } from '../loader/fs.js';
+import type { CliIo } from './io.js';
 
 /** Options shared by every command that resolves a load graph. */
 export const LOADER_OPTIONS = {
@@ -42,4 +44,12 @@ export function analyseOptionsFrom(values: LoaderFlags): AnalyseOptions {
     ...(values['no-code'] ? { code: false } : {}),
     ...(values['no-suggest'] ? { suggest: false } : {}),
   };
+}
+
+/** What a FILE|DIR argument names in a root, resolved as the pipeline resolves it (relative to / inside a root, else to the working directory); null when nothing. */
+export function kindIn(io: Pick<CliIo, 'graphFs' | 'cwd'>, root: string | undefined, path: string): FileInfo['kind'] | null {
+  const inRoot = root !== undefined && root !== '/';
+  const abs = path.startsWith('/') ? path : inRoot ? `/${path}` : `${io.cwd.replace(/\/+$/, '')}/${path}`;
+  const st = io.graphFs(root ?? '/').stat(abs);
+  return st.ok ? st.value.kind : null;
 }

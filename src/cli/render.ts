@@ -4,10 +4,7 @@ import { parseArgs } from 'node:util';
 import type { AnalysisResult } from '../analyses/result.js';
 import { GRAPH_SCHEMA } from '../graph/model.js';
 import { exactJson } from '../elf/kit.js';
-import { renderDot } from '../report/dot.js';
-import { renderHtml } from '../report/html.js';
-import { renderMarkdown } from '../report/markdown.js';
-import { renderTree } from '../report/tree.js';
+import { type GraphFormat, renderGraphAs } from '../report/graph-formats.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, UsageError } from './io.js';
 import { styleFor } from './style.js';
 
@@ -54,9 +51,6 @@ export function renderCommand(args: string[], io: CliIo): number {
   }
   if (g?.schema !== GRAPH_SCHEMA) throw new UsageError(`${file}: not a saved 'loadgraph FILE --format json' result (schema ${String(g?.schema)})`);
   if (format === 'json') io.stdout.write(JSON.stringify(g, exactJson, 2) + '\n');
-  else if (format === 'html') io.stdout.write(renderHtml(g));
-  else if (format === 'markdown') io.stdout.write(renderMarkdown(g));
-  else if (format === 'dot') io.stdout.write(renderDot(g, values.highlight !== undefined ? { highlight: values.highlight } : {}));
-  else io.stdout.write(renderTree(g, { style: styleFor(io, values), all: values.all === true }));
+  else io.stdout.write(renderGraphAs(format as GraphFormat, g, { style: styleFor(io, values), all: values.all === true, ...(values.highlight !== undefined ? { highlight: values.highlight } : {}) }));
   return g.fatal || g.objects.some((o) => o.kind === 'missing') ? EXIT_FINDINGS : EXIT_OK;
 }

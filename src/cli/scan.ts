@@ -1,7 +1,7 @@
 // `loadgraph scan [--root DIR] [PATH...]`: every program's closure in one process, objects parsed once.
 import { parseArgs } from 'node:util';
 import { type ProgramRecord, errorRecord, programRecord, reduceScan, shardOf } from '../analyses/scan.js';
-import { runOverRoot } from '../pipeline.js';
+import { type RootRun, runOverRoot } from '../pipeline.js';
 import { renderScanHtml, renderScanTable } from '../report/scan.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
@@ -55,22 +55,28 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   }
   for (const d of run.diagnostics) io.stderr.write(`loadgraph: ${d}\n`);
   const programs = shardOf(run.programs, shard);
-  const progress = progressFor(io, values.quiet === true);
   const records: ProgramRecord[] = [];
   let status = EXIT_OK;
-  for (const [i, path] of programs.entries()) {
-    progress.step(i + 1, programs.length, path);
-    const r = await run.analyse(path, 'tree');
-    const rec = r.ok ? programRecord(path, r.graph) : errorRecord(path, r.message);
+  for await (const rec of scanRecords(io, run, programs, values.quiet === true)) {
     if (rec.status !== 'ok' || rec.missing.length > 0) status = EXIT_FINDINGS;
     // NDJSON streams: nothing per program is kept.
     if (format === 'ndjson') io.stdout.write(JSON.stringify(rec) + '\n');
     else records.push(rec);
   }
-  progress.done();
   if (format !== 'ndjson') {
     const doc = reduceScan(values.root ?? '/', records, run.diagnostics);
     io.stdout.write(format === 'json' ? JSON.stringify(doc) + '\n' : format === 'html' ? renderScanHtml(doc) : renderScanTable(doc, styleFor(io, values)));
   }
   return status;
+}
+
+/** Each program's scan record, in order, with progress on a terminal (`label` goes before each path). */
+export async function* scanRecords(io: CliIo, run: RootRun, programs: readonly string[], quiet: boolean, label = ''): AsyncGenerator<ProgramRecord> {
+  const progress = progressFor(io, quiet);
+  for (const [i, path] of programs.entries()) {
+    progress.step(i + 1, programs.length, `${label}${path}`);
+    const r = await run.analyse(path, 'tree');
+    yield r.ok ? programRecord(path, r.graph) : errorRecord(path, r.message);
+  }
+  progress.done();
 }

@@ -5,6 +5,7 @@ import { findObject, runtimeWhy } from '../analyses/why.js';
 import type { AnalysisResult } from '../analyses/result.js';
 import type { GraphEdge, GraphObject } from '../graph/model.js';
 import { displayName, shortestPaths } from '../graph/traverse.js';
+import { codeMarks, knownBadIds, loadTimeById } from './tree.js';
 
 /** A DOT string literal. */
 const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
@@ -13,8 +14,8 @@ export function renderDot(g: AnalysisResult, opts: { highlight?: string } = {}):
   const rt = g.runtime;
   const objects = [...g.objects, ...(rt?.objects ?? [])].filter((o) => o.kind !== 'vdso');
   const runtimeIds = new Set((rt?.objects ?? []).map((o) => o.id));
-  const code = new Map([...(g.loadTime?.objects ?? []), ...(g.runtimeLoadTime?.objects ?? [])].map((o) => [o.id, o]));
-  const bad = new Set((g.indicators ?? []).filter((c) => c.matches.length > 0).map((c) => c.id));
+  const code = loadTimeById(g);
+  const bad = knownBadIds(g);
   // The why-path of --highlight: at start if it loads then, else through the run-time loads, as `why` shows it.
   const hot = new Set<string>();
   const target = opts.highlight ? findObject({ ...g, objects }, opts.highlight) : null;
@@ -40,7 +41,7 @@ export function renderDot(g: AnalysisResult, opts: { highlight?: string } = {}):
 }
 
 function nodeAttrs(g: AnalysisResult, o: GraphObject, runtime: boolean, lt: { realConstructors: number; ifuncAtLoad: number } | undefined, bad: boolean, target: boolean): string[] {
-  const marks = [lt?.ifuncAtLoad ? `ifunc:${lt.ifuncAtLoad}` : '', lt?.realConstructors ? `ctor:${lt.realConstructors}` : '', bad ? 'known-bad code' : ''].filter(Boolean);
+  const marks = [...codeMarks(lt), ...(bad ? ['known-bad code'] : [])];
   const name = o.kind === 'missing' ? `${o.name} (not found)` : displayName(g, o);
   const attrs = [`label=${q(marks.length ? `${name}\n${marks.join(' ')}` : name)}`];
   if (o.path) attrs.push(`tooltip=${q(o.path)}`);

@@ -8,7 +8,8 @@ export interface TableSection {
   readonly rows: ReadonlyArray<ReadonlyArray<string | number>>;
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+/** Text as HTML: the four characters that could start markup or end an attribute. */
+export const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 export function renderTablePage(title: string, sections: readonly TableSection[], notes: readonly string[] = []): string {
   const table = (s: TableSection) => `<h2>${esc(s.heading)} <small>(${s.rows.length})</small></h2>

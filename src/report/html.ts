@@ -6,7 +6,8 @@
 import type { AnalysisResult } from '../analyses/result.js';
 import { runtimeWhy } from '../analyses/why.js';
 import { displayName, programOf, shortestPaths } from '../graph/traverse.js';
-import { loadTimeFooter, runtimeSummary } from './tree.js';
+import { esc } from './html-table.js';
+import { knownBadIds, loadTimeById, loadTimeFooter, runtimeSummary } from './tree.js';
 
 interface PageNode {
   id: number; name: string; path: string | null; kind: string; runtime: boolean; ctor: number; ifunc: number; bad: boolean;
@@ -19,8 +20,8 @@ function pageData(g: AnalysisResult) {
   const rt = g.runtime;
   const all = [...g.objects, ...(rt?.objects ?? [])].filter((o) => o.kind !== 'vdso');
   const runtimeIds = new Set((rt?.objects ?? []).map((o) => o.id));
-  const code = new Map([...(g.loadTime?.objects ?? []), ...(g.runtimeLoadTime?.objects ?? [])].map((o) => [o.id, o]));
-  const bad = new Set((g.indicators ?? []).filter((c) => c.matches.length > 0).map((c) => c.id));
+  const code = loadTimeById(g);
+  const bad = knownBadIds(g);
   const name = (id: number) => { const o = all.find((x) => x.id === id); return o ? displayName(g, o) : String(id); };
   const paths = shortestPaths(g);
   const nodes: PageNode[] = all.map((o) => {
@@ -50,7 +51,6 @@ function pageData(g: AnalysisResult) {
 
 /** JSON that cannot end the script element it sits in, whatever the file names say. */
 const embed = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** `select`: an object whose panel and why-path the page opens with (`why --format html`). */
 export function renderHtml(g: AnalysisResult, opts: { select?: number } = {}): string {

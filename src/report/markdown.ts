@@ -3,7 +3,7 @@
 // time, the load-time footer and the suggestions. Pure.
 import type { AnalysisResult } from '../analyses/result.js';
 import { displayName, objectById, summarize } from '../graph/traverse.js';
-import { loadTimeFooter, provenanceText, reasonText, runtimeSummary } from './tree.js';
+import { codeMarks, loadTimeById, loadTimeFooter, provenanceText, reasonText, runtimeSummary } from './tree.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/[*_`<>]/g, '\\$&');
 /** A name or path as code: nothing inside needs escaping but the pipe and the backtick. */
@@ -11,13 +11,10 @@ const code = (s: string | null) => (s ? `\`${s.replace(/`/g, "'").replace(/\|/g,
 
 export function renderMarkdown(g: AnalysisResult): string {
   const byId = objectById(g);
-  const lts = new Map([...(g.loadTime?.objects ?? []), ...(g.runtimeLoadTime?.objects ?? [])].map((o) => [o.id, o]));
+  const lts = loadTimeById(g);
   const firstEdge = new Map<number, (typeof g.edges)[number]>();
   for (const e of g.edges) if (e.to !== null && !firstEdge.has(e.to) && e.reason.kind !== 'already-loaded') firstEdge.set(e.to, e);
-  const codeText = (id: number) => {
-    const lt = lts.get(id);
-    return [lt?.ifuncAtLoad ? `ifunc:${lt.ifuncAtLoad}` : '', lt?.realConstructors ? `ctor:${lt.realConstructors}` : ''].filter(Boolean).join(' ');
-  };
+  const codeText = (id: number) => codeMarks(lts.get(id)).join(' ');
   const out = [`# ${code(g.program)}`, ''];
   if (g.fatal) out.push(`**cannot start:** ${cell(g.fatal.message)}`, '');
   out.push('| object | found | load-time code | RELRO | BIND_NOW | path |', '|---|---|---|---|---|---|');

@@ -2,7 +2,7 @@
 // missing libraries with the places tried, and a one-line summary. Pure: graph in, text out.
 import { verdictText } from '../analyses/indicators.js';
 import type { AnalysisResult } from '../analyses/result.js';
-import type { RuntimeLoadTime } from '../analyses/load-time.js';
+import type { ObjectLoadTime, RuntimeLoadTime } from '../analyses/load-time.js';
 import type { Candidate, GraphEdge, GraphObject, LoadGraph, Reason } from '../graph/model.js';
 import { edgeSource } from '../graph/edge-sources.js';
 import { displayName, edgesFrom, libraryName, objectById, programOf, summarize } from '../graph/traverse.js';
@@ -30,13 +30,22 @@ export function knownBadLines(g: AnalysisResult, only?: number): string[] {
   });
 }
 
+/** Each object's load-time code, start-up and run-time objects alike, by id. */
+export const loadTimeById = (g: AnalysisResult): Map<number, ObjectLoadTime> =>
+  new Map([...(g.loadTime?.objects ?? []), ...(g.runtimeLoadTime?.objects ?? [])].map((o) => [o.id, o]));
+
+/** The objects whose bytes match a known-bad indicator. */
+export const knownBadIds = (g: AnalysisResult): Set<number> => new Set((g.indicators ?? []).filter((c) => c.matches.length > 0).map((c) => c.id));
+
+/** "ifunc:251 ctor:2": the object's own code that runs at load (toolchain-only constructors count none). */
+export const codeMarks = (lt: Pick<ObjectLoadTime, 'ifuncAtLoad' | 'realConstructors'> | undefined): string[] =>
+  [lt?.ifuncAtLoad ? `ifunc:${lt.ifuncAtLoad}` : '', lt?.realConstructors ? `ctor:${lt.realConstructors}` : ''].filter(Boolean);
+
 /** Markers for objects that run their own code at load time; toolchain-only constructors get none. */
 function loadTimeMarkers(g: AnalysisResult, id: number, style: Style): string {
   const lt = g.loadTime?.objects.find((o) => o.id === id);
   if (!lt) return '';
-  const m: string[] = [];
-  if (lt.ifuncAtLoad) m.push(`ifunc:${lt.ifuncAtLoad}`);
-  if (lt.realConstructors) m.push(`ctor:${lt.realConstructors}`);
+  const m = codeMarks(lt);
   if (lt.constructors.some((c) => c.classification === 'unknown')) m.push('ctor:?');
   if (lt.initFirst) m.push('initfirst');
   if (lt.audit.length) m.push(`audit:${lt.audit.join(',')}`);
