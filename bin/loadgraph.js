@@ -1,11 +1,39 @@
 #!/usr/bin/env node
-// Launcher: the CLI is one bundled ES module (npm run build), which starts faster than ~60 separate files.
-import { existsSync } from 'node:fs';
+// Launcher. The CLI is one bundled script (npm run build) compiled with the V8 code cache that the build
+// wrote beside it: Node then neither resolves ~60 modules nor compiles the functions a run calls (about
+// 30 ms of a 0.1 s start, docs/performance.md). A cache that does not fit this bundle or this Node is not used.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
 
-const main = new URL('../dist/loadgraph.mjs', import.meta.url);
-if (!existsSync(main)) {
+const bundle = fileURLToPath(new URL('../dist/loadgraph.cjs', import.meta.url));
+const cacheFile = `${bundle}.cache`;
+let source;
+try {
+  source = readFileSync(bundle, 'latin1');
+} catch {
   process.stderr.write("loadgraph: not built yet; run 'npm run build' first\n");
   process.exitCode = 2;
-} else {
-  await import(main.href);
+}
+if (source !== undefined) {
+  // The build ends the bundle with its digest and heads the cache with the digest it was made for (V8
+  // itself checks only the source's length).
+  const stamp = `${/\/\/ loadgraph-build ([0-9a-f]+)\n?$/.exec(source.slice(-64))?.[1] ?? ''}\n`;
+  let cachedData;
+  try {
+    const c = readFileSync(cacheFile);
+    const nl = c.indexOf(10);
+    if (stamp !== '\n' && c.subarray(0, nl + 1).toString('latin1') === stamp) cachedData = c.subarray(nl + 1);
+  } catch {
+    // No cache: compile as usual.
+  }
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source.replace(/^#!.*/, '')}\n})`, { filename: bundle, cachedData });
+  if (process.env.LOADGRAPH_DEBUG && (cachedData === undefined || script.cachedDataRejected)) {
+    process.stderr.write(`loadgraph: code cache ${cachedData === undefined ? 'absent or made from another build' : 'rejected by this Node'}: compiling\n`);
+  }
+  // npm run build: after a representative run, keep what V8 compiled for next time.
+  if (process.env.LOADGRAPH_WRITE_CODE_CACHE === '1') process.once('exit', () => writeFileSync(cacheFile, Buffer.concat([Buffer.from(stamp, 'latin1'), script.createCachedData()])));
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, fileURLToPath(new URL('../dist', import.meta.url)));
 }

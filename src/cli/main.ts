@@ -5,21 +5,26 @@ import { detectHostCpu } from '../host/cpu.js';
 import { withFileSource } from '../host/file-source.js';
 import { run } from './run.js';
 
-try {
-  process.exitCode = await run(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    isTTY: process.stdout.isTTY === true,
-    stderrIsTTY: process.stderr.isTTY === true,
-    withFile: withFileSource,
-    graphFs: confinedFs,
-    cwd: process.cwd(),
-    hostCpu: detectHostCpu,
-  });
-} catch (e) {
-  // A bug, not a user error: say so in one line, keep the trace behind LOADGRAPH_DEBUG.
-  process.stderr.write(`loadgraph: internal error: ${(e as Error).message}\n`);
-  if (process.env.LOADGRAPH_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
-  process.exitCode = 70;
-}
+// No top-level await: the bundle is a classic script, so that its compiled code can be cached (bin/loadgraph.js).
+/** Settles when the run has set the exit code. */
+export const done: Promise<void> = run(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  isTTY: process.stdout.isTTY === true,
+  stderrIsTTY: process.stderr.isTTY === true,
+  withFile: withFileSource,
+  graphFs: confinedFs,
+  cwd: process.cwd(),
+  hostCpu: detectHostCpu,
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    // A bug, not a user error: say so in one line, keep the trace behind LOADGRAPH_DEBUG.
+    process.stderr.write(`loadgraph: internal error: ${(e as Error).message}\n`);
+    if (process.env.LOADGRAPH_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -12,12 +12,16 @@ export class HostFileError extends Error {
   }
 }
 
-/** Positional reads on an open descriptor of a regular file of `size` bytes; close() closes it once. */
+/**
+ * Positional reads on an open descriptor of a regular file of `size` bytes; close() closes it once.
+ * Callers never modify what read() returns, so one read can serve several: any read inside one 4 KiB page (hash
+ * table heads, version records, relocation probes) comes from that page, read once; a table read
+ * again (the string table by two stages) comes from the earlier read. All of it ends with close().
+ */
 export function fdSource(fd: number, size: number): OpenedSource {
   let closed = false;
-  // The ELF header, program headers and (usually) the dynamic string table sit in the first page:
-  // one read serves the several small reads every object starts with.
-  let head: Buffer | null = null;
+  const pages = new Map<number, Buffer>();
+  const recent: Array<{ start: number; bytes: Buffer }> = [];
   const readAt = (start: number, n: number): Buffer => {
     const buf = Buffer.allocUnsafe(n);
     let got = 0;
@@ -33,20 +37,29 @@ export function fdSource(fd: number, size: number): OpenedSource {
     read(offset: number, length: number): Uint8Array {
       const start = Math.max(0, Math.min(offset, size));
       const n = Math.max(0, Math.min(length, size - start));
-      if (start + n <= HEAD) {
-        head ??= readAt(0, Math.min(HEAD, size));
-        return head.subarray(start, start + n);
+      const page = Math.floor(start / PAGE);
+      if (n > 0 && Math.floor((start + n - 1) / PAGE) === page) {
+        let p = pages.get(page);
+        if (!p) pages.set(page, (p = readAt(page * PAGE, Math.min(PAGE, size - page * PAGE))));
+        return p.subarray(start - page * PAGE, start - page * PAGE + n);
       }
-      return readAt(start, n);
+      for (const r of recent) if (start >= r.start && start + n <= r.start + r.bytes.length) return r.bytes.subarray(start - r.start, start - r.start + n);
+      const bytes = readAt(start, n);
+      if (recent.unshift({ start, bytes }) > RECENT) recent.pop();
+      return bytes;
     },
     close() {
       if (!closed) closeSync(fd);
       closed = true;
+      pages.clear();
+      recent.length = 0;
     },
   };
 }
 
-const HEAD = 4096;
+const PAGE = 4096;
+/** Larger reads kept for a repeat. */
+const RECENT = 8;
 
 /** Opens a regular file for positional reads; refuses FIFOs, devices and directories (they could block or never end). */
 export function openFileSource(path: string): OpenedSource {

@@ -2,7 +2,6 @@
 // which byte strings): each file once per run (a cache shared by every program of a run), the executable
 // PT_LOAD bytes searched with Buffer.indexOf in bounded windows that overlap by a needle's length (never
 // across two segments), the whole file digested with node:crypto, its GNU build-id.
-import { createHash } from 'node:crypto';
 import * as C from '../elf/constants.js';
 import type { ElfImage } from '../elf/image.js';
 import { hexOf, readNotes } from '../elf/notes.js';
@@ -64,7 +63,8 @@ function scan(fs: FileSystem, open: string, path: string, image: ElfImage, needl
         }
       }
     }
-    const h = createHash('sha256');
+    // node:crypto costs ~10 ms to load; only the few objects an indicator concerns need it.
+    const h = process.getBuiltinModule('node:crypto').createHash('sha256');
     for (let at = 0; at < src.size; at += CHUNK) h.update(src.read(at, Math.min(CHUNK, src.size - at)));
     const note = readNotes(src, image, []).find((n) => n.owner === 'GNU' && n.type === C.NT_GNU_BUILD_ID);
     return { path, machine, sha256: h.digest('hex'), buildId: note ? hexOf(note.desc) : null, segments: segments.length, bytes, found: [...found.values()] };

@@ -28,21 +28,41 @@ export function readLoaderDirs(fs: FileSystem, path: string): LoaderDirs | null 
 function scanLoader(fs: FileSystem, path: string): LoaderDirs | null {
   const r = fs.readFile(path, MAX_LOADER);
   if (!r.ok) return null;
-  // Latin-1 keeps one character per byte, so NULs stay where they are.
-  const text = new TextDecoder('latin1').decode(r.value);
-  const strings = text.split('\0');
-  for (let i = 0; i < strings.length; i++) {
-    // system_dirs: two or more consecutive strings, each an absolute "lib" directory ending in '/'.
-    let j = i;
-    while (j < strings.length && DIR.test(strings[j]!)) j++;
-    if (j - i < 2) continue;
+  const bytes = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+  // The NUL-terminated string that starts at `from`, and where the next one starts. Latin-1: one character per byte.
+  const stringAt = (from: number) => {
+    const end = bytes.indexOf(0, from);
+    return { text: bytes.toString('latin1', from, end < 0 ? bytes.length : end), next: end < 0 ? bytes.length + 1 : end + 1 };
+  };
+  const startOf = (end: number) => (end > 0 ? bytes.lastIndexOf(0, end - 1) + 1 : 0);
+  // system_dirs: the first two or more consecutive strings that are each an absolute "lib" directory
+  // ending in '/'. Its first two meet as "/\0/": only there are the strings around decoded.
+  for (let at = bytes.indexOf(SEP); at >= 0; at = bytes.indexOf(SEP, at + 1)) {
+    const first = startOf(at + 1);
+    if (!DIR.test(bytes.toString('latin1', first, at + 1)) || !DIR.test(stringAt(at + 2).text)) continue;
+    const systemDirs: string[] = [];
+    for (let s = stringAt(first); DIR.test(s.text); s = stringAt(s.next)) {
+      systemDirs.push(s.text);
+      if (s.next > bytes.length) break;
+    }
     // The first string may follow other constant bytes with no NUL between (armhf): its longest "lib" suffix.
-    const before = i > 0 ? strings[i - 1]! : '';
+    const before = first > 0 ? bytes.toString('latin1', startOf(first - 1), first - 1) : '';
     const lead = [...before.matchAll(/\//g)].map((m) => before.slice(m.index)).find((x) => DIR.test(x));
-    const systemDirs = [...(lead ? [lead] : []), ...strings.slice(i, j)];
+    if (lead) systemDirs.unshift(lead);
     // DL_DST_LIB is the first system directory without its slashes ("lib/x86_64-linux-gnu", "lib32", "lib64").
     const lib = systemDirs[0]!.slice(1, -1);
-    return { systemDirs, lib: strings.includes(lib) ? lib : null };
+    return { systemDirs, lib: wholeString(bytes, lib) ? lib : null };
   }
   return null;
+}
+
+const SEP = Buffer.from('/\0/', 'latin1');
+
+/** Whether `text` is one of the file's NUL-separated strings. */
+function wholeString(bytes: Buffer, text: string): boolean {
+  const want = Buffer.from(text, 'latin1');
+  for (let at = bytes.indexOf(want); at >= 0; at = bytes.indexOf(want, at + 1)) {
+    if ((at === 0 || bytes[at - 1] === 0) && (at + want.length === bytes.length || bytes[at + want.length] === 0)) return true;
+  }
+  return false;
 }

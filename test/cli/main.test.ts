@@ -1,6 +1,8 @@
 // The process entry: src/cli/main.ts wires the real streams and turns a bug into one line and exit 70 (the
 // stack only with LOADGRAPH_DEBUG); bin/loadgraph.js starts the built CLI.
 import { execa, execaSync } from 'execa';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -16,7 +18,7 @@ async function main(argv: string[], env: Record<string, string> = {}) {
   Object.assign(process.env, env);
   try {
     vi.resetModules();
-    await import('../../src/cli/main.js');
+    await (await import('../../src/cli/main.js')).done;
     return { code: process.exitCode, stdout, stderr };
   } finally {
     out.mockRestore();
@@ -61,5 +63,30 @@ describe('bin/loadgraph.js', () => {
     expect(g.exitCode).toBe(0);
     expect(g.stdout).toMatch(/libc\.so\.6 => /);
     expect((await execa('node', [bin], { reject: false })).exitCode).toBe(2);
+  });
+
+  it('uses the code cache the build wrote, and compiles as usual when it is stale or damaged', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'lg-launch-'));
+    try {
+      mkdirSync(join(copy, 'bin'));
+      mkdirSync(join(copy, 'dist'));
+      copyFileSync(join(repo, 'bin/loadgraph.js'), join(copy, 'bin/loadgraph.js'));
+      for (const f of ['loadgraph.cjs', 'loadgraph.cjs.cache']) cpSync(join(repo, 'dist', f), join(copy, 'dist', f));
+      const launch = () => execa('node', [join(copy, 'bin/loadgraph.js'), '--format', 'ldd', '/bin/true'], { reject: false, env: { LOADGRAPH_DEBUG: '1' } });
+      const used = await launch();
+      expect(used).toMatchObject({ exitCode: 0, stderr: '' });
+      // Another build: the cache is not offered to V8 at all.
+      const bundle = join(copy, 'dist/loadgraph.cjs');
+      const source = readFileSync(bundle, 'latin1');
+      writeFileSync(bundle, source.replace(/loadgraph-build [0-9a-f]+/, 'loadgraph-build 0123456789abcdef'), 'latin1');
+      const stale = await launch();
+      expect(stale).toMatchObject({ exitCode: 0, stdout: used.stdout, stderr: 'loadgraph: code cache absent or made from another build: compiling' });
+      // The right stamp over bytes V8 does not accept.
+      writeFileSync(join(copy, 'dist/loadgraph.cjs.cache'), '0123456789abcdef\nnot a code cache');
+      const damaged = await launch();
+      expect(damaged).toMatchObject({ exitCode: 0, stdout: used.stdout, stderr: 'loadgraph: code cache rejected by this Node: compiling' });
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
