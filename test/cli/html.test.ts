@@ -71,13 +71,20 @@ describe('--format html in headless chromium', () => {
     const saved = JSON.parse((await runCli(['--format', 'json', '/usr/bin/ls'])).stdout) as AnalysisResult & { program: string; objects: Array<{ soname: string | null }> };
     const evil = '</script><script>alert(1)</script><b>';
     saved.program = evil;
-    saved.objects[1]!.soname = evil;
+    saved.objects[saved.objects.findIndex((o) => o.soname !== null)]!.soname = evil; // a library the page draws (not the vDSO)
     const file = join(mkdtempSync(join(tmpdir(), 'lg-html-')), 'evil.json');
     writeFileSync(file, JSON.stringify(saved));
     const page = (await runCli(['render', '--format', 'html', file])).stdout;
     expect(page.split('</script>')).toHaveLength(3); // the data element's and the script's own, nothing more
     expect(page).not.toContain('<script>alert');
     expect(page).toContain('<title>loadgraph: &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;</title>');
+    // The diff page of the same names (the object with the hostile SONAME is added).
+    const plain = join(mkdtempSync(join(tmpdir(), 'lg-html-')), 'plain.json');
+    writeFileSync(plain, (await runCli(['--format', 'json', '/usr/bin/ls'])).stdout);
+    const diff = (await runCli(['diff', '--format', 'html', plain, file])).stdout;
+    expect(diff).toContain('"status":"added"');
+    expect(diff.split('</script>')).toHaveLength(3);
+    expect(diff).not.toContain('<script>alert');
   });
 
   it('scan, check and diff pages: every row of the JSON, columns sort on a click, the filter box filters', async (ctx) => {
