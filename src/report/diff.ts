@@ -80,8 +80,8 @@ interface PageNode extends DrawnNode { status: string; a: PageSide | null; b: Pa
 
 /**
  * Both graphs merged into one drawing: objects and edges only in B green, only in A red (names struck),
- * objects whose load-time code or hardening changed yellow. A click shows the object's path from the
- * program on each side and every difference about it; below, every difference as a sortable table.
+ * objects whose load-time code, hardening or .note.dlopen changed yellow. A click shows the object's path
+ * from the program on each side and every difference about it; below, every difference as a sortable table.
  */
 export function renderDiffHtml(d: DiffResult): string {
   const index = new Map(d.graph.nodes.map((n, i) => [n.key, i]));
@@ -99,7 +99,7 @@ export function renderDiffHtml(d: DiffResult): string {
     title: `diff ${d.a} → ${d.b}`, nodes, edges, select: null,
     heading: `<b>diff</b> ${(['a', 'b'] as const).map((s) => `${s.toUpperCase()} <code>${esc(d[s])}</code>${d.roots[s] !== '/' ? ` in <code>${esc(d.roots[s])}</code>` : ''}`).join(' → ')}: ${n ? `${n} difference${n === 1 ? '' : 's'}` : 'no differences'}`,
     legend: [['', 'in both'], ['background:#c8e6c9;border-color:#2e7d32', 'only in B (added)'], ['background:#ffcdd2;border-color:#c62828', 'only in A (removed)'],
-      ['background:#fff3c4;border-color:#b58900', 'load-time code or hardening changed']],
+      ['background:#fff3c4;border-color:#b58900', 'load-time code, hardening or .note.dlopen changed']],
     css: `.node.added rect{fill:#c8e6c9;stroke:#2e7d32}.node.removed rect{fill:#ffcdd2;stroke:#c62828}.node.removed text.name{text-decoration:line-through}
 .node.changed rect{fill:#fff3c4;stroke:#b58900}.node.missing rect{stroke-dasharray:2 2}
 .edge.added{stroke:#2e7d32;stroke-width:1.5}.edge.removed{stroke:#c62828;stroke-dasharray:6 3}.edge.again{stroke-opacity:.35}

@@ -1,6 +1,6 @@
-// Tables as one self-contained HTML page (scan, check, diff): each section a table whose columns sort
-// on a click (numbers as numbers), a filter box over every row, no network (the same Content-Security-
-// Policy as the graph page). Pure.
+// Tables as one self-contained HTML page (scan, check, the diff of two roots): each section a table whose
+// columns sort on a click (numbers as numbers), a filter box over every row, no network (the same Content-
+// Security-Policy as the graph page). The diff page of one program puts its table below the drawing. Pure.
 
 export interface TableSection {
   readonly heading: string;
