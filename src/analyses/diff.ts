@@ -292,7 +292,9 @@ function merged(A: Side, B: Side, items: readonly DiffItem[]): DiffGraph {
     const o = s.byKey.get(k);
     if (!o) return null;
     const lt = s.g.loadTime?.objects.find((x) => x.id === o.id);
-    return { id: o.id, path: o.path, why: ['<program>', ...(s.via.get(o.id) ?? []).map((ei) => s.keyOfId.get(s.g.edges[ei]!.to!)!)],
+    // A second object with a key already taken (two files with one SONAME) stands for that key on the way.
+    const keyAt = (id: number) => s.keyOfId.get(id) ?? keyOf(s.g.objects.find((x) => x.id === id)!) ?? String(id);
+    return { id: o.id, path: o.path, why: ['<program>', ...(s.via.get(o.id) ?? []).map((ei) => keyAt(s.g.edges[ei]!.to!))],
       realConstructors: lt?.realConstructors ?? 0, ifuncAtLoad: lt?.ifuncAtLoad ?? 0 };
   };
   const keys = [...new Set([...B.byKey.keys(), ...A.byKey.keys()])];
