@@ -3,7 +3,7 @@
 // SONAME, else by path with the root and the multiarch triplet taken out, so that two architectures or two
 // roots show only real differences.
 import type { GraphObject } from '../graph/model.js';
-import { shortestPaths } from '../graph/traverse.js';
+import { displayName, shortestPaths } from '../graph/traverse.js';
 import { knownBadChanges } from './known-bad.js';
 import type { AnalysisResult } from './result.js';
 import { anyObjectName, runtimeChain, runtimeWhy } from './why.js';
@@ -34,10 +34,52 @@ export interface DiffResult {
   readonly schema: 'loadgraph.diff/1';
   readonly a: string;
   readonly b: string;
+  /** The root each side was analysed in ('/' for the host). */
+  readonly roots: { readonly a: string; readonly b: string };
   readonly same: boolean;
   /** Each side's start-up failure (the graph's fatal message), null when it starts. */
   readonly cannotStart: { readonly a: string | null; readonly b: string | null };
   readonly items: readonly DiffItem[];
+  /** Both start-up graphs merged into one, objects and edges matched as the items match them (for drawing). */
+  readonly graph: DiffGraph;
+}
+
+/** In both sides ('same', or 'changed': its load-time code, hardening, dlopen notes or indicators differ), only in B ('added'), only in A ('removed'). */
+export type DiffStatus = 'same' | 'changed' | 'added' | 'removed';
+
+export interface DiffGraph {
+  readonly nodes: readonly DiffNode[];
+  readonly edges: readonly DiffEdge[];
+}
+
+export interface DiffNode {
+  /** The name objects are matched by (an item's subject). */
+  readonly key: string;
+  /** As the tree names it: B's when both sides have it. */
+  readonly name: string;
+  readonly kind: GraphObject['kind'];
+  readonly status: DiffStatus;
+  /** The object on each side; null on the side that does not load it at start. */
+  readonly a: DiffNodeSide | null;
+  readonly b: DiffNodeSide | null;
+}
+
+export interface DiffNodeSide {
+  /** Its id in that side's result. */
+  readonly id: number;
+  readonly path: string | null;
+  /** The shortest chain of keys from the program to it on that side (the program itself: just its key). */
+  readonly why: readonly string[];
+  readonly realConstructors: number;
+  readonly ifuncAtLoad: number;
+}
+
+export interface DiffEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly status: Exclude<DiffStatus, 'changed'>;
+  /** How the need was resolved (B's when both sides have it), 'already-loaded' included. */
+  readonly reason: string;
 }
 
 const TRIPLET = /\/(usr\/)?lib(32|64|x32)?\/[a-z0-9_]+-linux-gnu[a-z0-9_]*\//g;
@@ -236,7 +278,44 @@ export function diffResults(aGraph: AnalysisResult, bGraph: AnalysisResult): Dif
   const order: DiffKind[] = ['startup-changed', 'indicator-added', 'indicator-removed', 'object-left', 'moved-to-runtime', 'object-entered', 'moved-to-start', 'edge-removed', 'edge-added', 'edge-changed', 'constructor-removed', 'constructor-added',
     'ifunc-removed', 'ifunc-added', 'ifunc-moved-to-load', 'audit-changed', 'symbols-shrank', 'symbols-grew', 'hardening-changed', 'dlopen-removed', 'dlopen-added', 'runtime-removed', 'runtime-added'];
   items.sort((x, y) => order.indexOf(x.kind) - order.indexOf(y.kind));
-  return { schema: 'loadgraph.diff/1', a: aGraph.program, b: bGraph.program, same: items.length === 0, cannotStart: { a: fa, b: fb }, items };
+  return { schema: 'loadgraph.diff/1', a: aGraph.program, b: bGraph.program, roots: { a: aGraph.env.root, b: bGraph.env.root }, same: items.length === 0, cannotStart: { a: fa, b: fb }, items, graph: merged(A, B, items) };
+}
+
+/** What makes an object both sides load 'changed'. */
+const CHANGED: ReadonlySet<DiffKind> = new Set<DiffKind>(['constructor-removed', 'constructor-added', 'ifunc-removed', 'ifunc-added', 'ifunc-moved-to-load', 'audit-changed',
+  'hardening-changed', 'dlopen-removed', 'dlopen-added', 'indicator-added', 'indicator-removed']);
+
+/** Every object and edge of either side once, with the side(s) it is on. */
+function merged(A: Side, B: Side, items: readonly DiffItem[]): DiffGraph {
+  const changed = new Set(items.filter((i) => CHANGED.has(i.kind)).map((i) => i.subject));
+  const sideOf = (s: Side, k: string): DiffNodeSide | null => {
+    const o = s.byKey.get(k);
+    if (!o) return null;
+    const lt = s.g.loadTime?.objects.find((x) => x.id === o.id);
+    // A second object with a key already taken (two files with one SONAME) stands for that key on the way.
+    const keyAt = (id: number) => s.keyOfId.get(id) ?? keyOf(s.g.objects.find((x) => x.id === id)!) ?? String(id);
+    return { id: o.id, path: o.path, why: ['<program>', ...(s.via.get(o.id) ?? []).map((ei) => keyAt(s.g.edges[ei]!.to!))],
+      realConstructors: lt?.realConstructors ?? 0, ifuncAtLoad: lt?.ifuncAtLoad ?? 0 };
+  };
+  const keys = [...new Set([...B.byKey.keys(), ...A.byKey.keys()])];
+  const nodes = keys.map((k): DiffNode => {
+    const [a, b] = [sideOf(A, k), sideOf(B, k)];
+    const [s, o] = b ? [B, B.byKey.get(k)!] : [A, A.byKey.get(k)!];
+    return { key: k, name: o.kind === 'missing' ? `${o.name} (not found)` : displayName(s.g, o), kind: o.kind,
+      status: !a ? 'added' : !b ? 'removed' : changed.has(k) ? 'changed' : 'same', a, b };
+  });
+  // Keyed by the pair itself, not "from → to" text: a name may hold an arrow.
+  const pairs = (s: Side) => {
+    const m = new Map<string, { from: string; to: string; reason: string }>();
+    for (const e of s.g.edges) {
+      const from = s.keyOfId.get(e.from), to = e.to === null ? undefined : s.keyOfId.get(e.to);
+      if (from && to && !m.has(`${from}\0${to}`)) m.set(`${from}\0${to}`, { from, to, reason: e.reason.kind });
+    }
+    return m;
+  };
+  const ea = pairs(A), eb = pairs(B);
+  const edges = [...eb, ...[...ea].filter(([k]) => !eb.has(k))].map(([k, e]): DiffEdge => ({ ...e, status: !ea.has(k) ? 'added' : !eb.has(k) ? 'removed' : 'same' }));
+  return { nodes, edges };
 }
 
 /** The objects only a run-time load brings in, by the key diff matches objects by. */

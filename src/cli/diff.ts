@@ -22,7 +22,7 @@ Compares two load graphs: objects that entered or left the closure (with the pat
 edges added, removed or changed, constructors and IFUNC resolvers, what each edge is used for, hardening
 (RELRO, BIND_NOW, TEXTREL, stack, RPATH/RUNPATH) and .note.dlopen. A and B are ELF files or saved
 'loadgraph FILE --format json' results. Paths that differ only by root or multiarch triplet are matched.
-  --format human|json|markdown|html
+  --format human|json|markdown|html    html: one program's two graphs drawn as one (added, removed, changed marked)
   --verbose            human output: every difference with its evidence (default: grouped, symbol changes counted)
   --quiet              no progress on stderr (whole-root diffs show it when stderr is a terminal)
 With two roots and no FILE (or directories, or several paths, which narrow it): every program of both

@@ -1,6 +1,8 @@
-// Renderers for a DiffResult: plain text for people, Markdown for review comments. Pure.
-import type { DiffItem, DiffResult } from '../analyses/diff.js';
-import { renderTablePage } from './html-table.js';
+// Renderers for a DiffResult: plain text for people, Markdown for review comments, a page that draws the
+// two graphs merged. Pure.
+import type { DiffItem, DiffNodeSide, DiffResult } from '../analyses/diff.js';
+import { type DrawnEdge, type DrawnNode, graphPage } from './html-graph.js';
+import { SORT_SCRIPT, TABLE_CSS, esc, tableHtml } from './html-table.js';
 import { type Style, plain } from './style.js';
 
 const tone = (k: DiffItem['kind']) => (k.endsWith('left') || k.endsWith('removed') || k.endsWith('shrank') ? 'green' : k.endsWith('entered') || k.endsWith('added') || k.endsWith('grew') || k === 'ifunc-moved-to-load' ? 'red' : 'yellow');
@@ -73,8 +75,46 @@ export function renderDiffMarkdown(d: DiffResult): string {
   return out.join('\n') + '\n';
 }
 
-/** Every difference with its evidence as one self-contained page (sortable, filterable). */
+interface PageSide { path: string | null; why: number[]; code: string }
+interface PageNode extends DrawnNode { status: string; a: PageSide | null; b: PageSide | null; changes: Array<[string, readonly string[]]> }
+
+/**
+ * Both graphs merged into one drawing: objects and edges only in B green, only in A red (names struck),
+ * objects whose load-time code, hardening or .note.dlopen changed yellow. A click shows the object's path
+ * from the program on each side and every difference about it; below, every difference as a sortable table.
+ */
 export function renderDiffHtml(d: DiffResult): string {
-  return renderTablePage(`diff ${d.a} → ${d.b}`, [{ heading: 'differences', columns: ['kind', 'subject', 'message', 'evidence'], rows: d.items.map((i) => [i.kind, i.subject, i.message, i.evidence.join('; ')]) }],
-    [...cannotStart(d), ...(d.same ? ['no differences'] : [])]);
+  const index = new Map(d.graph.nodes.map((n, i) => [n.key, i]));
+  const code = (s: DiffNodeSide | null) => [s?.realConstructors ? `ctor:${s.realConstructors}` : '', s?.ifuncAtLoad ? `ifunc:${s.ifuncAtLoad}` : ''].filter(Boolean).join(' ');
+  const side = (s: DiffNodeSide | null): PageSide | null => s && { path: s.path, why: s.why.map((k) => index.get(k)!), code: code(s) };
+  // What the items say about an object: those about it, and those about an edge into it.
+  const about = (key: string) => d.items.filter((i) => i.subject === key || i.subject.endsWith(` → ${key}`)).map((i): [string, readonly string[]] => [i.message, i.evidence]);
+  const nodes = d.graph.nodes.map((n, id): PageNode => ({
+    id, name: n.name, kind: n.kind, status: n.status, cls: [n.status === 'same' ? '' : n.status, n.kind === 'missing' ? 'missing' : ''].filter(Boolean).join(' '),
+    note: [n.status === 'same' ? '' : n.status, code(n.b ?? n.a)].filter(Boolean).join(' '), a: side(n.a), b: side(n.b), changes: about(n.key),
+  }));
+  const edges = d.graph.edges.map((e): DrawnEdge => ({ from: index.get(e.from)!, to: index.get(e.to)!, cls: [e.status === 'same' ? '' : e.status, e.reason === 'already-loaded' ? 'again' : ''].filter(Boolean).join(' '), label: `${e.status}: ${e.reason}` }));
+  const n = d.items.length;
+  return graphPage({
+    title: `diff ${d.a} → ${d.b}`, nodes, edges, select: null,
+    heading: `<b>diff</b> ${(['a', 'b'] as const).map((s) => `${s.toUpperCase()} <code>${esc(d[s])}</code>${d.roots[s] !== '/' ? ` in <code>${esc(d.roots[s])}</code>` : ''}`).join(' → ')}: ${n ? `${n} difference${n === 1 ? '' : 's'}` : 'no differences'}`,
+    legend: [['', 'in both'], ['background:#c8e6c9;border-color:#2e7d32', 'only in B (added)'], ['background:#ffcdd2;border-color:#c62828', 'only in A (removed)'],
+      ['background:#fff3c4;border-color:#b58900', 'load-time code, hardening or .note.dlopen changed']],
+    css: `.node.added rect{fill:#c8e6c9;stroke:#2e7d32}.node.removed rect{fill:#ffcdd2;stroke:#c62828}.node.removed text.name{text-decoration:line-through}
+.node.changed rect{fill:#fff3c4;stroke:#b58900}.node.missing rect{stroke-dasharray:2 2}
+.edge.added{stroke:#2e7d32;stroke-width:1.5}.edge.removed{stroke:#c62828;stroke-dasharray:6 3}.edge.again{stroke-opacity:.35}
+.edge.hot{stroke-width:3.5;stroke-opacity:1}.edge.hot:not(.added):not(.removed){stroke:#333}
+${TABLE_CSS}`,
+    below: [...cannotStart(d).map((l) => `<p>${esc(l)}</p>`),
+      tableHtml({ heading: 'differences', columns: ['kind', 'subject', 'message', 'evidence'], rows: d.items.map((i) => [i.kind, i.subject, i.message, i.evidence.join('; ')]) })].join('\n'),
+    script: `${SORT_SCRIPT}
+const STATUS={same:'in both, unchanged',changed:'in both; its load-time code, hardening or .note.dlopen changed',added:'only in B: now loaded at start',removed:'only in A: no longer loaded at start'};
+function show(n){pick(n,[n.a,n.b].filter(Boolean).map(s=>s.why));para(STATUS[n.status],'status');
+for(const [s,l] of [[n.a,'A'],[n.b,'B']]){para(l+': '+(!s?'not loaded at start':n.kind==='program'?'the program':'loaded at start: '+s.why.map(nameOf).join(' → ')),'why-'+l.toLowerCase());
+if(s){pathOf(s.path);if(s.code)para('load-time code: '+s.code);}}
+if(n.changes.length){para('what changed:');const u=document.createElement('ul');u.id='changes';
+for(const [m,ev] of n.changes){const i=li(m);if(ev.length){const v=document.createElement('ul');for(const t of ev)v.append(li(t));i.append(v);}u.append(i);}side.append(u);}}
+document.getElementById('q').addEventListener('input',ev=>{const q=ev.target.value.trim().toLowerCase();
+for(const tr of document.querySelectorAll('#below tbody tr'))tr.classList.toggle('hide',!!q&&!tr.textContent.toLowerCase().includes(q));});`,
+  });
 }

@@ -1,10 +1,12 @@
 // --format html opened in a real browser (Debian's chromium, driven by puppeteer-core): every object of the
 // graph drawn, load-time code marked, a click shows the why-path `why` prints, search marks by name, no
-// console errors and no request beyond the page itself.
+// console errors and no request beyond the page itself; the diff page draws both graphs merged, marked as
+// the diff JSON says.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { DiffResult } from '../../src/analyses/diff.js';
 import type { AnalysisResult } from '../../src/analyses/result.js';
 import { runCli } from '../support/cli.js';
 import { sysroot } from '../support/corpus.js';
@@ -69,13 +71,20 @@ describe('--format html in headless chromium', () => {
     const saved = JSON.parse((await runCli(['--format', 'json', '/usr/bin/ls'])).stdout) as AnalysisResult & { program: string; objects: Array<{ soname: string | null }> };
     const evil = '</script><script>alert(1)</script><b>';
     saved.program = evil;
-    saved.objects[1]!.soname = evil;
+    saved.objects[saved.objects.findIndex((o) => o.soname !== null)]!.soname = evil; // a library the page draws (not the vDSO)
     const file = join(mkdtempSync(join(tmpdir(), 'lg-html-')), 'evil.json');
     writeFileSync(file, JSON.stringify(saved));
     const page = (await runCli(['render', '--format', 'html', file])).stdout;
     expect(page.split('</script>')).toHaveLength(3); // the data element's and the script's own, nothing more
     expect(page).not.toContain('<script>alert');
     expect(page).toContain('<title>loadgraph: &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;</title>');
+    // The diff page of the same names (the object with the hostile SONAME is added).
+    const plain = join(mkdtempSync(join(tmpdir(), 'lg-html-')), 'plain.json');
+    writeFileSync(plain, (await runCli(['--format', 'json', '/usr/bin/ls'])).stdout);
+    const diff = (await runCli(['diff', '--format', 'html', plain, file])).stdout;
+    expect(diff).toContain('"status":"added"');
+    expect(diff.split('</script>')).toHaveLength(3);
+    expect(diff).not.toContain('<script>alert');
   });
 
   it('scan, check and diff pages: every row of the JSON, columns sort on a click, the filter box filters', async (ctx) => {
@@ -123,6 +132,83 @@ describe('--format html in headless chromium', () => {
       await browser.close();
     }
   }, 300_000);
+
+  it('diff --format html, sshd bookworm → trixie: one graph of both sides, added, removed and changed as the JSON says, a click shows each side\'s path', async (ctx) => {
+    requires(ctx, CHROMIUM, sysrootOf('amd64'), sysrootOf('trixie-amd64'));
+    const roots = [sysroot('amd64'), sysroot('trixie-amd64')] as const;
+    const prog = '/usr/sbin/sshd';
+    const args = ['diff', '--root-a', roots[0], '--root-b', roots[1], prog];
+    const d = JSON.parse((await runCli([...args, '--format', 'json'])).stdout) as DiffResult;
+    const html = await runCli([...args, '--format', 'html']);
+    expect(html.code).toBe(1);
+    const file = join(mkdtempSync(join(tmpdir(), 'lg-html-')), 'diff.html');
+    writeFileSync(file, html.stdout);
+    // Each side's objects by the name the tree gives them, from each side's own graph.
+    const names = await Promise.all(roots.map(async (root) => {
+      const g = JSON.parse((await runCli(['--root', root, '--format', 'json', prog])).stdout) as AnalysisResult;
+      return new Set(g.objects.filter((o) => o.kind !== 'vdso').map((o) => (o.kind === 'program' ? 'sshd' : o.soname ?? o.path!.slice(o.path!.lastIndexOf('/') + 1))));
+    }));
+    const [inA, inB] = names as [Set<string>, Set<string>];
+    const sorted = (xs: Iterable<string>) => [...xs].sort();
+    const nameOfKey = new Map(d.graph.nodes.map((n) => [n.key, n.name]));
+    const subjects = (...kinds: string[]) => sorted(new Set(d.items.filter((i) => kinds.includes(i.kind)).map((i) => nameOfKey.get(i.subject)!)));
+    // The case the page is for: libsystemd and liblzma leave sshd's start-up closure.
+    expect(sorted(inA)).toEqual(expect.arrayContaining(['libsystemd.so.0', 'liblzma.so.5']));
+    expect(inB.has('liblzma.so.5')).toBe(false);
+    const why = async (root: string, lib: string) => /^\s+(sshd → .*)$/m.exec((await runCli(['why', '--root', root, prog, lib])).stdout)![1]!;
+    const { launch } = await import('puppeteer-core');
+    const browser = await launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const { p, errors, requests } = await openPage(browser, file);
+      const drawn = (sel: string) => p.$$eval(sel, (els) => els.map((e) => e.getAttribute('data-name')!));
+      // Every object of either side is one node.
+      const all = await drawn('g.node');
+      expect(sorted(all)).toEqual(sorted(new Set([...inA, ...inB])));
+      expect(new Set(all).size).toBe(all.length);
+      // Only in B: added; only in A: removed, name struck; exactly as the two graphs and the diff's items say.
+      expect(sorted(await drawn('g.node.added'))).toEqual(sorted([...inB].filter((n) => !inA.has(n))));
+      expect(sorted(await drawn('g.node.removed'))).toEqual(sorted([...inA].filter((n) => !inB.has(n))));
+      expect(sorted(await drawn('g.node.added'))).toEqual(subjects('object-entered'));
+      expect(sorted(await drawn('g.node.removed'))).toEqual(subjects('object-left'));
+      expect(await p.$eval('g.node.removed text.name', (t) => (globalThis as unknown as { getComputedStyle(e: unknown): { textDecorationLine: string } }).getComputedStyle(t).textDecorationLine)).toBe('line-through');
+      expect(sorted(await drawn('g.node.changed'))).toEqual(subjects('constructor-removed', 'constructor-added', 'ifunc-removed', 'ifunc-added', 'ifunc-moved-to-load',
+        'audit-changed', 'hardening-changed', 'dlopen-removed', 'dlopen-added', 'indicator-added', 'indicator-removed'));
+      expect(await drawn('g.node.changed')).toContain('libc.so.6'); // RELRO partial → full, BIND_NOW off → on
+      for (const s of ['added', 'removed'] as const) expect(await p.$$eval(`path.edge.${s}`, (els) => els.length)).toBe(d.graph.edges.filter((e) => e.status === s).length);
+      // liblzma: A's path as `why` gives it on bookworm, drawn; B does not load it.
+      await p.click('g.node[data-name="liblzma.so.5"]');
+      const lzmaA = await why(roots[0], 'liblzma.so.5');
+      expect(await p.$eval('#why-a', (e) => e.textContent)).toBe(`A: loaded at start: ${lzmaA}`);
+      expect(await p.$eval('#why-b', (e) => e.textContent)).toBe('B: not loaded at start');
+      expect(await p.$$eval('path.edge.hot', (els) => els.length)).toBe(lzmaA.split(' → ').length - 1);
+      expect(await p.$$eval('path.edge.hot:not(.removed)', (els) => els.length)).toBe(0);
+      // libz.so.1, in both: sshd needs it directly on bookworm, through libcrypto.so.3 on trixie.
+      await p.click('g.node[data-name="libz.so.1"]');
+      const [zA, zB] = [await why(roots[0], 'libz.so.1'), await why(roots[1], 'libz.so.1')];
+      expect(zA).not.toBe(zB);
+      expect(await p.$eval('#why-a', (e) => e.textContent)).toBe(`A: loaded at start: ${zA}`);
+      expect(await p.$eval('#why-b', (e) => e.textContent)).toBe(`B: loaded at start: ${zB}`);
+      const hops = (chain: string) => chain.split(' → ').slice(1).map((to, i, xs) => `${i ? xs[i - 1] : 'sshd'}>${to}`);
+      expect(await p.$$eval('path.edge.hot', (els) => els.length)).toBe(new Set([...hops(zA), ...hops(zB)]).size);
+      expect(await p.$$eval('path.edge.hot.removed', (els) => els.length)).toBe(1);
+      expect(await p.$$eval('path.edge.hot.added', (els) => els.length)).toBe(1);
+      // What changed for it: the items about its edges.
+      const zItems = d.items.filter((i) => i.subject.endsWith(' → libz.so.1')).map((i) => i.message);
+      expect(zItems).toHaveLength(2);
+      expect(await p.$$eval('#changes > li', (els) => els.map((e) => e.firstChild!.textContent))).toEqual(zItems);
+      // The search marks by name and narrows the table below to the rows that name it.
+      await p.type('#q', 'lzma');
+      expect(await drawn('g.node.match')).toEqual(['liblzma.so.5']);
+      const rows = await p.$$eval('#below tbody tr:not(.hide)', (trs) => trs.map((tr) => tr.textContent!));
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.length).toBeLessThan(d.items.length);
+      for (const r of rows) expect(r).toContain('lzma');
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([`file://${file}`]);
+    } finally {
+      await browser.close();
+    }
+  }, 180_000);
 
   it('why --format html opens with LIB selected: its why-path drawn and said', async (ctx) => {
     requires(ctx, CHROMIUM, sysrootOf('amd64'));
