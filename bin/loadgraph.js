@@ -5,7 +5,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
+
+// One program's analysis is over in a few hundred milliseconds: V8's optimising compiler would spend more
+// on background compiles than it saves (and Node waits for them before exiting), so below the commands
+// that walk a whole root (scan, rdeps, check, diff) functions stay in the baseline tier.
+if (!['scan', 'rdeps', 'check', 'diff'].includes(process.argv[2] ?? '')) setFlagsFromString('--max-opt=1');
 
 const bundle = fileURLToPath(new URL('../dist/loadgraph.cjs', import.meta.url));
 const cacheFile = `${bundle}.cache`;

@@ -105,19 +105,23 @@ export async function runPipeline(fs: FileSystem, file: string, options: LoaderO
   // Suggestions need every symbol of the edges into the libraries a rule is about: those requesters are bound in full.
   const providers = suggestionProviders();
   const intoProviders = new Set(wantSuggestions ? r.graph.edges.flatMap((e, i) => (e.to !== null && r.graph.objects.find((o) => o.id === e.to)!.names.some((n) => providers.has(n)) ? [i] : [])) : []);
-  const fullFrom = new Set([...intoProviders].map((i) => r.graph.edges[i]!.from));
+  const wanted = new Map<number, number[]>();
+  for (const i of intoProviders) {
+    const e = r.graph.edges[i]!;
+    wanted.set(e.from, [...(wanted.get(e.from) ?? []), e.to!]);
+  }
   const rt = r.graph.runtime;
   const rtIds = new Set((rt?.objects ?? []).filter((o) => r.images.has(o.id)).map((o) => o.id));
   // The libraries' tables serve the run-time pass too, when there is one.
   const tables = opts.tables ?? (rtIds.size ? new Map<string, ObjectTables>() : undefined);
-  const bound = bindSymbols(fs, r.graph, r.images, { ifuncOnly: depth === 'tree', fullFrom, ...(tables ? { tables } : {}), ...(bindNow ? { bindNow } : {}) });
+  const bound = bindSymbols(fs, r.graph, r.images, { ifuncOnly: depth === 'tree', wanted, versions: r.versions, ...(tables ? { tables } : {}), ...(bindNow ? { bindNow } : {}) });
   const loadTime = loadTimeCode(r.graph, bound, bindNow);
   let g: AnalysisResult = { ...r.graph, loadTime };
   // What the run-time loads would run: their objects relocated against the start-up global scope, then
   // their own (dl_open_worker: the new objects' l_scope follows the main map's search list).
   if (rt && rtIds.size) {
     const together: LoadGraph = { ...r.graph, objects: [...r.graph.objects, ...rt.objects], edges: [...r.graph.edges, ...rt.edges], searchList: [...r.graph.searchList, ...rtIds] };
-    const rb = bindSymbols(fs, together, r.images, { ifuncOnly: true, only: rtIds, ...(tables ? { tables } : {}), ...(bindNow ? { bindNow } : {}) });
+    const rb = bindSymbols(fs, together, r.images, { ifuncOnly: true, only: rtIds, versions: r.versions, ...(tables ? { tables } : {}), ...(bindNow ? { bindNow } : {}) });
     g = { ...g, runtimeLoadTime: runtimeLoadTime(loadTimeCode(together, rb, bindNow), rtIds) };
   }
   // The tree needs only the edges a suggestion rule is about; JSON and why need all of them.

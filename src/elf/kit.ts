@@ -187,6 +187,14 @@ export function runParser<T>(p: ElfParser<T>, bytes: Uint8Array, layout: Omit<La
   return res.isError ? { ok: false, error: res.error } : { ok: true, value: res.result };
 }
 
+/**
+ * One fixed-size record at the start of `bytes`, decoded without the parser machinery (for small records
+ * read in a loop, as the version lists are); null when `bytes` is shorter than the record.
+ */
+export function decodeOne<T>(rec: Rec<T>, bytes: Uint8Array, layout: Omit<Layout, 'base'>, base: number): T | null {
+  return bytes.length < rec.size ? null : rec.decode(viewOf(bytes), 0, { le: layout.le, is64: layout.is64, base });
+}
+
 /** Like runParser, but a failure aborts the surrounding decode (caught at the src/elf boundary). */
 export function mustParse<T>(p: ElfParser<T>, bytes: Uint8Array, layout: Omit<Layout, 'base'>, base: number): T {
   const r = runParser(p, bytes, layout, base);

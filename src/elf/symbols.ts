@@ -2,7 +2,7 @@
 import * as C from './constants.js';
 import type { Diagnostic } from './errors.js';
 import { type ElfImage, addrToOffset, dynValue } from './image.js';
-import { type Layout, runParser, table, wideDec, wideHex } from './kit.js';
+import { type Layout, type Rec, decodeOne, runParser, table, wideDec, wideHex } from './kit.js';
 import { sym, u16rec, u32rec, verdaux, verdef, vernaux, verneed } from './records.js';
 import type { ByteSource } from './source.js';
 import { StringTable } from './strings.js';
@@ -187,9 +187,8 @@ export function readSymbolVersions(src: ByteSource, image: ElfImage, symbolCount
     const versions: Array<VersionNeed['versions'][number]> = [];
     let aux = at + vn.vn_aux;
     for (let k = 0; k < vn.vn_cnt && aux + 16 <= src.size; k++) {
-      const a = runParser(vernaux.parser, src.read(aux, 16), layout, aux);
-      if (!a.ok) break;
-      const v = a.value;
+      const v = decodeOne(vernaux, src.read(aux, 16), layout, aux);
+      if (!v) break;
       versions.push({ name: name(v.vna_name), hash: v.vna_hash, flags: v.vna_flags, index: v.vna_other & 0x7fff, hidden: (v.vna_other & C.VERSYM_HIDDEN) !== 0 });
       if (v.vna_next === 0) break;
       aux += v.vna_next;
@@ -203,11 +202,11 @@ export function readSymbolVersions(src: ByteSource, image: ElfImage, symbolCount
     const names: string[] = [];
     let aux = at + vd.vd_aux;
     for (let k = 0; k < vd.vd_cnt && aux + 8 <= src.size; k++) {
-      const a = runParser(verdaux.parser, src.read(aux, 8), layout, aux);
-      if (!a.ok) break;
-      names.push(name(a.value.vda_name));
-      if (a.value.vda_next === 0) break;
-      aux += a.value.vda_next;
+      const a = decodeOne(verdaux, src.read(aux, 8), layout, aux);
+      if (!a) break;
+      names.push(name(a.vda_name));
+      if (a.vda_next === 0) break;
+      aux += a.vda_next;
     }
     defs.push({ version: vd.vd_version, index: vd.vd_ndx, flags: vd.vd_flags, hash: vd.vd_hash, names });
     return vd.vd_next;
@@ -224,7 +223,7 @@ export function readVersionTables(src: ByteSource, image: ElfImage): SymbolVersi
 
 /** Walk a vn_next/vd_next list of at most `count` records (a zero next ends it; a cycle cannot outlast the count). */
 function walk<T>(src: ByteSource, image: ElfImage, addr: number | undefined, count: number | undefined,
-  rec: { size: number; parser: import('./kit.js').ElfParser<T> }, structure: string, diags: Diagnostic[],
+  rec: Rec<T>, structure: string, diags: Diagnostic[],
   visit: (r: T, at: number) => number): void {
   if (addr === undefined) return;
   let at = addrToOffset(image, addr, rec.size);
@@ -240,9 +239,9 @@ function walk<T>(src: ByteSource, image: ElfImage, addr: number | undefined, cou
       diags.push({ code: 'ELF_TRUNCATED', structure: `${structure}[${k}]`, offset: at, message: `${structure} entry ${k} runs past the end of the file` });
       return;
     }
-    const r = runParser(rec.parser, src.read(at, rec.size), layout, at);
-    if (!r.ok) return;
-    const next = visit(r.value, at);
+    const r = decodeOne(rec, src.read(at, rec.size), layout, at);
+    if (!r) return;
+    const next = visit(r, at);
     if (next === 0) return;
     at += next;
   }

@@ -50,6 +50,8 @@ export interface ObjectTables {
   readonly versions: ReadonlyMap<number, { name: string; hash: number; hidden: boolean; file: string | null }>;
   readonly constructors: readonly Constructor[];
   readonly irelative: readonly IrelativeResolver[];
+  /** The names this object defines as STT_GNU_IFUNC (found on first use). */
+  readonly ifuncDefs: readonly Uint8Array[];
 }
 
 export interface BindOptions {
@@ -61,8 +63,14 @@ export interface BindOptions {
    * know which resolvers run, and far cheaper than binding every relocation (the default tree uses it).
    */
   readonly ifuncOnly?: boolean;
-  /** With ifuncOnly: objects whose every reference is still bound (for edge attribution). */
-  readonly fullFrom?: ReadonlySet<number>;
+  /**
+   * With ifuncOnly: requester → providers whose definitions its references are also bound to (the edges a
+   * suggestion rule is about). A reference binds to a provider only if the provider defines the name, so
+   * the others are left out; those that remain are looked up in the whole scope as usual.
+   */
+  readonly wanted?: ReadonlyMap<number, readonly number[]>;
+  /** Each object's version lists as the loader read them for its version check (by object id). */
+  readonly versions?: ReadonlyMap<number, SymbolVersions | null>;
   /** Bind only the references of these objects (the run-time loads, against the start-up scope). */
   readonly only?: ReadonlySet<number>;
   /** Shared by every program of a run: each library's tables read once, by real path. */
@@ -80,7 +88,10 @@ export interface BindResult {
 
 const ALLOWED_TYPES = new Set([C.STT_NOTYPE, C.STT_OBJECT, C.STT_FUNC, C.STT_COMMON, C.STT_TLS, C.STT_GNU_IFUNC]);
 
-export function readTables(src: ByteSource, image: ElfImage): ObjectTables {
+const NO_VERSIONS: SymbolVersions = { versym: null, needs: [], defs: [] };
+
+/** `known`: the object's DT_VERNEED/DT_VERDEF lists already read (null: it has neither), else read here on first use. */
+export function readTables(src: ByteSource, image: ElfImage, known?: SymbolVersions | null): ObjectTables {
   const slots = constructorSlots(src, image);
   const slotAddresses = new Set(slots.map((x) => x.slot));
   const irelTypes = IRELATIVE_TYPES.get(image.header.machine) ?? [];
@@ -101,7 +112,7 @@ export function readTables(src: ByteSource, image: ElfImage): ObjectTables {
   const symbols = DynamicSymbols.read(src, image, referenced);
   // DT_VERSYM read in place (one u16 per symbol), the version lists only when a lookup needs them.
   let v: SymbolVersions | undefined;
-  const versionsOf = () => (v ??= readSymbolVersions(src, image, 0, []));
+  const versionsOf = () => (v ??= known === undefined ? readSymbolVersions(src, image, 0, []) : known ?? NO_VERSIONS);
   let versymView: DataView | null | undefined;
   const versymOf = () => {
     if (versymView !== undefined) return versymView;
@@ -112,8 +123,16 @@ export function readTables(src: ByteSource, image: ElfImage): ObjectTables {
   const le = image.header.endian === 'little';
   let versions: Map<number, { name: string; hash: number; hidden: boolean; file: string | null }> | undefined;
   const namer = new FunctionNamer(src, image, symbols);
+  let ifuncDefs: Uint8Array[] | undefined;
   return {
     image, symbols, symbolic,
+    get ifuncDefs() {
+      if (!ifuncDefs) {
+        ifuncDefs = [];
+        for (let i = 1; i < (symbols?.count ?? 0); i++) if (symbols!.type(i) === C.STT_GNU_IFUNC && symbols!.shndx(i) !== C.SHN_UNDEF) ifuncDefs.push(symbols!.nameBytes(i));
+      }
+      return ifuncDefs;
+    },
     versym: (i) => {
       const view = versymOf();
       return view === null ? null : i * 2 + 2 <= view.byteLength ? view.getUint16(i * 2, le) : 0;
@@ -150,10 +169,10 @@ export function bindSymbols(fs: FileSystem, g: LoadGraph, images: ReadonlyMap<nu
       const f = fs.open(o.path.startsWith('/') ? o.path : `${cwd.replace(/\/+$/, '')}/${o.path}`);
       if (!f.ok) continue;
       open.push(f.value);
-      const t = readTables(f.value, image);
+      const t = readTables(f.value, image, opts.versions?.get(o.id));
       if (opts.tables && key !== null) {
         // Read now what is otherwise read on first use, so the tables outlive the open file.
-        void t.versions, t.versym(0);
+        void t.versions, t.versym(0), t.ifuncDefs;
         opts.tables.set(key, t);
       }
       tables.set(o.id, t);
@@ -169,11 +188,7 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
   let ifuncNames: NameSet | null = null;
   if (opts.ifuncOnly) {
     ifuncNames = new NameSet();
-    for (const t of tables.values()) {
-      const s = t.symbols;
-      if (!s) continue;
-      for (let i = 1; i < s.count; i++) if (s.type(i) === C.STT_GNU_IFUNC && s.shndx(i) !== C.SHN_UNDEF) ifuncNames.add(s.nameBytes(i));
-    }
+    for (const t of tables.values()) for (const n of t.ifuncDefs) ifuncNames.add(n);
   }
   const program = programOf(g).id;
   const global = g.searchList.filter((id) => tables.has(id));
@@ -229,14 +244,24 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
     const scope = symbolic && id !== program ? [id, ...global.filter((x) => x !== id)] : global;
     const syms = t.symbols;
     if (!syms) continue;
+    // With ifuncOnly, whether a symbol's references are bound at all, decided once per symbol (0: not yet).
+    const wanted = opts.wanted?.get(id)?.map((p) => tables.get(p)?.symbols).filter((x): x is DynamicSymbols => !!x) ?? [];
+    const decided = ifuncNames ? new Uint8Array(syms.count) : null;
     for (const r of t.symbolic) {
       if (r.r_sym >= syms.count) continue;
       // RESOLVE_MAP: local and hidden references bind to the object itself, without a lookup.
       const refBind = syms.bind(r.r_sym), refVis = syms.visibility(r.r_sym);
       if (refBind === C.STB_LOCAL || refVis === C.STV_HIDDEN || refVis === C.STV_INTERNAL) continue;
       const nameBytes = syms.nameBytes(r.r_sym);
-      if (ifuncNames && !opts.fullFrom?.has(id) && !ifuncNames.has(nameBytes)) continue;
-      const key = new LookupKey(nameBytes);
+      let key: LookupKey | undefined;
+      if (decided) {
+        if (decided[r.r_sym] === 0) {
+          const yes = ifuncNames!.has(nameBytes) || wanted.some((w) => w.lookup((key ??= new LookupKey(nameBytes))).length > 0);
+          decided[r.r_sym] = yes ? 1 : 2;
+        }
+        if (decided[r.r_sym] === 2) continue;
+      }
+      key ??= new LookupKey(nameBytes);
       const name = syms.name(r.r_sym);
       const plt = cls.plt.has(r.r_type);
       const copy = cls.copy.has(r.r_type);

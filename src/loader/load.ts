@@ -68,7 +68,9 @@ export interface RunCache extends VerifyCache {
 export const newRunCache = (): RunCache => ({ objects: new Map(), verdicts: new Map(), ldCache: new Map() });
 
 /** The graph, and each object's decoded image (by object id) for the stages that read more of it. */
-export type LoadResult = { ok: true; graph: LoadGraph; images: ReadonlyMap<number, ElfImage> } | { ok: false; message: string };
+export type LoadResult =
+  | { ok: true; graph: LoadGraph; images: ReadonlyMap<number, ElfImage>; versions: ReadonlyMap<number, SymbolVersions | null> }
+  | { ok: false; message: string };
 
 interface Obj {
   id: number;
@@ -148,7 +150,9 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
   };
   for (const o of order) for (const d of diagnosticsOf(o)) warnings.push(`${o.path ?? o.name}: ${d}`);
   const images = new Map(objects.filter((o) => o.image).map((o) => [o.id, o.image!] as const));
-  return { ok: true, graph, images };
+  // The version lists read for the version check serve the binder too.
+  const versions = new Map(objects.filter((o) => o.image).map((o) => [o.id, o.versions ?? null] as const));
+  return { ok: true, graph, images, versions };
 }
 
 /**
