@@ -1,20 +1,22 @@
 #!/usr/bin/env node
-// Launcher. The CLI is one bundled script (npm run build) compiled with the V8 code cache that the build
-// wrote beside it: Node then neither resolves ~60 modules nor compiles the functions a run calls (about
-// 30 ms of a 0.1 s start, docs/performance.md). A cache that does not fit this bundle or this Node is not used.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { Script } from 'node:vm';
+// Launcher, a CommonJS script (bin/package.json): Node starts one faster than an ES module. The CLI is
+// one bundled script (npm run build) compiled with the V8 code cache the build wrote beside it, so Node
+// neither resolves ~60 modules nor compiles the functions a run calls (docs/performance.md). A cache that
+// does not fit this bundle or this Node is not used.
+'use strict';
+const { readFileSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { join } = require('node:path');
+const { setFlagsFromString } = require('node:v8');
+const { Script } = require('node:vm');
 
 // One program's analysis is over in a few hundred milliseconds: V8's optimising compiler would spend more
 // on background compiles than it saves (and Node waits for them before exiting), so below the commands
 // that walk a whole root (scan, rdeps, check, diff) functions stay in the baseline tier.
 if (!['scan', 'rdeps', 'check', 'diff'].includes(process.argv[2] ?? '')) setFlagsFromString('--max-opt=1');
 
-const bundle = fileURLToPath(new URL('../dist/loadgraph.cjs', import.meta.url));
-const cacheFile = `${bundle}.cache`;
+const dist = join(__dirname, '..', 'dist');
+const bundle = join(dist, 'loadgraph.cjs');
 let source;
 try {
   source = readFileSync(bundle, 'latin1');
@@ -26,6 +28,7 @@ if (source !== undefined) {
   // The build ends the bundle with its digest and heads the cache with the digest it was made for (V8
   // itself checks only the source's length).
   const stamp = `${/\/\/ loadgraph-build ([0-9a-f]+)\n?$/.exec(source.slice(-64))?.[1] ?? ''}\n`;
+  const cacheFile = `${bundle}.cache`;
   let cachedData;
   try {
     const c = readFileSync(cacheFile);
@@ -34,12 +37,12 @@ if (source !== undefined) {
   } catch {
     // No cache: compile as usual.
   }
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source.replace(/^#!.*/, '')}\n})`, { filename: bundle, cachedData });
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
   if (process.env.LOADGRAPH_DEBUG && (cachedData === undefined || script.cachedDataRejected)) {
     process.stderr.write(`loadgraph: code cache ${cachedData === undefined ? 'absent or made from another build' : 'rejected by this Node'}: compiling\n`);
   }
   // npm run build: after a representative run, keep what V8 compiled for next time.
   if (process.env.LOADGRAPH_WRITE_CODE_CACHE === '1') process.once('exit', () => writeFileSync(cacheFile, Buffer.concat([Buffer.from(stamp, 'latin1'), script.createCachedData()])));
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, fileURLToPath(new URL('../dist', import.meta.url)));
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dist);
 }

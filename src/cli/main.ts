@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Process wiring: real streams, environment and file access; everything else is in run().
 import { confinedFs } from '../host/confined-fs.js';
 import { detectHostCpu } from '../host/cpu.js';

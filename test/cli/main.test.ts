@@ -70,7 +70,7 @@ describe('bin/loadgraph.js', () => {
     try {
       mkdirSync(join(copy, 'bin'));
       mkdirSync(join(copy, 'dist'));
-      copyFileSync(join(repo, 'bin/loadgraph.js'), join(copy, 'bin/loadgraph.js'));
+      for (const f of ['loadgraph.js', 'package.json']) copyFileSync(join(repo, 'bin', f), join(copy, 'bin', f));
       for (const f of ['loadgraph.cjs', 'loadgraph.cjs.cache']) cpSync(join(repo, 'dist', f), join(copy, 'dist', f));
       const launch = () => execa('node', [join(copy, 'bin/loadgraph.js'), '--format', 'ldd', '/bin/true'], { reject: false, env: { LOADGRAPH_DEBUG: '1' } });
       const used = await launch();
