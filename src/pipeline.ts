@@ -176,7 +176,7 @@ export function runOverRoot(host: Host, options: AnalyseOptions, paths: readonly
   const abs = (p: string) => (p.startsWith('/') ? p : `${cwd.replace(/\/+$/, '')}/${p}`);
   const top = fs.stat('/');
   const unusable = !top.ok || top.value.kind !== 'dir' ? `${root}: ${top.ok ? 'not a directory' : `cannot be used as a root (${errnoText[top.errno]})`}` : null;
-  const found = unusable ? { programs: [], diagnostics: [] } : discoverPrograms(fs, paths.map(abs));
+  const found = unusable ? { programs: [], diagnostics: [] } : discoverPrograms(fs, paths.map(abs), lo.runCache!.programs);
   const caches: RunCaches = { tables: new Map(), contentCache: new Map() };
   const code = options.code !== false;
   return {

@@ -4,8 +4,8 @@
 // Also the IRELATIVE relocations and the resolver each one calls. See docs/load-time-code.md.
 import * as C from './constants.js';
 import { type ElfImage, addrToOffset, dynValue } from './image.js';
-import { decodeUtf8, runParser, table, word } from './kit.js';
-import { shdr, sym } from './records.js';
+import { type Layout, decodeUtf8, runParser, table, u64, word } from './kit.js';
+import { shdr } from './records.js';
 import type { Reloc } from './records.js';
 import type { ByteSource } from './source.js';
 import type { DynamicSymbols } from './symtab.js';
@@ -32,51 +32,81 @@ export interface IrelativeResolver {
   readonly via?: string;
 }
 
-/** Names functions by address: .dynsym first, then .symtab when section headers survive (enrichment only). */
+/**
+ * Names functions by address: .dynsym first, then .symtab when section headers survive (enrichment only):
+ * the first .dynsym function at that address, else the last .symtab one. Most objects have two or three
+ * constructors to name, looked for in place; an object asked more often (libc's IRELATIVE resolvers) gets
+ * an index by address. .symtab is kept as bytes, its names decoded only when found.
+ */
 export class FunctionNamer {
-  private dynByAddress: Map<number, number> | null = null;
-  private symtab: Map<number, string> | null = null;
+  private asked = 0;
+  private dynIndex: Map<number, number> | null = null;
+  private symIndex: Map<number, number> | null = null;
+  private symtab: SymtabBytes | null | undefined;
   constructor(private readonly src: ByteSource, private readonly image: ElfImage, private readonly symbols: DynamicSymbols | null) {}
 
   nameOf(address: number): string | null {
+    const indexed = ++this.asked > IN_PLACE;
     const s = this.symbols;
-    if (s && !this.dynByAddress) {
-      this.dynByAddress = new Map();
-      for (let i = 1; i < s.count; i++) {
+    if (s) {
+      const isFunc = (i: number) => {
         const t = s.type(i);
-        if ((t === C.STT_FUNC || t === C.STT_GNU_IFUNC) && s.shndx(i) !== C.SHN_UNDEF && !this.dynByAddress.has(s.value(i))) this.dynByAddress.set(s.value(i), i);
+        return (t === C.STT_FUNC || t === C.STT_GNU_IFUNC) && s.shndx(i) !== C.SHN_UNDEF;
+      };
+      if (indexed && !this.dynIndex) {
+        this.dynIndex = new Map();
+        for (let i = 1; i < s.count; i++) if (isFunc(i) && !this.dynIndex.has(s.value(i))) this.dynIndex.set(s.value(i), i);
       }
+      const i = this.dynIndex ? this.dynIndex.get(address) : firstIndex(1, s.count, (k) => isFunc(k) && s.value(k) === address);
+      if (i !== undefined) return s.name(i);
     }
-    const i = this.dynByAddress?.get(address);
-    if (i !== undefined && s) return s.name(i);
-    this.symtab ??= new Map(readSymtab(this.src, this.image).map((x) => [x.value, x.name]));
-    return this.symtab.get(address) ?? null;
+    this.symtab ??= readSymtab(this.src, this.image);
+    const t = this.symtab;
+    if (!t) return null;
+    const value = (i: number) => (t.is64 ? u64(t.view, i * t.size + 8, t.layout) : t.view.getUint32(i * t.size + 4, t.layout.le));
+    const nameAt = (i: number) => t.view.getUint32(i * t.size, t.layout.le);
+    const isFunc = (i: number) => (t.view.getUint8(i * t.size + (t.is64 ? 4 : 12)) & 0xf) === C.STT_FUNC && value(i) !== 0 && nameAt(i) < t.strings.length;
+    if (indexed && !this.symIndex) {
+      this.symIndex = new Map();
+      for (let i = 0; i < t.count; i++) if (isFunc(i)) this.symIndex.set(value(i), i);
+    }
+    const i = this.symIndex ? this.symIndex.get(address) : lastIndex(t.count, (k) => isFunc(k) && value(k) === address);
+    if (i === undefined) return null;
+    let end = t.strings.indexOf(0, nameAt(i));
+    if (end < 0) end = t.strings.length;
+    return decodeUtf8(t.strings.subarray(nameAt(i), end));
   }
 }
 
-function readSymtab(src: ByteSource, image: ElfImage): Array<{ value: number; name: string }> {
+/** Lookups done in place before an object's symbols are indexed by address. */
+const IN_PLACE = 4;
+
+function firstIndex(from: number, to: number, ok: (i: number) => boolean): number | undefined {
+  for (let i = from; i < to; i++) if (ok(i)) return i;
+  return undefined;
+}
+function lastIndex(count: number, ok: (i: number) => boolean): number | undefined {
+  for (let i = count - 1; i >= 0; i--) if (ok(i)) return i;
+  return undefined;
+}
+
+interface SymtabBytes { view: DataView; count: number; size: number; is64: boolean; layout: Layout; strings: Uint8Array }
+
+/** .symtab and its string table as bytes, found through the section headers; null when there is none. */
+function readSymtab(src: ByteSource, image: ElfImage): SymtabBytes | null {
   const h = image.header;
-  const layout = { is64: h.class === 64, le: h.endian === 'little' };
-  const rec = shdr({ ...layout, base: 0 });
-  if (h.shoff === 0 || h.shnum === 0 || h.shentsize !== rec.size || !(h.shoff + h.shnum * rec.size <= src.size)) return [];
+  const layout = { is64: h.class === 64, le: h.endian === 'little', base: 0 };
+  const rec = shdr(layout);
+  if (h.shoff === 0 || h.shnum === 0 || h.shentsize !== rec.size || !(h.shoff + h.shnum * rec.size <= src.size)) return null;
   const sections = runParser(table(h.shnum, rec), src.read(h.shoff, h.shnum * rec.size), layout, h.shoff);
-  if (!sections.ok) return [];
+  if (!sections.ok) return null;
   const symtab = sections.value.find((s) => s.sh_type === C.SHT_SYMTAB);
   const strtab = symtab && sections.value[symtab.sh_link];
-  const srec = sym({ ...layout, base: 0 });
-  if (!symtab || !strtab || !(symtab.sh_offset + symtab.sh_size <= src.size) || !(strtab.sh_offset + strtab.sh_size <= src.size)) return [];
-  const n = Math.floor(symtab.sh_size / srec.size);
-  const syms = runParser(table(n, srec), src.read(symtab.sh_offset, n * srec.size), layout, symtab.sh_offset);
-  if (!syms.ok) return [];
-  const strings = src.read(strtab.sh_offset, strtab.sh_size);
-  const out: Array<{ value: number; name: string }> = [];
-  for (const s of syms.value) {
-    if ((s.st_info & 0xf) !== C.STT_FUNC || s.st_value === 0 || s.st_name >= strings.length) continue;
-    let end = strings.indexOf(0, s.st_name);
-    if (end < 0) end = strings.length;
-    out.push({ value: s.st_value, name: decodeUtf8(strings.subarray(s.st_name, end)) });
-  }
-  return out;
+  const size = layout.is64 ? 24 : 16;
+  if (!symtab || !strtab || !(symtab.sh_offset + symtab.sh_size <= src.size) || !(strtab.sh_offset + strtab.sh_size <= src.size)) return null;
+  const count = Math.floor(symtab.sh_size / size);
+  const bytes = src.read(symtab.sh_offset, count * size);
+  return { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), count: Math.floor(bytes.length / size), size, is64: layout.is64, layout, strings: src.read(strtab.sh_offset, strtab.sh_size) };
 }
 
 /** The address-sized word at a file offset, or null past the end of the file. */

@@ -52,7 +52,13 @@ export interface ObjectTables {
   readonly irelative: readonly IrelativeResolver[];
   /** The names this object defines as STT_GNU_IFUNC (found on first use). */
   readonly ifuncDefs: readonly Uint8Array[];
+  /** Distinguishes the tables of a run (for the keys of ifuncRefs). */
+  readonly serial: number;
+  /** Indices into `symbolic` of the references that name an IFUNC, by the serials of the tables that define IFUNCs. */
+  readonly ifuncRefs: Map<string, Uint32Array>;
 }
+
+let serials = 0;
 
 export interface BindOptions {
   /** Resolve every PLT slot at load time, as LD_BIND_NOW does (default: each object's own DF_BIND_NOW/DF_1_NOW). */
@@ -125,7 +131,7 @@ export function readTables(src: ByteSource, image: ElfImage, known?: SymbolVersi
   const namer = new FunctionNamer(src, image, symbols);
   let ifuncDefs: Uint8Array[] | undefined;
   return {
-    image, symbols, symbolic,
+    image, symbols, symbolic, serial: ++serials, ifuncRefs: new Map(),
     get ifuncDefs() {
       if (!ifuncDefs) {
         ifuncDefs = [];
@@ -186,9 +192,12 @@ export function bindSymbols(fs: FileSystem, g: LoadGraph, images: ReadonlyMap<nu
 function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: BindOptions): BindResult {
   // Every IFUNC name defined in the closure: a reference to another name cannot bind to an IFUNC.
   let ifuncNames: NameSet | null = null;
+  let ifuncKey: string | null = null;
   if (opts.ifuncOnly) {
     ifuncNames = new NameSet();
-    for (const t of tables.values()) for (const n of t.ifuncDefs) ifuncNames.add(n);
+    const definers = [...new Set(tables.values())].filter((t) => t.ifuncDefs.length > 0);
+    for (const t of definers) for (const n of t.ifuncDefs) ifuncNames.add(n);
+    ifuncKey = definers.map((t) => t.serial).sort((a, b) => a - b).join(',');
   }
   const program = programOf(g).id;
   const global = g.searchList.filter((id) => tables.has(id));
@@ -247,21 +256,30 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
     // With ifuncOnly, whether a symbol's references are bound at all, decided once per symbol (0: not yet).
     const wanted = opts.wanted?.get(id)?.map((p) => tables.get(p)?.symbols).filter((x): x is DynamicSymbols => !!x) ?? [];
     const decided = ifuncNames ? new Uint8Array(syms.count) : null;
-    for (const r of t.symbolic) {
-      if (r.r_sym >= syms.count) continue;
+    const bindable = (sym: number) => {
+      if (sym >= syms.count) return false;
       // RESOLVE_MAP: local and hidden references bind to the object itself, without a lookup.
-      const refBind = syms.bind(r.r_sym), refVis = syms.visibility(r.r_sym);
-      if (refBind === C.STB_LOCAL || refVis === C.STV_HIDDEN || refVis === C.STV_INTERNAL) continue;
-      const nameBytes = syms.nameBytes(r.r_sym);
-      let key: LookupKey | undefined;
-      if (decided) {
-        if (decided[r.r_sym] === 0) {
-          const yes = ifuncNames!.has(nameBytes) || wanted.some((w) => w.lookup((key ??= new LookupKey(nameBytes))).length > 0);
-          decided[r.r_sym] = yes ? 1 : 2;
-        }
-        if (decided[r.r_sym] === 2) continue;
+      const refBind = syms.bind(sym), refVis = syms.visibility(sym);
+      if (refBind === C.STB_LOCAL || refVis === C.STV_HIDDEN || refVis === C.STV_INTERNAL) return false;
+      if (!decided) return true;
+      if (decided[sym] === 0) {
+        const bytes = syms.nameBytes(sym);
+        decided[sym] = ifuncNames!.has(bytes) || (wanted.length > 0 && wanted.some((w) => w.lookup(new LookupKey(bytes)).length > 0)) ? 1 : 2;
       }
-      key ??= new LookupKey(nameBytes);
+      return decided[sym] === 1;
+    };
+    // Which references name an IFUNC depends only on the objects that define IFUNCs (in practice libc):
+    // kept on the tables, so that a run's later programs with the same such objects skip the others unread.
+    let refs: Iterable<SymbolicReloc> = t.symbolic;
+    if (ifuncNames && wanted.length === 0) {
+      let at = t.ifuncRefs.get(ifuncKey!);
+      if (!at) t.ifuncRefs.set(ifuncKey!, (at = Uint32Array.from(t.symbolic.keys()).filter((k) => bindable(t.symbolic[k]!.r_sym))));
+      refs = Array.from(at, (k) => t.symbolic[k]!);
+    }
+    for (const r of refs) {
+      if (!bindable(r.r_sym)) continue;
+      const refBind = syms.bind(r.r_sym), refVis = syms.visibility(r.r_sym);
+      const key = new LookupKey(syms.nameBytes(r.r_sym));
       const name = syms.name(r.r_sym);
       const plt = cls.plt.has(r.r_type);
       const copy = cls.copy.has(r.r_type);

@@ -3,16 +3,27 @@
 // machine. A missing or unusable interpreter makes execve itself fail.
 import { type FileSystem, errnoText } from './fs.js';
 import type { ElfIdentity } from './target.js';
-import { verifyCandidate } from './verify.js';
+import { type VerifyCache, verifyCandidate } from './verify.js';
 
-/** Why execve fails on the interpreter `path` (absolute, inside the root), or null when the kernel can map it. */
-export function interpreterError(fs: FileSystem, path: string, target: ElfIdentity): string | null {
+/**
+ * Why execve fails on the interpreter `path` (absolute, inside the root), or null when the kernel can map
+ * it; judged once per run, path and target when `cache` is given (files do not change during a run).
+ */
+export function interpreterError(fs: FileSystem, path: string, target: ElfIdentity, cache?: VerifyCache & { readonly interpreters: Map<string, string | null> }): string | null {
+  if (!cache) return judgeInterpreter(fs, path, target);
+  const key = `${target.class}${target.endian}${target.machine}:${target.flags}:${path}`;
+  let v = cache.interpreters.get(key);
+  if (v === undefined) cache.interpreters.set(key, (v = judgeInterpreter(fs, path, target, cache)));
+  return v;
+}
+
+function judgeInterpreter(fs: FileSystem, path: string, target: ElfIdentity, cache?: VerifyCache): string | null {
   const fail = (errno: string, what: string) => `${path}: ${what} (the program's PT_INTERP; execve fails with ${errno})`;
   const st = fs.stat(path);
   if (!st.ok) return fail(st.errno, errnoText[st.errno]);
   // open_exec: a regular file. (Its execute bits are not checked: copied sysroots often lose them.)
   if (st.value.kind !== 'file') return fail('EACCES', 'not a regular file');
-  const v = verifyCandidate(fs, path, target);
+  const v = verifyCandidate(fs, path, target, cache);
   if (v.kind === 'ok') return null;
   if (v.kind === 'abandon') return fail(v.errno, errnoText[v.errno]);
   if (v.kind === 'skip') return fail(v.outcome === 'missing' ? 'ENOENT' : v.outcome === 'no-access' ? 'EACCES' : 'ELIBBAD', v.detail);

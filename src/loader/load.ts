@@ -9,8 +9,7 @@ import { dynValue } from '../elf/image.js';
 import { decodeElf } from '../elf/decode.js';
 import { wideHex } from '../elf/kit.js';
 import type { Note } from '../elf/image.js';
-import { readNotes } from '../elf/notes.js';
-import { type SymbolVersions, readVersionTables } from '../elf/symbols.js';
+import type { SymbolVersions } from '../elf/symbols.js';
 import { summarize } from '../elf/summary.js';
 import type { Candidate, EdgeKind, GraphEdge, GraphObject, LoadGraph, Reason, ResolvedEnv, RuntimeGraph, SourceKind } from '../graph/model.js';
 import { dynamicEdges, edgeSource } from '../graph/edge-sources.js';
@@ -23,7 +22,7 @@ import { type RuntimeRequest, dlopenRequests, runtimeRequests } from './runtime.
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
 import { type CpuFacts, capabilitiesFor } from './capabilities.js';
 import { readLoaderDirs } from './loader-dirs.js';
-import { type VerifyCache, dynamicFault, loadCommandError, mappingError, truncatedSegments, verifyCandidate } from './verify.js';
+import { type ParsedObject, type VerifyCache, dynamicFault, parsedObject, loadCommandError, mappingError, truncatedSegments, verifyCandidate } from './verify.js';
 import { checkAllVersions } from './versions.js';
 import { interpreterError } from './interp.js';
 
@@ -63,9 +62,13 @@ export interface LoaderOptions {
 export interface RunCache extends VerifyCache {
   /** The root's ld.so.cache as parsed for each byte order, by that order. */
   readonly ldCache: Map<boolean, LdCache | null>;
+  /** Programs parsed while finding them, by file identity; the loader takes each one out as it starts it. */
+  readonly programs: Map<string, ParsedObject>;
+  /** Each PT_INTERP's verdict as the kernel would judge it, by path and target. */
+  readonly interpreters: Map<string, string | null>;
 }
 
-export const newRunCache = (): RunCache => ({ objects: new Map(), verdicts: new Map(), ldCache: new Map() });
+export const newRunCache = (): RunCache => ({ objects: new Map(), verdicts: new Map(), ldCache: new Map(), programs: new Map(), interpreters: new Map() });
 
 /** The graph, and each object's decoded image (by object id) for the stages that read more of it. */
 export type LoadResult =
@@ -166,9 +169,12 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   const opened = fs.open(abs(program));
   if (!opened.ok) return { ok: false, message: `${program}: ${opened.special ? notRegular(opened.special) : errnoText[opened.errno] ?? opened.errno}` };
   const mainFile = opened.value;
-  const decoded = decodeElf(mainFile);
-  const mainNotes = decoded.ok ? readNotes(mainFile, decoded.image, []) : [];
-  const mainVersions = decoded.ok ? readVersionTables(mainFile, decoded.image) : null;
+  const found = opts.runCache?.programs.get(mainFile.info.id);
+  if (found) opts.runCache!.programs.delete(mainFile.info.id);
+  const decoded: ReturnType<typeof decodeElf> = found ? { ok: true, image: found.image } : decodeElf(mainFile);
+  const parsed = found ?? (decoded.ok ? parsedObject(mainFile, decoded.image) : null);
+  const mainNotes = parsed?.notes ?? [];
+  const mainVersions = parsed?.versions ?? null;
   mainFile.close();
   if (!decoded.ok) return { ok: false, message: `${program}: ${decoded.error.message} (${decoded.error.structure} at offset ${wideHex(decoded.error.offset)})${KERNEL_DECIDES}` };
   const mainImage = decoded.image;
@@ -241,7 +247,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   const interp = dynamicProcess ? loadInterp(fs, interpName, target, newObj, preset.interp, opts.runCache) : null;
   // The kernel maps PT_INTERP before anything runs: a missing or unusable one means execve fails. The walk
   // still goes on, as ldd's run of the architecture's standard loader would (it ignores PT_INTERP).
-  const execError = interp && mainImage.interp !== null ? interpreterError(fs, abs(mainImage.interp), target) : null;
+  const execError = interp && mainImage.interp !== null ? interpreterError(fs, abs(mainImage.interp), target, opts.runCache) : null;
   const execFatal: LoadGraph['fatal'] = execError ? { message: execError, object: main.id, stage: 'exec' } : null;
   if (dynamicProcess && preset.vdso) newObj({ kind: 'vdso', name: preset.vdso, names: [preset.vdso], path: null, realPath: null, image: null, fileId: null, loader: null, size: null });
 

@@ -4,6 +4,7 @@
 // Bad entries are normal in a root: each gives one diagnostic and the walk goes on.
 import { decodeElf } from '../elf/decode.js';
 import { type FileInfo, type FileSystem, errnoText } from './fs.js';
+import { type ParsedObject, parsedObject } from './verify.js';
 
 export interface Discovery {
   /** In-root real paths of the programs, sorted, each file once. */
@@ -23,9 +24,10 @@ const SPECIAL: Record<Exclude<FileInfo['kind'], 'file' | 'dir'>, string> = {
 
 /**
  * The programs under `paths` (in-root absolute; default: the root's program directories). A path naming a
- * file is judged alone and, being asked for, is reported when it is not a program.
+ * file is judged alone and, being asked for, is reported when it is not a program. `decoded` receives each
+ * program as parsed (image, notes, versions) by file identity, so that the loader need not decode it again (RunCache.programs).
  */
-export function discoverPrograms(fs: FileSystem, paths: readonly string[] = []): Discovery {
+export function discoverPrograms(fs: FileSystem, paths: readonly string[] = [], decoded?: Map<string, ParsedObject>): Discovery {
   const diagnostics: string[] = [];
   const found = new Set<string>();
   const seenDirs = new Set<string>();
@@ -72,7 +74,10 @@ export function discoverPrograms(fs: FileSystem, paths: readonly string[] = []):
       }
       const d = decodeElf(f.value);
       if (!d.ok) return void diagnostics.push(`${path}: ${d.error.message} (${d.error.structure} at offset 0x${d.error.offset.toString(16)})`);
-      if (d.image.interp !== null) found.add(real);
+      if (d.image.interp !== null) {
+        found.add(real);
+        decoded?.set(f.value.info.id, parsedObject(f.value, d.image));
+      }
       else if (asked) diagnostics.push(`${path}: not a program (no PT_INTERP)`);
     } finally {
       f.value.close();

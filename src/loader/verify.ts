@@ -6,6 +6,7 @@ import { type ElfImage, type Note, congruent, dynValue, locate } from '../elf/im
 import { wideHex } from '../elf/kit.js';
 import { readNotes } from '../elf/notes.js';
 import { type SymbolVersions, readVersionTables } from '../elf/symbols.js';
+import type { ByteSource } from '../elf/source.js';
 import type { FileInfo, FsErrno, FileSystem } from './fs.js';
 import type { ElfIdentity } from './target.js';
 
@@ -18,8 +19,13 @@ export type Verdict =
 /** Highest EI_ABIVERSION glibc 2.36 accepts for ELFOSABI_GNU objects (LIBC_ABI_MAX from libc-abis: DEFAULT, UNIQUE, IFUNC, ABSOLUTE). */
 const LIBC_ABI_MAX = 4;
 
+/** What the loader reads of an object beyond its headers: its notes and its version lists. */
+export interface ParsedObject { readonly image: ElfImage; readonly notes: Note[]; readonly versions: SymbolVersions | null }
+
+export const parsedObject = (src: ByteSource, image: ElfImage): ParsedObject => ({ image, notes: readNotes(src, image, []), versions: readVersionTables(src, image) });
+
 /** Objects parsed once per run, by file identity (FileInfo.id), shared by every program a run loads. */
-export type ObjectCache = Map<string, { readonly image: ElfImage; readonly notes: Note[]; readonly versions: SymbolVersions | null }>;
+export type ObjectCache = Map<string, ParsedObject>;
 
 /** A run's verdicts: each candidate path judged once per target, each object parsed once (files do not change during a run). */
 export interface VerifyCache {
@@ -75,7 +81,7 @@ function verifyOnce(fs: FileSystem, path: string, target: ElfIdentity, cache?: O
           ? { kind: 'fatal', message: "ELF file's phentsize not the expected size" }
           : { kind: 'fatal', message: `invalid ELF file: ${decoded.error.message}` };
       }
-      parsed = { image: decoded.image, notes: readNotes(file, decoded.image, []), versions: readVersionTables(file, decoded.image) };
+      parsed = parsedObject(file, decoded.image);
       cache?.set(file.info.id, parsed);
     }
     const h = parsed.image.header;
