@@ -134,42 +134,46 @@ export class DynamicSymbols {
     return this.strtab[s + want.length] === 0;
   }
 
+  private bloomBit(t: GnuTable, wordIndex: number, b: number): number {
+    if (!this.is64) return (t.bloom.getUint32(wordIndex * 4, this.le) >>> b) & 1;
+    const half = b < 32 ? (this.le ? 0 : 4) : (this.le ? 4 : 0);
+    return (t.bloom.getUint32(wordIndex * 8 + half, this.le) >>> (b % 32)) & 1;
+  }
+
   /** Indices of the symbols named `key` that the loader can reach through the hash table, in chain order. */
-  lookup(key: LookupKey): number[] {
+  lookup(key: LookupKey): readonly number[] {
     const want = key.bytes;
-    const out: number[] = [];
+    let out: number[] | null = null;
     if (this.gnu) {
       const t = this.gnu;
       const h = key.gnu;
+      // The bloom filter rejects most names an object does not define (most lookups): no allocation there.
       const bits = this.is64 ? 64 : 32;
       const wordIndex = Math.floor(h / bits) % t.bloomWords;
-      const bit = (b: number) => {
-        if (!this.is64) return (t.bloom.getUint32(wordIndex * 4, this.le) >>> b) & 1;
-        const half = b < 32 ? (this.le ? 0 : 4) : (this.le ? 4 : 0);
-        return (t.bloom.getUint32(wordIndex * 8 + half, this.le) >>> (b % 32)) & 1;
-      };
-      if (!(bit(h % bits) & bit((h >>> t.shift) % bits))) return out;
+      if (!(this.bloomBit(t, wordIndex, h % bits) & this.bloomBit(t, wordIndex, (h >>> t.shift) % bits))) return NONE;
       let i = t.buckets.getUint32((h % t.nbuckets) * 4, this.le);
-      if (i === 0 || i < t.symoffset) return out;
+      if (i === 0 || i < t.symoffset) return NONE;
       for (; i - t.symoffset < t.chainCount && i < this.count; i++) {
         const ch = t.chain.getUint32((i - t.symoffset) * 4, this.le);
-        if (((ch ^ h) >>> 1) === 0 && this.nameIs(i, want)) out.push(i);
+        if (((ch ^ h) >>> 1) === 0 && this.nameIs(i, want)) (out ??= []).push(i);
         if (ch & 1) break;
       }
-      return out;
+      return out ?? NONE;
     }
     if (this.sysv) {
       const t = this.sysv;
       const word = (k: number) => (t.wide ? t.words.getUint32(k * 8 + (this.le ? 0 : 4), this.le) : t.words.getUint32(k * 4, this.le));
       let i = word(2 + (key.sysv % t.nbucket));
       for (let steps = 0; i !== 0 && i < t.nchain && i < this.count && steps < t.nchain; steps++) {
-        if (this.nameIs(i, want)) out.push(i);
+        if (this.nameIs(i, want)) (out ??= []).push(i);
         i = word(2 + t.nbucket + i);
       }
     }
-    return out;
+    return out ?? NONE;
   }
 }
+
+const NONE: readonly number[] = Object.freeze([]);
 
 function readGnu(src: ByteSource, image: ElfImage, is64: boolean, le: boolean): (GnuTable & { count: number }) | null {
   const addr = dynValue(image, C.DT_GNU_HASH);
