@@ -70,15 +70,17 @@ export const programKey = (path: string): string => path.replace(/^\/usr(?=\/)/,
 const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 const sorted = (xs: Iterable<string>) => [...xs].sort();
 
-/** Start-up edges by name, the program itself as `self`. */
-function graphOf(r: ProgramRecord, self: string): Map<string, readonly string[]> {
+/** Start-up edges by name: each name's direct needs, the program itself as `self`. */
+type Graph = Map<string, readonly string[]>;
+
+function graphOf(r: ProgramRecord, self: string): Graph {
   const g = new Map<string, readonly string[]>([[self, r.needs]]);
   for (const e of r.closure) if (!g.has(e.name)) g.set(e.name, e.needs);
   return g;
 }
 
 /** Shortest chain of names from `self` to `target` (both included), or null. */
-function chain(g: Map<string, readonly string[]>, self: string, target: string): string[] | null {
+function chain(g: Graph, self: string, target: string): string[] | null {
   const prev = new Map<string, string | null>([[self, null]]);
   const queue = [self];
   for (let i = 0; i < queue.length; i++) {
@@ -94,7 +96,7 @@ function chain(g: Map<string, readonly string[]>, self: string, target: string):
 }
 
 /** The first hop of `path` (in one build) that the other build's graph does not have. */
-function brokenHop(path: string[], other: Map<string, readonly string[]>): [string, string] | null {
+function brokenHop(path: string[], other: Graph): [string, string] | null {
   for (let i = 0; i + 1 < path.length; i++) if (!(other.get(path[i]!) ?? []).includes(path[i + 1]!)) return [path[i]!, path[i + 1]!];
   return null;
 }
@@ -125,15 +127,16 @@ export function diffRoots(a: string, b: string, recordsA: readonly ProgramRecord
     const ga = graphOf(ra, self), gb = graphOf(rb, self);
     const na = new Set(ra.closure.map((e) => e.name)), nb = new Set(rb.closure.map((e) => e.name));
     const left = sorted([...na].filter((n) => !nb.has(n))), entered = sorted([...nb].filter((n) => !na.has(n)));
-    // A name still requested but not found is not an edge: it is its own cause.
-    for (const l of left) {
-      const hop = rb.missing.includes(l) ? [self, l] as [string, string] : brokenHop(chain(ga, self, l) ?? [], gb);
-      if (hop) addCause(rb.missing.includes(l) ? 'not-found' : 'removed', hop, self, l, rb.path);
-    }
-    for (const e of entered) {
-      const hop = ra.missing.includes(e) ? [self, e] as [string, string] : brokenHop(chain(gb, self, e) ?? [], ga);
-      if (hop) addCause(ra.missing.includes(e) ? 'found' : 'added', hop, self, e, rb.path);
-    }
+    // Each name that left (entered) through the first hop of its old (new) chain the other side lacks; a
+    // name the other side still asks for but does not find is not an edge: it is its own cause.
+    const explain = (names: readonly string[], has: Graph, lacks: Graph, missing: readonly string[], ifMissing: Acc['change'], ifBroken: Acc['change']) => {
+      for (const n of names) {
+        const hop = missing.includes(n) ? [self, n] as [string, string] : brokenHop(chain(has, self, n) ?? [], lacks);
+        if (hop) addCause(missing.includes(n) ? ifMissing : ifBroken, hop, self, n, rb.path);
+      }
+    };
+    explain(left, ga, gb, rb.missing, 'not-found', 'removed');
+    explain(entered, gb, ga, ra.missing, 'found', 'added');
     const sameMissing = ra.missing.join('\0') === rb.missing.join('\0');
     if (!left.length && !entered.length && starts(ra) === starts(rb) && sameMissing && ra.path === rb.path) {
       unchanged++;
