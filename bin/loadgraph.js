@@ -12,8 +12,10 @@ const { Script } = require('node:vm');
 
 // One program's analysis is over in a few hundred milliseconds: V8's optimising compiler would spend more
 // on background compiles than it saves (and Node waits for them before exiting), so below the commands
-// that walk a whole root (scan, rdeps, check, diff) functions stay in the baseline tier.
-if (!['scan', 'rdeps', 'check', 'diff'].includes(process.argv[2] ?? '')) setFlagsFromString('--max-opt=1');
+// that walk a whole root (scan, rdeps, check, diff) functions stay in the baseline tier. V8 accepts a code
+// cache only under the flags it was made with: each mode has its own.
+const wholeRoot = ['scan', 'rdeps', 'check', 'diff'].includes(process.argv[2] ?? '');
+if (!wholeRoot) setFlagsFromString('--max-opt=1');
 
 const dist = join(__dirname, '..', 'dist');
 const bundle = join(dist, 'loadgraph.cjs');
@@ -28,7 +30,7 @@ if (source !== undefined) {
   // The build ends the bundle with its digest and heads the cache with the digest it was made for (V8
   // itself checks only the source's length).
   const stamp = `${/\/\/ loadgraph-build ([0-9a-f]+)\n?$/.exec(source.slice(-64))?.[1] ?? ''}\n`;
-  const cacheFile = `${bundle}.cache`;
+  const cacheFile = `${bundle}.${wholeRoot ? 'whole-root' : 'one'}.cache`;
   let cachedData;
   try {
     const c = readFileSync(cacheFile);

@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tsc -p tsconfig.build.json
 esbuild src/cli/main.ts --bundle --platform=node --format=cjs --target=node20 --outfile=dist/loadgraph.cjs --log-level=warning
-rm -f dist/loadgraph.cjs.cache dist/loadgraph.mjs
+rm -f dist/loadgraph.cjs*.cache dist/loadgraph.mjs
 # The bundle names itself by its digest; the cache records the name it was made for.
 echo "// loadgraph-build $(sha256sum dist/loadgraph.cjs | cut -c1-32)" >> dist/loadgraph.cjs
-# The load graph of the Node binary running this build: present on every machine that can build.
-LOADGRAPH_WRITE_CODE_CACHE=1 node bin/loadgraph.js "$(command -v node)" >/dev/null || [ -s dist/loadgraph.cjs.cache ]
+# The load graph of the Node binary running this build (present on every machine that can build), once
+# as one program and once as a whole-root command: the two run under different V8 flags.
+LOADGRAPH_WRITE_CODE_CACHE=1 node bin/loadgraph.js "$(command -v node)" >/dev/null || [ -s dist/loadgraph.cjs.one.cache ]
+LOADGRAPH_WRITE_CODE_CACHE=1 node bin/loadgraph.js scan --quiet "$(command -v node)" >/dev/null || [ -s dist/loadgraph.cjs.whole-root.cache ]

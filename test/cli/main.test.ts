@@ -65,16 +65,19 @@ describe('bin/loadgraph.js', () => {
     expect((await execa('node', [bin], { reject: false })).exitCode).toBe(2);
   });
 
-  it('uses the code cache the build wrote, and compiles as usual when it is stale or damaged', async () => {
+  it('uses the code cache the build wrote (one per mode), and compiles as usual when it is stale or damaged', async () => {
     const copy = mkdtempSync(join(tmpdir(), 'lg-launch-'));
     try {
       mkdirSync(join(copy, 'bin'));
       mkdirSync(join(copy, 'dist'));
       for (const f of ['loadgraph.js', 'package.json']) copyFileSync(join(repo, 'bin', f), join(copy, 'bin', f));
-      for (const f of ['loadgraph.cjs', 'loadgraph.cjs.cache']) cpSync(join(repo, 'dist', f), join(copy, 'dist', f));
+      for (const f of ['loadgraph.cjs', 'loadgraph.cjs.one.cache', 'loadgraph.cjs.whole-root.cache']) cpSync(join(repo, 'dist', f), join(copy, 'dist', f));
       const launch = () => execa('node', [join(copy, 'bin/loadgraph.js'), '--format', 'ldd', '/bin/true'], { reject: false, env: { LOADGRAPH_DEBUG: '1' } });
       const used = await launch();
       expect(used).toMatchObject({ exitCode: 0, stderr: '' });
+      // A whole-root command runs under other V8 flags, with the cache made under them.
+      const scan = await execa('node', [join(copy, 'bin/loadgraph.js'), 'scan', '--quiet', '--no-code', '/bin/true'], { reject: false, env: { LOADGRAPH_DEBUG: '1' } });
+      expect(scan).toMatchObject({ exitCode: 0, stderr: '' });
       // Another build: the cache is not offered to V8 at all.
       const bundle = join(copy, 'dist/loadgraph.cjs');
       const source = readFileSync(bundle, 'latin1');
@@ -82,7 +85,7 @@ describe('bin/loadgraph.js', () => {
       const stale = await launch();
       expect(stale).toMatchObject({ exitCode: 0, stdout: used.stdout, stderr: 'loadgraph: code cache absent or made from another build: compiling' });
       // The right stamp over bytes V8 does not accept.
-      writeFileSync(join(copy, 'dist/loadgraph.cjs.cache'), '0123456789abcdef\nnot a code cache');
+      writeFileSync(join(copy, 'dist/loadgraph.cjs.one.cache'), '0123456789abcdef\nnot a code cache');
       const damaged = await launch();
       expect(damaged).toMatchObject({ exitCode: 0, stdout: used.stdout, stderr: 'loadgraph: code cache rejected by this Node: compiling' });
     } finally {
