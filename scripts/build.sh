@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run build: the library (tsc → dist/), the CLI as one bundled script (esbuild → dist/loadgraph.cjs),
-# and that bundle's V8 code cache, written after one representative run (bin/loadgraph.js explains why).
+# and that bundle's V8 code caches, written after representative runs (bin/loadgraph.js explains why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tsc -p tsconfig.build.json

@@ -14,9 +14,9 @@ export class HostFileError extends Error {
 
 /**
  * Positional reads on an open descriptor of a regular file of `size` bytes; close() closes it once.
- * Callers never modify what read() returns, so one read can serve several: any read inside one 4 KiB page (hash
- * table heads, version records, relocation probes) comes from that page, read once; a table read
- * again (the string table by two stages) comes from the earlier read. All of it ends with close().
+ * Callers never modify what read() returns, so one read can serve several: any read inside one 4 KiB
+ * page (hash table heads, version records, relocation probes) comes from that page, read once; a table
+ * read again (the string table by two stages) comes from the earlier read. All of it ends with close().
  */
 export function fdSource(fd: number, size: number): OpenedSource {
   let closed = false;
