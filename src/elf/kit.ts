@@ -81,11 +81,14 @@ export function u32(v: DataView, at: number, l: Layout): number {
 export function u64(v: DataView, at: number, l: Layout): number {
   const hi = v.getUint32(l.le ? at + 4 : at, l.le);
   const lo = v.getUint32(l.le ? at : at + 4, l.le);
+  // Most values fit in 32 bits: returned as they are, no floating-point product is made (and boxed).
+  if (hi === 0) return lo;
   return hi < 0x100000 ? hi * 0x100000000 + lo : wide(hi, lo);
 }
 export function i64(v: DataView, at: number, l: Layout): number {
   const hi = v.getInt32(l.le ? at + 4 : at, l.le);
   const lo = v.getUint32(l.le ? at : at + 4, l.le);
+  if (hi === 0) return lo;
   return hi >= -0x100000 && hi < 0x100000 ? hi * 0x100000000 + lo : wide(hi >>> 0, lo);
 }
 /** An Elf_Addr/Elf_Off/Elf_Xword: 32 or 64 bits by class. */

@@ -36,7 +36,20 @@ export class NameSet {
     else if (!list.some((x) => sameBytes(x, name))) list.push(name);
   }
   has(name: Uint8Array): boolean {
-    return this.byLength.get(name.length)?.some((x) => sameBytes(x, name)) ?? false;
+    return this.hasIn(name, 0, name.length);
+  }
+  /** Whether bytes[start, end) is one of the names, compared in place. */
+  hasIn(bytes: Uint8Array, start: number, end: number): boolean {
+    const list = this.byLength.get(end - start);
+    if (list) {
+      for (let i = 0; i < list.length; i++) {
+        const x = list[i]!;
+        let k = 0;
+        while (k < x.length && x[k] === bytes[start + k]) k++;
+        if (k === x.length) return true;
+      }
+    }
+    return false;
   }
 }
 const sameBytes = (a: Uint8Array, b: Uint8Array) => {
@@ -116,6 +129,15 @@ export class DynamicSymbols {
     let end = this.strtab.indexOf(0, start);
     if (end < 0) end = this.strtab.length;
     return this.strtab.subarray(start, end);
+  }
+
+  /** Whether symbol i's name is in `set`, without making a view of it. */
+  nameIn(set: NameSet, i: number): boolean {
+    const start = this.nameOffset(i);
+    if (start >= this.strtab.length) return set.hasIn(this.strtab, 0, 0);
+    let end = this.strtab.indexOf(0, start);
+    if (end < 0) end = this.strtab.length;
+    return set.hasIn(this.strtab, start, end);
   }
 
   name(i: number): string {

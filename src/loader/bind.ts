@@ -263,20 +263,25 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
       if (refBind === C.STB_LOCAL || refVis === C.STV_HIDDEN || refVis === C.STV_INTERNAL) return false;
       if (!decided) return true;
       if (decided[sym] === 0) {
-        const bytes = syms.nameBytes(sym);
-        decided[sym] = ifuncNames!.has(bytes) || (wanted.length > 0 && wanted.some((w) => w.lookup(new LookupKey(bytes)).length > 0)) ? 1 : 2;
+        decided[sym] = syms.nameIn(ifuncNames!, sym) || (wanted.length > 0 && wanted.some((w) => w.lookup(new LookupKey(syms.nameBytes(sym))).length > 0)) ? 1 : 2;
       }
       return decided[sym] === 1;
     };
     // Which references name an IFUNC depends only on the objects that define IFUNCs (in practice libc):
     // kept on the tables, so that a run's later programs with the same such objects skip the others unread.
-    let refs: Iterable<SymbolicReloc> = t.symbolic;
+    let refs: ArrayLike<number> | null = null;
     if (ifuncNames && wanted.length === 0) {
       let at = t.ifuncRefs.get(ifuncKey!);
-      if (!at) t.ifuncRefs.set(ifuncKey!, (at = Uint32Array.from(t.symbolic.keys()).filter((k) => bindable(t.symbolic[k]!.r_sym))));
-      refs = Array.from(at, (k) => t.symbolic[k]!);
+      if (!at) {
+        const keep: number[] = [];
+        for (let k = 0; k < t.symbolic.length; k++) if (bindable(t.symbolic[k]!.r_sym)) keep.push(k);
+        t.ifuncRefs.set(ifuncKey!, (at = Uint32Array.from(keep)));
+      }
+      refs = at;
     }
-    for (const r of refs) {
+    // Indexed loops: in the baseline tier a for…of allocates an iterator result per step.
+    for (let k = 0, n = refs ? refs.length : t.symbolic.length; k < n; k++) {
+      const r = t.symbolic[refs ? refs[k]! : k]!;
       if (!bindable(r.r_sym)) continue;
       const refBind = syms.bind(r.r_sym), refVis = syms.visibility(r.r_sym);
       const key = new LookupKey(syms.nameBytes(r.r_sym));
