@@ -14,6 +14,7 @@ import type { ContentCache } from './loader/content-facts.js';
 import type { ObjectTables } from './loader/bind.js';
 import { type LoaderOptions, buildLoadGraph, newRunCache } from './loader/load.js';
 import { discoverPrograms } from './loader/programs.js';
+import { type Shard, shardOf } from './analyses/scan.js';
 
 /** The loader and analysis options, as the command-line flags of `loadgraph FILE` give them. */
 export interface AnalyseOptions {
@@ -102,7 +103,8 @@ export async function runPipeline(fs: FileSystem, file: string, options: LoaderO
   ]);
   const bindNow = opts.bindNow === true;
   const wantSuggestions = opts.suggest !== false;
-  // Suggestions need every symbol of the edges into the libraries a rule is about: those requesters are bound in full.
+  // Suggestions need every symbol of the edges into the libraries a rule is about: those requesters' references
+  // to names such a library defines are bound too (bindSymbols' `wanted`).
   const providers = suggestionProviders();
   const intoProviders = new Set(wantSuggestions ? r.graph.edges.flatMap((e, i) => (e.to !== null && r.graph.objects.find((o) => o.id === e.to)!.names.some((n) => providers.has(n)) ? [i] : [])) : []);
   const wanted = new Map<number, number[]>();
@@ -149,7 +151,7 @@ export async function analyse(file: string, options: AnalyseOptions = {}, host: 
 
 /** A whole-root run (scan, rdeps): the programs found, and each one's pipeline sharing one cache. */
 export interface RootRun {
-  /** In-root paths of the programs, sorted. */
+  /** In-root paths of the programs, sorted (of the shard, when one was asked for). */
   readonly programs: readonly string[];
   /** One line per entry of the root that could not be judged. */
   readonly diagnostics: readonly string[];
@@ -168,7 +170,7 @@ export interface RootRun {
  * is read, parsed and (for load-time code) has its tables read once, by file identity, and shared by
  * every program that loads it; memory grows with the unique objects, not with programs × closure.
  */
-export function runOverRoot(host: Host, options: AnalyseOptions, paths: readonly string[]): RootRun {
+export function runOverRoot(host: Host, options: AnalyseOptions, paths: readonly string[], shard: Shard | null = null): RootRun {
   const lo: LoaderOptions = { ...loaderOptionsFrom(options, host), runCache: newRunCache() };
   const root = lo.root ?? '/';
   const fs = host.graphFs(root);
@@ -177,10 +179,15 @@ export function runOverRoot(host: Host, options: AnalyseOptions, paths: readonly
   const top = fs.stat('/');
   const unusable = !top.ok || top.value.kind !== 'dir' ? `${root}: ${top.ok ? 'not a directory' : `cannot be used as a root (${errnoText[top.errno]})`}` : null;
   const found = unusable ? { programs: [], diagnostics: [] } : discoverPrograms(fs, paths.map(abs), lo.runCache!.programs);
+  // Only this shard's programs are analysed: what discovery parsed of the others is not kept.
+  const programs = shardOf(found.programs, shard);
+  const selected = new Set(programs);
+  for (const p of lo.runCache!.programs.keys()) if (!selected.has(p)) lo.runCache!.programs.delete(p);
   const caches: RunCaches = { tables: new Map(), contentCache: new Map() };
   const code = options.code !== false;
   return {
     ...found,
+    programs,
     unusable,
     analyse: (path, depth) => runPipeline(fs, path, lo, code ? depth : 'graph', { bindNow: options.bindNow === true, suggest: options.suggest !== false, ...caches }),
     check: (path, policy, baseline) => checkOne(fs, path, lo, options, policy, baseline, caches),

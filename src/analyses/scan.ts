@@ -135,7 +135,10 @@ export function reduceScan(root: string, records: readonly ProgramRecord[], diag
   };
 }
 
+/** --shard I/N: part I of N, 0 ≤ I < N. */
+export interface Shard { readonly index: number; readonly count: number }
+
 /** --shard I/N: the programs with index ≡ I (mod N), 0 ≤ I < N, of the sorted list (round-robin spreads big directories). */
-export function shardOf<T>(items: readonly T[], shard: { index: number; count: number } | null): T[] {
+export function shardOf<T>(items: readonly T[], shard: Shard | null): T[] {
   return shard === null ? [...items] : items.filter((_, i) => i % shard.count === shard.index);
 }

@@ -1,6 +1,6 @@
 // `loadgraph scan [--root DIR] [PATH...]`: every program's closure in one process, objects parsed once.
 import { parseArgs } from 'node:util';
-import { type ProgramRecord, errorRecord, programRecord, reduceScan, shardOf } from '../analyses/scan.js';
+import { type ProgramRecord, type Shard, errorRecord, programRecord, reduceScan } from '../analyses/scan.js';
 import { type RootRun, runOverRoot } from '../pipeline.js';
 import { renderScanHtml, renderScanTable } from '../report/scan.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
@@ -41,20 +41,20 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   }
   const format = values.format;
   if (format !== 'table' && format !== 'json' && format !== 'ndjson' && format !== 'html') throw new UsageError(`unknown format '${format}' (table, json, ndjson, html)`);
-  let shard: { index: number; count: number } | null = null;
+  let shard: Shard | null = null;
   if (values.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(values.shard);
     if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new UsageError(`--shard takes I/N with 0 ≤ I < N, not '${values.shard}'`);
     shard = { index: Number(m[1]), count: Number(m[2]) };
   }
   // The closures at start: run-time loads (dlopen notes, PAM, NSS) are 'loadgraph FILE's to show.
-  const run = runOverRoot(io, { ...analyseOptionsFrom(values), suggest: false, runtime: false }, positionals);
+  const run = runOverRoot(io, { ...analyseOptionsFrom(values), suggest: false, runtime: false }, positionals, shard);
   if (run.unusable) {
     io.stderr.write(`loadgraph: ${run.unusable}\n`);
     return EXIT_USAGE;
   }
   for (const d of run.diagnostics) io.stderr.write(`loadgraph: ${d}\n`);
-  const programs = shardOf(run.programs, shard);
+  const programs = run.programs;
   const records: ProgramRecord[] = [];
   let status = EXIT_OK;
   for await (const rec of scanRecords(io, run, programs, values.quiet === true)) {

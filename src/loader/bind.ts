@@ -282,7 +282,8 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
     // Indexed loops: in the baseline tier a for…of allocates an iterator result per step.
     for (let k = 0, n = refs ? refs.length : t.symbolic.length; k < n; k++) {
       const r = t.symbolic[refs ? refs[k]! : k]!;
-      if (!bindable(r.r_sym)) continue;
+      // Kept references are bindable by construction (the same IFUNC-defining objects decided them).
+      if (!refs && !bindable(r.r_sym)) continue;
       const refBind = syms.bind(r.r_sym), refVis = syms.visibility(r.r_sym);
       const key = new LookupKey(syms.nameBytes(r.r_sym));
       const name = syms.name(r.r_sym);

@@ -7,17 +7,9 @@ import { type VerifyCache, verifyCandidate } from './verify.js';
 
 /**
  * Why execve fails on the interpreter `path` (absolute, inside the root), or null when the kernel can map
- * it; judged once per run, path and target when `cache` is given (files do not change during a run).
+ * it; with a run's `cache`, the file is verified once per run and target (verifyCandidate).
  */
-export function interpreterError(fs: FileSystem, path: string, target: ElfIdentity, cache?: VerifyCache & { readonly interpreters: Map<string, string | null> }): string | null {
-  if (!cache) return judgeInterpreter(fs, path, target);
-  const key = `${target.class}${target.endian}${target.machine}:${target.flags}:${path}`;
-  let v = cache.interpreters.get(key);
-  if (v === undefined) cache.interpreters.set(key, (v = judgeInterpreter(fs, path, target, cache)));
-  return v;
-}
-
-function judgeInterpreter(fs: FileSystem, path: string, target: ElfIdentity, cache?: VerifyCache): string | null {
+export function interpreterError(fs: FileSystem, path: string, target: ElfIdentity, cache?: VerifyCache): string | null {
   const fail = (errno: string, what: string) => `${path}: ${what} (the program's PT_INTERP; execve fails with ${errno})`;
   const st = fs.stat(path);
   if (!st.ok) return fail(st.errno, errnoText[st.errno]);

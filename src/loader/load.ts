@@ -62,13 +62,11 @@ export interface LoaderOptions {
 export interface RunCache extends VerifyCache {
   /** The root's ld.so.cache as parsed for each byte order, by that order. */
   readonly ldCache: Map<boolean, LdCache | null>;
-  /** Programs parsed while finding them, by file identity; the loader takes each one out as it starts it. */
-  readonly programs: Map<string, ParsedObject>;
-  /** Each PT_INTERP's verdict as the kernel would judge it, by path and target. */
-  readonly interpreters: Map<string, string | null>;
+  /** Programs parsed while finding them, by real path with their file identity; the loader takes each one out as it starts it. */
+  readonly programs: Map<string, { readonly id: string; readonly parsed: ParsedObject }>;
 }
 
-export const newRunCache = (): RunCache => ({ objects: new Map(), verdicts: new Map(), ldCache: new Map(), programs: new Map(), interpreters: new Map() });
+export const newRunCache = (): RunCache => ({ objects: new Map(), verdicts: new Map(), ldCache: new Map(), programs: new Map() });
 
 /** The graph, and each object's decoded image (by object id) for the stages that read more of it. */
 export type LoadResult =
@@ -169,8 +167,10 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   const opened = fs.open(abs(program));
   if (!opened.ok) return { ok: false, message: `${program}: ${opened.special ? notRegular(opened.special) : errnoText[opened.errno] ?? opened.errno}` };
   const mainFile = opened.value;
-  const found = opts.runCache?.programs.get(mainFile.info.id);
-  if (found) opts.runCache!.programs.delete(mainFile.info.id);
+  const mainReal = realOf(fs, abs(program));
+  const handed = mainReal !== null ? opts.runCache?.programs.get(mainReal) : undefined;
+  if (handed) opts.runCache!.programs.delete(mainReal!);
+  const found = handed?.id === mainFile.info.id ? handed.parsed : undefined;
   const decoded: ReturnType<typeof decodeElf> = found ? { ok: true, image: found.image } : decodeElf(mainFile);
   const parsed = found ?? (decoded.ok ? parsedObject(mainFile, decoded.image) : null);
   const mainNotes = parsed?.notes ?? [];
@@ -238,7 +238,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   // fs/binfmt_elf.c load_elf_phdrs: 1 to 65536 bytes of program headers (so no PN_XNUM extension).
   if (h.phnum === 0 || h.phnum * h.phentsize > 65536) return { ok: false, message: `${program}: ${h.phnum} program headers; the kernel refuses a program without any or with more than 64 KiB of them (execve: Exec format error)` };
   if (mainFault) state.fatal ??= { message: `${program}: ${mainFault}`, object: 0 };
-  const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: realOf(fs, abs(program)), image: mainImage, fileId: null, loader: null, size: mainFile.size, notes: mainNotes, versions: mainVersions });
+  const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: mainReal, image: mainImage, fileId: null, loader: null, size: mainFile.size, notes: mainNotes, versions: mainVersions });
   if (mainImage.soname) main.names.push(mainImage.soname);
   const linkage: LoadGraph['linkage'] = mainImage.dynamic === null ? 'static' : mainImage.needed.length === 0 ? 'no-needs' : 'dynamic';
   // The interpreter (named by its PT_INTERP string — under ldd, the loader that runs — and by its SONAME)

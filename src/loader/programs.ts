@@ -25,9 +25,10 @@ const SPECIAL: Record<Exclude<FileInfo['kind'], 'file' | 'dir'>, string> = {
 /**
  * The programs under `paths` (in-root absolute; default: the root's program directories). A path naming a
  * file is judged alone and, being asked for, is reported when it is not a program. `decoded` receives each
- * program as parsed (image, notes, versions) by file identity, so that the loader need not decode it again (RunCache.programs).
+ * program as parsed (image, notes, versions), by real path with its file identity, so that the loader
+ * need not decode it again (RunCache.programs).
  */
-export function discoverPrograms(fs: FileSystem, paths: readonly string[] = [], decoded?: Map<string, ParsedObject>): Discovery {
+export function discoverPrograms(fs: FileSystem, paths: readonly string[] = [], decoded?: Map<string, { readonly id: string; readonly parsed: ParsedObject }>): Discovery {
   const diagnostics: string[] = [];
   const found = new Set<string>();
   const seenDirs = new Set<string>();
@@ -76,7 +77,7 @@ export function discoverPrograms(fs: FileSystem, paths: readonly string[] = [], 
       if (!d.ok) return void diagnostics.push(`${path}: ${d.error.message} (${d.error.structure} at offset 0x${d.error.offset.toString(16)})`);
       if (d.image.interp !== null) {
         found.add(real);
-        decoded?.set(f.value.info.id, parsedObject(f.value, d.image));
+        decoded?.set(real, { id: f.value.info.id, parsed: parsedObject(f.value, d.image) });
       }
       else if (asked) diagnostics.push(`${path}: not a program (no PT_INTERP)`);
     } finally {
