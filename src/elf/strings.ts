@@ -1,4 +1,5 @@
-// The dynamic string table (DT_STRTAB/DT_STRSZ): read once, looked up by index with bounds checks.
+// The dynamic string table (DT_STRTAB/DT_STRSZ), looked up by index with bounds checks. A few lookups
+// (DT_NEEDED, version names) read only the bytes around each string; bulk users read the table whole.
 import * as C from './constants.js';
 import type { Diagnostic } from './errors.js';
 import { type ElfImage, dynValue, locate } from './image.js';
@@ -6,16 +7,30 @@ import { decodeUtf8, wideDec, wideHex } from './kit.js';
 import type { ByteSource } from './source.js';
 
 export class StringTable {
+  private whole: Uint8Array | null;
   private constructor(
-    readonly bytes: Uint8Array,
+    private readonly src: ByteSource | null,
     /** File offset of the table, for diagnostics. */
     readonly offset: number,
+    /** Usable bytes: DT_STRSZ bounded by the segment and the file. */
+    readonly size: number,
     /** DT_STRSZ as declared. */
     readonly declaredSize: number,
-  ) {}
+    bytes: Uint8Array | null,
+  ) {
+    this.whole = bytes;
+  }
 
-  /** The table named by DT_STRTAB/DT_STRSZ, or null (with a diagnostic when it is declared but unusable). */
-  static fromDynamic(src: ByteSource, image: ElfImage): StringTable | null {
+  /** The whole table (read on first use). */
+  get bytes(): Uint8Array {
+    return (this.whole ??= this.src!.read(this.offset, this.size));
+  }
+
+  /**
+   * The table named by DT_STRTAB/DT_STRSZ, or null (with a diagnostic when it is declared but unusable);
+   * `whole` reads it at once, for bulk lookups.
+   */
+  static fromDynamic(src: ByteSource, image: ElfImage, whole = false): StringTable | null {
     const addr = dynValue(image, C.DT_STRTAB);
     if (addr === undefined) {
       if (image.dynamic && image.dynamic.length > 0) {
@@ -37,15 +52,12 @@ export class StringTable {
       image.diagnostics.push({ code: 'ELF_TRUNCATED', structure: 'DT_STRSZ', offset,
         message: declared === undefined ? 'the dynamic section has no DT_STRSZ' : `DT_STRSZ ${size} runs past the end of its segment (${room} bytes left)` });
     }
-    return new StringTable(src.read(offset, Math.max(0, Math.min(size, room))), offset, size);
+    const usable = Math.max(0, Math.min(size, room));
+    return new StringTable(src, offset, usable, size, whole ? src.read(offset, usable) : null);
   }
 
   static of(bytes: Uint8Array, offset: number): StringTable {
-    return new StringTable(bytes, offset, bytes.length);
-  }
-
-  get size(): number {
-    return this.bytes.length;
+    return new StringTable(null, offset, bytes.length, bytes.length, bytes);
   }
 
   /** The string at `index`, or null with a diagnostic when the index is out of range. */
@@ -53,7 +65,7 @@ export class StringTable {
     const r = this.lookup(index);
     if (r === null) {
       diagnostics.push({ code: 'ELF_BAD_VALUE', structure: where(), offset: this.offset,
-        message: `string index ${wideDec(index)} is past the end of the string table (${this.bytes.length} bytes)` });
+        message: `string index ${wideDec(index)} is past the end of the string table (${this.size} bytes)` });
       return null;
     }
     if (!r.terminated) {
@@ -64,10 +76,22 @@ export class StringTable {
 
   /** Quiet lookup for bulk use (symbol names); null when out of range. */
   lookup(index: number): { text: string; terminated: boolean } | null {
-    if (!(index >= 0 && index < this.bytes.length)) return null;
-    let end = this.bytes.indexOf(0, index);
-    const terminated = end >= 0;
-    if (!terminated) end = this.bytes.length;
-    return { text: decodeUtf8(this.bytes.subarray(index, end)), terminated };
+    if (!(index >= 0 && index < this.size)) return null;
+    if (this.whole) return found(this.whole.subarray(index));
+    // To the end of the 4 KiB block first (a file source serves it from one cached page), then one more
+    // block, then the rest of the table.
+    const start = this.offset + index;
+    const rest = this.size - index;
+    for (let n = BLOCK - (start % BLOCK); ; n = n <= BLOCK ? n + BLOCK : rest) {
+      const b = this.src!.read(start, Math.min(n, rest));
+      if (n >= rest || b.indexOf(0) >= 0) return found(b);
+    }
   }
+}
+
+const BLOCK = 4096;
+
+function found(b: Uint8Array): { text: string; terminated: boolean } {
+  const end = b.indexOf(0);
+  return { text: decodeUtf8(end >= 0 ? b.subarray(0, end) : b), terminated: end >= 0 };
 }

@@ -128,7 +128,7 @@ export function readDynamicSymbols(src: ByteSource, image: ElfImage, referenced 
     diags.push(raw.error);
     return [];
   }
-  const strings = StringTable.fromDynamic(src, { ...image, diagnostics: [] });
+  const strings = StringTable.fromDynamic(src, { ...image, diagnostics: [] }, true);
   let badNames = 0;
   const out = raw.value.map((s, index) => {
     const n = s.st_name === 0 ? { text: '' } : strings?.lookup(s.st_name);
