@@ -11,8 +11,10 @@ const MAX_LINKS = 40;
 export function confinedFs(root: string): FileSystem {
   const hostRoot = root === '/' ? '' : root.replace(/\/+$/, '');
   const resolved = new Map<string, FsResult<string>>();
-  // The lstat of the last component walk() looked at, when it was no link: stat() of that path needs no other.
-  let last: { path: string; st: Stats } | null = null;
+  // What walk() learnt of each real path it passed (no links among them), so that stat() and open() of a
+  // path already resolved, and the walks of its siblings, need no lstat of their own. A run is a snapshot:
+  // open() checks the descriptor it gets again with fstat.
+  const seen = new Map<string, Stats>();
 
   /** In-root real path of `path`, following links (the last component too when `follow`). */
   function resolve(path: string): FsResult<string> {
@@ -49,9 +51,9 @@ export function confinedFs(root: string): FileSystem {
       }
       if (c.length > 255) return { ok: false, errno: 'ENAMETOOLONG' };
       const here = '/' + [...done, c].join('/');
-      let st;
+      let st = seen.get(here);
       try {
-        st = lstatSync(hostRoot + here, { throwIfNoEntry: false });
+        st ??= lstatSync(hostRoot + here, { throwIfNoEntry: false });
       } catch (e) {
         return { ok: false, errno: errnoOf(e) };
       }
@@ -70,25 +72,32 @@ export function confinedFs(root: string): FileSystem {
       }
       if (todo.length > 0 && !st.isDirectory()) return { ok: false, errno: 'ENOTDIR' };
       done.push(c);
-      last = { path: here, st };
+      seen.set(here, st);
+      // A real directory is its own real path: later walks start from it.
+      if (st.isDirectory()) resolved.set(here, { ok: true, value: here });
     }
     return { ok: true, value: '/' + done.join('/') };
   }
 
   const host = (p: string) => (hostRoot + p) || '/';
 
-  function stat(path: string): FsResult<FileInfo> {
-    last = null;
-    const r = resolve(path);
-    if (!r.ok) return r;
-    const seen = last as { path: string; st: Stats } | null; // set by resolve() → walk()
-    if (seen?.path === r.value) return { ok: true, value: infoOf(seen.st) };
+  /** lstat of an in-root real path, as walk() saw it or now. */
+  function lstatOf(real: string): FsResult<Stats> {
+    let st = seen.get(real);
     try {
-      const st = lstatSync(host(r.value));
-      return { ok: true, value: infoOf(st) };
+      st ??= lstatSync(host(real));
     } catch (e) {
       return { ok: false, errno: errnoOf(e) };
     }
+    seen.set(real, st);
+    return { ok: true, value: st };
+  }
+
+  function stat(path: string): FsResult<FileInfo> {
+    const r = resolve(path);
+    if (!r.ok) return r;
+    const st = lstatOf(r.value);
+    return st.ok ? { ok: true, value: infoOf(st.value) } : st;
   }
 
   function open(path: string): FsResult<OpenFile> {
@@ -96,13 +105,9 @@ export function confinedFs(root: string): FileSystem {
     if (!r.ok) return r;
     // Look before opening: a FIFO is never opened (ld.so's open would block), a socket cannot be (ENXIO),
     // and a device is never read.
-    let pre: Stats;
-    try {
-      pre = lstatSync(host(r.value));
-    } catch (e) {
-      return { ok: false, errno: errnoOf(e) };
-    }
-    const special = specialKind(pre);
+    const pre = lstatOf(r.value);
+    if (!pre.ok) return pre;
+    const special = specialKind(pre.value);
     if (special) return { ok: false, errno: special === 'socket' ? 'ENXIO' : 'ENOTREG', special };
     let fd: number;
     try {

@@ -15,7 +15,7 @@ import type { Candidate, EdgeKind, GraphEdge, GraphObject, LoadGraph, Reason, Re
 import { dynamicEdges, edgeSource } from '../graph/edge-sources.js';
 import { GRAPH_SCHEMA } from '../graph/model.js';
 import { type DstValues, expandDst, hasDst, normalizePath, originOf, pathList } from './dst.js';
-import { type FileSystem, type SpecialKind, errnoText } from './fs.js';
+import { type FileInfo, type FileSystem, type SpecialKind, errnoText } from './fs.js';
 import { type LdCache, lookupCache, parseLdCache } from './ldcache.js';
 import { readLdSoConf } from './ldconf.js';
 import { type RuntimeRequest, dlopenRequests, runtimeRequests } from './runtime.js';
@@ -164,18 +164,28 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
 function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true; s: Session } | { ok: false; message: string } {
   const cwd = opts.cwd ?? '/';
   const abs = (p: string) => (p.startsWith('/') ? p : `${cwd.replace(/\/+$/, '')}/${p}`);
-  const opened = fs.open(abs(program));
-  if (!opened.ok) return { ok: false, message: `${program}: ${opened.special ? notRegular(opened.special) : errnoText[opened.errno] ?? opened.errno}` };
-  const mainFile = opened.value;
   const mainReal = realOf(fs, abs(program));
+  // A program the run's discovery parsed is not opened again while it is still that file.
   const handed = mainReal !== null ? opts.runCache?.programs.get(mainReal) : undefined;
   if (handed) opts.runCache!.programs.delete(mainReal!);
-  const found = handed?.id === mainFile.info.id ? handed.parsed : undefined;
-  const decoded: ReturnType<typeof decodeElf> = found ? { ok: true, image: found.image } : decodeElf(mainFile);
-  const parsed = found ?? (decoded.ok ? parsedObject(mainFile, decoded.image) : null);
+  const handedInfo = handed ? fs.stat(mainReal!) : null;
+  let mainInfo: FileInfo;
+  let decoded: ReturnType<typeof decodeElf>;
+  let parsed: ParsedObject | null;
+  if (handedInfo?.ok && handedInfo.value.kind === 'file' && handedInfo.value.id === handed!.id) {
+    mainInfo = handedInfo.value;
+    parsed = handed!.parsed;
+    decoded = { ok: true, image: parsed.image };
+  } else {
+    const opened = fs.open(abs(program));
+    if (!opened.ok) return { ok: false, message: `${program}: ${opened.special ? notRegular(opened.special) : errnoText[opened.errno] ?? opened.errno}` };
+    mainInfo = opened.value.info;
+    decoded = decodeElf(opened.value);
+    parsed = decoded.ok ? parsedObject(opened.value, decoded.image) : null;
+    opened.value.close();
+  }
   const mainNotes = parsed?.notes ?? [];
   const mainVersions = parsed?.versions ?? null;
-  mainFile.close();
   if (!decoded.ok) return { ok: false, message: `${program}: ${decoded.error.message} (${decoded.error.structure} at offset ${wideHex(decoded.error.offset)})${KERNEL_DECIDES}` };
   const mainImage = decoded.image;
   const h = mainImage.header;
@@ -196,7 +206,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   const lib = opts.lib ?? loaderDirs?.lib ?? debianLib(preset);
   const systemDirs = opts.systemDirs ?? loaderDirs?.systemDirs ?? debianSystemDirs(preset);
   const subdirs = capabilitySubdirs(hwcaps, legacy);
-  const secure = opts.secure ?? ((opened.value.info.mode & 0o6000) !== 0);
+  const secure = opts.secure ?? ((mainInfo.mode & 0o6000) !== 0);
   const warnings: string[] = [];
 
   // ld.so.cache of the root; without one, what ldconfig would build from ld.so.conf (see docs/loader.md).
@@ -234,11 +244,11 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   // PT_DYNAMIC past the end of the file is mapped, and ld.so faults reading it.
   const badLoad = loadCommandError(mainImage);
   if (badLoad) state.fatal = { message: `${program}: execve would fail (EINVAL): the kernel cannot map a PT_LOAD whose p_offset and p_vaddr differ modulo the page size (ld.so's words for a library: ${badLoad})`, object: 0 };
-  const mainFault = dynamicFault(mainImage, mainFile.size);
+  const mainFault = dynamicFault(mainImage, mainInfo.size);
   // fs/binfmt_elf.c load_elf_phdrs: 1 to 65536 bytes of program headers (so no PN_XNUM extension).
   if (h.phnum === 0 || h.phnum * h.phentsize > 65536) return { ok: false, message: `${program}: ${h.phnum} program headers; the kernel refuses a program without any or with more than 64 KiB of them (execve: Exec format error)` };
   if (mainFault) state.fatal ??= { message: `${program}: ${mainFault}`, object: 0 };
-  const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: mainReal, image: mainImage, fileId: null, loader: null, size: mainFile.size, notes: mainNotes, versions: mainVersions });
+  const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: mainReal, image: mainImage, fileId: null, loader: null, size: mainInfo.size, notes: mainNotes, versions: mainVersions });
   if (mainImage.soname) main.names.push(mainImage.soname);
   const linkage: LoadGraph['linkage'] = mainImage.dynamic === null ? 'static' : mainImage.needed.length === 0 ? 'no-needs' : 'dynamic';
   // The interpreter (named by its PT_INTERP string — under ldd, the loader that runs — and by its SONAME)
