@@ -4,7 +4,7 @@
 // Also the IRELATIVE relocations and the resolver each one calls. See docs/load-time-code.md.
 import * as C from './constants.js';
 import { type ElfImage, addrToOffset, dynValue } from './image.js';
-import { type Layout, decodeUtf8, runParser, table, u64, word } from './kit.js';
+import { type Layout, decodeUtf8, lowWords, u64, word } from './kit.js';
 import { shdr } from './records.js';
 import type { Reloc } from './records.js';
 import type { ByteSource } from './source.js';
@@ -34,60 +34,63 @@ export interface IrelativeResolver {
 
 /**
  * Names functions by address: .dynsym first, then .symtab when section headers survive (enrichment only):
- * the first .dynsym function at that address, else the last .symtab one. Most objects have two or three
- * constructors to name, looked for in place; an object asked more often (libc's IRELATIVE resolvers) gets
- * an index by address. .symtab is kept as bytes, its names decoded only when found.
+ * the first .dynsym function at that address, else the last .symtab one. The addresses an object needs
+ * named (its constructors, its IRELATIVE resolvers) are named together, in one pass over each table,
+ * however many there are. .symtab is kept as bytes, its names decoded only when found.
  */
 export class FunctionNamer {
-  private asked = 0;
-  private dynIndex: Map<number, number> | null = null;
-  private symIndex: Map<number, number> | null = null;
+  private readonly named = new Map<number, string | null>();
   private symtab: SymtabBytes | null | undefined;
   constructor(private readonly src: ByteSource, private readonly image: ElfImage, private readonly symbols: DynamicSymbols | null) {}
 
   nameOf(address: number): string | null {
-    const indexed = ++this.asked > IN_PLACE;
+    if (!this.named.has(address)) this.nameAll([address]);
+    return this.named.get(address)!;
+  }
+
+  /** Names every address of `addresses` not named yet. */
+  nameAll(addresses: Iterable<number>): void {
+    const todo = new Set<number>();
+    for (const a of addresses) if (!this.named.has(a)) todo.add(a);
+    if (todo.size === 0) return;
     const s = this.symbols;
     if (s) {
-      const isFunc = (i: number) => {
-        const t = s.type(i);
-        return (t === C.STT_FUNC || t === C.STT_GNU_IFUNC) && s.shndx(i) !== C.SHN_UNDEF;
-      };
-      if (indexed && !this.dynIndex) {
-        this.dynIndex = new Map();
-        for (let i = 1; i < s.count; i++) if (isFunc(i) && !this.dynIndex.has(s.value(i))) this.dynIndex.set(s.value(i), i);
+      for (const [a, i] of s.functionsAt(todo)) {
+        this.named.set(a, s.name(i));
+        todo.delete(a);
       }
-      const i = this.dynIndex ? this.dynIndex.get(address) : firstIndex(1, s.count, (k) => isFunc(k) && s.value(k) === address);
-      if (i !== undefined) return s.name(i);
     }
-    this.symtab ??= readSymtab(this.src, this.image);
-    const t = this.symtab;
-    if (!t) return null;
-    const value = (i: number) => (t.is64 ? u64(t.view, i * t.size + 8, t.layout) : t.view.getUint32(i * t.size + 4, t.layout.le));
-    const nameAt = (i: number) => t.view.getUint32(i * t.size, t.layout.le);
-    const isFunc = (i: number) => (t.view.getUint8(i * t.size + (t.is64 ? 4 : 12)) & 0xf) === C.STT_FUNC && value(i) !== 0 && nameAt(i) < t.strings.length;
-    if (indexed && !this.symIndex) {
-      this.symIndex = new Map();
-      for (let i = 0; i < t.count; i++) if (isFunc(i)) this.symIndex.set(value(i), i);
+    if (todo.size > 0) {
+      this.symtab ??= readSymtab(this.src, this.image);
+      const t = this.symtab;
+      if (t) {
+        for (const [a, i] of lastSymtabFunctionsAt(t, todo)) {
+          const at = t.view.getUint32(i * t.size, t.layout.le);
+          let end = t.strings.indexOf(0, at);
+          if (end < 0) end = t.strings.length;
+          this.named.set(a, decodeUtf8(t.strings.subarray(at, end)));
+          todo.delete(a);
+        }
+      }
     }
-    const i = this.symIndex ? this.symIndex.get(address) : lastIndex(t.count, (k) => isFunc(k) && value(k) === address);
-    if (i === undefined) return null;
-    let end = t.strings.indexOf(0, nameAt(i));
-    if (end < 0) end = t.strings.length;
-    return decodeUtf8(t.strings.subarray(nameAt(i), end));
+    for (const a of todo) this.named.set(a, null);
   }
 }
 
-/** Lookups done in place before an object's symbols are indexed by address. */
-const IN_PLACE = 4;
+const symtabValue = (t: SymtabBytes, i: number) => (t.is64 ? u64(t.view, i * t.size + 8, t.layout) : t.view.getUint32(i * t.size + 4, t.layout.le));
 
-function firstIndex(from: number, to: number, ok: (i: number) => boolean): number | undefined {
-  for (let i = from; i < to; i++) if (ok(i)) return i;
-  return undefined;
-}
-function lastIndex(count: number, ok: (i: number) => boolean): number | undefined {
-  for (let i = count - 1; i >= 0; i--) if (ok(i)) return i;
-  return undefined;
+/** For each address, the last .symtab function (STT_FUNC, nonzero value, name inside the string table) there. */
+function lastSymtabFunctionsAt(t: SymtabBytes, addresses: ReadonlySet<number>): Map<number, number> {
+  const out = new Map<number, number>();
+  const lows = lowWords(addresses);
+  const lowAt = t.is64 ? (t.layout.le ? 8 : 12) : 4;
+  for (let i = t.count - 1; i >= 0 && out.size < addresses.size; i--) {
+    if (lows !== null && !lows.has(t.view.getUint32(i * t.size + lowAt, t.layout.le))) continue;
+    if ((t.view.getUint8(i * t.size + (t.is64 ? 4 : 12)) & 0xf) !== C.STT_FUNC || t.view.getUint32(i * t.size, t.layout.le) >= t.strings.length) continue;
+    const v = symtabValue(t, i);
+    if (v !== 0 && addresses.has(v) && !out.has(v)) out.set(v, i);
+  }
+  return out;
 }
 
 interface SymtabBytes { view: DataView; count: number; size: number; is64: boolean; layout: Layout; strings: Uint8Array }
@@ -98,10 +101,15 @@ function readSymtab(src: ByteSource, image: ElfImage): SymtabBytes | null {
   const layout = { is64: h.class === 64, le: h.endian === 'little', base: 0 };
   const rec = shdr(layout);
   if (h.shoff === 0 || h.shnum === 0 || h.shentsize !== rec.size || !(h.shoff + h.shnum * rec.size <= src.size)) return null;
-  const sections = runParser(table(h.shnum, rec), src.read(h.shoff, h.shnum * rec.size), layout, h.shoff);
-  if (!sections.ok) return null;
-  const symtab = sections.value.find((s) => s.sh_type === C.SHT_SYMTAB);
-  const strtab = symtab && sections.value[symtab.sh_link];
+  // Read in place: of all the headers, only .symtab's and its string table's offset, size and link.
+  const b = src.read(h.shoff, h.shnum * rec.size);
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const w = layout.is64 ? 8 : 4;
+  const section = (k: number) => ({ sh_offset: word(v, k * rec.size + 8 + 2 * w, layout), sh_size: word(v, k * rec.size + 8 + 3 * w, layout), sh_link: v.getUint32(k * rec.size + 8 + 4 * w, layout.le) });
+  let k = 0;
+  while (k < h.shnum && v.getUint32(k * rec.size + 4, layout.le) !== C.SHT_SYMTAB) k++;
+  const symtab = k < h.shnum ? section(k) : undefined;
+  const strtab = symtab && symtab.sh_link < h.shnum ? section(symtab.sh_link) : undefined;
   const size = layout.is64 ? 24 : 16;
   if (!symtab || !strtab || !(symtab.sh_offset + symtab.sh_size <= src.size) || !(strtab.sh_offset + strtab.sh_size <= src.size)) return null;
   const count = Math.floor(symtab.sh_size / size);
@@ -193,6 +201,11 @@ function isCrtiInit(machine: number, b: Uint8Array, le: boolean): boolean | null
   return null; // no signature for this architecture
 }
 
+/** Whether the code alone shows a toolchain routine (crti.o's _init, crtbegin.o's frame_dummy): no name needed. */
+function toolchainByCode(kind: Constructor['kind'], index: number, machine: number, code: Uint8Array, le: boolean, addr: number): boolean {
+  return kind === 'DT_INIT' ? isCrtiInit(machine, code, le) === true : kind === 'DT_INIT_ARRAY' && index === 0 && isFrameDummy(machine, code, le, addr);
+}
+
 function classify(kind: Constructor['kind'], index: number, machine: number, code: Uint8Array, le: boolean, addr: number, nameOf: () => string | null): Pick<Constructor, 'classification' | 'reason'> {
   if (kind === 'DT_INIT') {
     const crti = isCrtiInit(machine, code, le);
@@ -246,15 +259,19 @@ export function readConstructors(src: ByteSource, image: ElfImage, slots: readon
   symbols: DynamicSymbols | null, namer = new FunctionNamer(src, image, symbols)): Constructor[] {
   const h = image.header;
   const le = h.endian === 'little';
-  return slots.map((s) => {
+  const targets = slots.map((s) => {
     const f = s.slot === null ? undefined : fills.get(s.slot);
     const symValue = f && f.sym !== 0 && symbols ? symbols.value(f.sym) : 0;
     const address = f && f.addend !== null ? symValue + f.addend : s.raw === null ? null : symValue + s.raw;
-    if (address === null) return { kind: s.kind, index: s.index, address, name: null, classification: 'unknown' as const, reason: 'slot not readable' };
-    // Toolchain entries are recognised by their code; only the others need a name (a symbol-table scan).
     // Thumb function pointers have bit 0 set; the code starts one byte lower.
-    const code = codeAt(src, image, h.machine === C.EM_ARM ? address - (address & 1) : address, 32);
-    const how = classify(s.kind, s.index, h.machine, code, le, address, () => namer.nameOf(address));
+    const code = address === null ? null : codeAt(src, image, h.machine === C.EM_ARM ? address - (address & 1) : address, 32);
+    return { s, address, code, toolchain: code !== null && toolchainByCode(s.kind, s.index, h.machine, code, le, address!) };
+  });
+  // Toolchain entries are recognised by their code; only the others need a name (a symbol-table scan).
+  namer.nameAll(targets.filter((t) => t.address !== null && !t.toolchain).map((t) => t.address!));
+  return targets.map(({ s, address, code }) => {
+    if (address === null) return { kind: s.kind, index: s.index, address, name: null, classification: 'unknown' as const, reason: 'slot not readable' };
+    const how = classify(s.kind, s.index, h.machine, code!, le, address, () => namer.nameOf(address));
     const name = how.classification === 'toolchain' ? (s.kind === 'DT_INIT' ? '_init' : 'frame_dummy') : namer.nameOf(address);
     return { kind: s.kind, index: s.index, address, name, ...how };
   });
@@ -263,14 +280,13 @@ export function readConstructors(src: ByteSource, image: ElfImage, slots: readon
 /** IRELATIVE relocations: each calls the resolver at base + addend (or the word in place, for REL). */
 export function readIrelative(src: ByteSource, image: ElfImage, entries: readonly Reloc[], namer: FunctionNamer, via?: string): IrelativeResolver[] {
   const layout = { is64: image.header.class === 64, le: image.header.endian === 'little', base: 0 };
-  return entries.map((r) => {
-    let address = r.r_addend;
-    if (address === null) {
-      const off = addrToOffset(image, r.r_offset, layout.is64 ? 8 : 4);
-      address = (off === null ? null : wordAt(src, off, layout)) ?? 0;
-    }
-    return { address, name: namer.nameOf(address), relocOffset: r.r_offset, ...(via ? { via } : {}) };
+  const addresses = entries.map((r) => {
+    if (r.r_addend !== null) return r.r_addend;
+    const off = addrToOffset(image, r.r_offset, layout.is64 ? 8 : 4);
+    return (off === null ? null : wordAt(src, off, layout)) ?? 0;
   });
+  namer.nameAll(addresses);
+  return entries.map((r, k) => ({ address: addresses[k]!, name: namer.nameOf(addresses[k]!), relocOffset: r.r_offset, ...(via ? { via } : {}) }));
 }
 
 /** A static executable's IFUNC resolvers, applied by libc's static start-up code (static-iplt.ts). */

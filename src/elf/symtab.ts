@@ -3,7 +3,7 @@
 // chain) or DT_HASH, exactly as glibc's do_lookup_x walks them. No per-symbol objects.
 import * as C from './constants.js';
 import { type ElfImage, addrToOffset, dynValue } from './image.js';
-import { type Layout, decodeUtf8, u64 } from './kit.js';
+import { type Layout, decodeUtf8, lowWords, u64 } from './kit.js';
 import type { ByteSource } from './source.js';
 import { StringTable } from './strings.js';
 import { dynamicSymbolCount, gnuChainEnd } from './symbols.js';
@@ -120,6 +120,22 @@ export class DynamicSymbols {
     const a = this.at(i);
     if (!this.is64) return this.v.getUint32(a + 4, this.le);
     return u64(this.v, a + 8, this.layout);
+  }
+
+  /** For each address, the first defined function (STT_FUNC or STT_GNU_IFUNC) there, in one pass. */
+  functionsAt(addresses: ReadonlySet<number>): Map<number, number> {
+    const out = new Map<number, number>();
+    const lows = lowWords(addresses);
+    const size = this.is64 ? 24 : 16;
+    const lowAt = this.is64 ? (this.le ? 8 : 12) : 4;
+    for (let i = 1; i < this.count && out.size < addresses.size; i++) {
+      if (lows !== null && !lows.has(this.v.getUint32(i * size + lowAt, this.le))) continue;
+      const t = this.type(i);
+      if ((t !== C.STT_FUNC && t !== C.STT_GNU_IFUNC) || this.shndx(i) === C.SHN_UNDEF) continue;
+      const v = this.value(i);
+      if (addresses.has(v) && !out.has(v)) out.set(v, i);
+    }
+    return out;
   }
 
   /** The name's bytes, in place (no copy, no decoding). */
