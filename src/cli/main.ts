@@ -4,6 +4,13 @@ import { detectHostCpu } from '../host/cpu.js';
 import { withFileSource } from '../host/file-source.js';
 import { run } from './run.js';
 
+// A reader that stops early (`loadgraph scan | head`) closes the pipe: stop quietly, as a program killed by
+// SIGPIPE would (Node ignores that signal, so a write fails with EPIPE instead).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') process.stderr.write(`loadgraph: cannot write the output: ${e.message}\n`);
+  process.exit(e.code === 'EPIPE' ? (process.exitCode ?? 0) : 2);
+});
+
 // No top-level await: the bundle is a classic script, so that its compiled code can be cached (bin/loadgraph.js).
 /** Settles when the run has set the exit code. */
 export const done: Promise<void> = run(process.argv.slice(2), {
