@@ -7,7 +7,7 @@ import type { ElfImage } from '../elf/image.js';
 import { dynValue } from '../elf/image.js';
 import { bindsNow } from '../elf/summary.js';
 import type { Reloc } from '../elf/records.js';
-import { IRELATIVE_TYPES, type RelocTableKind, relativeAddendsAt, scanRelocations } from '../elf/relocs.js';
+import { IRELATIVE_TYPES, relativeAddendsAt, scanRelocations } from '../elf/relocs.js';
 import type { ByteSource } from '../elf/source.js';
 import { type SymbolVersions, bytesAt, readSymbolVersions } from '../elf/symbols.js';
 import { DynamicSymbols, LookupKey, NameSet } from '../elf/symtab.js';
@@ -36,14 +36,22 @@ export interface Binding {
   readonly protectedRef: boolean;
 }
 
-/** A relocation that names a symbol, with the table it came from. */
-export type SymbolicReloc = Reloc & { readonly table: RelocTableKind };
+/**
+ * The relocations that name a symbol, one column per field the binder reads (a large program has tens of
+ * thousands: no object per relocation).
+ */
+export interface SymbolicRelocs {
+  readonly sym: readonly number[];
+  readonly type: readonly number[];
+  /** 1 for a DT_JMPREL entry (a PLT slot, lazily bound unless BIND_NOW). */
+  readonly jmprel: readonly number[];
+}
 
 /** Everything the later stages read from an object beyond its dynamic section. */
 export interface ObjectTables {
   readonly image: ElfImage;
   readonly symbols: DynamicSymbols | null;
-  readonly symbolic: readonly SymbolicReloc[];
+  readonly symbolic: SymbolicRelocs;
   /** DT_VERSYM entry of a symbol, or null without DT_VERSYM (read on first use: most objects are never asked). */
   versym(index: number): number | null;
   /** l_versions: index → version (hash 0 means "no version"). */
@@ -101,13 +109,15 @@ export function readTables(src: ByteSource, image: ElfImage, known?: SymbolVersi
   const slots = constructorSlots(src, image);
   const slotAddresses = new Set(slots.map((x) => x.slot));
   const irelTypes = IRELATIVE_TYPES.get(image.header.machine) ?? [];
-  const symbolic: SymbolicReloc[] = [];
+  const symbolic = { sym: [] as number[], type: [] as number[], jmprel: [] as number[] };
   const irel: Reloc[] = [];
   const fills = new Map<number, SlotFill>();
   let referenced = 0;
   scanRelocations(src, image, (table, r_offset, r_sym, r_type, r_addend) => {
     if (r_sym !== 0) {
-      symbolic.push({ r_offset, r_sym, r_type, r_addend, table });
+      symbolic.sym.push(r_sym);
+      symbolic.type.push(r_type);
+      symbolic.jmprel.push(table === 'jmprel' ? 1 : 0);
       if (r_sym >= referenced) referenced = r_sym + 1;
     } else if (irelTypes.includes(r_type)) irel.push({ r_offset, r_sym, r_type, r_addend });
     if (table !== 'jmprel' && slotAddresses.has(r_offset)) fills.set(r_offset, { addend: r_addend, sym: r_sym });
@@ -274,23 +284,24 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
       let at = t.ifuncRefs.get(ifuncKey!);
       if (!at) {
         const keep: number[] = [];
-        for (let k = 0; k < t.symbolic.length; k++) if (bindable(t.symbolic[k]!.r_sym)) keep.push(k);
+        for (let k = 0; k < t.symbolic.sym.length; k++) if (bindable(t.symbolic.sym[k]!)) keep.push(k);
         t.ifuncRefs.set(ifuncKey!, (at = Uint32Array.from(keep)));
       }
       refs = at;
     }
     // Indexed loops: in the baseline tier a for…of allocates an iterator result per step.
-    for (let k = 0, n = refs ? refs.length : t.symbolic.length; k < n; k++) {
-      const r = t.symbolic[refs ? refs[k]! : k]!;
+    for (let k = 0, n = refs ? refs.length : t.symbolic.sym.length; k < n; k++) {
+      const r = refs ? refs[k]! : k;
+      const sym = t.symbolic.sym[r]!, type = t.symbolic.type[r]!;
       // Kept references are bindable by construction (the same IFUNC-defining objects decided them).
-      if (!refs && !bindable(r.r_sym)) continue;
-      const refBind = syms.bind(r.r_sym), refVis = syms.visibility(r.r_sym);
-      const key = new LookupKey(syms.nameBytes(r.r_sym));
-      const name = syms.name(r.r_sym);
-      const plt = cls.plt.has(r.r_type);
-      const copy = cls.copy.has(r.r_type);
-      const lazy = r.table === 'jmprel' && cls.jumpSlot.has(r.r_type) && !now;
-      const v = t.versions.get((t.versym(r.r_sym) ?? 0) & 0x7fff);
+      if (!refs && !bindable(sym)) continue;
+      const refBind = syms.bind(sym), refVis = syms.visibility(sym);
+      const key = new LookupKey(syms.nameBytes(sym));
+      const name = syms.name(sym);
+      const plt = cls.plt.has(type);
+      const copy = cls.copy.has(type);
+      const lazy = t.symbolic.jmprel[r] === 1 && cls.jumpSlot.has(type) && !now;
+      const v = t.versions.get((t.versym(sym) ?? 0) & 0x7fff);
       const version = v && v.hash !== 0 ? v : null;
       let hit = lookup(name, key, version, scope, plt, copy, id);
       const protectedRef = refVis === C.STV_PROTECTED;
@@ -298,11 +309,11 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
         // A reference to one's own protected symbol: PLT-class binds to itself; other classes bind to
         // itself when a PLT-class lookup (ignoring canonical PLT entries) finds someone else.
         const again = plt ? hit : lookup(name, key, version, scope, true, copy, id);
-        if (again && again.obj !== id) hit = { obj: id, index: r.r_sym };
+        if (again && again.obj !== id) hit = { obj: id, index: sym };
       }
       const defSyms = hit ? tables.get(hit.obj)!.symbols : null;
       bindings.push({
-        from: id, to: hit?.obj ?? null, symbol: name, version: version?.name ?? null, relocType: r.r_type,
+        from: id, to: hit?.obj ?? null, symbol: name, version: version?.name ?? null, relocType: type,
         weak: refBind === C.STB_WEAK, lazy, ifunc: !!hit && defSyms?.type(hit.index) === C.STT_GNU_IFUNC, defIndex: hit?.index ?? null, protectedRef,
       });
     }
