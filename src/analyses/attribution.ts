@@ -81,7 +81,8 @@ function usedByPair(b: BindResult): Map<string, UsedSymbol[]> {
 /** Edge use for every DT_NEEDED edge (or only the edges in `only`), and bindings past the direct needs. */
 export function attribute(g: LoadGraph, b: BindResult, only?: ReadonlySet<number>): Attribution {
   const kinds = new Map(g.objects.map((o) => [o.id, o.kind]));
-  const used = usedByPair(b);
+  // No edge asked about (a scan's tree without suggestions): nothing to attribute.
+  const used = only?.size === 0 ? new Map<string, UsedSymbol[]>() : usedByPair(b);
   const exportsCache = new Map<number, { functions: number; objects: number }>();
   const edges: EdgeUse[] = [];
   const direct = new Set<string>();

@@ -57,12 +57,17 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   const programs = run.programs;
   const records: ProgramRecord[] = [];
   let status = EXIT_OK;
+  // NDJSON streams: nothing per program is kept; records go out in blocks of about 64 KiB (one write each).
+  let pending = '';
   for await (const rec of scanRecords(io, run, programs, values.quiet === true)) {
     if (rec.status !== 'ok' || rec.missing.length > 0) status = EXIT_FINDINGS;
-    // NDJSON streams: nothing per program is kept.
-    if (format === 'ndjson') io.stdout.write(JSON.stringify(rec) + '\n');
-    else records.push(rec);
+    if (format !== 'ndjson') records.push(rec);
+    else if ((pending += JSON.stringify(rec) + '\n').length >= 1 << 16) {
+      io.stdout.write(pending);
+      pending = '';
+    }
   }
+  if (pending) io.stdout.write(pending);
   if (format !== 'ndjson') {
     const doc = reduceScan(values.root ?? '/', records, run.diagnostics);
     io.stdout.write(format === 'json' ? JSON.stringify(doc) + '\n' : format === 'html' ? renderScanHtml(doc) : renderScanTable(doc, styleFor(io, values)));
