@@ -11,10 +11,19 @@ const MAX_LINKS = 40;
 export function confinedFs(root: string): FileSystem {
   const hostRoot = root === '/' ? '' : root.replace(/\/+$/, '');
   const resolved = new Map<string, FsResult<string>>();
-  // What walk() learnt of each real path it passed (no links among them), so that stat() and open() of a
-  // path already resolved, and the walks of its siblings, need no lstat of their own. A run is a snapshot:
-  // open() checks the descriptor it gets again with fstat.
-  const seen = new Map<string, Stats>();
+  // What walk() learnt of the real directories it passed, so that the walks of their entries start there,
+  // and of the last other path it or stat() looked at, so that stat() then open() of a file costs one
+  // lstat. (Not every file's: a whole root has hundreds of thousands.) open() checks its descriptor again
+  // with fstat.
+  const dirs = new Map<string, Stats>();
+  let last: { path: string; st: Stats } | null = null;
+  const known = (real: string) => dirs.get(real) ?? (last?.path === real ? last.st : undefined);
+  const remember = (real: string, st: Stats) => {
+    if (st.isDirectory()) {
+      dirs.set(real, st);
+      resolved.set(real, { ok: true, value: real }); // a real directory is its own real path
+    } else last = { path: real, st };
+  };
 
   /** In-root real path of `path`, following links (the last component too when `follow`). */
   function resolve(path: string): FsResult<string> {
@@ -51,7 +60,7 @@ export function confinedFs(root: string): FileSystem {
       }
       if (c.length > 255) return { ok: false, errno: 'ENAMETOOLONG' };
       const here = '/' + [...done, c].join('/');
-      let st = seen.get(here);
+      let st = known(here);
       try {
         st ??= lstatSync(hostRoot + here, { throwIfNoEntry: false });
       } catch (e) {
@@ -72,9 +81,7 @@ export function confinedFs(root: string): FileSystem {
       }
       if (todo.length > 0 && !st.isDirectory()) return { ok: false, errno: 'ENOTDIR' };
       done.push(c);
-      seen.set(here, st);
-      // A real directory is its own real path: later walks start from it.
-      if (st.isDirectory()) resolved.set(here, { ok: true, value: here });
+      remember(here, st);
     }
     return { ok: true, value: '/' + done.join('/') };
   }
@@ -83,13 +90,13 @@ export function confinedFs(root: string): FileSystem {
 
   /** lstat of an in-root real path, as walk() saw it or now. */
   function lstatOf(real: string): FsResult<Stats> {
-    let st = seen.get(real);
+    let st = known(real);
     try {
       st ??= lstatSync(host(real));
     } catch (e) {
       return { ok: false, errno: errnoOf(e) };
     }
-    seen.set(real, st);
+    remember(real, st);
     return { ok: true, value: st };
   }
 
