@@ -4,11 +4,11 @@
 // Also the IRELATIVE relocations and the resolver each one calls. See docs/load-time-code.md.
 import * as C from './constants.js';
 import { type ElfImage, addrToOffset, dynValue } from './image.js';
-import { type Layout, decodeUtf8, lowWords, u64, word } from './kit.js';
+import { type Layout, decodeUtf8, u64, word } from './kit.js';
 import { shdr } from './records.js';
 import type { Reloc } from './records.js';
 import type { ByteSource } from './source.js';
-import type { DynamicSymbols } from './symtab.js';
+import { type DynamicSymbols, lowWords } from './symtab.js';
 import { readStaticIplt } from './static-iplt.js';
 
 export type Classification = 'toolchain' | 'real' | 'unknown';

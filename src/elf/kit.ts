@@ -204,16 +204,3 @@ export function mustParse<T>(p: ElfParser<T>, bytes: Uint8Array, layout: Omit<La
   if (!r.ok) throw new ElfAbort(r.error);
   return r.value;
 }
-
-/**
- * The low 32 bits of each address, to pass over most symbols without decoding their value; null when an
- * address is wider than a double holds exactly (then every value is decoded and compared).
- */
-export function lowWords(addresses: ReadonlySet<number>): Set<number> | null {
-  const lows = new Set<number>();
-  for (const a of addresses) {
-    if (!(a <= Number.MAX_SAFE_INTEGER)) return null;
-    lows.add(a % 0x100000000);
-  }
-  return lows;
-}

@@ -3,7 +3,7 @@
 // chain) or DT_HASH, exactly as glibc's do_lookup_x walks them. No per-symbol objects.
 import * as C from './constants.js';
 import { type ElfImage, addrToOffset, dynValue } from './image.js';
-import { type Layout, decodeUtf8, lowWords, u64 } from './kit.js';
+import { type Layout, decodeUtf8, u64 } from './kit.js';
 import type { ByteSource } from './source.js';
 import { StringTable } from './strings.js';
 import { dynamicSymbolCount, gnuChainEnd } from './symbols.js';
@@ -212,6 +212,20 @@ export class DynamicSymbols {
 }
 
 const NONE: readonly number[] = Object.freeze([]);
+
+/**
+ * The low 32 bits of each address, to pass over most symbols without decoding their value; null when an
+ * address is wider than a double holds exactly (then every value is decoded and compared).
+ */
+export function lowWords(addresses: ReadonlySet<number>): Set<number> | null {
+  const lows = new Set<number>();
+  for (const a of addresses) {
+    if (!(a <= Number.MAX_SAFE_INTEGER)) return null;
+    lows.add(a % 0x100000000);
+  }
+  return lows;
+}
+
 
 function readGnu(src: ByteSource, image: ElfImage, is64: boolean, le: boolean): (GnuTable & { count: number }) | null {
   const addr = dynValue(image, C.DT_GNU_HASH);

@@ -265,15 +265,17 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
     if (!syms) continue;
     // With ifuncOnly, whether a symbol's references are bound at all, decided once per symbol (0: not yet).
     const wanted = opts.wanted?.get(id)?.map((p) => tables.get(p)?.symbols).filter((x): x is DynamicSymbols => !!x) ?? [];
-    const decided = ifuncNames ? new Uint8Array(syms.count) : null;
+    // Made on first use: with the references kept on the tables, a run's later programs never need it.
+    let decided: Uint8Array | null = null;
     const bindable = (sym: number) => {
       if (sym >= syms.count) return false;
       // RESOLVE_MAP: local and hidden references bind to the object itself, without a lookup.
       const refBind = syms.bind(sym), refVis = syms.visibility(sym);
       if (refBind === C.STB_LOCAL || refVis === C.STV_HIDDEN || refVis === C.STV_INTERNAL) return false;
-      if (!decided) return true;
+      if (!ifuncNames) return true;
+      decided ??= new Uint8Array(syms.count);
       if (decided[sym] === 0) {
-        decided[sym] = syms.nameIn(ifuncNames!, sym) || (wanted.length > 0 && wanted.some((w) => w.lookup(new LookupKey(syms.nameBytes(sym))).length > 0)) ? 1 : 2;
+        decided[sym] = syms.nameIn(ifuncNames, sym) || (wanted.length > 0 && wanted.some((w) => w.lookup(new LookupKey(syms.nameBytes(sym))).length > 0)) ? 1 : 2;
       }
       return decided[sym] === 1;
     };
