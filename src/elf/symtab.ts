@@ -226,7 +226,6 @@ export function lowWords(addresses: ReadonlySet<number>): Set<number> | null {
   return lows;
 }
 
-
 function readGnu(src: ByteSource, image: ElfImage, is64: boolean, le: boolean): (GnuTable & { count: number }) | null {
   const addr = dynValue(image, C.DT_GNU_HASH);
   if (addr === undefined) return null;
