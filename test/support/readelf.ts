@@ -44,6 +44,19 @@ export async function readelf(path: string): Promise<ReadelfFacts> {
   return parseReadelf(stdout);
 }
 
+/**
+ * readelf run once on many files (one process for all: starting readelf costs more than most files);
+ * each file's facts by its path. readelf heads each file's part with "File: PATH" when given several.
+ */
+export async function readelfMany(paths: readonly string[]): Promise<Map<string, ReadelfFacts>> {
+  const { stdout } = await execa('readelf', ['-h', '-l', '-d', '--dyn-syms', '-r', '-n', '-W', ...paths], { reject: false, maxBuffer: 1 << 30, env: { LC_ALL: 'C' } });
+  const out = new Map<string, ReadelfFacts>();
+  if (paths.length === 1) return out.set(paths[0]!, parseReadelf(stdout));
+  const parts = stdout.split(/^File: (.*)$/m);
+  for (let i = 1; i + 1 < parts.length; i += 2) out.set(parts[i]!, parseReadelf(parts[i + 1]!));
+  return out;
+}
+
 export function parseReadelf(out: string): ReadelfFacts {
   const f: ReadelfFacts = {
     class: /^\s*Class:\s+ELF64/m.test(out) ? 64 : 32,
