@@ -149,7 +149,7 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
     warnings,
     ...(runtime ? { runtime } : {}),
   };
-  for (const o of order) for (const d of diagnosticsOf(o)) warnings.push(`${o.path ?? o.name}: ${d}`);
+  for (const o of startupObjects) for (const d of o.diagnostics ?? []) warnings.push(`${o.path ?? o.name}: ${d}`);
   const images = new Map(objects.filter((o) => o.image).map((o) => [o.id, o.image!] as const));
   // The version lists read for the version check serve the binder too.
   const versions = new Map(objects.filter((o) => o.image).map((o) => [o.id, o.versions ?? null] as const));
@@ -591,6 +591,7 @@ function readPreloadFile(fs: FileSystem): string[] {
 
 function toGraphObject(o: Obj, needed: readonly string[]): GraphObject {
   const img = o.image;
+  const diagnostics = diagnosticsOf(o);
   return {
     id: o.id,
     kind: o.kind,
@@ -608,7 +609,7 @@ function toGraphObject(o: Obj, needed: readonly string[]): GraphObject {
     nodeflib: img ? ((dynValue(img, C.DT_FLAGS_1) ?? 0) & C.DF_1_NODEFLIB) !== 0 : false,
     size: o.size,
     summary: img ? summarize(img, o.notes ?? []) : null,
-    ...(diagnosticsOf(o).length ? { diagnostics: diagnosticsOf(o) } : {}),
+    ...(diagnostics.length ? { diagnostics } : {}),
   };
 }
 
