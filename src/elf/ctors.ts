@@ -201,11 +201,6 @@ function isCrtiInit(machine: number, b: Uint8Array, le: boolean): boolean | null
   return null; // no signature for this architecture
 }
 
-/** Whether the code alone shows a toolchain routine (crti.o's _init, crtbegin.o's frame_dummy): no name needed. */
-function toolchainByCode(kind: Constructor['kind'], index: number, machine: number, code: Uint8Array, le: boolean, addr: number): boolean {
-  return kind === 'DT_INIT' ? isCrtiInit(machine, code, le) === true : kind === 'DT_INIT_ARRAY' && index === 0 && isFrameDummy(machine, code, le, addr);
-}
-
 function classify(kind: Constructor['kind'], index: number, machine: number, code: Uint8Array, le: boolean, addr: number, nameOf: () => string | null): Pick<Constructor, 'classification' | 'reason'> {
   if (kind === 'DT_INIT') {
     const crti = isCrtiInit(machine, code, le);
@@ -265,10 +260,12 @@ export function readConstructors(src: ByteSource, image: ElfImage, slots: readon
     const address = f && f.addend !== null ? symValue + f.addend : s.raw === null ? null : symValue + s.raw;
     // Thumb function pointers have bit 0 set; the code starts one byte lower.
     const code = address === null ? null : codeAt(src, image, h.machine === C.EM_ARM ? address - (address & 1) : address, 32);
-    return { s, address, code, toolchain: code !== null && toolchainByCode(s.kind, s.index, h.machine, code, le, address!) };
+    // A toolchain routine recognised by its code alone (classified without a name) needs no name.
+    const byCode = code === null ? false : classify(s.kind, s.index, h.machine, code, le, address!, () => null).classification === 'toolchain';
+    return { s, address, code, byCode };
   });
-  // Toolchain entries are recognised by their code; only the others need a name (a symbol-table scan).
-  namer.nameAll(targets.filter((t) => t.address !== null && !t.toolchain).map((t) => t.address!));
+  // Only the others need a name (a symbol-table scan), all of them in one pass.
+  namer.nameAll(targets.filter((t) => t.address !== null && !t.byCode).map((t) => t.address!));
   return targets.map(({ s, address, code }) => {
     if (address === null) return { kind: s.kind, index: s.index, address, name: null, classification: 'unknown' as const, reason: 'slot not readable' };
     const how = classify(s.kind, s.index, h.machine, code!, le, address, () => namer.nameOf(address));
