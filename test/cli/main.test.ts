@@ -67,9 +67,14 @@ describe('bin/loadgraph.js', () => {
 
   it('stops quietly when its reader does (`loadgraph scan | head`): no EPIPE trace, exit 0', async () => {
     // /usr/bin's records run to far more than a pipe holds, so writes go on after the reader has gone.
-    const r = await execa('bash', ['-c', 'node "$0" scan --quiet --no-code --format ndjson /usr/bin 2>"$1" | head -c 1; echo " ${PIPESTATUS[0]}"; cat "$1"',
-      join(repo, 'bin/loadgraph.js'), join(mkdtempSync(join(tmpdir(), 'lg-pipe-')), 'stderr')], { reject: false });
-    expect(r.stdout).toBe('{ 0');
+    const dir = mkdtempSync(join(tmpdir(), 'lg-pipe-'));
+    try {
+      const r = await execa('bash', ['-c', 'node "$0" scan --quiet --no-code --format ndjson /usr/bin 2>"$1" | head -c 1; echo " ${PIPESTATUS[0]}"; cat "$1"',
+        join(repo, 'bin/loadgraph.js'), join(dir, 'stderr')], { reject: false });
+      expect(r.stdout).toBe('{ 0');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('uses the code cache the build wrote (one per mode), and compiles as usual when it is stale or damaged', async () => {
