@@ -7,6 +7,8 @@ export default defineConfig({
     hookTimeout: 600_000,
     // Differential tests print how many files they compared, and every skip prints what is missing; keep that output visible.
     silent: false,
+    // CLIs the tests start keep no answers in the user's cache (test/cli/answers.test.ts turns it on where it is tested).
+    env: { LOADGRAPH_CACHE: 'off' },
     // In CI, also write a JSON report, from which .ci/run prints the plain "N passed, N failed" line.
     reporters: process.env.CI ? ['default', ['json', { outputFile: '.ci/report.json' }]] : ['default'],
     // `npm run coverage`: line coverage of src/ (and of src/cli/ on its own) must stay at 90 % or above (docs/testing.md).

@@ -39,12 +39,13 @@ if (source !== undefined) {
   } catch {
     // No cache: compile as usual.
   }
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
+  const script = new Script(`(function (exports, require, module, __filename, __dirname, __loadgraphBuild) {${source}\n})`, { filename: bundle, cachedData });
   if (process.env.LOADGRAPH_DEBUG && (cachedData === undefined || script.cachedDataRejected)) {
     process.stderr.write(`loadgraph: code cache ${cachedData === undefined ? 'absent or made from another build' : 'rejected by this Node'}: compiling\n`);
   }
   // npm run build: after a representative run, keep what V8 compiled for next time.
   if (process.env.LOADGRAPH_WRITE_CODE_CACHE === '1') process.once('exit', () => writeFileSync(cacheFile, Buffer.concat([Buffer.from(stamp, 'latin1'), script.createCachedData()])));
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dist);
+  // The build's digest names the answers it keeps between runs (src/cli/answers.ts).
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dist, stamp.trim());
 }

@@ -31,6 +31,7 @@ paragraph says which programs load an object with known-bad code.
 A whole root, or a DIR: each object is checked once and each finding reported once with the programs it
 concerns (SARIF: one result each, the programs as related locations); closure rules are still per program.
   --quiet              no progress on stderr (whole-root runs show it when stderr is a terminal)
+  --no-cache           analyse afresh: do not replay or keep the answer (docs/cache.md)
 Exit status: 1 when a finding at or above --fail-on remains, 0 otherwise, 2 on errors.
 `;
 

@@ -25,6 +25,7 @@ edges added, removed or changed, constructors and IFUNC resolvers, what each edg
   --format human|json|markdown|html    html: one program's two graphs drawn as one (added, removed, changed marked)
   --verbose            human output: every difference with its evidence (default: grouped, symbol changes counted)
   --quiet              no progress on stderr (whole-root diffs show it when stderr is a terminal)
+  --no-cache           analyse afresh: do not replay or keep the answer (docs/cache.md)
 With two roots and no FILE (or directories, or several paths, which narrow it): every program of both
 roots, matched across merged /usr and multiarch paths — programs added, removed and split; what left and
 entered each closure, grouped by cause with its reach ("libsystemd.so.0 no longer needs liblzma.so.5 → 3

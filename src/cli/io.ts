@@ -2,6 +2,7 @@
 import type { ByteSource } from '../elf/source.js';
 import type { CpuFacts } from '../loader/capabilities.js';
 import type { FileSystem } from '../loader/fs.js';
+import type { AnswerCache } from '../host/answer-store.js';
 
 export interface Writable {
   write(text: string): unknown;
@@ -15,6 +16,8 @@ export interface CliIo {
   readonly isTTY: boolean;
   /** Whether stderr is a terminal (progress of whole-root runs). */
   readonly stderrIsTTY?: boolean;
+  /** Where progress goes (default stderr): never part of an answer the cache keeps. */
+  readonly progress?: Writable;
   /** Opens a file for positional reads and always closes it; throws HostFileError. */
   readonly withFile: <T>(path: string, use: (src: ByteSource) => T) => T;
   /** The loader's file system, confined to `root`. */
@@ -22,6 +25,8 @@ export interface CliIo {
   readonly cwd: string;
   /** This machine's CPU (what its loaders search follows from it, inside '/'); null when unknown. */
   readonly hostCpu: () => CpuFacts | null;
+  /** Where whole-root answers are kept between runs (cli/answers.ts); absent or null: nothing is kept. */
+  readonly answers?: AnswerCache | null;
 }
 
 /** Exit codes: 0 fine, 1 the policy failed or something is missing, 2 bad usage or unreadable input. */

@@ -1,6 +1,7 @@
 // Process wiring: real streams, environment and file access; everything else is in run().
 import { confinedFs } from '../host/confined-fs.js';
 import { detectHostCpu } from '../host/cpu.js';
+import { answerStore } from '../host/answer-store.js';
 import { withFileSource } from '../host/file-source.js';
 import { run } from './run.js';
 
@@ -10,6 +11,10 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code !== 'EPIPE') process.stderr.write(`loadgraph: cannot write the output: ${e.message}\n`);
   process.exit(e.code === 'EPIPE' ? (process.exitCode ?? 0) : 2);
 });
+
+// The launcher (bin/loadgraph.js) names the build it runs: only the built CLI keeps answers (cli/answers.ts).
+declare const __loadgraphBuild: string | undefined;
+const build = typeof __loadgraphBuild === 'string' && __loadgraphBuild !== '' ? __loadgraphBuild : null;
 
 // No top-level await: the bundle is a classic script, so that its compiled code can be cached (bin/loadgraph.js).
 /** Settles when the run has set the exit code. */
@@ -23,6 +28,7 @@ export const done: Promise<void> = run(process.argv.slice(2), {
   graphFs: confinedFs,
   cwd: process.cwd(),
   hostCpu: detectHostCpu,
+  answers: build === null ? null : answerStore(process.env, build),
 }).then(
   (code) => {
     process.exitCode = code;

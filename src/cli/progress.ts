@@ -10,14 +10,15 @@ export interface Progress {
 export function progressFor(io: CliIo, quiet: boolean): Progress {
   if (quiet || io.stderrIsTTY !== true) return { step: () => {}, done: () => {} };
   let shown = false;
+  const out = io.progress ?? io.stderr;
   return {
     step(count, total, path) {
       const line = `${count}/${total} ${path}`;
-      io.stderr.write(`\r\x1b[K${line.length > 100 ? `${line.slice(0, 97)}...` : line}`);
+      out.write(`\r\x1b[K${line.length > 100 ? `${line.slice(0, 97)}...` : line}`);
       shown = true;
     },
     done() {
-      if (shown) io.stderr.write('\r\x1b[K');
+      if (shown) out.write('\r\x1b[K');
     },
   };
 }

@@ -18,6 +18,7 @@ programs are the ELF files with PT_INTERP under the root's /usr, /bin, /sbin, /l
   --runtime             also the programs that may load LIB after start-up: through a dlopen note, a PAM
                         module of their service, an NSS service (marked "atStart": false, each run-time hop too)
   --quiet               no progress on stderr (shown only when stderr is a terminal)
+  --no-cache            analyse afresh: do not replay or keep the answer (docs/cache.md)
   and the loader options of 'loadgraph --help' (--library-path, --preload, --hwcaps, ...)
 Exit status: 0 some program loads LIB, 1 none does, 2 usage error or unusable root.
 `;

@@ -20,6 +20,7 @@ files with PT_INTERP under the root's /usr, /bin, /sbin, /lib* and /opt; PATHs (
   --no-code             the load graphs only, no load-time code analysis: faster
   --shard I/N           only programs I, I+N, I+2N… of the sorted list (0 ≤ I < N); see docs/scale.md
   --quiet               no progress on stderr (shown only when stderr is a terminal)
+  --no-cache            analyse afresh: do not replay or keep the answer (docs/cache.md)
   and the loader options of 'loadgraph --help' (--library-path, --preload, --hwcaps, ...)
 Bad entries in the root (unreadable, loops, special files, truncated or corrupt ELF) are one line each on
 stderr and the scan goes on. Exit status: 0 every program would start with everything found, 1 some

@@ -169,6 +169,8 @@ function infoOf(st: Stats): FileInfo {
     id: `${st.dev}:${st.ino}`,
     size: st.size,
     mode: st.mode,
+    mtimeMs: st.mtimeMs,
+    ctimeMs: st.ctimeMs,
   };
 }
 

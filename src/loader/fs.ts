@@ -21,6 +21,9 @@ export interface FileInfo {
   readonly id: string;
   readonly size: number;
   readonly mode: number;
+  /** st_mtime and st_ctime in milliseconds (fractions kept), when the host gives them: the answer cache compares them. */
+  readonly mtimeMs?: number;
+  readonly ctimeMs?: number;
 }
 
 export interface OpenFile extends ByteSource {

@@ -50,6 +50,16 @@ describe('src/cli/main.ts', () => {
   });
 });
 
+/** The launcher and these files of the build, in a directory of their own (to alter without touching the build). */
+function builtCopy(distFiles: string[]): string {
+  const copy = mkdtempSync(join(tmpdir(), 'lg-launch-'));
+  mkdirSync(join(copy, 'bin'));
+  mkdirSync(join(copy, 'dist'));
+  for (const f of ['loadgraph.js', 'package.json']) copyFileSync(join(repo, 'bin', f), join(copy, 'bin', f));
+  for (const f of distFiles) cpSync(join(repo, 'dist', f), join(copy, 'dist', f));
+  return copy;
+}
+
 describe('bin/loadgraph.js', () => {
   beforeAll(() => {
     execaSync('npm', ['run', '-s', 'build'], { cwd: repo });
@@ -77,13 +87,29 @@ describe('bin/loadgraph.js', () => {
     }
   });
 
-  it('uses the code cache the build wrote (one per mode), and compiles as usual when it is stale or damaged', async () => {
-    const copy = mkdtempSync(join(tmpdir(), 'lg-launch-'));
+  it('keeps and replays whole-root answers by the build it runs, and answers afresh for another build', async () => {
+    const copy = builtCopy(['loadgraph.cjs']);
     try {
-      mkdirSync(join(copy, 'bin'));
-      mkdirSync(join(copy, 'dist'));
-      for (const f of ['loadgraph.js', 'package.json']) copyFileSync(join(repo, 'bin', f), join(copy, 'bin', f));
-      for (const f of ['loadgraph.cjs', 'loadgraph.cjs.one.cache', 'loadgraph.cjs.whole-root.cache']) cpSync(join(repo, 'dist', f), join(copy, 'dist', f));
+      const env = { LOADGRAPH_CACHE: 'on', LOADGRAPH_CACHE_DIR: join(copy, 'cache'), LOADGRAPH_DEBUG: '1' };
+      const scan = () => execa('node', [join(copy, 'bin/loadgraph.js'), 'scan', '--no-code', '--format', 'ndjson', '/bin/true'], { reject: false, env });
+      const first = await scan();
+      expect(first.stderr).toMatch(/answer cache: kept/);
+      const again = await scan();
+      expect(again.stderr).toMatch(/answer cache: replayed/);
+      expect([again.exitCode, again.stdout]).toEqual([first.exitCode, first.stdout]);
+      const bundle = join(copy, 'dist/loadgraph.cjs');
+      writeFileSync(bundle, readFileSync(bundle, 'latin1').replace(/loadgraph-build [0-9a-f]+/, 'loadgraph-build 0123456789abcdef'), 'latin1');
+      const other = await scan();
+      expect(other.stderr).toMatch(/answer cache: kept/);
+      expect(other.stdout).toBe(first.stdout);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('uses the code cache the build wrote (one per mode), and compiles as usual when it is stale or damaged', async () => {
+    const copy = builtCopy(['loadgraph.cjs', 'loadgraph.cjs.one.cache', 'loadgraph.cjs.whole-root.cache']);
+    try {
       const launch = () => execa('node', [join(copy, 'bin/loadgraph.js'), '--format', 'ldd', '/bin/true'], { reject: false, env: { LOADGRAPH_DEBUG: '1' } });
       const used = await launch();
       expect(used).toMatchObject({ exitCode: 0, stderr: '' });

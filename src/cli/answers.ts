@@ -1,0 +1,261 @@
+// The answer cache (docs/cache.md): a whole-root command asked again about an unchanged root prints the
+// answer it gave before, without analysing again. "Unchanged" is checked, never assumed: the question is
+// the same (command line, working directory, this machine's CPU, colour settings, the very same build),
+// and every path the first run looked at through the FileSystem port — the loader's only window on files
+// — still stats the same (type and mode, st_dev:st_ino, size, mtime and ctime: a file rewritten,
+// replaced, chmod'ed or chown'ed, a directory with an entry added or removed, all differ) and every path
+// it resolved resolves to the same real path. A run that read anything else (a policy, a saved result),
+// or whose inputs changed in the two seconds before it began or while it ran (a timestamp could then
+// stay put through another change), is not kept; nor is one that stopped on an error it threw.
+import type { FileInfo, FileSystem, FsResult } from '../loader/fs.js';
+import type { CliIo, Writable } from './io.js';
+
+/** Bumped when an entry's layout changes. */
+const FORMAT = 'loadgraph.answer/2';
+/** An answer bigger than this is given but not kept. */
+const MAX_KEPT = 256 << 20;
+/** A run that looks at more paths than this is not kept (each costs ~200 bytes while it runs). */
+const MAX_PATHS = 500_000;
+/** Inputs changed this recently make the answer unsafe to keep. */
+const RACY_MS = 2000;
+
+/**
+ * An entry: this header as one JSON line; then what the run saw, `seenBytes` of NUL-separated fields
+ * (paths hold no NUL): for each root, the root and its count of paths, then per path its stat as text
+ * (statText) and its real path ('' when not resolved); then the output, in `parts`.
+ */
+interface Header {
+  readonly format: string;
+  readonly question: string;
+  readonly exit: number;
+  readonly seenBytes: number;
+  /** Output in the order written: [1 stdout | 2 stderr, byte length]. */
+  readonly parts: Array<[1 | 2, number]>;
+}
+
+/**
+ * `command` run on `args`, or its earlier answer when nothing it depends on has changed. Without a store
+ * (the cache is off, or this is not the built CLI) the command just runs.
+ */
+export async function answered(name: string, args: string[], io: CliIo, command: (args: string[], io: CliIo) => number | Promise<number>): Promise<number> {
+  const store = io.answers;
+  if (!store) return command(args, io);
+  const question = JSON.stringify([store.build, name, args, io.cwd, io.env.NO_COLOR ?? null, io.env.FORCE_COLOR ?? null, io.isTTY, io.stderrIsTTY === true, io.hostCpu()]);
+  const file = `${nameOf(question)}.answer`;
+  const debug = (what: string) => {
+    if (io.env.LOADGRAPH_DEBUG) (io.progress ?? io.stderr).write(`loadgraph: answer cache: ${what} (${store.dir}/${file})\n`);
+  };
+
+  const entry = store.read(file);
+  const before = entry === null ? null : parse(entry);
+  if (before && before.header.question === question) {
+    const changed = firstChange(io, before.seen);
+    if (changed === null) {
+      debug('replayed');
+      let at = before.body;
+      for (const [fd, n] of before.header.parts) {
+        (fd === 1 ? io.stdout : io.stderr).write(text(entry!, at, n));
+        at += n;
+      }
+      return before.header.exit;
+    }
+    debug(`${changed} changed: answering afresh`);
+  }
+
+  const started = Date.now();
+  const rec = new Recorder();
+  const parts: Array<[1 | 2, string]> = [];
+  let size = 0;
+  const tee = (fd: 1 | 2, w: Writable): Writable => ({
+    write(t: string) {
+      size += t.length;
+      if (size <= MAX_KEPT) parts.push([fd, t]);
+      return w.write(t);
+    },
+  });
+  const exit = await command(args, {
+    ...io,
+    stdout: tee(1, io.stdout),
+    stderr: tee(2, io.stderr),
+    progress: io.progress ?? io.stderr,
+    graphFs: (root) => rec.wrap(root, io.graphFs(root)),
+    withFile: (path, use) => {
+      rec.keepable = false;
+      return io.withFile(path, use);
+    },
+  });
+  const kept = rec.keepable && size <= MAX_KEPT ? rec.finish() : null;
+  if (kept === null) debug('not kept: the run read files outside the roots, or its answer or a path cannot be kept');
+  else if (kept.newest > started - RACY_MS) debug('not kept: some input changed moments ago');
+  else {
+    const bodies = parts.map(([fd, t]) => [fd, Buffer.from(t, 'utf8')] as const);
+    const seenBytes = kept.seen.reduce((n, b) => n + b.length, 0);
+    const header: Header = { format: FORMAT, question, exit, seenBytes, parts: bodies.map(([fd, b]) => [fd, b.length]) };
+    store.write(file, [Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), ...kept.seen, ...bodies.map(([, b]) => b)]);
+    debug('kept');
+  }
+  return exit;
+}
+
+const text = (b: Uint8Array, at: number, n: number) => Buffer.from(b.buffer, b.byteOffset + at, n).toString('utf8');
+
+function parse(entry: Uint8Array): { header: Header; seen: string; body: number } | null {
+  const nl = entry.indexOf(10);
+  if (nl < 0) return null;
+  try {
+    const header = JSON.parse(text(entry, 0, nl)) as Header;
+    const body = nl + 1 + header.seenBytes;
+    if (header.format !== FORMAT || body + header.parts.reduce((n, [, len]) => n + len, 0) !== entry.length) return null;
+    return { header, seen: text(entry, nl + 1, header.seenBytes), body };
+  } catch {
+    return null;
+  }
+}
+
+/** The first path that no longer stats or resolves as it did, or null when none; anything malformed is a change. */
+function firstChange(io: CliIo, seen: string): string | null {
+  let at = 0;
+  const next = () => {
+    const end = seen.indexOf('\0', at);
+    if (end < 0) throw new RangeError('truncated');
+    const f = seen.slice(at, end);
+    at = end + 1;
+    return f;
+  };
+  try {
+    while (at < seen.length) {
+      const root = next();
+      const n = Number(next());
+      if (!Number.isSafeInteger(n) || n < 0) return 'the kept entry';
+      const fs = io.graphFs(root);
+      for (let k = 0; k < n; k++) {
+        const path = next(), stat = next(), real = next();
+        if (stat !== '' && statText(fs.stat(path)) !== stat) return path;
+        if (real !== '' && realText(fs.realpath(path)) !== real) return path;
+      }
+    }
+  } catch {
+    return 'the kept entry';
+  }
+  return null;
+}
+
+/** A stat as text: the type and permission bits, st_dev:st_ino, size, mtime and ctime; or the error. */
+const statText = (r: FsResult<FileInfo>): string => (r.ok ? `${r.value.mode} ${r.value.id} ${r.value.size} ${r.value.mtimeMs} ${r.value.ctimeMs}` : `!${r.errno}`);
+const realText = (r: FsResult<string>): string => (r.ok ? r.value : `!${r.errno}`);
+
+/** Every path a run looks at, by root, through FileSystems it wraps. */
+class Recorder {
+  /** False once the run read something the recorder cannot see, or too much. */
+  keepable = true;
+  private paths = 0;
+  /**
+   * By root, each path's stat as the run saw it (null: take it when the run ends, as the path was read,
+   * listed or failed to open, which gives no stat), and each resolved path's result. Stats are kept as
+   * they came and put into words only at the end: a whole root is 160,000 of them.
+   */
+  private readonly roots = new Map<string, { fs: FileSystem; stats: Map<string, FsResult<FileInfo> | null>; reals: Map<string, string> }>();
+
+  wrap(root: string, fs: FileSystem): FileSystem {
+    let r = this.roots.get(root);
+    if (!r) this.roots.set(root, (r = { fs, stats: new Map(), reals: new Map() }));
+    const { stats, reals } = r;
+    // Past MAX_PATHS the run is not kept, and what was recorded is let go.
+    const more = () => {
+      if (!this.keepable) return false;
+      if (++this.paths <= MAX_PATHS) return true;
+      this.keepable = false;
+      for (const { stats: st, reals: re } of this.roots.values()) {
+        st.clear();
+        re.clear();
+      }
+      return false;
+    };
+    const stated = (path: string, s: FsResult<FileInfo>) => {
+      const had = stats.get(path);
+      if (had === undefined ? more() : had === null) stats.set(path, s);
+    };
+    const later = (path: string) => {
+      if (!stats.has(path) && more()) stats.set(path, null);
+    };
+    return {
+      stat: (path) => {
+        const s = fs.stat(path);
+        stated(path, s);
+        return s;
+      },
+      open: (path) => {
+        const f = fs.open(path);
+        // A failed open (a FIFO is refused, not opened) is judged by the path's stat.
+        if (!f.ok) later(path);
+        else stated(path, { ok: true, value: f.value.info });
+        return f;
+      },
+      readFile: (path, max) => {
+        later(path);
+        return fs.readFile(path, max);
+      },
+      // A directory's mtime changes with every entry added, removed or renamed.
+      readdir: (path) => {
+        later(path);
+        return fs.readdir(path);
+      },
+      realpath: (path) => {
+        const real = fs.realpath(path);
+        if (!reals.has(path) && more()) reals.set(path, realText(real));
+        return real;
+      },
+    };
+  }
+
+  /**
+   * What was seen, as an entry keeps it (Header), with the latest mtime or ctime among it; null when it
+   * cannot be kept (a host without timestamps, a path holding a NUL).
+   */
+  finish(): { seen: Buffer[]; newest: number } | null {
+    const out: Buffer[] = [];
+    let text = '';
+    let newest = 0;
+    const field = (f: string) => {
+      if ((text += `${f}\0`).length >= 1 << 16) {
+        out.push(Buffer.from(text, 'utf8'));
+        text = '';
+      }
+    };
+    for (const [root, { fs, stats, reals }] of this.roots) {
+      field(root);
+      field(String(new Set([...stats.keys(), ...reals.keys()]).size));
+      const one = (path: string, s: FsResult<FileInfo> | null | undefined) => {
+        if (s === null) s = fs.stat(path);
+        if (s?.ok) {
+          const { mtimeMs, ctimeMs } = s.value;
+          if (mtimeMs === undefined || ctimeMs === undefined) return false;
+          newest = Math.max(newest, mtimeMs, ctimeMs);
+        }
+        if (path.includes('\0')) return false;
+        field(path);
+        field(s === undefined ? '' : statText(s));
+        field(reals.get(path) ?? '');
+        return true;
+      };
+      for (const [path, s] of stats) if (!one(path, s)) return null;
+      for (const path of reals.keys()) if (!stats.has(path) && !one(path, undefined)) return null;
+    }
+    out.push(Buffer.from(text, 'utf8'));
+    return { seen: out, newest };
+  }
+}
+
+/**
+ * An entry's name: two 32-bit FNV-1a hashes of the question (UTF-16 units; different offsets). Only a
+ * name: the entry holds the question itself, compared in full, and a clash just costs a kept answer.
+ */
+function nameOf(question: string): string {
+  let a = 0x811c9dc5, b = 0x050c5d1f;
+  for (let i = 0; i < question.length; i++) {
+    const c = question.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193);
+  }
+  return `${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}`;
+}

@@ -1,0 +1,170 @@
+// The answer cache (src/cli/answers.ts): a whole-root command asked again about an unchanged root replays
+// its answer without opening a file, and any change to what the first run looked at — a library appearing
+// earlier in the search, a file rewritten, a link retargeted, a program losing its execute bit — gives
+// exactly the answer a run without the cache gives. The store is used only when it is the user's own.
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/run.js';
+import { answerStore } from '../../src/host/answer-store.js';
+import { confinedFs } from '../../src/host/confined-fs.js';
+import { detectHostCpu } from '../../src/host/cpu.js';
+import { withFileSource } from '../../src/host/file-source.js';
+import type { FileSystem } from '../../src/loader/fs.js';
+import { exe, lib } from '../support/fixtures.js';
+import { CC, requires } from '../support/prereq.js';
+
+interface Answer { code: number; stdout: string; stderr: string; debug: string; opens: number }
+
+/** The CLI in-process with the real store in `cacheDir` (null: no cache), counting the files it opens. */
+async function cli(argv: string[], cacheDir: string | null): Promise<Answer> {
+  let stdout = '', stderr = '', debug = '', opens = 0;
+  const counting = (root: string): FileSystem => {
+    const fs = confinedFs(root);
+    return { ...fs, open: (p) => (opens++, fs.open(p)) };
+  };
+  const env = cacheDir === null ? { LOADGRAPH_CACHE: 'off' } : { LOADGRAPH_CACHE_DIR: cacheDir, LOADGRAPH_DEBUG: '1' };
+  const code = await run(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    progress: { write: (s: string) => (debug += s) },
+    env,
+    isTTY: false,
+    withFile: withFileSource,
+    graphFs: counting,
+    cwd: process.cwd(),
+    hostCpu: detectHostCpu,
+    answers: answerStore(env, 'test-build'),
+  });
+  return { code, stdout, stderr, debug, opens };
+}
+
+const CHANGES: Array<[string, (root: string) => void]> = [
+  ['a library appears earlier in the search', (root) => {
+    mkdirSync(join(root, 'usr/lib2'));
+    copyFileSync(join(root, 'usr/lib/libA.so.1.0'), join(root, 'usr/lib2/libA.so.1'));
+  }],
+  ['a link is retargeted', (root) => {
+    copyFileSync(join(root, 'usr/lib/libA.so.1.0'), join(root, 'usr/lib/libA.so.1.1'));
+    rmSync(join(root, 'usr/lib/libA.so.1'));
+    symlinkSync('libA.so.1.1', join(root, 'usr/lib/libA.so.1'));
+  }],
+  ['a library is rewritten in place, same size', (root) => {
+    const p = join(root, 'usr/lib/libA.so.1.0');
+    writeFileSync(p, Buffer.alloc(statSync(p).size));
+  }],
+  ['a program is added', (root) => copyFileSync(join(root, 'usr/bin/other'), join(root, 'usr/bin/third'))],
+  ['a program loses its execute bit', (root) => chmodSync(join(root, 'usr/bin/other'), 0o644)],
+];
+
+let top = '';
+const scan = ['scan', '--no-code', '--format', 'ndjson'];
+const roots = new Map<string, string>();
+/** A root of its own for each test: prog needs libA.so.1, searched in $ORIGIN/../lib2 (absent) and then $ORIGIN/../lib, where libA.so.1 is a link to libA.so.1.0. */
+const rootFor = (name: string) => roots.get(name)!;
+
+beforeAll(async () => {
+  if (!CC.present) return;
+  top = mkdtempSync(join(tmpdir(), 'loadgraph-answers-'));
+  for (const name of ['replay', 'store', 'outside', ...CHANGES.map(([what]) => what)]) {
+    const root = join(top, name.replace(/\W+/g, '-'));
+    const libDir = join(root, 'usr/lib');
+    lib(libDir, 'libA.so.1.0', { soname: 'libA.so.1' });
+    symlinkSync('libA.so.1.0', join(libDir, 'libA.so.1'));
+    symlinkSync('libA.so.1.0', join(libDir, 'libA.so'));
+    exe(root, 'usr/bin/prog', ['-L', libDir, '-lA', '-Wl,--disable-new-dtags,-rpath,$ORIGIN/../lib2:$ORIGIN/../lib']);
+    exe(root, 'usr/bin/other');
+    roots.set(name, root);
+  }
+  // Inputs changed in the two seconds before a run are not trusted to keep their timestamps through
+  // another change (answers.ts RACY_MS): let the fixtures age past that.
+  await sleep(2100);
+}, 120_000);
+
+afterAll(() => {
+  if (top) rmSync(top, { recursive: true, force: true });
+});
+
+describe('answer cache', () => {
+  it('replays an unchanged root without opening a file, byte for byte', async (ctx) => {
+    requires(ctx, [CC]);
+    const root = rootFor('replay');
+    const cacheDir = join(top, 'cache');
+    const fresh = await cli([...scan, '--root', root], null);
+    const first = await cli([...scan, '--root', root], cacheDir);
+    expect(first.debug).toMatch(/answer cache: kept \(/);
+    const again = await cli([...scan, '--root', root], cacheDir);
+    expect(again.debug).toMatch(/answer cache: replayed/);
+    expect(again.opens).toBe(0);
+    expect(first.opens).toBeGreaterThan(0);
+    for (const a of [first, again]) expect([a.code, a.stdout, a.stderr]).toEqual([fresh.code, fresh.stdout, fresh.stderr]);
+    expect(fresh.stdout).toMatch(/libA\.so\.1\.0/);
+    // --no-cache neither reads nor keeps.
+    const off = await cli([...scan, '--no-cache', '--root', root], cacheDir);
+    expect(off.debug).toBe('');
+    expect(off.opens).toBe(first.opens);
+    // Another question is another answer.
+    const other = await cli(['scan', '--no-code', '--format', 'json', '--root', root], cacheDir);
+    expect(other.debug).toMatch(/answer cache: kept \(/);
+    expect(other.stdout).not.toBe(first.stdout);
+  });
+
+  // Each change to a root whose answer is kept, then the cache's answer against a run without it.
+  for (const [what, change] of CHANGES) {
+    it(`answers afresh when ${what}`, async (ctx) => {
+      requires(ctx, [CC]);
+      const root = rootFor(what);
+      const cacheDir = join(top, 'cache');
+      const before = await cli([...scan, '--root', root], cacheDir);
+      expect(before.debug).toMatch(/answer cache: kept \(/);
+      change(root);
+      const cached = await cli([...scan, '--root', root], cacheDir);
+      const fresh = await cli([...scan, '--root', root], null);
+      expect(cached.debug).toMatch(/changed: answering afresh/);
+      expect([cached.code, cached.stdout, cached.stderr]).toEqual([fresh.code, fresh.stdout, fresh.stderr]);
+      expect(fresh.stdout).not.toBe(before.stdout);
+    });
+  }
+
+  it('keeps nothing from a run that read a file outside the root', async (ctx) => {
+    requires(ctx, [CC]);
+    const policy = join(top, 'policy.json');
+    writeFileSync(policy, '{}');
+    const r = await cli(['check', '--policy', policy, '--root', rootFor('outside')], join(top, 'cache'));
+    expect(r.debug).toMatch(/not kept: the run read files outside the roots/);
+  });
+
+  it('uses a store only when it is the user\'s own and closed to others', async (ctx) => {
+    requires(ctx, [CC]);
+    const open = join(top, 'open-cache');
+    mkdirSync(open, { mode: 0o777 });
+    chmodSync(open, 0o777);
+    const root = rootFor('store');
+    await cli([...scan, '--root', root], open);
+    expect(readdirSync(open)).toEqual([]);
+
+    // A damaged entry is not replayed; it is answered afresh and replaced.
+    const own = join(top, 'own-cache');
+    const first = await cli([...scan, '--root', root], own);
+    const [entry] = readdirSync(own);
+    writeFileSync(join(own, entry!), '{"format":"loadgraph.answer/1"}\ngarbage', { mode: 0o600 });
+    const damaged = await cli([...scan, '--root', root], own);
+    expect(damaged.debug).not.toMatch(/replayed/);
+    expect(damaged.stdout).toBe(first.stdout);
+
+    // An entry someone else owns, or anyone may write, is not read (answered afresh, it is replaced by our own).
+    for (const spoil of [() => chownSync(join(own, entry!), 65534, 65534), () => chmodSync(join(own, entry!), 0o666)]) {
+      expect((await cli([...scan, '--root', root], own)).debug).toMatch(/replayed/);
+      try {
+        spoil();
+      } catch {
+        continue; // not root: chown is refused
+      }
+      const r = await cli([...scan, '--root', root], own);
+      expect(r.debug).not.toMatch(/replayed/);
+      expect(r.stdout).toBe(first.stdout);
+    }
+  });
+});
