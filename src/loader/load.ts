@@ -234,8 +234,9 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   const objects: Obj[] = [];
   const edges: GraphEdge[] = [];
   const state: { fatal: LoadGraph['fatal'] } = { fatal: null };
+  // Every object built with the same fields in the same order (one shape for V8; a spread is slow).
   const newObj = (o: Omit<Obj, 'id'>): Obj => {
-    const x = { ...o, id: objects.length };
+    const x: Obj = { id: objects.length, notes: o.notes, kind: o.kind, name: o.name, names: o.names, path: o.path, realPath: o.realPath, image: o.image, fileId: o.fileId, loader: o.loader, size: o.size, versions: o.versions };
     objects.push(x);
     return x;
   };
@@ -319,7 +320,7 @@ const rpathOf = (o: Obj) => (o.image && o.image.runpath === null && o.image.rpat
 
 /** dl-load.c _dl_map_object for one name: the edge, to the object found or mapped, or to nothing with the reason. */
 function mapObject(s: Session, loader: Obj, raw: string, kind: EdgeKind): GraphEdge {
-  const { fs, opts, abs, mainImage, target, systemDirs, subdirs, secure, cache, confDirs, cacheTarget, objects, state, newObj, main, dstOf, isTrusted } = s;
+  const { mainImage, systemDirs, subdirs, secure, cache, confDirs, cacheTarget, objects, state, main, dstOf, isTrusted } = s;
   const edge = (to: Obj | null, reason: Reason, expanded: string, trace: Candidate[] = []): GraphEdge => ({ from: loader.id, to: to?.id ?? null, kind, name: raw, expanded, reason, trace });
   const src = edgeSource(kind);
   let name = raw;
@@ -361,98 +362,119 @@ function mapObject(s: Session, loader: Obj, raw: string, kind: EdgeKind): GraphE
       const mrp = rpathOf(main);
       if (!seen.has(main) && mrp) plans.push({ source: 'rpath', owner: main, dirs: pathList(mrp, /:/, dstOf(main), secure, isTrusted) });
     }
-    if (!secure && opts.libraryPath) plans.push({ source: 'LD_LIBRARY_PATH', dirs: pathList(opts.libraryPath, /[:;]/, dstOf(main)) });
+    if (!secure && s.opts.libraryPath) plans.push({ source: 'LD_LIBRARY_PATH', dirs: pathList(s.opts.libraryPath, /[:;]/, dstOf(main)) });
     if (loader.image?.runpath) plans.push({ source: 'runpath', owner: loader, dirs: pathList(loader.image.runpath, /:/, dstOf(loader), secure, loader === main ? isTrusted : undefined) });
   }
-  const trace: Candidate[] = [];
   const decider = loader.image ?? mainImage;
   const nodeflib = ((dynValue(decider, C.DT_FLAGS_1) ?? 0) & C.DF_1_NODEFLIB) !== 0;
-  const secureNoCache = secure && src.preload;
-
-  type Attempt = { obj: Obj; reused: boolean } | 'abandon' | 'fatal' | null;
-  const attempt = (path: string, source: SourceKind, owner?: Obj): Attempt => {
-    const v = verifyCandidate(fs, abs(path), target, opts.runCache);
-    const cand = (outcome: Candidate['outcome'], detail?: string): Candidate => ({ path, source, ...(owner ? { owner: owner.id } : {}), outcome, ...(detail ? { detail } : {}) });
-    if (v.kind === 'skip') { trace.push(cand(v.outcome, v.detail)); return null; }
-    if (v.kind === 'abandon') { trace.push(cand('abandons-list', v.detail ?? v.errno)); return 'abandon'; }
-    if (v.kind === 'fatal') {
-      trace.push(cand('fatal', v.message));
-      state.fatal ??= { message: `${path}: ${v.message}`, object: loader.id };
-      return 'fatal';
-    }
-    if (secure && src.preload && (v.info.mode & 0o4000) === 0) { trace.push(cand('not-setuid')); return null; }
-    trace.push(cand('accepted'));
-    // File identity (st_dev, st_ino) against every loaded object but the program (_dl_map_object_from_fd).
-    const same = objects.find((o) => o.fileId !== null && o.fileId === v.info.id);
-    if (same) {
-      same.names.push(name);
-      return { obj: same, reused: true };
-    }
-    const err = mappingError(v.image) ?? dynamicFault(v.image, v.info.size);
-    if (err) {
-      state.fatal ??= { message: `${path}: ${err}`, object: loader.id };
-      return 'fatal';
-    }
-    return { obj: newObj({ kind: 'library', name, names: [name], path, realPath: realOf(fs, abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes, versions: v.versions }), reused: false };
-  };
-  const finish = (r: Attempt, source: SourceKind, owner?: Obj): GraphEdge | null => {
-    if (r === 'fatal') return edge(null, { kind: 'fatal' }, name, trace);
-    if (r === null || r === 'abandon') return null;
-    const reason: Reason = r.reused ? { kind: 'already-loaded', by: 'file' }
-      : { kind: source as Exclude<SourceKind, 'interp'>, ...(owner ? { owner: owner.id } : {}) };
-    return edge(r.obj, reason, name, trace);
-  };
-  // One candidate of a search list: an edge ends the search, 'abandon' ends this list (open_path), null goes on.
-  const inList = (source: SourceKind, owner?: Obj) => (path: string): GraphEdge | 'abandon' | null => {
-    const r = attempt(path, source, owner);
-    return r === 'abandon' ? r : finish(r, source, owner);
-  };
+  const search: Search = { s, loader, kind, raw, name, preload: src.preload, trace: [] };
 
   for (const p of plans) {
-    const done = p.source === 'path'
-      ? finish(attempt(name, 'path'), 'path')
-      : openPath(p.dirs, subdirs, name, inList(p.source, p.owner));
+    const done = p.source === 'path' ? finish(search, attempt(search, name, 'path'), 'path') : openPath(search, p.dirs, subdirs, p.source, p.owner);
     if (done) return done;
   }
   if (!name.includes('/')) {
-    if (cache && !secureNoCache) {
+    if (cache && !(secure && src.preload)) {
       const hit = lookupCache(cache, name, cacheTarget);
       if (hit !== null) {
-        if (nodeflib && systemDirs.some((d) => hit.startsWith(d))) trace.push({ path: hit, source: 'ld.so.cache', outcome: 'nodeflib' });
+        if (nodeflib && systemDirs.some((d) => hit.startsWith(d))) search.trace.push({ path: hit, source: 'ld.so.cache', outcome: 'nodeflib' });
         else {
-          const done = finish(attempt(hit, 'ld.so.cache'), 'ld.so.cache');
+          const done = finish(search, attempt(search, hit, 'ld.so.cache'), 'ld.so.cache');
           if (done) return done;
         }
       }
-    } else if (confDirs && !secureNoCache) {
+    } else if (confDirs && !(secure && src.preload)) {
       for (const dir of confDirs) {
         if (nodeflib && systemDirs.some((d) => (dir + '/').startsWith(d))) continue;
         const path = `${dir}/${name}`;
-        if (!fs.stat(path).ok) continue;
-        const done = finish(attempt(path, 'ld.so.conf'), 'ld.so.conf');
+        if (!s.fs.stat(path).ok) continue;
+        const done = finish(search, attempt(search, path, 'ld.so.conf'), 'ld.so.conf');
         if (done) return done;
       }
     }
     if (!nodeflib) {
-      const done = openPath(systemDirs, subdirs, name, inList('system-dir'));
+      const done = openPath(search, systemDirs, subdirs, 'system-dir');
       if (done) return done;
     }
   }
-  if (state.fatal) return edge(null, { kind: 'fatal' }, name, trace);
-  return edge(null, { kind: 'not-found' }, name, trace);
+  if (state.fatal) return edge(null, { kind: 'fatal' }, name, search.trace);
+  return edge(null, { kind: 'not-found' }, name, search.trace);
+}
+
+/** One name's search in progress: who asks, and every candidate tried so far. */
+interface Search {
+  readonly s: Session;
+  readonly loader: Obj;
+  readonly kind: EdgeKind;
+  readonly raw: string;
+  readonly name: string;
+  readonly preload: boolean;
+  readonly trace: Candidate[];
+}
+
+type Attempt = { obj: Obj; reused: boolean } | 'abandon' | 'fatal' | null;
+
+/** One candidate file (dl-load.c open_verify, then _dl_map_object_from_fd's identity check), recorded on the trace. */
+function attempt(q: Search, path: string, source: SourceKind, owner?: Obj): Attempt {
+  const { s, loader, name, trace } = q;
+  const v = verifyCandidate(s.fs, s.abs(path), s.target, s.opts.runCache);
+  const cand = (outcome: Candidate['outcome'], detail?: string): Candidate => {
+    const c: { -readonly [K in keyof Candidate]: Candidate[K] } = owner ? { path, source, owner: owner.id, outcome } : { path, source, outcome };
+    if (detail) c.detail = detail;
+    return c;
+  };
+  if (v.kind === 'skip') {
+    trace.push(cand(v.outcome, v.detail));
+    return null;
+  }
+  if (v.kind === 'abandon') {
+    trace.push(cand('abandons-list', v.detail ?? v.errno));
+    return 'abandon';
+  }
+  if (v.kind === 'fatal') {
+    trace.push(cand('fatal', v.message));
+    s.state.fatal ??= { message: `${path}: ${v.message}`, object: loader.id };
+    return 'fatal';
+  }
+  if (s.secure && q.preload && (v.info.mode & 0o4000) === 0) {
+    trace.push(cand('not-setuid'));
+    return null;
+  }
+  trace.push(cand('accepted'));
+  // File identity (st_dev, st_ino) against every loaded object but the program (_dl_map_object_from_fd).
+  const same = s.objects.find((o) => o.fileId !== null && o.fileId === v.info.id);
+  if (same) {
+    same.names.push(name);
+    return { obj: same, reused: true };
+  }
+  const err = mappingError(v.image) ?? dynamicFault(v.image, v.info.size);
+  if (err) {
+    s.state.fatal ??= { message: `${path}: ${err}`, object: loader.id };
+    return 'fatal';
+  }
+  return { obj: s.newObj({ kind: 'library', name, names: [name], path, realPath: realOf(s.fs, s.abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes, versions: v.versions }), reused: false };
+}
+
+/** The edge an attempt ends the search with, or null to go on. */
+function finish(q: Search, r: Attempt, source: SourceKind, owner?: Obj): GraphEdge | null {
+  if (r === null || r === 'abandon') return null;
+  const reason: Reason = r === 'fatal' ? { kind: 'fatal' } : r.reused ? { kind: 'already-loaded', by: 'file' }
+    : { kind: source as Exclude<SourceKind, 'interp'>, ...(owner ? { owner: owner.id } : {}) };
+  return { from: q.loader.id, to: r === 'fatal' ? null : r.obj.id, kind: q.kind, name: q.raw, expanded: q.name, reason, trace: q.trace };
 }
 
 /**
  * dl-load.c open_path: every directory of one search list, each with the capability subdirectories first.
- * `tryPath` gives the edge that ends the search, null to go on, or 'abandon': an error other than a
- * missing file gives up the rest of this list (the next list is still searched).
+ * A candidate that is found ends the search; an error other than a missing file gives up the rest of
+ * this list (the next list is still searched).
  */
-function openPath(dirs: readonly string[], subdirs: readonly string[], name: string, tryPath: (path: string) => GraphEdge | 'abandon' | null): GraphEdge | null {
+function openPath(q: Search, dirs: readonly string[], subdirs: readonly string[], source: SourceKind, owner?: Obj): GraphEdge | null {
   for (const dir of dirs) {
     for (const sub of subdirs) {
-      const r = tryPath(dir + sub + name);
+      const r = attempt(q, dir + sub + q.name, source, owner);
       if (r === 'abandon') return null;
-      if (r) return r;
+      const done = finish(q, r, source, owner);
+      if (done) return done;
     }
   }
   return null;
