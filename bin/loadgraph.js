@@ -45,7 +45,13 @@ if (source !== undefined) {
   }
   // npm run build: after a representative run, keep what V8 compiled for next time.
   if (process.env.LOADGRAPH_WRITE_CODE_CACHE === '1') process.once('exit', () => writeFileSync(cacheFile, Buffer.concat([Buffer.from(stamp, 'latin1'), script.createCachedData()])));
+  // Answers a whole-root command keeps between runs are replayed only by the build that made them
+  // (src/cli/answers.ts): its digest, checked here against the bundle's bytes, not taken on trust.
+  let build = '';
+  if (wholeRoot && stamp !== '\n') {
+    const body = source.slice(0, source.lastIndexOf('// loadgraph-build '));
+    if (require('node:crypto').createHash('sha256').update(body, 'latin1').digest('hex').slice(0, 32) === stamp.trim()) build = stamp.trim();
+  }
   const module = { exports: {} };
-  // The build's digest names the answers it keeps between runs (src/cli/answers.ts).
-  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dist, stamp.trim());
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dist, build);
 }

@@ -43,6 +43,9 @@ export function groupFindings(policy: Policy, checked: readonly CheckedProgram[]
   }
   const list = (groups: typeof objects) => [...groups.values()]
     .map((g) => ({ ...g.finding, programs: [...g.programs].sort() }))
-    .sort((a, b) => b.programs.length - a.programs.length || a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject));
+    .sort((a, b) => b.programs.length - a.programs.length || byUnits(a.rule, b.rule) || byUnits(a.subject, b.subject));
   return { schema: 'loadgraph.check-root/1', policy, objects: list(objects), closure: list(closure), checked: checked.length, programs: checked.map((p) => p.program).sort(), knownBad };
 }
+
+/** Code-unit order, as `sort()` uses: the same on every machine (localeCompare follows the user's locale). */
+const byUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

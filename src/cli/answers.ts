@@ -1,6 +1,7 @@
 // The answer cache (docs/cache.md): a whole-root command asked again about an unchanged root prints the
 // answer it gave before, without analysing again. "Unchanged" is checked, never assumed: the question is
-// the same (command line, working directory, this machine's CPU, colour settings, the very same build),
+// the same (command line, working directory, this machine's CPU, colour settings, the very same build,
+// Node, user, groups and capabilities: AnswerCache.context),
 // and every path the first run looked at through the FileSystem port — the loader's only window on files
 // — still stats the same (type and mode, st_dev:st_ino, size, mtime and ctime: a file rewritten,
 // replaced, chmod'ed or chown'ed, a directory with an entry added or removed, all differ) and every path
@@ -40,7 +41,7 @@ interface Header {
 export async function answered(name: string, args: string[], io: CliIo, command: (args: string[], io: CliIo) => number | Promise<number>): Promise<number> {
   const store = io.answers;
   if (!store) return command(args, io);
-  const question = JSON.stringify([store.build, name, args, io.cwd, io.env.NO_COLOR ?? null, io.env.FORCE_COLOR ?? null, io.isTTY, io.stderrIsTTY === true, io.hostCpu()]);
+  const question = JSON.stringify([store.context, name, args, io.cwd, io.env.NO_COLOR ?? null, io.env.FORCE_COLOR ?? null, io.isTTY, io.stderrIsTTY === true, io.hostCpu()]);
   const file = `${nameOf(question)}.answer`;
   const debug = (what: string) => {
     if (io.env.LOADGRAPH_DEBUG) (io.progress ?? io.stderr).write(`loadgraph: answer cache: ${what} (${store.dir}/${file})\n`);
@@ -64,12 +65,15 @@ export async function answered(name: string, args: string[], io: CliIo, command:
 
   const started = Date.now();
   const rec = new Recorder();
-  const parts: Array<[1 | 2, string]> = [];
+  const parts: Array<[1 | 2, Buffer]> = [];
   let size = 0;
   const tee = (fd: 1 | 2, w: Writable): Writable => ({
     write(t: string) {
-      size += t.length;
-      if (size <= MAX_KEPT) parts.push([fd, t]);
+      if (size <= MAX_KEPT) {
+        const b = Buffer.from(t, 'utf8');
+        if ((size += b.length) <= MAX_KEPT) parts.push([fd, b]);
+        else parts.length = 0;
+      }
       return w.write(t);
     },
   });
@@ -84,14 +88,15 @@ export async function answered(name: string, args: string[], io: CliIo, command:
       return io.withFile(path, use);
     },
   });
-  const kept = rec.keepable && size <= MAX_KEPT ? rec.finish() : null;
-  if (kept === null) debug('not kept: the run read files outside the roots, or its answer or a path cannot be kept');
+  const remote = rec.rootsSeen().find((root) => !store.keepsFor(root));
+  const kept = rec.keepable && size <= MAX_KEPT && remote === undefined ? rec.finish() : null;
+  if (remote !== undefined) debug(`not kept: ${remote} is on a network, FUSE or ownerless file system`);
+  else if (kept === null) debug('not kept: the run read files outside the roots, met an I/O error, or its answer or a path cannot be kept');
   else if (kept.newest > started - RACY_MS) debug('not kept: some input changed moments ago');
   else {
-    const bodies = parts.map(([fd, t]) => [fd, Buffer.from(t, 'utf8')] as const);
     const seenBytes = kept.seen.reduce((n, b) => n + b.length, 0);
-    const header: Header = { format: FORMAT, question, exit, seenBytes, parts: bodies.map(([fd, b]) => [fd, b.length]) };
-    store.write(file, [Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), ...kept.seen, ...bodies.map(([, b]) => b)]);
+    const header: Header = { format: FORMAT, question, exit, seenBytes, parts: parts.map(([fd, b]) => [fd, b.length]) };
+    store.write(file, [Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), ...kept.seen, ...parts.map(([, b]) => b)]);
     debug('kept');
   }
   return exit;
@@ -146,7 +151,7 @@ const realText = (r: FsResult<string>): string => (r.ok ? r.value : `!${r.errno}
 
 /** Every path a run looks at, by root, through FileSystems it wraps. */
 class Recorder {
-  /** False once the run read something the recorder cannot see, or too much. */
+  /** False once the run read something the recorder cannot see, met an I/O error, or looked at too much. */
   keepable = true;
   private paths = 0;
   /**
@@ -178,14 +183,19 @@ class Recorder {
     const later = (path: string) => {
       if (!stats.has(path) && more()) stats.set(path, null);
     };
+    // An I/O error may not happen again (a failing disk, a scanner that blocks a read): not kept.
+    const sure = <T>(r: FsResult<T>): FsResult<T> => {
+      if (!r.ok && r.errno === 'EIO') this.keepable = false;
+      return r;
+    };
     return {
       stat: (path) => {
-        const s = fs.stat(path);
+        const s = sure(fs.stat(path));
         stated(path, s);
         return s;
       },
       open: (path) => {
-        const f = fs.open(path);
+        const f = sure(fs.open(path));
         // A failed open (a FIFO is refused, not opened) is judged by the path's stat.
         if (!f.ok) later(path);
         else stated(path, { ok: true, value: f.value.info });
@@ -193,19 +203,24 @@ class Recorder {
       },
       readFile: (path, max) => {
         later(path);
-        return fs.readFile(path, max);
+        return sure(fs.readFile(path, max));
       },
       // A directory's mtime changes with every entry added, removed or renamed.
       readdir: (path) => {
         later(path);
-        return fs.readdir(path);
+        return sure(fs.readdir(path));
       },
       realpath: (path) => {
-        const real = fs.realpath(path);
+        const real = sure(fs.realpath(path));
         if (!reals.has(path) && more()) reals.set(path, realText(real));
         return real;
       },
     };
+  }
+
+  /** The roots (host paths) the run looked into. */
+  rootsSeen(): string[] {
+    return [...this.roots.keys()];
   }
 
   /**

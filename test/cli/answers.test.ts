@@ -2,7 +2,7 @@
 // its answer without opening a file, and any change to what the first run looked at — a library appearing
 // earlier in the search, a file rewritten, a link retargeted, a program losing its execute bit — gives
 // exactly the answer a run without the cache gives. The store is used only when it is the user's own.
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,12 +18,15 @@ import { CC, requires } from '../support/prereq.js';
 
 interface Answer { code: number; stdout: string; stderr: string; debug: string; opens: number }
 
-/** The CLI in-process with the real store in `cacheDir` (null: no cache), counting the files it opens. */
-async function cli(argv: string[], cacheDir: string | null): Promise<Answer> {
+/**
+ * The CLI in-process with the real store in `cacheDir` (null: no cache) made for `build`, counting the
+ * files it opens; opening a path that ends with `failing` fails with EIO.
+ */
+async function cli(argv: string[], cacheDir: string | null, { build = 'test-build', failing }: { build?: string; failing?: string } = {}): Promise<Answer> {
   let stdout = '', stderr = '', debug = '', opens = 0;
   const counting = (root: string): FileSystem => {
     const fs = confinedFs(root);
-    return { ...fs, open: (p) => (opens++, fs.open(p)) };
+    return { ...fs, open: (p) => (opens++, failing !== undefined && p.endsWith(failing) ? { ok: false, errno: 'EIO' } : fs.open(p)) };
   };
   const env = cacheDir === null ? { LOADGRAPH_CACHE: 'off' } : { LOADGRAPH_CACHE_DIR: cacheDir, LOADGRAPH_DEBUG: '1' };
   const code = await run(argv, {
@@ -36,7 +39,7 @@ async function cli(argv: string[], cacheDir: string | null): Promise<Answer> {
     graphFs: counting,
     cwd: process.cwd(),
     hostCpu: detectHostCpu,
-    answers: answerStore(env, 'test-build'),
+    answers: answerStore(env, build),
   });
   return { code, stdout, stderr, debug, opens };
 }
@@ -68,7 +71,7 @@ const rootFor = (name: string) => roots.get(name)!;
 beforeAll(async () => {
   if (!CC.present) return;
   top = mkdtempSync(join(tmpdir(), 'loadgraph-answers-'));
-  for (const name of ['replay', 'store', 'outside', ...CHANGES.map(([what]) => what)]) {
+  for (const name of ['replay', 'store', 'outside', 'context', ...CHANGES.map(([what]) => what)]) {
     const root = join(top, name.replace(/\W+/g, '-'));
     const libDir = join(root, 'usr/lib');
     lib(libDir, 'libA.so.1.0', { soname: 'libA.so.1' });
@@ -128,6 +131,21 @@ describe('answer cache', () => {
     });
   }
 
+  it('replays only for the same build, Node, user, groups and capabilities; keeps nothing after an I/O error', async (ctx) => {
+    requires(ctx, [CC]);
+    const root = rootFor('context');
+    const cacheDir = join(top, 'context-cache');
+    expect((await cli([...scan, '--root', root], cacheDir, { build: 'a' })).debug).toMatch(/answer cache: kept \(/);
+    expect((await cli([...scan, '--root', root], cacheDir, { build: 'a' })).debug).toMatch(/replayed/);
+    expect((await cli([...scan, '--root', root], cacheDir, { build: 'b' })).debug).toMatch(/answer cache: kept \(/);
+    const store = answerStore({ LOADGRAPH_CACHE_DIR: cacheDir }, 'a')!;
+    expect(JSON.parse(store.context)).toEqual(['a', process.version, process.versions.icu ?? null, process.geteuid!(), process.getegid!(),
+      process.getgroups!().sort((x, y) => x - y), expect.stringMatching(/^[0-9a-f]{16}$/)]);
+    const failing = await cli([...scan, '--root', root], join(top, 'eio-cache'), { failing: 'libA.so.1' });
+    expect(failing.stdout).not.toBe((await cli([...scan, '--root', root], null)).stdout); // libA.so.1's search list was given up
+    expect(failing.debug).toMatch(/not kept: .*I\/O error/);
+  });
+
   it('keeps nothing from a run that read a file outside the root', async (ctx) => {
     requires(ctx, [CC]);
     const policy = join(top, 'policy.json');
@@ -145,6 +163,13 @@ describe('answer cache', () => {
     await cli([...scan, '--root', root], open);
     expect(readdirSync(open)).toEqual([]);
 
+    // Nor under a directory others may write (not sticky): they could swap the cache for their own.
+    const shared = join(top, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    await cli([...scan, '--root', root], join(shared, 'cache'));
+    expect(readdirSync(join(shared, 'cache'))).toEqual([]);
+
     // A damaged entry is not replayed; it is answered afresh and replaced.
     const own = join(top, 'own-cache');
     const first = await cli([...scan, '--root', root], own);
@@ -153,6 +178,14 @@ describe('answer cache', () => {
     const damaged = await cli([...scan, '--root', root], own);
     expect(damaged.debug).not.toMatch(/replayed/);
     expect(damaged.stdout).toBe(first.stdout);
+
+    // A temporary file left by a run killed an hour ago or more goes at the next write; a newer one stays.
+    const stale = join(own, `.${entry}.1.x.tmp`), fresh = join(own, `.${entry}.2.y.tmp`);
+    writeFileSync(stale, '');
+    writeFileSync(fresh, '');
+    utimesSync(stale, new Date(Date.now() - 7_200_000), new Date(Date.now() - 7_200_000));
+    await cli(['scan', '--no-code', '--format', 'json', '--root', root], own);
+    expect(readdirSync(own).filter((n) => n.endsWith('.tmp'))).toEqual([`.${entry}.2.y.tmp`]);
 
     // An entry someone else owns, or anyone may write, is not read (answered afresh, it is replaced by our own).
     for (const spoil of [() => chownSync(join(own, entry!), 65534, 65534), () => chmodSync(join(own, entry!), 0o666)]) {
