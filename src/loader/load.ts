@@ -62,11 +62,13 @@ export interface LoaderOptions {
 export interface RunCache extends VerifyCache {
   /** The root's ld.so.cache as parsed for each byte order, by that order. */
   readonly ldCache: Map<boolean, LdCache | null>;
+  /** Its lookups' results by name, for each byte order and lookup target (CacheTarget's fields). */
+  readonly ldLookups: Map<string, Map<string, string | null>>;
   /** Programs parsed while finding them, by real path with their file identity; the loader takes each one out as it starts it. */
   readonly programs: Map<string, { readonly id: string; readonly parsed: ParsedObject }>;
 }
 
-export const newRunCache = (): RunCache => ({ objects: new Map(), verdicts: new Map(), ldCache: new Map(), programs: new Map() });
+export const newRunCache = (): RunCache => ({ objects: new Map(), verdicts: new Map(), ldCache: new Map(), ldLookups: new Map(), programs: new Map() });
 
 /** The graph, and each object's decoded image (by object id) for the stages that read more of it. */
 export type LoadResult =
@@ -230,6 +232,10 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
     hwcaps,
     isaLevel: h.machine === C.EM_X86_64 ? hwcaps.filter((x) => /^x86-64-v[234]$/.test(x)).length : 0,
   };
+  // A name's cache lookup depends only on these: every program of a run with the same shares it.
+  const lookupsKey = `${h.endian} ${preset.cacheFlags.join()} ${preset.cacheDefaultId} ${hwcaps.join()} ${cacheTarget.isaLevel}`;
+  const cacheLookups = opts.runCache?.ldLookups.get(lookupsKey) ?? new Map<string, string | null>();
+  opts.runCache?.ldLookups.set(lookupsKey, cacheLookups);
 
   const objects: Obj[] = [];
   const edges: GraphEdge[] = [];
@@ -273,7 +279,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
     ok: true,
     s: {
       fs, opts, program, cwd, abs, mainImage, target, preset, platform, lib, systemDirs, hwcaps, legacy, subdirs, secure, warnings,
-      cache, cacheInfo, confDirs, cacheTarget, objects, edges, state, newObj, main, linkage, interpName, dynamicProcess, interp, execFatal, dstOf, isTrusted,
+      cache, cacheInfo, confDirs, cacheTarget, cacheLookups, objects, edges, state, newObj, main, linkage, interpName, dynamicProcess, interp, execFatal, dstOf, isTrusted,
     },
   };
 }
@@ -300,6 +306,7 @@ interface Session {
   readonly cacheInfo: ResolvedEnv['cache'];
   readonly confDirs: string[] | null;
   readonly cacheTarget: Parameters<typeof lookupCache>[2];
+  readonly cacheLookups: Map<string, string | null>;
   readonly objects: Obj[];
   readonly edges: GraphEdge[];
   readonly state: { fatal: LoadGraph['fatal'] };
@@ -375,7 +382,8 @@ function mapObject(s: Session, loader: Obj, raw: string, kind: EdgeKind): GraphE
   }
   if (!name.includes('/')) {
     if (cache && !(secure && src.preload)) {
-      const hit = lookupCache(cache, name, cacheTarget);
+      let hit = s.cacheLookups.get(name);
+      if (hit === undefined) s.cacheLookups.set(name, (hit = lookupCache(cache, name, cacheTarget)));
       if (hit !== null) {
         if (nodeflib && systemDirs.some((d) => hit.startsWith(d))) search.trace.push({ path: hit, source: 'ld.so.cache', outcome: 'nodeflib' });
         else {
