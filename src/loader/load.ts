@@ -360,14 +360,14 @@ function mapObject(s: Session, loader: Obj, raw: string, kind: EdgeKind): GraphE
     plans.push({ source: 'path', dirs: [] });
   } else {
     if (!loader.image?.runpath) {
-      const seen = new Set<Obj>();
+      let mainSeen = false;
       for (let l: Obj | null = loader; l; l = l.loader) {
-        seen.add(l);
+        if (l === main) mainSeen = true;
         const rp = rpathOf(l);
         if (rp) plans.push({ source: 'rpath', owner: l, dirs: pathList(rp, /:/, dstOf(l), secure, l === main ? isTrusted : undefined) });
       }
       const mrp = rpathOf(main);
-      if (!seen.has(main) && mrp) plans.push({ source: 'rpath', owner: main, dirs: pathList(mrp, /:/, dstOf(main), secure, isTrusted) });
+      if (!mainSeen && mrp) plans.push({ source: 'rpath', owner: main, dirs: pathList(mrp, /:/, dstOf(main), secure, isTrusted) });
     }
     if (!secure && s.opts.libraryPath) plans.push({ source: 'LD_LIBRARY_PATH', dirs: pathList(s.opts.libraryPath, /[:;]/, dstOf(main)) });
     if (loader.image?.runpath) plans.push({ source: 'runpath', owner: loader, dirs: pathList(loader.image.runpath, /:/, dstOf(loader), secure, loader === main ? isTrusted : undefined) });
