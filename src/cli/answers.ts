@@ -88,9 +88,13 @@ export async function answered(name: string, args: string[], io: CliIo, command:
       return io.withFile(path, use);
     },
   });
-  const remote = rec.rootsSeen().find((root) => !store.keepsFor(root));
-  const kept = rec.keepable && size <= MAX_KEPT && remote === undefined ? rec.finish() : null;
-  if (remote !== undefined) debug(`not kept: ${remote} is on a network, FUSE or ownerless file system`);
+  const kept = rec.keepable && size <= MAX_KEPT ? rec.finish() : null;
+  // One path per device the run saw: is that file system one whose stats can be trusted to change?
+  const remote = kept?.devices.find(([root, path]) => {
+    const real = io.graphFs(root).realpath(path);
+    return !store.keepsFor(root, real.ok ? real.value : '/');
+  });
+  if (remote !== undefined) debug(`not kept: ${remote[1]} is on a network, FUSE or ownerless file system`);
   else if (kept === null) debug('not kept: the run read files outside the roots, met an I/O error, or its answer or a path cannot be kept');
   else if (kept.newest > started - RACY_MS) debug('not kept: some input changed moments ago');
   else {
@@ -218,19 +222,15 @@ class Recorder {
     };
   }
 
-  /** The roots (host paths) the run looked into. */
-  rootsSeen(): string[] {
-    return [...this.roots.keys()];
-  }
-
   /**
    * What was seen, as an entry keeps it (Header), with the latest mtime or ctime among it; null when it
    * cannot be kept (a host without timestamps, a path holding a NUL).
    */
-  finish(): { seen: Buffer[]; newest: number } | null {
+  finish(): { seen: Buffer[]; newest: number; devices: Array<[root: string, path: string]> } | null {
     const out: Buffer[] = [];
     let text = '';
     let newest = 0;
+    const devices = new Map<string, [string, string]>();
     const field = (f: string) => {
       if ((text += `${f}\0`).length >= 1 << 16) {
         out.push(Buffer.from(text, 'utf8'));
@@ -243,9 +243,11 @@ class Recorder {
       const one = (path: string, s: FsResult<FileInfo> | null | undefined) => {
         if (s === null) s = fs.stat(path);
         if (s?.ok) {
-          const { mtimeMs, ctimeMs } = s.value;
+          const { mtimeMs, ctimeMs, id } = s.value;
           if (mtimeMs === undefined || ctimeMs === undefined) return false;
           newest = Math.max(newest, mtimeMs, ctimeMs);
+          const dev = id.slice(0, id.indexOf(':'));
+          if (!devices.has(dev)) devices.set(dev, [root, path]);
         }
         if (path.includes('\0')) return false;
         field(path);
@@ -257,7 +259,7 @@ class Recorder {
       for (const path of reals.keys()) if (!stats.has(path) && !one(path, undefined)) return null;
     }
     out.push(Buffer.from(text, 'utf8'));
-    return { seen: out, newest };
+    return { seen: out, newest, devices: [...devices.values()] };
   }
 }
 

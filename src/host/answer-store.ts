@@ -18,10 +18,11 @@ export interface AnswerCache {
   /** Writes the entry from its parts, whole or not at all. */
   write(name: string, data: readonly Uint8Array[]): void;
   /**
-   * Whether answers about `root` (a host path) may be kept: not on a file system whose client may cache
-   * attributes for a while (NFS, SMB, FUSE, 9p: a stat could then miss a change another machine made).
+   * Whether answers that depend on `path` (a real path inside `root`, a host directory) may be kept: not
+   * when it is on a file system whose client may cache attributes for a while (NFS, SMB, FUSE, 9p: a stat
+   * could then miss a change another machine made).
    */
-  keepsFor(root: string): boolean;
+  keepsFor(root: string, path: string): boolean;
 }
 
 /** Entries kept; the least recently written go first. */
@@ -117,7 +118,8 @@ export function answerStore(env: Readonly<Record<string, string | undefined>>, b
         }
       }
     },
-    keepsFor: (root) => trustedFs(root === '' ? '/' : root),
+    // A real path inside the root has no links left: joined to the root, it stays inside (confined-fs.ts).
+    keepsFor: (root, path) => trustedFs(`${root === '/' ? '' : root.replace(/\/+$/, '')}${path}`),
   };
 }
 

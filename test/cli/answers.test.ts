@@ -18,17 +18,21 @@ import { CC, requires } from '../support/prereq.js';
 
 interface Answer { code: number; stdout: string; stderr: string; debug: string; opens: number }
 
+/** What a store that trusts no file system was asked about (cli's `untrusted`). */
+const probed: Array<[string, string]> = [];
+
 /**
  * The CLI in-process with the real store in `cacheDir` (null: no cache) made for `build`, counting the
  * files it opens; opening a path that ends with `failing` fails with EIO.
  */
-async function cli(argv: string[], cacheDir: string | null, { build = 'test-build', failing }: { build?: string; failing?: string } = {}): Promise<Answer> {
+async function cli(argv: string[], cacheDir: string | null, { build = 'test-build', failing, untrusted = false }: { build?: string; failing?: string; untrusted?: boolean } = {}): Promise<Answer> {
   let stdout = '', stderr = '', debug = '', opens = 0;
   const counting = (root: string): FileSystem => {
     const fs = confinedFs(root);
     return { ...fs, open: (p) => (opens++, failing !== undefined && p.endsWith(failing) ? { ok: false, errno: 'EIO' } : fs.open(p)) };
   };
   const env = cacheDir === null ? { LOADGRAPH_CACHE: 'off' } : { LOADGRAPH_CACHE_DIR: cacheDir, LOADGRAPH_DEBUG: '1' };
+  const store = answerStore(env, build);
   const code = await run(argv, {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
@@ -39,7 +43,7 @@ async function cli(argv: string[], cacheDir: string | null, { build = 'test-buil
     graphFs: counting,
     cwd: process.cwd(),
     hostCpu: detectHostCpu,
-    answers: answerStore(env, build),
+    answers: store === null || !untrusted ? store : { ...store, keepsFor: (root, path) => (probed.push([root, path]), false) },
   });
   return { code, stdout, stderr, debug, opens };
 }
@@ -141,6 +145,11 @@ describe('answer cache', () => {
     const store = answerStore({ LOADGRAPH_CACHE_DIR: cacheDir }, 'a')!;
     expect(JSON.parse(store.context)).toEqual(['a', process.version, process.versions.icu ?? null, process.geteuid!(), process.getegid!(),
       process.getgroups!().sort((x, y) => x - y), expect.stringMatching(/^[0-9a-f]{16}$/)]);
+    // A file system whose client may cache attributes (NFS, FUSE, ...): one real path per device is asked about.
+    const remote = await cli([...scan, '--root', root], join(top, 'remote-cache'), { untrusted: true });
+    expect(remote.debug).toMatch(/not kept: \/\S* is on a network, FUSE or ownerless file system/);
+    expect(probed.length).toBeGreaterThan(0);
+    for (const [r, p] of probed) expect([r, p.startsWith('/')]).toEqual([root, true]);
     const failing = await cli([...scan, '--root', root], join(top, 'eio-cache'), { failing: 'libA.so.1' });
     expect(failing.stdout).not.toBe((await cli([...scan, '--root', root], null)).stdout); // libA.so.1's search list was given up
     expect(failing.debug).toMatch(/not kept: .*I\/O error/);
