@@ -7,8 +7,9 @@
 #   $LOADGRAPH_CORPUS/RELEASE-ARCH/root   (any other release)
 # with a manifest.tsv (package, version, architecture, sha256 of the .deb) beside it.
 # Nothing is installed and nothing from a package is executed: apt gets private lists, cache and an empty
-# dpkg status, so the machine's own package state is untouched. A finished sysroot is kept (a .done stamp),
-# so calling the script again is cheap.
+# dpkg status, so the machine's own package state is untouched; what maintainer scripts would write at
+# install time and loadgraph reads (merged-/usr links, PAM's common-* files) is written by this script.
+# A finished sysroot is kept (a .done stamp), so calling the script again is cheap.
 #
 # Needs: apt-get and dpkg-deb, write access for apt's private state (root on Debian), and the network
 # path to the Debian archive this machine's apt is configured for. LOADGRAPH_CORPUS defaults to
@@ -36,12 +37,21 @@ packages="openssh-server openssh-client openssh-sftp-server libsystemd0 libsyste
 fail() { echo "fetch-sysroots: $*" >&2; exit 2; }
 command -v apt-get >/dev/null || fail "needs apt-get (a Debian or Ubuntu machine); nothing fetched"
 command -v dpkg-deb >/dev/null || fail "needs dpkg-deb (package dpkg); nothing fetched"
+command -v node >/dev/null || fail "needs node (for what install-time scripts would write); nothing fetched"
 mkdir -p "$corpus" 2>/dev/null && [ -w "$corpus" ] || fail "cannot write to $corpus (set LOADGRAPH_CORPUS)"
 
 # The archive this machine's apt already uses, so the script works behind the same mirror.
 mirror=$(grep -hoE '^(URIs:|deb) +[a-z]+://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
   /etc/apt/sources.list.d/*.list 2>/dev/null | head -1 | awk '{print $2}')
 mirror=${mirror:-http://deb.debian.org/debian}
+
+# What maintainer scripts would have made at install time, and unpacking does not: also for a root
+# fetched before this was done (each step leaves a finished root alone).
+install_time() {
+  usr_links "$1"
+  # libpam-runtime's postinst: /etc/pam.d/common-* from the default PAM profiles (pam-auth-update).
+  node "$(dirname "$0")/pam-auth-update.mjs" "$1"
+}
 
 # A release whose packages install under /usr only (merged /usr, trixie on) relies on the installer
 # (debootstrap, base-files) for /bin, /lib64, ... as links into /usr: make them, or PT_INTERP's
@@ -58,7 +68,7 @@ fetch() {
   local arch=$1 name
   if [ "$release" = bookworm ]; then name=$arch; else name=$release-$arch; fi
   local out=$corpus/$name state=$corpus/.apt-$name
-  if [ -f "$out/.done" ]; then usr_links "$out/root"; echo "$name: already in $out/root" >&2; return 0; fi
+  if [ -f "$out/.done" ]; then install_time "$out/root"; echo "$name: already in $out/root" >&2; return 0; fi
   mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$out/debs" "$out/root" || return 1
   : > "$state/status"
   printf 'deb %s %s main\n' "$mirror" "$release" > "$state/sources.list"
@@ -96,7 +106,7 @@ fetch() {
   # long as sshd itself arrived.
   [ ${#missing[@]} -eq 0 ] || echo "$name: not in $release: ${missing[*]}" >&2
   [ -e "$out/root/usr/sbin/sshd" ] || { echo "$name: sshd did not arrive" >&2; rc=1; }
-  usr_links "$out/root"
+  install_time "$out/root" || rc=1
   rm -rf "$out/debs"
   [ $rc = 0 ] && touch "$out/.done"
   echo "$name: $(($(wc -l < "$out/manifest.tsv") - 1)) packages in $out/root" >&2

@@ -1,4 +1,6 @@
 // PAM stacks and nsswitch.conf read as libpam and glibc read them: the modules each would dlopen().
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNsswitch, BUILTIN_NSS_SINCE_2_34 } from '../../src/loader/nss.js';
 import { pamModuleDirOf, readPamStack } from '../../src/loader/pam.js';
@@ -78,14 +80,28 @@ describe('readPamStack', () => {
     expect(stack.modules.map((m) => m.module)).toEqual(['pam_a.so', 'pam_c.so']);
   });
 
-  it('reads Debian 12 sshd stack, whose common-* files pam-auth-update writes at install time', (ctx) => {
+  it('reads Debian 12 sshd stack, with the common-* files pam-auth-update writes at install time', (ctx) => {
     requires(ctx, sysrootOf('amd64'));
     const warnings: string[] = [];
     const stack = readPamStack(confinedFs(sysroot('amd64')), 'sshd', DIR, warnings);
     expect(stack.serviceFile).toBe('/etc/pam.d/sshd');
     expect(new Set(stack.modules.map((m) => m.module))).toEqual(new Set(['pam_nologin.so', 'pam_selinux.so', 'pam_loginuid.so',
-      'pam_keyinit.so', 'pam_motd.so', 'pam_mail.so', 'pam_limits.so', 'pam_env.so']));
-    expect(warnings.filter((w) => /common-(auth|account|session|password)" not found/.test(w))).toHaveLength(8);
+      'pam_keyinit.so', 'pam_motd.so', 'pam_mail.so', 'pam_limits.so', 'pam_env.so', 'pam_unix.so', 'pam_deny.so', 'pam_permit.so', 'pam_systemd.so']));
+    expect(warnings).toEqual([]);
+    expect(stack.modules.find((m) => m.module === 'pam_systemd.so')!.via).toEqual(['/etc/pam.d/sshd:28', '/etc/pam.d/common-session:24']);
+  });
+
+  // scripts/pam-auth-update.mjs (run by the fetch script) against the files Debian 12's pam-auth-update
+  // writes on a fresh install with libpam-runtime and libpam-systemd: their module lines, byte for byte.
+  it('the fetched sysroot has the common-* files a Debian 12 install has', (ctx) => {
+    requires(ctx, sysrootOf('amd64'));
+    const lines = (type: string) => readFileSync(join(sysroot('amd64'), 'etc/pam.d', `common-${type}`), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(lines('auth')).toEqual(['auth\t[success=1 default=ignore]\tpam_unix.so nullok', 'auth\trequisite\t\t\tpam_deny.so', 'auth\trequired\t\t\tpam_permit.so']);
+    expect(lines('account')).toEqual(['account\t[success=1 new_authtok_reqd=done default=ignore]\tpam_unix.so ', 'account\trequisite\t\t\tpam_deny.so', 'account\trequired\t\t\tpam_permit.so']);
+    expect(lines('password')).toEqual(['password\t[success=1 default=ignore]\tpam_unix.so obscure yescrypt', 'password\trequisite\t\t\tpam_deny.so', 'password\trequired\t\t\tpam_permit.so']);
+    const session = ['session\t[default=1]\t\t\tpam_permit.so', 'session\trequisite\t\t\tpam_deny.so', 'session\trequired\t\t\tpam_permit.so', 'session\trequired\tpam_unix.so '];
+    expect(lines('session')).toEqual([...session, 'session\toptional\tpam_systemd.so ']);
+    expect(lines('session-noninteractive')).toEqual(session);
   });
 });
 
