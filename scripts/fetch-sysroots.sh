@@ -17,6 +17,7 @@
 # Exit status: 0 every sysroot is there; 1 some could not be fetched (each says why); 2 cannot run here.
 set -u -o pipefail
 
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 corpus=${LOADGRAPH_CORPUS:-$HOME/.cache/loadgraph-corpus}
 release=bookworm
 if [ "${1-}" = --release ]; then release=${2:?--release needs a name}; shift 2; fi
@@ -50,7 +51,7 @@ mirror=${mirror:-http://deb.debian.org/debian}
 install_time() {
   usr_links "$1"
   # libpam-runtime's postinst: /etc/pam.d/common-* from the default PAM profiles (pam-auth-update).
-  node "$(dirname "$0")/pam-auth-update.mjs" "$1"
+  node "$here/pam-auth-update.mjs" "$1"
 }
 
 # A release whose packages install under /usr only (merged /usr, trixie on) relies on the installer
@@ -68,7 +69,7 @@ fetch() {
   local arch=$1 name
   if [ "$release" = bookworm ]; then name=$arch; else name=$release-$arch; fi
   local out=$corpus/$name state=$corpus/.apt-$name
-  if [ -f "$out/.done" ]; then install_time "$out/root"; echo "$name: already in $out/root" >&2; return 0; fi
+  if [ -f "$out/.done" ]; then install_time "$out/root" || return 1; echo "$name: already in $out/root" >&2; return 0; fi
   mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$out/debs" "$out/root" || return 1
   : > "$state/status"
   printf 'deb %s %s main\n' "$mirror" "$release" > "$state/sources.list"

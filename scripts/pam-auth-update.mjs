@@ -21,17 +21,23 @@ if (existsSync(join(pamd, 'common-auth')) || !existsSync(pamd) || !existsSync(te
 /** parse_pam_profile: "Field: value" lines, continuation lines appended (trimmed, joined by newlines). */
 function parseProfile(text) {
   const p = {};
-  let field;
-  for (const line of text.split('\n')) {
-    // As Perl's /^(\S+):\s+(.*)\s*$/ on the line with its newline: "Auth:" alone opens an empty field.
-    const m = /^(\S+):\s+(.*?)\s*$/.exec(`${line}\n`);
+  let field = '';
+  // Each line with its newline, as Perl reads it: /^(\S+):\s+(.*)\s*$/ keeps a value's trailing blanks,
+  // and "Auth:" alone opens an empty field.
+  for (const line of text.split(/(?<=\n)/)) {
+    const m = /^(\S+):\s+(.*)\s*$/.exec(line);
     if (m) {
       field = m[1].replace(/-Final$/, '');
       p[field] = m[2];
-    } else if (field !== undefined && line.trim()) {
-      p[field] = `${p[field]}\n${line.trim()}`.replace(/^\s+/, '');
+    } else {
+      const t = line.trim();
+      if (t) p[field] = `${p[field] ?? ''}\n${t}`;
+      // pam-auth-update's @invalid_modules: a profile that names pam_tally is left out.
+      if (/pam_tally/.test(p[field] ?? '')) p.disabled = true;
+      if (p[field] !== undefined) p[field] = p[field].replace(/^\s+/, '');
     }
   }
+  // Debian 12's test; Debian 13's is "ne 'yes'": the same for the profiles both ship (systemd's says yes).
   if (p['Session-Interactive-Only'] === undefined) {
     p['Session-noninteractive-Type'] = p['Session-Type'];
     p['Session-noninteractive'] = p.Session;
@@ -40,9 +46,21 @@ function parseProfile(text) {
   return p;
 }
 
-const profiles = readdirSync(configs).sort().map((name) => parseProfile(readFileSync(join(configs, name), 'utf8')));
-// The profiles on by default, highest Priority first (ties by name: Perl's hash order is arbitrary).
-const enabled = profiles.filter((p) => p.Default === 'yes').sort((a, b) => Number(b.Priority ?? 0) - Number(a.Priority ?? 0));
+// Perl's split: no trailing empty fields, nothing from an undefined or empty string.
+const perlSplit = (s) => {
+  const a = s ? s.split('\n') : [];
+  while (a.at(-1) === '') a.pop();
+  return a;
+};
+
+// Profiles as pam-auth-update reads the directory (editor backups skipped); those on by default, highest
+// Priority first, ties by name in reverse order (its sort: "Priority <=> || $b cmp $a").
+const profiles = readdirSync(configs)
+  .filter((n) => !n.endsWith('~') && !/^#.+#$/.test(n))
+  .map((name) => ({ name, ...parseProfile(readFileSync(join(configs, name), 'utf8')) }))
+  .filter((p) => !p.disabled);
+const priority = (p) => parseFloat(p.Priority) || 0;
+const enabled = profiles.filter((p) => p.Default === 'yes').sort((a, b) => priority(b) - priority(a) || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
 
 const linesFor = (p, type, position) => (position === 0 && p[`${type}-Initial`] ? p[`${type}-Initial`] : p[type] ?? '');
 
@@ -72,16 +90,13 @@ for (const type of ['auth', 'account', 'password', 'session', 'session-nonintera
     const block = state === 0 && line.startsWith('# here are the per-package modules (the "Primary" block)') ? 'Primary'
       : state === 2 && line.startsWith('# and here are more per-package modules (the "Additional" block)') ? 'Additional' : null;
     if (block === null) continue;
-    const mods = enabled.filter((p) => p[`${uctype}-Type`] === block);
-    let count = mods.reduce((n, p, i) => n + linesFor(p, uctype, i).split(/\n+/).filter(Boolean).length, 0);
+    const lines = enabled.filter((p) => p[`${uctype}-Type`] === block).map((p, i) => perlSplit(linesFor(p, uctype, i)));
+    let count = lines.reduce((n, l) => n + l.length, 0);
+    // Something in the Additional block may jump: not off the end of the stack.
     if (block === 'Additional') count--;
+    // No Primary block: a stock pam_permit line keeps the stack intact.
     if (block === 'Primary' && count === 0) out += `${prefix}\t[default=1]\t\t\tpam_permit.so\n`;
-    mods.forEach((p, i) => {
-      for (const l of linesFor(p, uctype, i).split('\n')) {
-        out += `${prefix}\t${mergeOneLine(l, count)}`;
-        count--;
-      }
-    });
+    for (const l of lines.flat()) out += `${prefix}\t${mergeOneLine(l, count--)}`;
     state++;
   }
   if (state === 4) writeFileSync(join(pamd, `common-${type}`), out);

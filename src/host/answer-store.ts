@@ -1,9 +1,9 @@
 // Where the answer cache keeps its entries (docs/cache.md): one file per question in the user's cache
 // directory. An answer replayed from a file someone else could write would be theirs, not ours: the
 // directory and every directory above it must be the user's or root's and closed to others (as ssh's
-// StrictModes), on a file system that keeps owners; so must every entry. Anything else is neither read
-// nor written.
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, renameSync, statSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+// StrictModes; a directory above may instead be sticky, as /tmp), on a file system that keeps owners;
+// so must every entry. Anything else is neither read nor written.
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, renameSync, rmSync, statSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** The answer cache's store: entries by file name, for answers made in one context. */
@@ -134,15 +134,20 @@ function ownDir(real: string, uid: number): boolean {
   }
 }
 
-/** The least recently written entries beyond KEEP, and temporary files left by runs that were killed an hour ago or more. */
+/**
+ * The least recently written entries beyond KEEP, and temporary files left by runs that were killed an
+ * hour ago or more. Another run may be pruning too: a file gone meanwhile is skipped.
+ */
 function prune(dir: string): void {
   const names = readdirSync(dir);
+  const age = (n: string) => statSync(join(dir, n), { throwIfNoEntry: false })?.mtimeMs ?? Infinity;
+  const drop = (n: string) => rmSync(join(dir, n), { force: true });
   const hourAgo = Date.now() - 3_600_000;
-  for (const n of names) if (n.startsWith('.') && n.endsWith('.tmp') && statSync(join(dir, n)).mtimeMs < hourAgo) unlinkSync(join(dir, n));
+  for (const n of names) if (n.startsWith('.') && n.endsWith('.tmp') && age(n) < hourAgo) drop(n);
   const entries = names.filter((n) => n.endsWith('.answer'));
   if (entries.length <= KEEP) return;
-  const byAge = entries.map((n) => ({ n, t: statSync(join(dir, n)).mtimeMs })).sort((a, b) => a.t - b.t);
-  for (const { n } of byAge.slice(0, entries.length - KEEP)) unlinkSync(join(dir, n));
+  const byAge = entries.map((n) => ({ n, t: age(n) })).sort((a, b) => a.t - b.t);
+  for (const { n } of byAge.slice(0, entries.length - KEEP)) drop(n);
 }
 
 /** The process's effective capabilities (a root without CAP_DAC_OVERRIDE opens less), from /proc. */

@@ -328,7 +328,7 @@ const rpathOf = (o: Obj) => (o.image && o.image.runpath === null && o.image.rpat
 /** dl-load.c _dl_map_object for one name: the edge, to the object found or mapped, or to nothing with the reason. */
 function mapObject(s: Session, loader: Obj, raw: string, kind: EdgeKind): GraphEdge {
   const { mainImage, systemDirs, subdirs, secure, cache, confDirs, cacheTarget, objects, state, main, dstOf, isTrusted } = s;
-  const edge = (to: Obj | null, reason: Reason, expanded: string, trace: Candidate[] = []): GraphEdge => ({ from: loader.id, to: to?.id ?? null, kind, name: raw, expanded, reason, trace });
+  const edge = (to: Obj | null, reason: Reason, expanded: string, trace: Candidate[] = []) => edgeOf(loader, kind, raw, expanded, to, reason, trace);
   const src = edgeSource(kind);
   let name = raw;
   // Preload names are searched literally unless they contain '/' (spec §2.1).
@@ -468,8 +468,11 @@ function finish(q: Search, r: Attempt, source: SourceKind, owner?: Obj): GraphEd
   if (r === null || r === 'abandon') return null;
   const reason: Reason = r === 'fatal' ? { kind: 'fatal' } : r.reused ? { kind: 'already-loaded', by: 'file' }
     : { kind: source as Exclude<SourceKind, 'interp'>, ...(owner ? { owner: owner.id } : {}) };
-  return { from: q.loader.id, to: r === 'fatal' ? null : r.obj.id, kind: q.kind, name: q.raw, expanded: q.name, reason, trace: q.trace };
+  return edgeOf(q.loader, q.kind, q.raw, q.name, r === 'fatal' ? null : r.obj, reason, q.trace);
 }
+
+/** Every edge has this one shape (one hidden class for V8). */
+const edgeOf = (loader: Obj, kind: EdgeKind, name: string, expanded: string, to: Obj | null, reason: Reason, trace: Candidate[]): GraphEdge => ({ from: loader.id, to: to?.id ?? null, kind, name, expanded, reason, trace });
 
 /**
  * dl-load.c open_path: every directory of one search list, each with the capability subdirectories first.
