@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# npm run build: the library (tsc → dist/), the CLI as one bundled script (esbuild → dist/loadgraph.cjs),
-# and that bundle's V8 code caches, written after representative runs (bin/loadgraph.js explains why).
+# npm run build: the library (tsc → dist/), the CLI as one bundled script (esbuild → dist/loadgraph.cjs)
+# with the replay of kept answers beside it (dist/replay.cjs), and the CLI bundle's V8 code caches,
+# written after representative runs (bin/loadgraph.js explains why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tsc -p tsconfig.build.json
 esbuild src/cli/main.ts --bundle --platform=node --format=cjs --target=node20 --outfile=dist/loadgraph.cjs --log-level=warning
+# What replays a whole-root command's kept answer before the CLI is loaded (src/cli/replay-main.ts).
+esbuild src/cli/replay-main.ts --bundle --platform=node --format=cjs --target=node20 --outfile=dist/replay.cjs --log-level=warning
 rm -f dist/loadgraph.cjs*.cache dist/loadgraph.mjs
 # The bundle names itself by its digest; the cache records the name it was made for.
 echo "// loadgraph-build $(sha256sum dist/loadgraph.cjs | cut -c1-32)" >> dist/loadgraph.cjs

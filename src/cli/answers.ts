@@ -8,7 +8,9 @@
 // it resolved resolves to the same real path. A run that read anything else (a policy, a saved result),
 // or whose inputs changed in the two seconds before it began or while it ran (a timestamp could then
 // stay put through another change), is not kept; nor is one that stopped on an error it threw.
+import { dirname } from 'node:path';
 import type { FileInfo, FileSystem, FsResult } from '../loader/fs.js';
+import type { AnswerCache } from '../host/answer-store.js';
 import type { CliIo, Writable } from './io.js';
 
 /** Bumped when an entry's layout changes. */
@@ -34,19 +36,26 @@ interface Header {
   readonly parts: Array<[1 | 2, number]>;
 }
 
+/** The whole-root commands, whose answers are kept between runs unless --no-cache. */
+export const ANSWERED = new Set(['scan', 'rdeps', 'check', 'diff']);
+
+/** A whole-root command's arguments without --no-cache (the same option for each, taken before any '--' that ends the options). */
+export function withoutNoCache(rest: string[]): { args: string[]; noCache: boolean } {
+  const end = rest.includes('--') ? rest.indexOf('--') : rest.length;
+  const noCache = rest.slice(0, end).includes('--no-cache');
+  return { args: noCache ? rest.filter((a, i) => i >= end || a !== '--no-cache') : rest, noCache };
+}
+
 /**
- * `command` run on `args`, or its earlier answer when nothing it depends on has changed. Without a store
- * (the cache is off, or this is not the built CLI) the command just runs.
+ * The question a run asks (what, besides the files it reads, decides its answer), the entry it is kept
+ * in, and that entry's answer replayed if still true (`why`: say what changed when it is not).
  */
-export async function answered(name: string, args: string[], io: CliIo, command: (args: string[], io: CliIo) => number | Promise<number>): Promise<number> {
-  const store = io.answers;
-  if (!store) return command(args, io);
+function lookup(store: AnswerCache, name: string, args: string[], io: CliIo, why: boolean): { question: string; file: string; debug: (what: string) => void; exit: number | null } {
   const question = JSON.stringify([store.context, name, args, io.cwd, io.env.NO_COLOR ?? null, io.env.FORCE_COLOR ?? null, io.isTTY, io.stderrIsTTY === true, io.hostCpu()]);
   const file = `${nameOf(question)}.answer`;
   const debug = (what: string) => {
     if (io.env.LOADGRAPH_DEBUG) (io.progress ?? io.stderr).write(`loadgraph: answer cache: ${what} (${store.dir}/${file})\n`);
   };
-
   const entry = store.read(file);
   const before = entry === null ? null : parse(entry);
   if (before && before.header.question === question) {
@@ -55,22 +64,42 @@ export async function answered(name: string, args: string[], io: CliIo, command:
       debug('replayed');
       let at = before.body;
       for (const [fd, n] of before.header.parts) {
-        (fd === 1 ? io.stdout : io.stderr).write(text(entry!, at, n));
+        (fd === 1 ? io.stdout : io.stderr).write(entry!.subarray(at, at + n));
         at += n;
       }
-      return before.header.exit;
+      return { question, file, debug, exit: before.header.exit };
     }
-    debug(`${changed} changed: answering afresh`);
+    if (why) debug(`${changed} changed: answering afresh`);
   }
+  return { question, file, debug, exit: null };
+}
+
+/**
+ * The kept answer to a whole-root command, written out, and its exit status; null when none is kept or
+ * the cache is off (answered() then looks again, and says why there was nothing to replay).
+ */
+export function replay(name: string, args: string[], io: CliIo): number | null {
+  return io.answers ? lookup(io.answers, name, args, io, false).exit : null;
+}
+
+/**
+ * `command` run on `args`, or its earlier answer when nothing it depends on has changed. Without a store
+ * (the cache is off, or this is not the built CLI) the command just runs.
+ */
+export async function answered(name: string, args: string[], io: CliIo, command: (args: string[], io: CliIo) => number | Promise<number>): Promise<number> {
+  const store = io.answers;
+  if (!store) return command(args, io);
+  const { question, file, debug, exit: replayed } = lookup(store, name, args, io, true);
+  if (replayed !== null) return replayed;
 
   const started = Date.now();
   const rec = new Recorder();
   const parts: Array<[1 | 2, Buffer]> = [];
   let size = 0;
   const tee = (fd: 1 | 2, w: Writable): Writable => ({
-    write(t: string) {
+    write(t: string | Uint8Array) {
       if (size <= MAX_KEPT) {
-        const b = Buffer.from(t, 'utf8');
+        const b = typeof t === 'string' ? Buffer.from(t, 'utf8') : Buffer.from(t);
         if ((size += b.length) <= MAX_KEPT) parts.push([fd, b]);
         else parts.length = 0;
       }
@@ -92,7 +121,7 @@ export async function answered(name: string, args: string[], io: CliIo, command:
   // One path per device the run saw: is that file system one whose stats can be trusted to change?
   const remote = kept?.devices.find(([root, path]) => {
     const real = io.graphFs(root).realpath(path);
-    return !store.keepsFor(root, real.ok ? real.value : '/');
+    return !real.ok || !store.keepsFor(root, real.value);
   });
   if (remote !== undefined) debug(`not kept: ${remote[1]} is on a network, FUSE or ownerless file system`);
   else if (kept === null) debug('not kept: the run read files outside the roots, met an I/O error, or its answer or a path cannot be kept');
@@ -240,15 +269,26 @@ class Recorder {
     for (const [root, { fs, stats, reals }] of this.roots) {
       field(root);
       field(String(new Set([...stats.keys(), ...reals.keys()]).size));
+      // A failed lookup is answered by the file system of its nearest existing ancestor (a mount point
+      // included): that one's stats must be trusted too.
+      const holders = new Map<string, [dev: string, path: string] | null>();
+      const holder = (path: string, s: FsResult<FileInfo> | undefined): [string, string] | null => {
+        if (s?.ok) return [s.value.id.slice(0, s.value.id.indexOf(':')), path];
+        const dir = dirname(path);
+        if (dir === path) return null;
+        let h = holders.get(dir);
+        if (h === undefined) holders.set(dir, (h = holder(dir, fs.stat(dir))));
+        return h;
+      };
       const one = (path: string, s: FsResult<FileInfo> | null | undefined) => {
         if (s === null) s = fs.stat(path);
         if (s?.ok) {
-          const { mtimeMs, ctimeMs, id } = s.value;
+          const { mtimeMs, ctimeMs } = s.value;
           if (mtimeMs === undefined || ctimeMs === undefined) return false;
           newest = Math.max(newest, mtimeMs, ctimeMs);
-          const dev = id.slice(0, id.indexOf(':'));
-          if (!devices.has(dev)) devices.set(dev, [root, path]);
-        }
+        } else if (s?.errno === 'EIO') return false;
+        const h = holder(path, s);
+        if (h !== null && !devices.has(h[0])) devices.set(h[0], [root, h[1]]);
         if (path.includes('\0')) return false;
         field(path);
         field(s === undefined ? '' : statText(s));
@@ -264,15 +304,19 @@ class Recorder {
 }
 
 /**
- * An entry's name: two 32-bit FNV-1a hashes of the question (UTF-16 units; different offsets). Only a
- * name: the entry holds the question itself, compared in full, and a clash just costs a kept answer.
+ * An entry's name: two 32-bit FNV-1a hashes of the question's UTF-8 bytes, four at a time (different
+ * offsets). Only a name: the entry holds the question itself, compared in full, and a clash just costs a
+ * kept answer.
  */
 function nameOf(question: string): string {
-  let a = 0x811c9dc5, b = 0x050c5d1f;
-  for (let i = 0; i < question.length; i++) {
-    const c = question.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193);
+  const bytes = Buffer.from(question, 'utf8');
+  const padded = new Uint8Array((bytes.length + 3) & ~3);
+  padded.set(bytes);
+  const words = new Int32Array(padded.buffer);
+  let a = 0x811c9dc5 ^ bytes.length, b = 0x050c5d1f;
+  for (let i = 0; i < words.length; i++) {
+    a = Math.imul(a ^ words[i]!, 0x01000193);
+    b = Math.imul(b ^ words[i]!, 0x01000193);
   }
   return `${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}`;
 }

@@ -5,7 +5,8 @@ import type { FileSystem } from '../loader/fs.js';
 import type { AnswerCache } from '../host/answer-store.js';
 
 export interface Writable {
-  write(text: string): unknown;
+  /** Text, or bytes already encoded as UTF-8 (a kept answer replayed). */
+  write(data: string | Uint8Array): unknown;
 }
 
 export interface CliIo {

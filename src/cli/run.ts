@@ -1,5 +1,5 @@
 // The CLI entry as a function: run(argv, io) → exit code. No process.exit anywhere else.
-import { answered } from './answers.js';
+import { ANSWERED, answered, withoutNoCache } from './answers.js';
 import { type CliIo, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { VERSION } from './version.js';
 
@@ -32,8 +32,6 @@ const commands: Record<string, () => Promise<Command>> = {
   render: async () => (await import('./render.js')).renderCommand,
 };
 
-/** The whole-root commands, whose answers are kept between runs (answers.ts) unless --no-cache. */
-const ANSWERED = new Set(['scan', 'rdeps', 'check', 'diff']);
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
@@ -50,10 +48,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const command = await commands[named ? first : 'graph']!();
   try {
     if (!ANSWERED.has(first)) return await command(named ? rest : argv, io);
-    // --no-cache is the same for every cached command: taken here, before any '--' that ends the options.
-    const end = rest.includes('--') ? rest.indexOf('--') : rest.length;
-    const noCache = rest.slice(0, end).includes('--no-cache');
-    const args = noCache ? rest.filter((a, i) => i >= end || a !== '--no-cache') : rest;
+    const { args, noCache } = withoutNoCache(rest);
     return await answered(first, args, noCache ? { ...io, answers: null } : io, command);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -87,21 +87,45 @@ describe('bin/loadgraph.js', () => {
     }
   });
 
-  it('keeps and replays whole-root answers only for the build it runs, checked against the bundle\'s bytes', async () => {
-    const copy = builtCopy(['loadgraph.cjs']);
+  it('writes the same bytes to a file, /dev/null and a pipe; a failed write is one line and exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lg-out-'));
+    try {
+      const bin = join(repo, 'bin/loadgraph.js');
+      const args = ['scan', '--no-cache', '--quiet', '--no-code', '--format', 'ndjson', '/bin/true', '/bin/ls'];
+      const piped = await execa('node', [bin, ...args], { reject: false });
+      expect(piped.stdout).toMatch(/"path":"\/(usr\/)?bin\/ls"/);
+      const file = join(dir, 'out');
+      const toFile = await execa('bash', ['-c', 'node "$@" > "$OUT"; echo $?', 'sh', bin, ...args], { reject: false, env: { OUT: file } });
+      expect([toFile.stdout, readFileSync(file, 'utf8')]).toEqual([String(piped.exitCode), `${piped.stdout}\n`]);
+      const toNull = await execa('bash', ['-c', 'node "$@" > /dev/null; echo $?', 'sh', bin, ...args], { reject: false });
+      expect(toNull.stdout).toBe(String(piped.exitCode));
+      // Linux's /dev/full: every write fails with ENOSPC.
+      const full = await execa('bash', ['-c', 'node "$@" > /dev/full', 'sh', bin, ...args], { reject: false });
+      expect([full.exitCode, full.stderr]).toEqual([2, 'loadgraph: cannot write the output: ENOSPC: no space left on device, write']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps and replays whole-root answers only for the build it runs, before loading the CLI', async () => {
+    const copy = builtCopy(['loadgraph.cjs', 'replay.cjs']);
+    // Whether the CLI bundle was loaded at all (the launcher compiles it with node:vm).
+    const hook = join(copy, 'hook.cjs');
+    writeFileSync(hook, "process.on('exit', () => process.stderr.write(`vm loaded: ${process.moduleLoadList.includes('NativeModule vm')}\\n`));");
     try {
       const env = { LOADGRAPH_CACHE: 'on', LOADGRAPH_CACHE_DIR: join(copy, 'cache'), LOADGRAPH_DEBUG: '1' };
-      const scan = () => execa('node', [join(copy, 'bin/loadgraph.js'), 'scan', '--no-code', '--format', 'ndjson', '/bin/true'], { reject: false, env });
+      const scan = () => execa('node', ['-r', hook, join(copy, 'bin/loadgraph.js'), 'scan', '--no-code', '--format', 'ndjson', '/bin/true'], { reject: false, env });
       const first = await scan();
-      expect(first.stderr).toMatch(/answer cache: kept/);
+      expect(first.stderr).toMatch(/answer cache: kept[^]*vm loaded: true/);
       const again = await scan();
-      expect(again.stderr).toMatch(/answer cache: replayed/);
+      expect(again.stderr).toMatch(/answer cache: replayed[^]*vm loaded: false/);
       expect([again.exitCode, again.stdout]).toEqual([first.exitCode, first.stdout]);
-      // One byte of the code changed under the same stamp: not that build, so nothing is replayed or kept.
+      // One byte of the code changed under the same stamp: another build, whose answers are its own.
       const bundle = join(copy, 'dist/loadgraph.cjs');
       writeFileSync(bundle, readFileSync(bundle, 'latin1').replace('loadgraph.scan-program/1', 'loadgraph.scan-program/1 '), 'latin1');
       const altered = await scan();
-      expect(altered.stderr).not.toMatch(/answer cache/);
+      expect(altered.stderr).toMatch(/answer cache: kept/);
+      expect(altered.stderr).not.toMatch(/replayed/);
       expect(altered.stdout).not.toBe(first.stdout);
     } finally {
       rmSync(copy, { recursive: true, force: true });
