@@ -58,7 +58,13 @@ function replayKept(build) {
   } catch {
     return null;
   }
-  return replay.replayKept(process.argv.slice(2), build);
+  try {
+    return replay.replayKept(process.argv.slice(2), build);
+  } catch (e) {
+    // Nothing was written (an answer is written only once it is known to hold): the CLI answers afresh.
+    if (process.env.LOADGRAPH_DEBUG) process.stderr.write(`loadgraph: answer cache: replay failed: ${e.stack}\n`);
+    return null;
+  }
 }
 
 function start(stamp, build) {

@@ -6,7 +6,7 @@ import type { CheckedProgram, Finding, Policy } from './analyses/check.js';
 import type { AnalysisResult } from './analyses/result.js';
 import type { ElfImage } from './elf/image.js';
 import type { LoadGraph } from './graph/model.js';
-import { confinedFs } from './host/confined-fs.js';
+import { confinedFs, currentDir } from './host/confined-fs.js';
 import { detectHostCpu } from './host/cpu.js';
 import type { CpuFacts } from './loader/capabilities.js';
 import { type FileSystem, errnoText } from './loader/fs.js';
@@ -54,7 +54,7 @@ export interface Host {
 }
 
 /** This process: the real file system (confined to the root), its current directory, its CPU. */
-export const processHost = (): Host => ({ graphFs: confinedFs, cwd: process.cwd(), hostCpu: detectHostCpu });
+export const processHost = (): Host => ({ graphFs: confinedFs, cwd: currentDir(), hostCpu: detectHostCpu });
 
 /** LoaderOptions from the options: this CPU inside '/' (for each program's own loader), baseline inside a root. */
 export function loaderOptionsFrom(o: AnalyseOptions, host: Host): LoaderOptions {

@@ -8,7 +8,7 @@ const build = typeof __loadgraphBuild === 'string' && __loadgraphBuild !== '' ? 
 
 // No top-level await: the bundle is a classic script, so that its compiled code can be cached (bin/loadgraph.js).
 /** Settles when the run has set the exit code. */
-export const done: Promise<void> = run(process.argv.slice(2), processIo(build)).then(
+export const done: Promise<void> = Promise.resolve().then(() => run(process.argv.slice(2), processIo(build))).then(
   (code) => {
     process.exitCode = code;
   },

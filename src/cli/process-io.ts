@@ -1,7 +1,7 @@
 // The CLI's I/O on this process: real streams, environment and file access (main.ts, replay-main.ts).
 import { fstatSync, statSync, writeSync } from 'node:fs';
 import { answerStore } from '../host/answer-store.js';
-import { confinedFs } from '../host/confined-fs.js';
+import { confinedFs, currentDir } from '../host/confined-fs.js';
 import { detectHostCpu } from '../host/cpu.js';
 import { withFileSource } from '../host/file-source.js';
 import type { CliIo, Writable } from './io.js';
@@ -17,7 +17,7 @@ export function processIo(build: string | null): CliIo {
     stderrIsTTY: err === null && process.stderr.isTTY === true,
     withFile: withFileSource,
     graphFs: confinedFs,
-    cwd: process.cwd(),
+    cwd: currentDir(),
     hostCpu: detectHostCpu,
     answers: build === null ? null : answerStore(process.env, build),
   };

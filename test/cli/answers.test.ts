@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withoutNoCache } from '../../src/cli/answers.js';
+import { replayKept } from '../../src/cli/replay-main.js';
 import { run } from '../../src/cli/run.js';
 import { answerStore } from '../../src/host/answer-store.js';
 import { confinedFs } from '../../src/host/confined-fs.js';
@@ -95,6 +97,15 @@ afterAll(() => {
 });
 
 describe('answer cache', () => {
+  it('takes --no-cache before any "--" only, and leaves the launcher\'s replay step to whole-root commands with the cache on', () => {
+    expect(withoutNoCache(['--root', 'r', '--no-cache', 'LIB', '--', '--no-cache'])).toEqual({ args: ['--root', 'r', 'LIB', '--', '--no-cache'], noCache: true });
+    expect(withoutNoCache(['LIB', '--', '--no-cache'])).toEqual({ args: ['LIB', '--', '--no-cache'], noCache: false });
+    // Each of these goes on to the CLI: not a whole-root command, --no-cache, no command, and (as in every
+    // test here unless a store is made) the cache turned off.
+    expect(process.env.LOADGRAPH_CACHE).toBe('off');
+    for (const argv of [['inspect', '/bin/true'], ['scan', '--no-cache', '/bin/true'], [], ['scan', '/bin/true']]) expect(replayKept(argv, 'test-build')).toBeNull();
+  });
+
   it('replays an unchanged root without opening a file, byte for byte', async (ctx) => {
     requires(ctx, [CC]);
     const root = rootFor('replay');

@@ -107,6 +107,21 @@ describe('bin/loadgraph.js', () => {
     }
   });
 
+  it('works from a current directory that was removed: absolute paths resolve, relative ones are missing, no trace', async () => {
+    const bin = join(repo, 'bin/loadgraph.js');
+    // Inside a directory removed after entering it, as a shell left in it would be.
+    const inGone = (...args: string[]) =>
+      execa('bash', ['-c', 'cd "$D" && rmdir "$D" && exec node "$@"', 'sh', bin, ...args], { reject: false, env: { D: mkdtempSync(join(tmpdir(), 'lg-gone-')) } });
+    const ldd = await inGone('--format', 'ldd', '/bin/true');
+    expect([ldd.exitCode, ldd.stderr]).toEqual([0, '']);
+    expect(ldd.stdout).toMatch(/libc\.so\.6 => /);
+    const scan = await inGone('scan', '--no-cache', '--quiet', '--no-code', '--format', 'ndjson', '/bin/true');
+    expect([scan.exitCode, scan.stderr]).toEqual([0, '']);
+    const relative = await inGone('--format', 'ldd', 'true');
+    expect(relative.exitCode).toBe(2);
+    expect(relative.stderr).toMatch(/^loadgraph: [^\n]*true: no such file or directory$/);
+  });
+
   it('keeps and replays whole-root answers only for the build it runs, before loading the CLI', async () => {
     const copy = builtCopy(['loadgraph.cjs', 'replay.cjs']);
     // Whether the CLI bundle was loaded at all (the launcher compiles it with node:vm).
