@@ -45,6 +45,8 @@ function stampOf(path) {
     const tail = Buffer.alloc(Math.min(64, st.size));
     readSync(fd, tail, 0, tail.length, st.size - tail.length);
     return { stamp: /\/\/ loadgraph-build ([0-9a-f]+)\n?$/.exec(tail.toString('latin1'))?.[1] ?? '', st };
+  } catch {
+    return null; // not a file that can be read
   } finally {
     closeSync(fd);
   }

@@ -107,6 +107,21 @@ describe('bin/loadgraph.js', () => {
     }
   });
 
+  it('says it is not built, in one line with exit 2, when the bundle is missing or not a file', async () => {
+    const copy = builtCopy([]);
+    try {
+      const launch = () => execa('node', [join(copy, 'bin/loadgraph.js'), 'scan', '/bin/true'], { reject: false });
+      const expected = [2, '', "loadgraph: not built yet; run 'npm run build' first"];
+      const missing = await launch();
+      expect([missing.exitCode, missing.stdout, missing.stderr]).toEqual(expected);
+      mkdirSync(join(copy, 'dist/loadgraph.cjs'));
+      const directory = await launch();
+      expect([directory.exitCode, directory.stdout, directory.stderr]).toEqual(expected);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
   it('works from a current directory that was removed: absolute paths resolve, relative ones are missing, no trace', async () => {
     const bin = join(repo, 'bin/loadgraph.js');
     // Inside a directory removed after entering it, as a shell left in it would be.
