@@ -1,4 +1,4 @@
-// Process wiring: real streams, environment and file access; everything else is in run().
+// The process entry: this process's I/O (process-io.ts) handed to run(), and its exit code set.
 import { processIo } from './process-io.js';
 import { run } from './run.js';
 

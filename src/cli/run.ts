@@ -32,7 +32,6 @@ const commands: Record<string, () => Promise<Command>> = {
   render: async () => (await import('./render.js')).renderCommand,
 };
 
-
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {

@@ -155,7 +155,6 @@ export function confinedFs(root: string): FileSystem {
   return { stat, open, readFile, readdir, realpath: resolve };
 }
 
-
 /**
  * This process's current directory, against which relative paths resolve. When it has been removed
  * (getcwd fails), the kernel's link to it: ld.so would open relative names in that directory, and a
@@ -168,6 +167,7 @@ export function currentDir(): string {
     return '/proc/self/cwd';
   }
 }
+
 export function specialKind(st: Stats | Dirent): SpecialKind | null {
   return st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : st.isCharacterDevice() ? 'char-device' : st.isBlockDevice() ? 'block-device' : null;
 }
