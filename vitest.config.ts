@@ -9,6 +9,8 @@ export default defineConfig({
     silent: false,
     // CLIs the tests start keep no answers in the user's cache (test/cli/answers.test.ts turns it on where it is tested).
     env: { LOADGRAPH_CACHE: 'off' },
+    // Temporary files of the run go into one directory, removed at the end (test/support/scratch.ts).
+    globalSetup: ['test/support/scratch.ts'],
     // In CI, also write a JSON report, from which .ci/run prints the plain "N passed, N failed" line.
     reporters: process.env.CI ? ['default', ['json', { outputFile: '.ci/report.json' }]] : ['default'],
     // `npm run coverage`: line coverage of src/ (and of src/cli/ on its own) must stay at 90 % or above (docs/testing.md).

@@ -61,7 +61,6 @@ describe('--format html in headless chromium', () => {
       expect(await page.$$eval('g.node.match', (els) => els.map((e) => e.getAttribute('data-name')))).toEqual(['libsystemd.so.0']);
       expect(errors).toEqual([]);
       expect(requests).toEqual([`file://${file}`]);
-      await page.screenshot({ path: join(tmpdir(), 'loadgraph-sshd-session.png') });
     } finally {
       await browser.close();
     }
