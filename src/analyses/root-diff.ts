@@ -230,7 +230,8 @@ function objectChanges(recordsA: readonly ProgramRecord[], recordsB: readonly Pr
     if (!a) continue;
     const push = (what: ObjectChange['what'], va: string, vb: string, worse: boolean) => { if (va !== vb) out.push({ library: name, what, a: va, b: vb, worse, programs: b.programs }); };
     if (a.ifunc !== null && b.ifunc !== null && a.e.constructors !== null && b.e.constructors !== null) {
-      const code = (f: Facts) => `${f.e.constructors} constructors, ${f.ifunc} IFUNC resolvers at load`;
+      const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+      const code = (f: Facts) => `${count(f.e.constructors!, 'constructor')}, ${count(f.ifunc!, 'IFUNC resolver')} at load`;
       push('load-time-code', code(a), code(b), b.e.constructors + b.ifunc! > a.e.constructors + a.ifunc!);
     }
     if (a.e.relro !== null && b.e.relro !== null) push('relro', a.e.relro, b.e.relro, RELRO_RANK[b.e.relro] < RELRO_RANK[a.e.relro]);

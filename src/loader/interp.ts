@@ -3,13 +3,21 @@
 // machine. A missing or unusable interpreter makes execve itself fail.
 import { type FileSystem, errnoText } from './fs.js';
 import type { ElfIdentity } from './target.js';
-import { type VerifyCache, verifyCandidate } from './verify.js';
+import { type VerifyCache, verdictKey, verifyCandidate } from './verify.js';
 
 /**
  * Why execve fails on the interpreter `path` (absolute, inside the root), or null when the kernel can map
- * it; with a run's `cache`, the file is verified once per run and target (verifyCandidate).
+ * it; with a run's `cache`, once per run and target.
  */
 export function interpreterError(fs: FileSystem, path: string, target: ElfIdentity, cache?: VerifyCache): string | null {
+  if (!cache) return judge(fs, path, target);
+  const key = verdictKey(path, target);
+  let v = cache.interpreters.get(key);
+  if (v === undefined) cache.interpreters.set(key, (v = judge(fs, path, target, cache)));
+  return v;
+}
+
+function judge(fs: FileSystem, path: string, target: ElfIdentity, cache?: VerifyCache): string | null {
   const fail = (errno: string, what: string) => `${path}: ${what} (the program's PT_INTERP; execve fails with ${errno})`;
   const st = fs.stat(path);
   if (!st.ok) return fail(st.errno, errnoText[st.errno]);

@@ -68,7 +68,7 @@ export interface RunCache extends VerifyCache {
   readonly programs: Map<string, { readonly id: string; readonly parsed: ParsedObject }>;
 }
 
-export const newRunCache = (): RunCache => ({ objects: new Map(), verdicts: new Map(), ldCache: new Map(), ldLookups: new Map(), programs: new Map() });
+export const newRunCache = (): RunCache => ({ objects: new Map(), verdicts: new Map(), interpreters: new Map(), ldCache: new Map(), ldLookups: new Map(), programs: new Map() });
 
 /** The graph, and each object's decoded image (by object id) for the stages that read more of it. */
 export type LoadResult =

@@ -31,11 +31,15 @@ export type ObjectCache = Map<string, ParsedObject>;
 export interface VerifyCache {
   readonly objects: ObjectCache;
   readonly verdicts: Map<string, Verdict>;
+  /** The kernel's verdict on each interpreter (interpreterError), by the same key: every program of a run names the same one. */
+  readonly interpreters: Map<string, string | null>;
 }
+
+export const verdictKey = (path: string, target: ElfIdentity) => `${target.class}${target.endian}${target.machine}:${target.flags}:${path}`;
 
 export function verifyCandidate(fs: FileSystem, path: string, target: ElfIdentity, cache?: VerifyCache): Verdict {
   if (!cache) return verifyOnce(fs, path, target);
-  const key = `${target.class}${target.endian}${target.machine}:${target.flags}:${path}`;
+  const key = verdictKey(path, target);
   let v = cache.verdicts.get(key);
   if (!v) cache.verdicts.set(key, (v = verifyOnce(fs, path, target, cache.objects)));
   return v;
