@@ -10,7 +10,8 @@ const { join } = require('node:path');
 // One program's analysis is over in a few hundred milliseconds: V8's optimising compiler would spend more
 // on background compiles than it saves (and Node waits for them before exiting), so below the commands
 // that walk a whole root (scan, rdeps, check, diff) functions stay in the baseline tier. V8 accepts a code
-// cache only under the flags it was made with: each mode has its own.
+// cache only under the flags it was made with: each mode has its own. (These are the commands that keep
+// answers, src/cli/answers.ts ANSWERED; a test holds the two lists equal.)
 const wholeRoot = ['scan', 'rdeps', 'check', 'diff'].includes(process.argv[2] ?? '');
 if (!wholeRoot) require('node:v8').setFlagsFromString('--max-opt=1');
 

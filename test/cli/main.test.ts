@@ -107,6 +107,13 @@ describe('bin/loadgraph.js', () => {
     }
   });
 
+  it('runs under the whole-root V8 flags exactly the commands that keep answers (answers.ts ANSWERED)', async () => {
+    // The launcher chooses the flags before either bundle is loaded, so it lists the commands itself.
+    const listed = /const wholeRoot = \[([^\]]*)\]/.exec(readFileSync(join(repo, 'bin/loadgraph.js'), 'utf8'))![1]!;
+    const { ANSWERED } = await import('../../src/cli/answers.js');
+    expect(listed.split(',').map((s) => s.trim().replace(/^'|'$/g, '')).sort()).toEqual([...ANSWERED].sort());
+  });
+
   it('says it is not built, in one line with exit 2, when the bundle is missing or not a file', async () => {
     const copy = builtCopy([]);
     try {
