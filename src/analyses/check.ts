@@ -80,8 +80,8 @@ export const RULES: readonly Rule[] = [
     help: 'A PT_LOAD segment that is both writable and executable lets written data run as code.',
     run: (c, emit) => { for (const o of objects(c)) if (o.wxSegments) emit(o.id, `${o.wxSegments} PT_LOAD segment(s) both writable and executable`); } },
   { id: 'LG006', title: 'stack protector', severity: 'note', scope: 'object', reference: 'gcc -fstack-protector-strong',
-    help: 'No import of __stack_chk_fail or __stack_chk_guard: no function of the object was built with a stack canary (or none needed one).',
-    run: (c, emit) => { for (const o of objects(c)) if (!o.canary) emit(o.id, 'no stack-protector symbol imported'); } },
+    help: 'No import of __stack_chk_fail or __stack_chk_guard, and no definition (the libc that provides them): no function of the object was built with a stack canary (or none needed one).',
+    run: (c, emit) => { for (const o of objects(c)) if (!o.canary) emit(o.id, 'no stack-protector symbol imported or defined'); } },
   { id: 'LG007', title: 'FORTIFY_SOURCE', severity: 'note', scope: 'object', reference: 'gcc -D_FORTIFY_SOURCE=2 (or 3)',
     help: 'The object imports libc functions that have fortified (_chk) variants, but none of those variants.',
     run: (c, emit) => { for (const o of objects(c)) if (o.fortifiable.length && !o.fortified.length) emit(o.id, `not fortified: imports ${o.fortifiable.slice(0, 6).join(', ')}${o.fortifiable.length > 6 ? ', …' : ''} but no _chk variant`); } },
@@ -135,14 +135,15 @@ export const RULES: readonly Rule[] = [
         if (u.unused || u.symbols.length > c.policy.costlyEdge.maxSymbols) continue;
         const cost = edgeCost(c.g, u.edge, c.g.loadTime ?? null);
         if (cost.removes.length < c.policy.costlyEdge.minObjects) continue;
-        emit(u.to, `${c.name(u.from)} → ${c.name(u.to)} is used for ${u.symbols.map((s) => s.name).join(', ')} and alone brings in ${cost.removes.length} objects`,
+        // Located at the object whose DT_NEEDED would change, as LG103's.
+        emit(u.from, `${c.name(u.from)} → ${c.name(u.to)} is used for ${u.symbols.map((s) => s.name).join(', ')} and alone brings in ${cost.removes.length} objects`,
           [`removing it removes ${cost.removes.map(c.name).join(', ')}`], `${c.name(u.from)} → ${c.name(u.to)}`);
       }
     } },
   { id: 'LG103', title: 'unused direct dependency', severity: 'note', scope: 'program', reference: 'ldd -u',
     help: 'A DT_NEEDED the program binds nothing from: it loads (and runs the load-time code of) a library for nothing.',
     run: (c, emit) => {
-      for (const u of c.a?.edges ?? []) if (u.unused && c.g.objects.find((o) => o.id === u.from)?.kind === 'program') emit(u.to, `${c.name(u.from)} needs ${c.name(u.to)} but uses nothing from it`, [], `${c.name(u.from)} → ${c.name(u.to)}`);
+      for (const u of c.a?.edges ?? []) if (u.unused && c.g.objects.find((o) => o.id === u.from)?.kind === 'program') emit(u.from, `${c.name(u.from)} needs ${c.name(u.to)} but uses nothing from it`, [], `${c.name(u.from)} → ${c.name(u.to)}`);
     } },
   { id: 'LG104', title: 'preload and audit libraries', severity: 'warning', scope: 'program', reference: 'ld.so(8): LD_PRELOAD, /etc/ld.so.preload, DT_AUDIT',
     help: 'Preloaded and audit libraries run code in every process; audit libraries even under ldd.',

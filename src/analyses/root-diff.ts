@@ -1,6 +1,6 @@
 // Two builds of a system compared: programs added, removed and split; for each program in both, what left
-// and entered its start-up closure (by name); and the causes, grouped with their reach — the first hop
-// of the old (or new) shortest path that the other build no longer (or newly) has, as in "libsystemd.so.0
+// and entered its start-up closure (by name); and the causes, grouped with their reach — where the old
+// (or new) shortest path to a name leaves what the program loads in the other build, as in "libsystemd.so.0
 // no longer needs liblzma.so.5 → 12 programs no longer load liblzma.so.5". A pure function of the two
 // roots' scan records, so saved `scan --format ndjson` output diffs the same as a live run.
 import type { ClosureEntry, ProgramRecord } from './scan.js';
@@ -10,9 +10,10 @@ export const ROOTDIFF_SCHEMA = 'loadgraph.rootdiff/1';
 export interface ProgramChange {
   /** The path in A (in B for an added program). */
   readonly path: string;
-  /** Its path in B when it moved (merged /usr, multiarch). */
+  /** Its path in B when it moved (merged /usr, multiarch, or another directory under the same name). */
   readonly pathB?: string;
-  readonly status: 'added' | 'removed' | 'changed';
+  /** 'moved': only its path changed. */
+  readonly status: 'added' | 'removed' | 'changed' | 'moved';
   /** Names that left and entered its start-up closure. */
   readonly left: readonly string[];
   readonly entered: readonly string[];
@@ -54,7 +55,7 @@ export interface RootDiff {
   readonly a: string;
   readonly b: string;
   readonly same: boolean;
-  readonly summary: { readonly programsA: number; readonly programsB: number; readonly added: number; readonly removed: number; readonly changed: number; readonly unchanged: number };
+  readonly summary: { readonly programsA: number; readonly programsB: number; readonly added: number; readonly removed: number; readonly changed: number; readonly moved: number; readonly unchanged: number };
   /** Added programs that carry part of a program present in both (OpenSSH's sshd → sshd, sshd-session, sshd-auth). */
   readonly splits: ReadonlyArray<{ readonly from: string; readonly into: readonly string[] }>;
   readonly programs: readonly ProgramChange[];
@@ -95,9 +96,13 @@ function chain(g: Graph, self: string, target: string): string[] | null {
   return null;
 }
 
-/** The first hop of `path` (in one build) that the other build's graph does not have. */
-function brokenHop(path: string[], other: Graph): [string, string] | null {
-  for (let i = 0; i + 1 < path.length; i++) if (!(other.get(path[i]!) ?? []).includes(path[i + 1]!)) return [path[i]!, path[i + 1]!];
+/**
+ * Where `path` (a chain in one build) leaves what the program loads in the other: the last name on it the
+ * other build loads too, and the next. (journalctl → libsystemd-shared-257 → libcrypto → libz: libz came
+ * with libcrypto, which the old journalctl loaded too, not with the new libsystemd-shared.)
+ */
+function departure(path: string[], other: Graph): [string, string] | null {
+  for (let i = path.length - 2; i >= 0; i--) if (other.has(path[i]!)) return [path[i]!, path[i + 1]!];
   return null;
 }
 
@@ -106,6 +111,21 @@ const starts = (r: ProgramRecord | undefined) => (r === undefined ? null : r.sta
 export function diffRoots(a: string, b: string, recordsA: readonly ProgramRecord[], recordsB: readonly ProgramRecord[]): RootDiff {
   const byKey = (rs: readonly ProgramRecord[]) => new Map(rs.map((r) => [programKey(r.path), r]));
   const A = byKey(recordsA), B = byKey(recordsB);
+  // A program only in A and one only in B with the same file name, the only such pair, moved
+  // (/lib/systemd/systemd-ac-power → /usr/bin/systemd-ac-power): B's is filed under A's key.
+  const onlyIn = (x: typeof A, y: typeof A) => [...x].filter(([k]) => !y.has(k));
+  const unique = (rs: Array<[string, ProgramRecord]>) => {
+    const n = new Map<string, number>();
+    for (const [, r] of rs) n.set(base(r.path), (n.get(base(r.path)) ?? 0) + 1);
+    return new Map(rs.filter(([, r]) => n.get(base(r.path)) === 1).map(([k, r]) => [base(r.path), k]));
+  };
+  const goneA = unique(onlyIn(A, B)), newB = unique(onlyIn(B, A));
+  for (const [name, kb] of newB) {
+    const ka = goneA.get(name);
+    if (ka === undefined) continue;
+    B.set(ka, B.get(kb)!);
+    B.delete(kb);
+  }
   const programs: ProgramChange[] = [];
   const causes = new Map<string, Acc>();
   // A hop from the program itself is grouped across programs: "57 programs no longer need X".
@@ -131,18 +151,18 @@ export function diffRoots(a: string, b: string, recordsA: readonly ProgramRecord
     // name the other side still asks for but does not find is not an edge: it is its own cause.
     const explain = (names: readonly string[], has: Graph, lacks: Graph, missing: readonly string[], ifMissing: Acc['change'], ifBroken: Acc['change']) => {
       for (const n of names) {
-        const hop = missing.includes(n) ? [self, n] as [string, string] : brokenHop(chain(has, self, n) ?? [], lacks);
+        const hop = missing.includes(n) ? [self, n] as [string, string] : departure(chain(has, self, n) ?? [], lacks);
         if (hop) addCause(missing.includes(n) ? ifMissing : ifBroken, hop, self, n, rb.path);
       }
     };
     explain(left, ga, gb, rb.missing, 'not-found', 'removed');
     explain(entered, gb, ga, ra.missing, 'found', 'added');
-    const sameMissing = ra.missing.join('\0') === rb.missing.join('\0');
-    if (!left.length && !entered.length && starts(ra) === starts(rb) && sameMissing && ra.path === rb.path) {
+    const same = !left.length && !entered.length && starts(ra) === starts(rb) && ra.missing.join('\0') === rb.missing.join('\0');
+    if (same && ra.path === rb.path) {
       unchanged++;
       continue;
     }
-    programs.push({ path: ra.path, ...(rb.path !== ra.path ? { pathB: rb.path } : {}), status: 'changed', left, entered, starts: { a: starts(ra), b: starts(rb) }, missing: { a: ra.missing, b: rb.missing } });
+    programs.push({ path: ra.path, ...(rb.path !== ra.path ? { pathB: rb.path } : {}), status: same ? 'moved' : 'changed', left, entered, starts: { a: starts(ra), b: starts(rb) }, missing: { a: ra.missing, b: rb.missing } });
   }
   const added = [...B].filter(([k]) => !A.has(k)).map(([, r]) => r);
   for (const rb of added) programs.push({ path: rb.path, status: 'added', left: [], entered: sorted(new Set(rb.closure.map((e) => e.name))), starts: { a: null, b: starts(rb) }, missing: { a: [], b: rb.missing } });
@@ -159,7 +179,8 @@ export function diffRoots(a: string, b: string, recordsA: readonly ProgramRecord
   }
 
   const objects = objectChanges(recordsA, recordsB);
-  const counts = { added: added.length, removed: programs.filter((p) => p.status === 'removed').length, changed: programs.filter((p) => p.status === 'changed').length };
+  const count = (status: ProgramChange['status']) => programs.filter((p) => p.status === status).length;
+  const counts = { added: added.length, removed: count('removed'), changed: count('changed'), moved: count('moved') };
   return {
     schema: ROOTDIFF_SCHEMA,
     a,
@@ -169,10 +190,13 @@ export function diffRoots(a: string, b: string, recordsA: readonly ProgramRecord
     splits,
     programs,
     causes: pairReplacements([...causes.values()])
-      .sort((x, y) => y.programs.length - x.programs.length || ((x.from ?? '') + x.to < (y.from ?? '') + y.to ? -1 : 1)),
+      .sort((x, y) => y.programs.length - x.programs.length || reachOf(y) - reachOf(x) || ((x.from ?? '') + x.to < (y.from ?? '') + y.to ? -1 : 1)),
     objects,
   };
 }
+
+/** How many libraries a cause moved in or out of closures: of two causes with as many programs, the larger first. */
+const reachOf = (c: Cause) => c.libraries.length + (c.entered?.length ?? 0);
 
 /** A library name without its version numbers: libsystemd-shared-252.so and libsystemd-shared-257.so are one stem. */
 const stem = (name: string) => name.replace(/[-.]?\d+/g, '');
@@ -202,7 +226,7 @@ function pairReplacements(accs: Acc[]): Cause[] {
   return out;
 }
 
-/** A library's facts across a build: the first record's (they are the same file), load-time code at most. */
+/** A library's facts across a build: the first record's (they are the same file); IFUNC resolvers at load, the most in any program (they depend on what it binds to). */
 type Facts = { e: ClosureEntry; ifunc: number | null; programs: number };
 
 function libraryFacts(records: readonly ProgramRecord[]): Map<string, Facts> {
@@ -231,8 +255,9 @@ function objectChanges(recordsA: readonly ProgramRecord[], recordsB: readonly Pr
     const push = (what: ObjectChange['what'], va: string, vb: string, worse: boolean) => { if (va !== vb) out.push({ library: name, what, a: va, b: vb, worse, programs: b.programs }); };
     if (a.ifunc !== null && b.ifunc !== null && a.e.constructors !== null && b.e.constructors !== null) {
       const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-      const code = (f: Facts) => `${count(f.e.constructors!, 'constructor')}, ${count(f.ifunc!, 'IFUNC resolver')} at load`;
-      push('load-time-code', code(a), code(b), b.e.constructors + b.ifunc! > a.e.constructors + a.ifunc!);
+      const code = (f: Facts) => `${count(f.e.constructors!, 'constructor')}, ${f.ifunc ? `up to ${count(f.ifunc, 'IFUNC resolver')}` : 'no IFUNC resolvers'} at load`;
+      // More of either is more code run before main.
+      push('load-time-code', code(a), code(b), b.e.constructors > a.e.constructors || b.ifunc! > a.ifunc!);
     }
     if (a.e.relro !== null && b.e.relro !== null) push('relro', a.e.relro, b.e.relro, RELRO_RANK[b.e.relro] < RELRO_RANK[a.e.relro]);
     push('bind-now', yesNo(a.e.bindNow), yesNo(b.e.bindNow), a.e.bindNow === true && b.e.bindNow === false);

@@ -6,7 +6,7 @@ import { type ElfImage, dynValue } from '../elf/image.js';
 import { type GnuProperties, decodeGnuProperties, readNotes } from '../elf/notes.js';
 import type { ByteSource } from '../elf/source.js';
 import { summarize } from '../elf/summary.js';
-import { DynamicSymbols } from '../elf/symtab.js';
+import { DynamicSymbols, LookupKey } from '../elf/symtab.js';
 import type { LoadGraph } from '../graph/model.js';
 import { originOf } from './dst.js';
 import type { FileSystem } from './fs.js';
@@ -37,6 +37,9 @@ export interface ObjectHardening {
 }
 
 /** libc functions with a fortified __*_chk variant (glibc debug/ and include/bits/*-fortified.h). */
+/** The stack protector's symbols: imported by an object built with canaries, defined by the libc that provides them (its own functions call them directly). */
+const CANARY = ['__stack_chk_fail', '__stack_chk_guard'].map((name) => ({ name, key: LookupKey.of(name) }));
+
 const FORTIFIABLE = new Set(['memcpy', 'memmove', 'mempcpy', 'memset', 'strcpy', 'stpcpy', 'strncpy', 'stpncpy', 'strcat', 'strncat',
   'sprintf', 'snprintf', 'vsprintf', 'vsnprintf', 'printf', 'fprintf', 'vprintf', 'vfprintf', 'dprintf', 'vdprintf', 'asprintf', 'vasprintf',
   'gets', 'fgets', 'fgets_unlocked', 'fread', 'fread_unlocked', 'read', 'pread', 'pread64', 'recv', 'recvfrom', 'readlink', 'readlinkat',
@@ -76,7 +79,7 @@ export function readHardening(fs: FileSystem, g: LoadGraph, images: ReadonlyMap<
         nxStack: !summary.execStack,
         wxSegments: wx,
         textrel: summary.textrel,
-        canary: imports.has('__stack_chk_fail') || imports.has('__stack_chk_guard'),
+        canary: CANARY.some((k) => imports.has(k.name) || (syms?.lookup(k.key) ?? []).some((i) => syms!.shndx(i) !== C.SHN_UNDEF)),
         fortified, fortifiable,
         cfi: x86 ? { kind: 'x86', features: gp?.x86Features ?? [] } : arm64 ? { kind: 'aarch64', features: gp?.aarch64Features ?? [] } : null,
         rpath: o.rpath, runpath: o.runpath,

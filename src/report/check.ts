@@ -100,8 +100,9 @@ export function renderKnownBadSummary(objects: readonly KnownBadObject[], style:
 export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): string {
   const tone = (s: Severity) => (s === 'error' ? 'red' : s === 'warning' ? 'yellow' : 'dim');
   const names = (ps: readonly string[]) => ps.slice(0, 5).map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ') + (ps.length > 5 ? `, … ${ps.length - 5} more` : '');
+  // A finding on a program's own file that no other program loads concerns that program alone.
   const line = (f: ObjectFinding, verb: string) => style(tone(f.severity), `${f.severity} ${f.rule} ${f.subject}${f.path ? ` (${f.path})` : ''}: ${f.message}`)
-    + style('dim', ` — ${verb} ${f.programs.length} program${f.programs.length === 1 ? '' : 's'} (${names(f.programs)})`);
+    + style('dim', f.programs.length === 1 && f.programs[0] === f.path ? ' — the program itself' : ` — ${verb} ${f.programs.length} program${f.programs.length === 1 ? '' : 's'} (${names(f.programs)})`);
   const lines = [style('bold', `${doc.checked} programs checked; ${doc.objects.length} findings on objects, each once:`), ...doc.objects.map((f) => line(f, 'loaded by'))];
   if (doc.closure.length) lines.push('', style('bold', `${doc.closure.length} findings on programs' closures:`), ...doc.closure.map((f) => line(f, 'in')));
   const all = [...doc.objects, ...doc.closure];

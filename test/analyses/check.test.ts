@@ -49,6 +49,16 @@ describe('check rules on fixtures: one that passes, one that fails', () => {
     });
   }
 
+  it('LG006 counts a definition of __stack_chk_fail too: the libc that provides it calls its own', async (ctx) => {
+    requires(ctx, FIXTURES);
+    const d = fixtureDir();
+    lib(d, 'libguard.so', { source: 'void __stack_chk_fail(void) { for (;;); }\n', args: ['-fno-stack-protector'] });
+    lib(d, 'libplain.so', { source: 'int f(void) { return 1; }\n', args: ['-fno-stack-protector'] });
+    const main = exe(d, 'main', [`-L${d}`, '-l:libguard.so', '-l:libplain.so', ...rpath(d)]);
+    const f = (await check('--preset', 'strict', main)).findings;
+    expect([rulesOn(f, 'libguard.so'), rulesOn(f, 'libplain.so')].map((r) => r.includes('LG006'))).toEqual([false, true]);
+  });
+
   it('LG005 W^X segments', async (ctx) => {
     requires(ctx, FIXTURES);
     const d = fixtureDir();
@@ -85,7 +95,8 @@ describe('check rules on fixtures: one that passes, one that fails', () => {
     const f = (await check('--policy', `${d}/policy.json`, '--preload', `${d}/libx1.so`, `${d}/main`)).findings;
     expect(f.find((x) => x.rule === 'LG100')?.message).toMatch(/objects in the closure, over the budget of 3/);
     // libx1 is also preloaded, so only libbig, libx2 and libx3 depend on the edge alone.
-    expect(f.find((x) => x.rule === 'LG102')).toMatchObject({ subject: 'main → libbig.so', message: 'main → libbig.so is used for tiny and alone brings in 3 objects' });
+    // Located at the program, whose DT_NEEDED would change (SARIF's location).
+    expect(f.find((x) => x.rule === 'LG102')).toMatchObject({ subject: 'main → libbig.so', path: `${d}/main`, message: 'main → libbig.so is used for tiny and alone brings in 3 objects' });
     expect(f.filter((x) => x.rule === 'LG104').map((x) => x.message).sort()).toEqual([`names audit libraries: ${d}/libaud.so`, `preloaded: ${d}/libx1.so`]);
     const fine = (await check(exe(d, 'plain'))).findings;
     expect(fine.filter((x) => ['LG100', 'LG102', 'LG104'].includes(x.rule))).toEqual([]);
@@ -117,7 +128,7 @@ describe('check rules on fixtures: one that passes, one that fails', () => {
     lib(d, 'libctor.so', { source: '__attribute__((constructor)) static void c(void) {}\nint f(void) { return 1; }\n' });
     const main = exe(d, 'main', [`-L${d}`, '-l:libctor.so', '-lm', ...rpath(d)]);
     const { findings } = await check(main);
-    expect(findings.filter((f) => f.rule === 'LG103').map((f) => f.subject).sort()).toEqual(['main → libctor.so', 'main → libm.so.6']);
+    expect(findings.filter((f) => f.rule === 'LG103').map((f) => [f.subject, f.path]).sort()).toEqual([['main → libctor.so', main], ['main → libm.so.6', main]]);
     expect(findings.find((f) => f.rule === 'LG101' && f.subject === 'libctor.so')?.message).toMatch(/1 real constructor/);
     // objdump agrees: of libctor's constructor slots, exactly one points at code of the library's own.
     const g = JSON.parse((await runCli(['--format', 'json', main])).stdout);
