@@ -1,5 +1,6 @@
 // `loadgraph check [FILE|DIR]...`: hardening checklists over each program and everything it loads.
 import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { type CheckedProgram, type Finding, type Policy, PRESETS, type Severity, atLeast, checkDocument, policyFrom } from '../analyses/check.js';
 import { knownBadObjects } from '../analyses/known-bad.js';
 import { groupFindings } from '../analyses/check-root.js';
@@ -80,7 +81,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     progress.done();
     const knownBad = knownBadObjects(programs.map((p) => ({ program: p.program, indicators: p.objects.flatMap((o) => o.indicators ?? []) })));
     const doc = groupFindings(policy, programs, knownBad);
-    if (values.format === 'sarif') io.stdout.write(renderRootSarif(doc, VERSION));
+    if (values.format === 'sarif') io.stdout.write(renderRootSarif(doc, VERSION, resolve(io.cwd, values.root ?? '/')));
     else if (values.format === 'html') io.stdout.write(renderCheckHtml(`check of ${positionals.join(' ') || values.root}`, doc, programs));
     else if (values.format === 'json') io.stdout.write(JSON.stringify(doc, exactJson, 2) + '\n');
     else io.stdout.write(renderRootCheck(doc, styleFor(io, values)) + (knownBad.length ? '\n' + renderKnownBadSummary(knownBad, styleFor(io, values)) : ''));

@@ -34,7 +34,7 @@ export function renderCheckTable(p: CheckedProgram, style: Style = plain): strin
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', note: 'note' };
 
 /** SARIF 2.1.0 with tool.driver.rules from the rule table; `results` from the findings. */
-function sarifDocument(version: string, results: unknown[]): string {
+function sarifDocument(version: string, results: unknown[], baseIds?: Record<string, unknown>): string {
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -50,6 +50,7 @@ function sarifDocument(version: string, results: unknown[]): string {
           })),
         },
       },
+      ...(baseIds ? { originalUriBaseIds: baseIds } : {}),
       results,
     }],
   };
@@ -69,8 +70,14 @@ export function renderSarif(programs: readonly CheckedProgram[], version: string
   }))));
 }
 
-/** A grouped check as SARIF: each finding once, located at the object, the programs it concerns as related locations. */
-export function renderRootSarif(doc: RootCheckDocument, version: string): string {
+/**
+ * A grouped check as SARIF: each finding once, located at the object, the programs it concerns as related
+ * locations; paths relative to ROOT, the root checked (an absolute host path).
+ */
+export function renderRootSarif(doc: RootCheckDocument, version: string, root = '/'): string {
+  const dir = root.replace(/\/*$/, '/');
+  const base = { ROOT: { uri: `file://${dir.split('/').map(encodeURIComponent).join('/')}`, description: { text: 'the root the programs were checked in' } } };
+  const uri = (path: string) => ({ uri: path.replace(/^\/+/, '').split('/').map(encodeURIComponent).join('/'), uriBaseId: 'ROOT' });
   return sarifDocument(version, [...doc.objects, ...doc.closure].map((f) => ({
     ruleId: f.rule,
     ruleIndex: RULES.findIndex((r) => r.id === f.rule),
@@ -79,7 +86,7 @@ export function renderRootSarif(doc: RootCheckDocument, version: string): string
     locations: [{ physicalLocation: { artifactLocation: uri(f.path ?? f.programs[0]!), ...(f.region ? { region: f.region } : {}) } }],
     relatedLocations: f.programs.map((p, i) => ({ id: i, physicalLocation: { artifactLocation: uri(p) }, message: { text: 'a program this finding concerns' } })),
     partialFingerprints: { loadgraphFinding: `${f.rule}|${f.path ?? f.subject}|${f.message}` },
-  })));
+  })), base);
 }
 
 /** "1 object contains the CVE-2024-3094 backdoor code; 3 programs load it:", then one line per object. */

@@ -12,7 +12,7 @@ import { exe, fixtureDir, lib, rpath, runpath } from '../support/fixtures.js';
 import { objdumpClassifies } from '../support/objdump.js';
 import { FIXTURES, OBJDUMP, SAMPLES, X86_64, requires, sysrootOf } from '../support/prereq.js';
 
-interface Finding { rule: string; severity: string; subject: string; message: string; evidence: string[] }
+interface Finding { rule: string; severity: string; subject: string; path: string | null; message: string; evidence: string[] }
 const check = async (...args: string[]) => {
   const r = await runCli(['check', '--format', 'json', ...args]);
   expect(r.stderr).toBe('');

@@ -1,6 +1,7 @@
 // `check --root DIR`: a whole root with each finding once and the programs it concerns, checked against
 // per-program `check --root DIR PROGRAM --format json` runs: every finding of every sampled program is in
 // exactly one group that names the program, and every group naming a sampled program is one of its findings.
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { RootCheckDocument } from '../../src/analyses/check-root.js';
 import type { Finding } from '../../src/analyses/check.js';
@@ -42,13 +43,15 @@ describe('check --root on the Debian amd64 sysroot', () => {
     expect(text.code).toBe(r.code);
     // SARIF the same way: one result per group, located at the object, the programs as related locations.
     const sarif = JSON.parse((await runCli(['check', '--root', root, '--format', 'sarif'])).stdout) as {
-      runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }>; relatedLocations: unknown[]; partialFingerprints: Record<string, string> }> }>;
+      runs: Array<{ originalUriBaseIds: Record<string, { uri: string }>; results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string; uriBaseId: string } } }>; relatedLocations: unknown[]; partialFingerprints: Record<string, string> }> }>;
     };
     const results = sarif.runs[0]!.results;
     expect(results).toHaveLength(groups.length);
     expect(new Set(results.map((x) => x.partialFingerprints.loadgraphFinding)).size).toBe(results.length);
     expect(results.map((x) => x.relatedLocations.length)).toEqual(groups.map((g) => g.programs.length));
-    expect(results[0]!.locations[0]!.physicalLocation.artifactLocation.uri).toBe((groups[0]!.path ?? groups[0]!.programs[0]!).replace(/^\/+/, ''));
+    // Paths inside the root, relative to ROOT, which names the root checked.
+    expect(results[0]!.locations[0]!.physicalLocation.artifactLocation).toEqual({ uri: (groups[0]!.path ?? groups[0]!.programs[0]!).replace(/^\/+/, ''), uriBaseId: 'ROOT' });
+    expect(sarif.runs[0]!.originalUriBaseIds.ROOT!.uri).toBe(`${pathToFileURL(root).href}/`);
   }, 600_000);
 
   it('check DIR groups the same way, over the programs under DIR; one FILE keeps its table', async (ctx) => {
