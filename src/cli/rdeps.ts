@@ -47,12 +47,19 @@ export async function rdepsCommand(args: string[], io: CliIo): Promise<number> {
   const libReal = lib.includes('/') ? run.realpath(lib) : null;
   const progress = progressFor(io, values.quiet === true);
   const programs: RdepsProgram[] = [];
+  // For a LIB nothing matches: the vDSO it may name, and the loaded names it is the start of (liblzma.so → liblzma.so.5).
+  let vdso: string | null = null;
+  const longer = new Set<string>();
   for (const [i, path] of run.programs.entries()) {
     progress.step(i + 1, run.programs.length, path);
     const r = await run.analyse(path, 'graph');
     if (!r.ok) {
       io.stderr.write(`loadgraph: ${r.message}\n`);
       continue;
+    }
+    for (const o of r.graph.objects) {
+      if (o.kind === 'vdso' && o.names.includes(lib)) vdso = lib;
+      else if (o.kind === 'library' && !lib.includes('/')) for (const n of o.names) if (n.startsWith(lib) && n !== lib) longer.add(n);
     }
     const via = pathTo(r.graph, lib, libReal);
     const later = via === null && withRuntime ? runtimePathTo(r.graph, lib) : null;
@@ -62,6 +69,8 @@ export async function rdepsCommand(args: string[], io: CliIo): Promise<number> {
     else programs.push(via ? { path, atStart: true, via } : { path, atStart: false, via: later! });
   }
   progress.done();
+  if (!programs.length && vdso) io.stderr.write(`loadgraph: ${vdso} is the kernel's vDSO: the kernel maps it into every process; no program loads it from a file\n`);
+  else if (!programs.length && longer.size) io.stderr.write(`loadgraph: no program loads a library named ${lib}; did you mean ${[...longer].sort().slice(0, 8).join(', ')}?\n`);
   const doc: RdepsDocument = { schema: RDEPS_SCHEMA, library: lib, root: values.root ?? '/', programs };
   io.stdout.write(values.format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : renderRdeps(doc, run.programs.length, withRuntime));
   return programs.length > 0 ? EXIT_OK : EXIT_FINDINGS;

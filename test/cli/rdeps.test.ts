@@ -90,6 +90,14 @@ describe('rdeps edge cases', () => {
     expect(byPath.programs).toEqual(['/usr/bin/ls']);
   });
 
+  it('a LIB that matches nothing says what it may have meant: a longer name loaded, or the vDSO', async () => {
+    const short = await runCli(['rdeps', 'libc.so', '/usr/bin/ls']);
+    expect([short.code, short.stderr]).toEqual([1, 'loadgraph: no program loads a library named libc.so; did you mean libc.so.6?\n']);
+    // The vDSO of this machine's loader model (x86-64: linux-vdso.so.1), which ldd lists and no file is.
+    const vdso = await runCli(['rdeps', 'linux-vdso.so.1', '/usr/bin/ls']);
+    expect([vdso.code, vdso.stderr]).toEqual([1, "loadgraph: linux-vdso.so.1 is the kernel's vDSO: the kernel maps it into every process; no program loads it from a file\n"]);
+  });
+
   it('an unusable root is exit 2 with one line', async () => {
     const r = await runCli(['rdeps', '--root', '/nonexistent-root-dir', 'libc.so.6']);
     expect(r.code).toBe(2);
