@@ -177,8 +177,9 @@ export function runOverRoot(host: Host, options: AnalyseOptions, paths: readonly
   const cwd = lo.cwd ?? '/';
   const abs = (p: string) => (p.startsWith('/') ? p : `${cwd.replace(/\/+$/, '')}/${p}`);
   const top = fs.stat('/');
-  const unusable = !top.ok || top.value.kind !== 'dir' ? `${root}: ${top.ok ? 'not a directory' : `cannot be used as a root (${errnoText[top.errno]})`}` : null;
-  const found = unusable ? { programs: [], diagnostics: [] } : discoverPrograms(fs, paths.map(abs), lo.runCache!.programs);
+  const notRoot = !top.ok || top.value.kind !== 'dir' ? `${root}: ${top.ok ? 'not a directory' : `cannot be used as a root (${errnoText[top.errno]})`}` : null;
+  const found = notRoot ? { programs: [], diagnostics: [], unusable: null } : discoverPrograms(fs, paths.map(abs), lo.runCache!.programs);
+  const unusable = notRoot ?? (found.unusable && (paths.length ? found.unusable : `${root}: ${found.unusable}`));
   // Only this shard's programs are analysed: what discovery parsed of the others is not kept.
   const programs = shardOf(found.programs, shard);
   const selected = new Set(programs);

@@ -111,7 +111,8 @@ export interface ContentCheck {
   readonly id: number;
   readonly indicator: string;
   readonly path: string;
-  readonly sha256: string;
+  /** null: not digested, the file being larger than any build (loader/content-facts.ts MAX_CONTENT). */
+  readonly sha256: string | null;
   readonly buildId: string | null;
   /** Signatures published for this object's machine, and the executable PT_LOAD bytes searched for them. */
   readonly signatures: number;
@@ -137,7 +138,7 @@ export function matchFacts(ind: Indicator, id: number, facts: ContentFacts): Con
     if (hit) matches.push({ kind: 'signature', name: sig.name, arch: sig.arch, offset: hit.offset, length: hit.length, vaddr: hit.vaddr, sources: sig.sources });
   }
   for (const b of ind.builds) {
-    if (b.sha256 && b.sha256 === facts.sha256) matches.push({ kind: 'sha256', build: b.build, value: facts.sha256, sources: b.sources });
+    if (b.sha256 && b.sha256 === facts.sha256) matches.push({ kind: 'sha256', build: b.build, value: b.sha256, sources: b.sources });
     if (b.buildId && facts.buildId && b.buildId === facts.buildId) matches.push({ kind: 'build-id', build: b.build, value: facts.buildId, sources: b.sources });
   }
   return {

@@ -6,6 +6,7 @@ import { INDICATORS, matchText, sourceText, verdictText } from './indicators.js'
 import type { GraphObject } from '../graph/model.js';
 import type { ObjectHardening } from '../loader/hardening-facts.js';
 import type { AnalysisResult } from './result.js';
+import { MAX_CONTENT } from '../loader/content-facts.js';
 
 /** What these rules read of check's context (check.ts's Rule and Context, structurally: no import cycle). */
 interface Context {
@@ -30,7 +31,7 @@ const versionEvidence = (v: ObjectHardening['version'] | undefined) =>
 
 /** "searched 12345 bytes of 1 executable PT_LOAD segment for 1 published signature; SHA-256 …" */
 export function verifiedText(x: ContentCheck): string {
-  return `searched ${x.bytes} bytes in ${x.segments} executable PT_LOAD segment${x.segments === 1 ? '' : 's'} for ${x.signatures} published signature${x.signatures === 1 ? '' : 's'}; SHA-256 ${x.sha256}${x.buildId ? `; build-id ${x.buildId}` : ''}`;
+  return `searched ${x.bytes} bytes in ${x.segments} executable PT_LOAD segment${x.segments === 1 ? '' : 's'} for ${x.signatures} published signature${x.signatures === 1 ? '' : 's'}; ${x.sha256 === null ? `SHA-256 not computed: the file is over ${MAX_CONTENT >> 20} MiB (code searched up to that)` : `SHA-256 ${x.sha256}`}${x.buildId ? `; build-id ${x.buildId}` : ''}`;
 }
 
 /** The release an object is named or packaged as, when the policy lists it as known bad. */

@@ -1,7 +1,7 @@
 // The loader flags every command that resolves a load graph shares, and the pipeline options they mean.
 import type { AnalyseOptions } from '../pipeline.js';
 import type { FileInfo } from '../loader/fs.js';
-import type { CliIo } from './io.js';
+import { type CliIo, UsageError } from './io.js';
 
 /** Options shared by every command that resolves a load graph. */
 export const LOADER_OPTIONS = {
@@ -29,6 +29,8 @@ type LoaderFlags = {
 
 /** The pipeline's options from the shared flags (and the graph command's --no-code, --no-suggest). */
 export function analyseOptionsFrom(values: LoaderFlags): AnalyseOptions {
+  // An empty --root (an unset variable in a script) would otherwise mean the host's /.
+  if (values.root === '') throw new UsageError('--root needs a directory (it is empty)');
   return {
     ...(values.root !== undefined ? { root: values.root } : {}),
     libraryPath: values['library-path'] ?? null,

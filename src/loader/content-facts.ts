@@ -17,7 +17,8 @@ export interface Needle {
 export interface ContentFacts {
   readonly path: string;
   readonly machine: number;
-  readonly sha256: string;
+  /** null: the file is larger than MAX_CONTENT (no known build is), so it is not digested. */
+  readonly sha256: string | null;
   readonly buildId: string | null;
   /** Executable PT_LOAD segments and their file bytes searched. */
   readonly segments: number;
@@ -30,6 +31,8 @@ export interface ContentFacts {
 export type ContentCache = Map<string, ContentFacts | null>;
 
 const CHUNK = 1 << 20;
+/** What is read of one file at most: a hostile or sparse file of many gigabytes must not stall a run (liblzma is ~200 KiB). */
+export const MAX_CONTENT = 256 << 20;
 
 /** `open` is the path to open, `path` the real path the facts are filed under. */
 export function readContent(fs: FileSystem, open: string, path: string, image: ElfImage, needles: readonly Needle[], cache: ContentCache = new Map()): ContentFacts | null {
@@ -51,7 +54,8 @@ function scan(fs: FileSystem, open: string, path: string, image: ElfImage, needl
     const found = new Map<string, { key: string; offset: number; vaddr: number; length: number }>();
     let bytes = 0;
     for (const s of segments) {
-      const end = Math.min(s.offset + s.filesz, src.size);
+      const end = Math.min(s.offset + s.filesz, src.size, s.offset + MAX_CONTENT - bytes);
+      if (end <= s.offset) break;
       bytes += end - s.offset;
       for (let at = s.offset; at < end && found.size < mine.length; at += CHUNK) {
         const b = src.read(at, Math.min(CHUNK + overlap, end - at));
@@ -64,10 +68,14 @@ function scan(fs: FileSystem, open: string, path: string, image: ElfImage, needl
       }
     }
     // node:crypto costs ~10 ms to load; only the few objects an indicator concerns need it.
-    const h = process.getBuiltinModule('node:crypto').createHash('sha256');
-    for (let at = 0; at < src.size; at += CHUNK) h.update(src.read(at, Math.min(CHUNK, src.size - at)));
+    let sha256: string | null = null;
+    if (src.size <= MAX_CONTENT) {
+      const h = process.getBuiltinModule('node:crypto').createHash('sha256');
+      for (let at = 0; at < src.size; at += CHUNK) h.update(src.read(at, Math.min(CHUNK, src.size - at)));
+      sha256 = h.digest('hex');
+    }
     const note = readNotes(src, image, []).find((n) => n.owner === 'GNU' && n.type === C.NT_GNU_BUILD_ID);
-    return { path, machine, sha256: h.digest('hex'), buildId: note ? hexOf(note.desc) : null, segments: segments.length, bytes, found: [...found.values()] };
+    return { path, machine, sha256, buildId: note ? hexOf(note.desc) : null, segments: segments.length, bytes, found: [...found.values()] };
   } finally {
     src.close();
   }

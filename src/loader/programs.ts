@@ -11,6 +11,8 @@ export interface Discovery {
   readonly programs: string[];
   /** One line per entry that could not be judged: path and what is wrong. */
   readonly diagnostics: string[];
+  /** Why there is nothing to walk: the root unreadable or without any program directory, a PATH asked for that cannot be used. */
+  readonly unusable: string | null;
 }
 
 /** Top-level directories searched by default; every /lib* too. */
@@ -36,9 +38,19 @@ export function discoverPrograms(fs: FileSystem, paths: readonly string[] = [], 
   let tops = paths;
   if (!explicit) {
     const rootNames = fs.readdir('/');
-    if (!rootNames.ok) return { programs: [], diagnostics: [`/: ${errnoText[rootNames.errno]}`] };
+    if (!rootNames.ok) return { programs: [], diagnostics: [], unusable: `cannot be used as a root (${errnoText[rootNames.errno]})` };
     tops = [...DEFAULT_TOPS, ...rootNames.value.map((e) => e.name).filter((n) => n.startsWith('lib')).sort().map((n) => `/${n}`)];
+    if (!tops.some((t) => { const st = fs.stat(t); return st.ok && st.value.kind === 'dir'; })) return { programs: [], diagnostics: [], unusable: 'cannot be used as a root (none of /usr, /bin, /sbin, /lib*, /opt is a directory)' };
+  } else {
+    // A PATH asked for that is not there is a mistake in the question, not bad input inside the root.
+    for (const p of paths) {
+      const st = fs.stat(p);
+      if (!st.ok) return { programs: [], diagnostics: [], unusable: `${p}: ${errnoText[st.errno]}` };
+    }
   }
+  // A walk stays inside what it was asked to walk: a link to a directory elsewhere (/usr/bin/x → /) is not followed.
+  const bounds = tops.flatMap((t) => { const r = fs.realpath(t); return r.ok ? [r.value === '/' ? '' : r.value] : []; });
+  const inBounds = (real: string) => bounds.some((b) => real === b || real.startsWith(`${b}/`));
 
   const judge = (path: string, asked: boolean): void => {
     const real = fs.realpath(path);
@@ -57,7 +69,7 @@ export function discoverPrograms(fs: FileSystem, paths: readonly string[] = [], 
       diagnostics.push(`${path}: ${errnoText[st.errno]}`);
       return;
     }
-    if (st.value.kind === 'dir') return walk(real);
+    if (st.value.kind === 'dir') return tops.includes(path) || inBounds(real) ? walk(real) : undefined;
     // FIFOs, sockets and devices are never opened: a FIFO could block, a device never end. A link to
     // /dev/null is how systemd masks a unit, not bad input.
     if (st.value.kind !== 'file') return void (real === '/dev/null' && !asked ? 0 : diagnostics.push(`${path}: ${SPECIAL[st.value.kind]}, not opened`));
@@ -107,5 +119,5 @@ export function discoverPrograms(fs: FileSystem, paths: readonly string[] = [], 
     if (!st.ok && !explicit && st.errno === 'ENOENT') continue;
     judge(p, explicit);
   }
-  return { programs: [...found].sort(), diagnostics };
+  return { programs: [...found].sort(), diagnostics, unusable: null };
 }

@@ -1,7 +1,7 @@
 // Known-bad code by content (LG107) and by name (LG105): synthetic sysroots whose liblzma carries the
 // published CVE-2024-3094 signature bytes in an executable PT_LOAD (written by the tests' ELF writer; no
 // real backdoored file is used anywhere), decoys that must not match, and every output that reports it.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +61,15 @@ const check = async (...args: string[]) => {
 const only = (fs: Finding[], rules: string[]) => fs.filter((f) => rules.includes(f.rule));
 
 describe('known-bad code by content (LG107)', () => {
+  it('a file of many gigabytes (sparse, or hostile) is searched up to 256 MiB and not digested: the run does not stall', async () => {
+    const r = root(lzma('liblzma.so.5.4.1'));
+    truncateSync(join(r, 'lib/x86_64-linux-gnu/liblzma.so.5.4.1'), 64 * 2 ** 30);
+    const { doc, findings } = await check('--root', r, '/usr/sbin/sshd');
+    // The code is at its place near the start: still found.
+    expect(only(findings, ['LG107'])).toHaveLength(1);
+    expect(doc.programs[0].objects.find((o: { name: string }) => o.name === 'liblzma.so.5').indicators[0]).toMatchObject({ sha256: null, matches: [{ kind: 'signature' }] });
+  }, 60_000);
+
   it('the renamed backdoored build: flagged by its bytes, an error whatever it is called, with the byte offset', async () => {
     const r = root(lzma('liblzma.so.5.4.1'));
     const { code, doc, findings } = await check('--root', r, '/usr/sbin/sshd');
@@ -216,7 +225,7 @@ describe('digests name the build', () => {
     const r = root(lzma('liblzma.so.5.4.1'));
     const g = buildLoadGraph(confinedFs(r), '/usr/sbin/sshd', { root: r });
     if (!g.ok) throw new Error(g.message);
-    const indicators = checkContent(confinedFs(r), g.graph, g.images).map((x: ReturnType<typeof checkContent>[number]) => ({ ...x, matches: [...x.matches, { kind: 'sha256' as const, build: 'Example 1.0-1 amd64', value: x.sha256, sources: [] }] }));
+    const indicators = checkContent(confinedFs(r), g.graph, g.images).map((x: ReturnType<typeof checkContent>[number]) => ({ ...x, matches: [...x.matches, { kind: 'sha256' as const, build: 'Example 1.0-1 amd64', value: x.sha256!, sources: [] }] }));
     const f = runChecks({ ...g.graph, indicators }, new Map(), null, PRESETS.default).find((x) => x.rule === 'LG107');
     expect(f?.message).toMatch(/; it is byte for byte the known malicious build Example 1\.0-1 amd64 \(CVE-2024-3094; SHA-256 [0-9a-f]{64}\)$/);
   });

@@ -1,6 +1,6 @@
 // The options of why, diff and check, each with its effect, on a small built root: the expected answers
 // follow from the files the test writes (two paths to one library, a changed need, a known program).
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -150,5 +150,34 @@ describe('our own messages for bad options', () => {
     }
     expect(await runCli(['--no-such-option', '/bin/ls'])).toEqual({ code: 2, stdout: '', stderr: 'loadgraph: unknown option --no-such-option (loadgraph --help lists its options)\n' });
     expect((await runCli(['scan', '--quiet=yes'])).stderr).toBe('loadgraph scan: --quiet takes no value (loadgraph scan --help lists its options)\n');
+  });
+});
+
+describe('whole-root commands: nothing to walk is exit 2, one line', () => {
+  it('an empty --root, a root without program directories, a PATH that is not there', async () => {
+    const empty = tmp();
+    const r = twoPaths();
+    for (const [args, line] of [
+      [['scan', '--root', '', '/usr/bin/p'], 'loadgraph: --root needs a directory (it is empty)'],
+      [['check', '--root', empty], `loadgraph: ${empty}: cannot be used as a root (none of /usr, /bin, /sbin, /lib*, /opt is a directory)`],
+      [['rdeps', '--root', empty, 'libc.so.6'], `loadgraph: ${empty}: cannot be used as a root (none of /usr, /bin, /sbin, /lib*, /opt is a directory)`],
+      [['scan', '--root', r, '/usr/bin/p', '/usr/bin/nonexistent'], 'loadgraph: /usr/bin/nonexistent: no such file or directory'],
+      [['diff', '--root-a', r, '--root-b', r, '/usr/sbin/nonexistent'], 'loadgraph: /usr/sbin/nonexistent: no such file or directory'],
+    ] as const) {
+      const x = await runCli([...args]);
+      expect([args.join(' '), x.code, x.stdout, x.stderr]).toEqual([args.join(' '), 2, '', `${line}\n`]);
+    }
+  });
+
+  it('rdeps names the programs LIB itself keeps from starting (empty, or not found)', async () => {
+    const r = twoPaths();
+    writeFileSync(join(r, T, 'libz.so.1'), '');
+    // (The test's files have no execute bit: the program is named.)
+    const empty = await runCli(['rdeps', '--root', r, 'libz.so.1', '/usr/bin/p']);
+    expect([empty.code, empty.stderr]).toEqual([1, `loadgraph: /usr/bin/p: would not start (/${T}/libz.so.1: file too short); not counted\n`]);
+    const gone = twoPaths();
+    rmSync(join(gone, T, 'libz.so.1'));
+    const missing = await runCli(['rdeps', '--root', gone, 'libz.so.1', '/usr/bin/p']);
+    expect([missing.code, missing.stderr]).toEqual([1, 'loadgraph: /usr/bin/p: needs libz.so.1, which is not found: it would not start; not counted\n']);
   });
 });

@@ -42,7 +42,8 @@ function makeRoot() {
   symlinkSync('loop-a', join(root, 'usr/bin/loop-b'));
   symlinkSync(join(outside, 'prog'), join(root, 'usr/bin/escape'));
   symlinkSync('/../../../..' + outside, join(root, 'usr/lib/escape-dir'));
-  symlinkSync('/etc', join(root, 'opt/etc-link')); // into the root, outside the program directories: followed
+  symlinkSync('/etc', join(root, 'opt/etc-link')); // into the root, outside the program directories: not followed
+  symlinkSync('/', join(root, 'usr/bin/root-link')); // the whole root again: not followed
   execaSync('mkfifo', [join(root, 'usr/bin/fifo')]);
   chmodSync(join(root, 'usr/bin/fifo'), 0o755);
   return root;
@@ -55,7 +56,7 @@ describe('discoverPrograms', () => {
   const d = discoverPrograms({ ...real, open: (p) => (opened.push(p), real.open(p)) });
 
   it('finds every program once by its real path, through merged-/usr links, and nothing else', () => {
-    expect(d.programs).toEqual(['/etc/not-scanned', '/usr/bin/prog', '/usr/libexec/helper', '/opt/tool/bin/tool', '/usr/sbin/daemon'].sort());
+    expect(d.programs).toEqual(['/usr/bin/prog', '/usr/libexec/helper', '/opt/tool/bin/tool', '/usr/sbin/daemon'].sort());
   });
 
   it('gives one diagnostic per bad entry — loop, FIFO, truncated, corrupt — and never opens the FIFO', () => {
@@ -73,10 +74,10 @@ describe('discoverPrograms', () => {
   });
 
   it('narrows to the paths given, and says what each named non-program is', () => {
-    const n = discoverPrograms(confinedFs(root), ['/bin', '/usr/bin/script', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/nonexistent']);
+    const n = discoverPrograms(confinedFs(root), ['/bin', '/usr/bin/script', '/usr/lib/x86_64-linux-gnu/libc.so.6']);
+    // /usr/bin/root-link leads out of /bin (= /usr/bin): the walk of a PATH stays inside it.
     expect(n.programs).toEqual(['/usr/bin/prog']);
     expect(n.diagnostics.filter((x) => !/loop-|fifo|truncated|corrupt/.test(x)).sort()).toEqual([
-      '/nonexistent: no such file or directory',
       '/usr/bin/script: not an ELF file',
       '/usr/lib/x86_64-linux-gnu/libc.so.6: not a program (no PT_INTERP)',
     ]);
@@ -85,12 +86,13 @@ describe('discoverPrograms', () => {
   it('an unreadable file is one diagnostic (faked: tests run as root, who can read anything)', () => {
     const real = confinedFs(root);
     const n = discoverPrograms({ ...real, open: (p) => (p === '/usr/bin/prog' ? { ok: false, errno: 'EACCES' } : real.open(p)) }, ['/usr/bin/prog', '/usr/sbin']);
-    expect(n).toEqual({ programs: ['/usr/sbin/daemon'], diagnostics: ['/usr/bin/prog: permission denied'] });
+    expect(n).toEqual({ programs: ['/usr/sbin/daemon'], diagnostics: ['/usr/bin/prog: permission denied'], unusable: null });
   });
 
-  it('an unusable root is one diagnostic and no programs', () => {
-    const r = discoverPrograms(confinedFs(join(root, 'no-such-dir')));
-    expect(r.programs).toEqual([]);
-    expect(r.diagnostics).toEqual(['/: no such file or directory']);
+  it('nothing to walk is unusable, not "no programs": a root that cannot be read or has no program directory, a PATH that is not there', () => {
+    expect(discoverPrograms(confinedFs(join(root, 'no-such-dir')))).toEqual({ programs: [], diagnostics: [], unusable: 'cannot be used as a root (no such file or directory)' });
+    const empty = mkdtempSync(join(tmpdir(), 'loadgraph-empty-'));
+    expect(discoverPrograms(confinedFs(empty)).unusable).toBe('cannot be used as a root (none of /usr, /bin, /sbin, /lib*, /opt is a directory)');
+    expect(discoverPrograms(confinedFs(root), ['/bin', '/nonexistent'])).toEqual({ programs: [], diagnostics: [], unusable: '/nonexistent: no such file or directory' });
   });
 });
