@@ -1,6 +1,7 @@
 // The CLI entry as a function: run(argv, io) → exit code. No process.exit anywhere else.
 import { ANSWERED, answered, withoutNoCache } from './answers.js';
-import { type CliIo, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
+import { type CliIo, EXIT_OK, EXIT_USAGE, UsageError, type Writable } from './io.js';
+import { terminalSafe } from './terminal-safe.js';
 import { VERSION } from './version.js';
 
 const help = `loadgraph ${VERSION} — what gets loaded, and what runs, when an ELF program starts (never executes it)
@@ -32,7 +33,12 @@ const commands: Record<string, () => Promise<Command>> = {
   render: async () => (await import('./render.js')).renderCommand,
 };
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
+/** Text written is made terminal-safe (terminal-safe.ts); bytes (a kept answer, written safe) go as they are. */
+const safe = (w: Writable): Writable => ({ write: (data) => w.write(typeof data === 'string' ? terminalSafe(data) : data) });
+
+export async function run(argv: string[], raw: CliIo): Promise<number> {
+  // The progress line rewrites itself with its own escapes (progress.ts makes its text safe).
+  const io: CliIo = { ...raw, stdout: safe(raw.stdout), stderr: safe(raw.stderr), progress: raw.progress ?? raw.stderr };
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     io.stdout.write(help);

@@ -181,3 +181,20 @@ describe('whole-root commands: nothing to walk is exit 2, one line', () => {
     expect([missing.code, missing.stderr]).toEqual([1, 'loadgraph: /usr/bin/p: needs libz.so.1, which is not found: it would not start; not counted\n']);
   });
 });
+
+describe('text output is safe for a terminal', () => {
+  it("a file name's control characters and bidi overrides are shown escaped, our colours kept; JSON keeps the name exact", async () => {
+    const name = 'p\x1b[2J\rfake\u202eexe';
+    const r = root({ [`usr/bin/${name}`]: prog(['libc.so.6']) });
+    const tree = await runCli(['--root', r, '--color', `/usr/bin/${name}`]);
+    expect(tree.stdout).toContain('p\\x1b[2J\\x0dfake\\u202eexe');
+    // What is left of ESC is only our own colours.
+    expect(tree.stdout.replace(/\x1b\[(1|2|22|31|32|33|36|39)m/g, '')).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\u202e]/);
+    expect(tree.stdout).toMatch(/\x1b\[1m/);
+    const scan = await runCli(['scan', '--root', r, '--format', 'table', `/usr/bin/${name}`]);
+    expect(scan.stdout).toContain('p\\x1b[2J\\x0dfake\\u202eexe');
+    expect(scan.stdout).not.toMatch(/[\x1b\r\u202e]/);
+    const json = JSON.parse((await runCli(['scan', '--root', r, '--format', 'json', `/usr/bin/${name}`])).stdout);
+    expect(JSON.stringify(json)).toContain(JSON.stringify(name).slice(1, -1));
+  });
+});

@@ -1,0 +1,19 @@
+// What the CLI writes as text is made safe for a terminal: a hostile root's file names and ELF strings can
+// hold control characters, and written raw they would move the cursor, erase or overwrite lines, or turn
+// text around (Unicode bidirectional controls), and so hide a finding from the person reading it. JSON
+// escapes them itself; text gets them as visible escapes (\x1b, \u202e). Newlines and tabs are the
+// renderers' own; so are the colours node:util's styleText emits for our tones.
+
+// C0 controls but tab and newline, DEL, C1 controls, the bidirectional embeddings, overrides and isolates.
+const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+// Our colours (bold, dim, red, green, yellow, cyan and their ends) are kept; any other escape is shown.
+const SWEEP = /\x1b\[(?:1|2|22|31|32|33|36|39)m|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
+const shown = (c: string) => {
+  const n = c.charCodeAt(0);
+  return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+};
+
+export function terminalSafe(text: string): string {
+  return UNSAFE.test(text) ? text.replace(SWEEP, (m) => (m.length > 1 ? m : shown(m))) : text;
+}
