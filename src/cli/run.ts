@@ -36,9 +36,11 @@ const commands: Record<string, () => Promise<Command>> = {
 /** Text written is made terminal-safe (terminal-safe.ts); bytes (a kept answer, written safe) go as they are. */
 const safe = (w: Writable): Writable => ({ write: (data) => w.write(typeof data === 'string' ? terminalSafe(data) : data) });
 
+/** The progress line rewrites itself with its own escapes (progress.ts makes its text safe). */
+const safeIo = (raw: CliIo): CliIo => ({ ...raw, stdout: safe(raw.stdout), stderr: safe(raw.stderr), progress: raw.progress ?? raw.stderr });
+
 export async function run(argv: string[], raw: CliIo): Promise<number> {
-  // The progress line rewrites itself with its own escapes (progress.ts makes its text safe).
-  const io: CliIo = { ...raw, stdout: safe(raw.stdout), stderr: safe(raw.stderr), progress: raw.progress ?? raw.stderr };
+  const io = safeIo(raw);
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     io.stdout.write(help);
@@ -54,7 +56,8 @@ export async function run(argv: string[], raw: CliIo): Promise<number> {
   try {
     if (!ANSWERED.has(first)) return await command(named ? rest : argv, io);
     const { args, noCache } = withoutNoCache(rest);
-    return await answered(first, args, noCache ? { ...io, answers: null } : io, command);
+    // What is kept is what was written: made safe before the answer store records it.
+    return await answered(first, args, noCache ? { ...raw, answers: null } : raw, (a, recorded) => command(a, safeIo(recorded)));
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(`loadgraph: ${e.message}\n`);

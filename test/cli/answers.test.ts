@@ -77,7 +77,7 @@ const rootFor = (name: string) => roots.get(name)!;
 beforeAll(async () => {
   if (!CC.present) return;
   top = mkdtempSync(join(tmpdir(), 'loadgraph-answers-'));
-  for (const name of ['replay', 'store', 'outside', 'context', ...CHANGES.map(([what]) => what)]) {
+  for (const name of ['replay', 'store', 'outside', 'context', 'hostile', ...CHANGES.map(([what]) => what)]) {
     const root = join(top, name.replace(/\W+/g, '-'));
     const libDir = join(root, 'usr/lib');
     lib(libDir, 'libA.so.1.0', { soname: 'libA.so.1' });
@@ -85,6 +85,7 @@ beforeAll(async () => {
     symlinkSync('libA.so.1.0', join(libDir, 'libA.so'));
     exe(root, 'usr/bin/prog', ['-L', libDir, '-lA', '-Wl,--disable-new-dtags,-rpath,$ORIGIN/../lib2:$ORIGIN/../lib']);
     exe(root, 'usr/bin/other');
+    if (name === 'hostile') exe(root, 'usr/bin/p\x1b[2J\rx');
     roots.set(name, root);
   }
   // Inputs changed in the two seconds before a run are not trusted to keep their timestamps through
@@ -104,6 +105,18 @@ describe('answer cache', () => {
     // test here unless a store is made) the cache turned off.
     expect(process.env.LOADGRAPH_CACHE).toBe('off');
     for (const argv of [['inspect', '/bin/true'], ['scan', '--no-cache', '/bin/true'], [], ['scan', '/bin/true']]) expect(replayKept(argv, 'test-build')).toBeNull();
+  });
+
+  it('keeps what was written, made safe for a terminal: a replay shows a hostile name escaped too', async (ctx) => {
+    requires(ctx, [CC]);
+    const root = rootFor('hostile');
+    const cacheDir = join(top, 'cache-hostile');
+    const fresh = await cli(['scan', '--no-code', '--root', root], null);
+    expect(fresh.stdout).toContain('p\\x1b[2J\\x0dx');
+    await cli(['scan', '--no-code', '--root', root], cacheDir);
+    const again = await cli(['scan', '--no-code', '--root', root], cacheDir);
+    expect(again.debug).toMatch(/answer cache: replayed/);
+    expect([again.code, again.stdout, again.stderr]).toEqual([fresh.code, fresh.stdout, fresh.stderr]);
   });
 
   it('replays an unchanged root without opening a file, byte for byte', async (ctx) => {
