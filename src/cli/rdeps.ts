@@ -63,15 +63,10 @@ export async function rdepsCommand(args: string[], io: CliIo): Promise<number> {
     }
     const via = pathTo(r.graph, lib, libReal);
     const later = via === null && withRuntime ? runtimePathTo(r.graph, lib) : null;
-    if (via === null && later === null) {
-      // A program that cannot start loads nothing, LIB included, however it fails (LIB itself empty or gone, say).
-      if (r.graph.fatal) io.stderr.write(`loadgraph: ${path}: would not start (${r.graph.fatal.message}); not counted\n`);
-      else if (r.graph.objects.some((o) => o.kind === 'missing' && (o.name === lib || o.name.endsWith(`/${lib}`)))) io.stderr.write(`loadgraph: ${path}: needs ${lib}, which is not found: it would not start; not counted\n`);
-      continue;
-    }
-    // A program whose load fails never starts: it loads nothing.
+    // A program whose load fails never starts: it loads nothing, LIB included, however it fails (LIB itself empty, say).
     if (r.graph.fatal) io.stderr.write(`loadgraph: ${path}: would not start (${r.graph.fatal.message}); not counted\n`);
-    else programs.push(via ? { path, atStart: true, via } : { path, atStart: false, via: later! });
+    else if (via !== null || later !== null) programs.push(via ? { path, atStart: true, via } : { path, atStart: false, via: later! });
+    else if (r.graph.objects.some((o) => o.kind === 'missing' && (o.name === lib || o.name.endsWith(`/${lib}`)))) io.stderr.write(`loadgraph: ${path}: needs ${lib}, which is not found: it would not start; not counted\n`);
   }
   progress.done();
   if (!programs.length && vdso) io.stderr.write(`loadgraph: ${vdso} is the kernel's vDSO: the kernel maps it into every process; no program loads it from a file\n`);
