@@ -8,7 +8,7 @@ import { type Style, plain } from './style.js';
 export function renderScanTable(doc: ScanDocument, style: Style = plain): string {
   const code = doc.objects.some((o) => o.runsCodeIn !== null) || doc.programs.some((p) => p.constructors !== null);
   const libs = new Table({
-    head: ['library', 'path', 'programs', ...(code ? ['runs code in', 'ctors', 'ifunc@load'] : []), 'RELRO', 'NOW', 'TEXTREL', 'exec stack'],
+    head: ['library', 'path', 'programs', ...(code ? ['runs code in', 'ctors', 'ifunc@load (max)'] : []), 'RELRO', 'NOW', 'TEXTREL', 'exec stack'],
     style: { head: [], border: [], compact: true },
   });
   for (const o of doc.objects) {
@@ -37,7 +37,7 @@ export function renderScanTable(doc: ScanDocument, style: Style = plain): string
 export function renderScanHtml(doc: ScanDocument): string {
   const yn = (v: boolean | null) => (v === null ? '–' : v ? 'yes' : 'no');
   const libraries: TableSection = {
-    heading: 'libraries', columns: ['library', 'path', 'programs', 'runs code in', 'ctors', 'ifunc@load', 'RELRO', 'NOW', 'TEXTREL', 'exec stack'],
+    heading: 'libraries', columns: ['library', 'path', 'programs', 'runs code in', 'ctors', 'ifunc@load (max)', 'RELRO', 'NOW', 'TEXTREL', 'exec stack'],
     rows: doc.objects.map((o) => [o.name, o.path ?? '?', o.programs, o.runsCodeIn ?? '–', o.constructors ?? '–', o.ifuncAtLoad ?? '–', o.relro ?? '–', yn(o.bindNow), yn(o.textrel), yn(o.execStack)]),
   };
   const programs: TableSection = {
