@@ -7,7 +7,7 @@
 // C0 controls but tab and newline, DEL, C1 controls, the bidirectional embeddings, overrides and isolates.
 const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 // Our colours (bold, dim, red, green, yellow, cyan and their ends) are kept; any other escape is shown.
-const SWEEP = /\x1b\[(?:1|2|22|31|32|33|36|39)m|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+const SWEEP = new RegExp(`\\x1b\\[(?:1|2|22|31|32|33|36|39)m|${UNSAFE.source}`, 'g');
 
 const shown = (c: string) => {
   const n = c.charCodeAt(0);

@@ -41,12 +41,6 @@ export function discoverPrograms(fs: FileSystem, paths: readonly string[] = [], 
     if (!rootNames.ok) return { programs: [], diagnostics: [], unusable: `cannot be used as a root (${errnoText[rootNames.errno]})` };
     tops = [...DEFAULT_TOPS, ...rootNames.value.map((e) => e.name).filter((n) => n.startsWith('lib')).sort().map((n) => `/${n}`)];
     if (!tops.some((t) => { const st = fs.stat(t); return st.ok && st.value.kind === 'dir'; })) return { programs: [], diagnostics: [], unusable: 'cannot be used as a root (none of /usr, /bin, /sbin, /lib*, /opt is a directory)' };
-  } else {
-    // A PATH asked for that is not there is a mistake in the question, not bad input inside the root.
-    for (const p of paths) {
-      const st = fs.stat(p);
-      if (!st.ok) return { programs: [], diagnostics: [], unusable: `${p}: ${errnoText[st.errno]}` };
-    }
   }
   // A walk stays inside what it was asked to walk: a link to a directory elsewhere (/usr/bin/x → /) is not followed.
   const bounds = tops.flatMap((t) => { const r = fs.realpath(t); return r.ok ? [r.value === '/' ? '' : r.value] : []; });
@@ -69,7 +63,7 @@ export function discoverPrograms(fs: FileSystem, paths: readonly string[] = [], 
       diagnostics.push(`${path}: ${errnoText[st.errno]}`);
       return;
     }
-    if (st.value.kind === 'dir') return tops.includes(path) || inBounds(real) ? walk(real) : undefined;
+    if (st.value.kind === 'dir') return inBounds(real) ? walk(real) : undefined;
     // FIFOs, sockets and devices are never opened: a FIFO could block, a device never end. A link to
     // /dev/null is how systemd masks a unit, not bad input.
     if (st.value.kind !== 'file') return void (real === '/dev/null' && !asked ? 0 : diagnostics.push(`${path}: ${SPECIAL[st.value.kind]}, not opened`));
@@ -115,8 +109,10 @@ export function discoverPrograms(fs: FileSystem, paths: readonly string[] = [], 
 
   for (const p of tops) {
     const st = fs.stat(p);
-    // A default directory the root lacks (no /opt) is not a problem; a path asked for is.
-    if (!st.ok && !explicit && st.errno === 'ENOENT') continue;
+    // A default directory the root lacks (no /opt) is not a problem; a PATH asked for that is not there is
+    // a mistake in the question, not bad input inside the root.
+    if (!st.ok && explicit) return { programs: [], diagnostics: [], unusable: `${p}: ${errnoText[st.errno]}` };
+    if (!st.ok && st.errno === 'ENOENT') continue;
     judge(p, explicit);
   }
   return { programs: [...found].sort(), diagnostics, unusable: null };

@@ -1,5 +1,6 @@
 // Renderers for check results: a table per program (cli-table3) with the findings under it, and SARIF
 // 2.1.0 whose tool.driver.rules come from the rule table. Pure.
+import { pathToFileURL } from 'node:url';
 import Table from 'cli-table3';
 import { type CheckedProgram, RULES, type Severity } from '../analyses/check.js';
 import type { KnownBadObject } from '../analyses/known-bad.js';
@@ -75,16 +76,15 @@ export function renderSarif(programs: readonly CheckedProgram[], version: string
  * locations; paths relative to ROOT, the root checked (an absolute host path).
  */
 export function renderRootSarif(doc: RootCheckDocument, version: string, root = '/'): string {
-  const dir = root.replace(/\/*$/, '/');
-  const base = { ROOT: { uri: `file://${dir.split('/').map(encodeURIComponent).join('/')}`, description: { text: 'the root the programs were checked in' } } };
-  const uri = (path: string) => ({ uri: path.replace(/^\/+/, '').split('/').map(encodeURIComponent).join('/'), uriBaseId: 'ROOT' });
+  const base = { ROOT: { uri: pathToFileURL(root.replace(/\/*$/, '/')).href, description: { text: 'the root the programs were checked in' } } };
+  const inRoot = (path: string) => ({ uri: path.replace(/^\/+/, '').split('/').map(encodeURIComponent).join('/'), uriBaseId: 'ROOT' });
   return sarifDocument(version, [...doc.objects, ...doc.closure].map((f) => ({
     ruleId: f.rule,
     ruleIndex: RULES.findIndex((r) => r.id === f.rule),
     level: LEVEL[f.severity],
     message: { text: `${f.subject}: ${f.message}${f.evidence.length ? ` (${f.evidence.join('; ')})` : ''} — ${f.programs.length} program${f.programs.length === 1 ? '' : 's'}` },
-    locations: [{ physicalLocation: { artifactLocation: uri(f.path ?? f.programs[0]!), ...(f.region ? { region: f.region } : {}) } }],
-    relatedLocations: f.programs.map((p, i) => ({ id: i, physicalLocation: { artifactLocation: uri(p) }, message: { text: 'a program this finding concerns' } })),
+    locations: [{ physicalLocation: { artifactLocation: inRoot(f.path ?? f.programs[0]!), ...(f.region ? { region: f.region } : {}) } }],
+    relatedLocations: f.programs.map((p, i) => ({ id: i, physicalLocation: { artifactLocation: inRoot(p) }, message: { text: 'a program this finding concerns' } })),
     partialFingerprints: { loadgraphFinding: `${f.rule}|${f.path ?? f.subject}|${f.message}` },
   })), base);
 }
