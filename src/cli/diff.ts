@@ -27,7 +27,7 @@ edges added, removed or changed, constructors and IFUNC resolvers, what each edg
   --quiet              no progress on stderr (whole-root diffs show it when stderr is a terminal)
   --no-cache           analyse afresh: do not replay or keep the answer (docs/cache.md)
 With two roots and no FILE (or directories, or several paths, which narrow it): every program of both
-roots, matched across merged /usr and multiarch paths — programs added, removed and split; what left and
+roots, matched across merged /usr and multiarch paths — programs added, removed, moved and split; what left and
 entered each closure, grouped by cause with its reach ("libsystemd.so.0 no longer needs liblzma.so.5 → 3
 programs no longer load liblzma.so.5"); libraries whose load-time code or hardening changed, with how
 many programs load them. JSON: loadgraph.rootdiff/1 (docs/scale.md).

@@ -20,7 +20,7 @@ programs are the ELF files with PT_INTERP under the root's /usr, /bin, /sbin, /l
   --quiet               no progress on stderr (shown only when stderr is a terminal)
   --no-cache            analyse afresh: do not replay or keep the answer (docs/cache.md)
   and the loader options of 'loadgraph --help' (--library-path, --preload, --hwcaps, ...)
-Exit status: 0 some program loads LIB, 1 none does, 2 usage error or unusable root.
+Exit status: 0 some program loads LIB, 1 none does, 2 usage error, an unusable root or a PATH that is not there.
 `;
 
 export async function rdepsCommand(args: string[], io: CliIo): Promise<number> {

@@ -24,7 +24,7 @@ files with PT_INTERP under the root's /usr, /bin, /sbin, /lib* and /opt; PATHs (
   and the loader options of 'loadgraph --help' (--library-path, --preload, --hwcaps, ...)
 Bad entries in the root (unreadable, loops, special files, truncated or corrupt ELF) are one line each on
 stderr and the scan goes on. Exit status: 0 every program would start with everything found, 1 some
-would not or miss a library, 2 usage error or unusable root.
+would not or miss a library, 2 usage error, an unusable root or a PATH that is not there.
 `;
 
 export async function scanCommand(args: string[], io: CliIo): Promise<number> {
