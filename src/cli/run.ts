@@ -36,8 +36,11 @@ const commands: Record<string, () => Promise<Command>> = {
 /** Text written is made terminal-safe (terminal-safe.ts); bytes (a kept answer, written safe) go as they are. */
 const safe = (w: Writable): Writable => ({ write: (data) => w.write(typeof data === 'string' ? terminalSafe(data) : data) });
 
+/** Each write to stderr is one message: a newline inside it came from a name, and is shown as \n. */
+const oneLine = (w: Writable): Writable => ({ write: (data) => w.write(typeof data === 'string' ? data.replace(/\n(?!$)/g, '\\n') : data) });
+
 /** The progress line rewrites itself with its own escapes (progress.ts makes its text safe). */
-const safeIo = (raw: CliIo): CliIo => ({ ...raw, stdout: safe(raw.stdout), stderr: safe(raw.stderr), progress: raw.progress ?? raw.stderr });
+const safeIo = (raw: CliIo): CliIo => ({ ...raw, stdout: safe(raw.stdout), stderr: oneLine(safe(raw.stderr)), progress: raw.progress ?? raw.stderr });
 
 export async function run(argv: string[], raw: CliIo): Promise<number> {
   const io = safeIo(raw);

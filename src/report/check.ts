@@ -7,10 +7,12 @@ import type { KnownBadObject } from '../analyses/known-bad.js';
 import type { ObjectFinding, RootCheckDocument } from '../analyses/check-root.js';
 import { type TableSection, renderTablePage } from './html-table.js';
 import { type Style, plain } from './style.js';
+import { shown } from './shown.js';
 
 const mark = (ok: boolean, style: Style) => (ok ? style('green', '✓') : style('red', '✗'));
 
 export function renderCheckTable(p: CheckedProgram, style: Style = plain): string {
+  p = shown(p);
   const t = new Table({
     head: ['object', 'RELRO', 'NOW', 'PIE', 'NX', 'W^X', 'canary', 'fortify', 'CET/BTI', 'no TEXTREL', 'no RPATH'],
     style: { head: [], border: [], compact: true },
@@ -91,6 +93,7 @@ export function renderRootSarif(doc: RootCheckDocument, version: string, root = 
 
 /** "1 object contains the CVE-2024-3094 backdoor code; 3 programs load it:", then one line per object. */
 export function renderKnownBadSummary(objects: readonly KnownBadObject[], style: Style = plain): string {
+  objects = shown(objects);
   if (!objects.length) return '';
   const n = objects.length;
   const programs = new Set(objects.flatMap((o) => o.programs)).size;
@@ -105,6 +108,7 @@ export function renderKnownBadSummary(objects: readonly KnownBadObject[], style:
 
 /** A whole root's check: each finding once with how many programs (a few named) it concerns; object findings, then closure findings. */
 export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): string {
+  doc = shown(doc);
   const tone = (s: Severity) => (s === 'error' ? 'red' : s === 'warning' ? 'yellow' : 'dim');
   const names = (ps: readonly string[]) => ps.slice(0, 5).map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ') + (ps.length > 5 ? `, … ${ps.length - 5} more` : '');
   // A finding on a program's own file that no other program loads concerns that program alone.

@@ -4,6 +4,7 @@ import type { DiffItem, DiffNodeSide, DiffResult } from '../analyses/diff.js';
 import { type DrawnEdge, type DrawnNode, graphPage } from './html-graph.js';
 import { SORT_SCRIPT, TABLE_CSS, esc, tableHtml } from './html-table.js';
 import { type Style, plain } from './style.js';
+import { shown } from './shown.js';
 
 const tone = (k: DiffItem['kind']) => (k.endsWith('left') || k.endsWith('removed') || k.endsWith('shrank') ? 'green' : k.endsWith('entered') || k.endsWith('added') || k.endsWith('grew') || k === 'ifunc-moved-to-load' ? 'red' : 'yellow');
 const sign = (k: DiffItem['kind']) => (tone(k) === 'green' ? '-' : tone(k) === 'red' ? '+' : '~');
@@ -24,6 +25,7 @@ const cannotStart = (d: DiffResult) => [d.cannotStart?.a ? `${d.a} cannot start:
  * as counts. `verbose`: every item with its evidence, as before.
  */
 export function renderDiff(d: DiffResult, style: Style = plain, verbose = false): string {
+  d = shown(d);
   const fatal = cannotStart(d).map((l) => style('red', l) + '\n').join('');
   if (d.same) return `${fatal}no differences\n`;
   const out = [...cannotStart(d).map((l) => style('red', l)), style('bold', `${d.a} → ${d.b}: ${d.items.length} difference${d.items.length === 1 ? '' : 's'}`)];
@@ -65,6 +67,7 @@ export function renderDiff(d: DiffResult, style: Style = plain, verbose = false)
 }
 
 export function renderDiffMarkdown(d: DiffResult): string {
+  d = shown(d);
   const fatal = cannotStart(d).map((l) => `⛔ ${l.replace(/[*_`]/g, '\\$&')}\n\n`).join('');
   if (d.same) return `${fatal}**loadgraph diff** \`${d.a}\` → \`${d.b}\`: no differences\n`;
   const out = [...cannotStart(d).map((l) => `⛔ ${l.replace(/[*_`]/g, '\\$&')}\n`), `**loadgraph diff** \`${d.a}\` → \`${d.b}\`: ${d.items.length} difference${d.items.length === 1 ? '' : 's'}`, ''];

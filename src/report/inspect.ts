@@ -2,6 +2,7 @@
 import type { ObjectFacts, FactsResult } from '../elf/facts.js';
 import { wideHex } from '../elf/kit.js';
 import { type Style, plain } from './style.js';
+import { shown } from './shown.js';
 
 const hex = (n: number | null) => (n === null ? 'none' : wideHex(n));
 const list = (xs: readonly string[] | null, none = 'none') => (xs === null || xs.length === 0 ? none : xs.join(' '));
@@ -13,6 +14,7 @@ function firstOf(names: readonly string[], max: number): string {
 }
 
 export function renderFacts(f: ObjectFacts, style: Style = plain): string {
+  f = shown(f);
   const rows: Array<[string, string]> = [];
   const row = (k: string, v: string) => rows.push([k, v]);
   row('format', `ELF${f.class} ${f.endian}-endian ${f.machine.name} (${f.machine.number}) ${f.type} ${f.osabi}${f.abiVersion ? ` v${f.abiVersion}` : ''}`);
@@ -65,6 +67,7 @@ export function renderFacts(f: ObjectFacts, style: Style = plain): string {
 }
 
 export function renderFactsError(r: Extract<FactsResult, { ok: false }>): string {
+  r = shown(r);
   if (r.error.code === 'ELF_UNREADABLE') return `loadgraph: ${r.path}: ${r.error.message}\n`;
   return `loadgraph: ${r.path}: ${r.error.message} (${r.error.structure} at offset ${wideHex(r.error.offset)}) [${r.error.code}]\n`;
 }

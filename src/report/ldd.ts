@@ -1,5 +1,6 @@
 // `--format ldd`: the lines `ldd FILE` prints (rtld.c trace mode), in its order, without the load addresses.
 import type { LoadGraph, VersionProblem } from '../graph/model.js';
+import { shown } from './shown.js';
 
 /** Signalled outside _dl_receive_error's receiver: printed as the fatal error, and ld.so stops. */
 const stopsAtOnce = (p: VersionProblem) => p.kind === 'unsupported-verneed' || p.kind === 'relr-without-abi-version';
@@ -13,6 +14,7 @@ export const lddRefuses = (g: LoadGraph) =>
   g.linkage === 'static' || (g.fatal?.stage === 'exec' && !g.objects.some((o) => o.kind === 'interp' && o.class !== null));
 
 export function renderLdd(g: LoadGraph): string {
+  g = shown(g);
   if (lddRefuses(g)) return '';
   // ld.so reports a fatal error in trace mode on stdout, in place of the list.
   const fatalLine = (message: string) => `${g.program}: error while loading shared libraries: ${message}\n`;

@@ -4,12 +4,14 @@
 import type { AnalysisResult } from '../analyses/result.js';
 import { displayName, objectById, summarize } from '../graph/traverse.js';
 import { codeMarks, loadTimeById, loadTimeFooter, provenanceText, reasonText, runtimeSummary } from './tree.js';
+import { shown } from './shown.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/[*_`<>]/g, '\\$&');
 /** A name or path as code: nothing inside needs escaping but the pipe and the backtick. */
 const code = (s: string | null) => (s ? `\`${s.replace(/`/g, "'").replace(/\|/g, '\\|')}\`` : '');
 
 export function renderMarkdown(g: AnalysisResult): string {
+  g = shown(g);
   const byId = objectById(g);
   const lts = loadTimeById(g);
   const firstEdge = new Map<number, (typeof g.edges)[number]>();

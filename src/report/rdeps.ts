@@ -1,7 +1,9 @@
 // rdeps as text: one line per program that loads the library, with its shortest path and how each hop was found.
 import type { RdepsDocument, RdepsProgram } from '../analyses/rdeps.js';
+import { shown } from './shown.js';
 
 export function renderRdeps(doc: RdepsDocument, scanned: number, runtime = false): string {
+  doc = shown(doc);
   const start = doc.programs.filter((p) => p.atStart), later = doc.programs.filter((p) => !p.atStart);
   const line = (p: RdepsProgram) => `  ${p.path}: ${p.via.map((h) => `→ ${h.to} [${h.atStart === false ? `${h.kind}, run time: ` : ''}${h.resolved}${h.name !== h.to ? `, as ${h.name}` : ''}]`).join(' ')}\n`;
   const head = start.length === 0

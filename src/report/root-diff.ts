@@ -4,6 +4,7 @@
 import type { Cause, ObjectChange, ProgramChange, RootDiff } from '../analyses/root-diff.js';
 import { renderTablePage } from './html-table.js';
 import { type Style, plain } from './style.js';
+import { shown } from './shown.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
@@ -36,6 +37,7 @@ const counts = (s: RootDiff['summary']) => `${s.programsA} → ${s.programsB} pr
 const pathText = (p: ProgramChange) => (p.pathB && p.pathB !== p.path ? `${p.path} → ${p.pathB}` : p.path);
 
 export function renderRootDiff(d: RootDiff, style: Style = plain): string {
+  d = shown(d);
   const lines = [style('bold', `${d.a} → ${d.b}: ${counts(d.summary)}`)];
   if (d.same) return lines.concat('no differences').join('\n') + '\n';
   const added = d.programs.filter((p) => p.status === 'added'), removed = d.programs.filter((p) => p.status === 'removed');
@@ -58,6 +60,7 @@ export function renderRootDiff(d: RootDiff, style: Style = plain): string {
 }
 
 export function renderRootDiffMarkdown(d: RootDiff): string {
+  d = shown(d);
   const out = [`# ${d.a} → ${d.b}`, '', `${counts(d.summary)}.`];
   if (d.same) return out.concat('', 'No differences.').join('\n') + '\n';
   if (d.splits.length) out.push('', '## Split programs', '', ...d.splits.map((x) => `- \`${x.from}\` → also ${x.into.map((p) => `\`${p}\``).join(', ')}`));

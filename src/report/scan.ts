@@ -4,8 +4,10 @@ import Table from 'cli-table3';
 import type { ScanDocument } from '../analyses/scan.js';
 import { type TableSection, renderTablePage } from './html-table.js';
 import { type Style, plain } from './style.js';
+import { shown } from './shown.js';
 
 export function renderScanTable(doc: ScanDocument, style: Style = plain): string {
+  doc = shown(doc);
   const code = doc.objects.some((o) => o.runsCodeIn !== null) || doc.programs.some((p) => p.constructors !== null);
   const libs = new Table({
     head: ['library', 'path', 'programs', ...(code ? ['runs code in', 'ctors', 'ifunc@load (max)'] : []), 'RELRO', 'NOW', 'TEXTREL', 'exec stack'],

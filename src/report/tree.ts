@@ -7,6 +7,7 @@ import type { Candidate, GraphEdge, GraphObject, LoadGraph, Reason } from '../gr
 import { edgeSource } from '../graph/edge-sources.js';
 import { displayName, edgesFrom, libraryName, objectById, programOf, summarize } from '../graph/traverse.js';
 import { type Style, plain } from './style.js';
+import { shown } from './shown.js';
 
 export interface TreeOptions {
   readonly style?: Style;
@@ -115,6 +116,7 @@ const outcomeText: Record<Candidate['outcome'], string> = {
 };
 
 export function renderTree(g: AnalysisResult, opts: TreeOptions = {}): string {
+  g = shown(g);
   const style = opts.style ?? plain;
   const byId = objectById(g);
   const from = edgesFrom(g);

@@ -7,11 +7,13 @@ import type { GraphObject, LoadGraph } from '../graph/model.js';
 import { displayName, objectById } from '../graph/traverse.js';
 import { type Style, plain } from './style.js';
 import { knownBadLines, provenanceText, reasonText, suggestionLines } from './tree.js';
+import { shown } from './shown.js';
 
 /** Symbols listed per hop in text; JSON has all of them. */
 const SHOWN = 12;
 
 export function renderWhy(g: AnalysisResult, w: WhyResult, style: Style = plain, indirect: Attribution['indirect'] = []): string {
+  g = shown(g); w = shown(w); indirect = shown(indirect);
   const byId = objectById(g);
   const name = (id: number) => displayName(g, byId.get(id)!);
   const out: string[] = [];
@@ -53,6 +55,7 @@ export function renderWhy(g: AnalysisResult, w: WhyResult, style: Style = plain,
 
 /** why for a library only a run-time load reaches: the path, each run-time hop with what asks for it. */
 export function renderRuntimeWhy(g: LoadGraph, w: { target: GraphObject; path: readonly RuntimeHop[] }, style: Style = plain): string {
+  g = shown(g); w = shown(w);
   const byId = new Map([...objectById(g), ...(g.runtime?.objects ?? []).map((o) => [o.id, o] as const)]);
   const name = (id: number) => displayName(g, byId.get(id)!);
   const first = w.path.find((h) => !h.atStart)!;

@@ -198,3 +198,28 @@ describe('text output is safe for a terminal', () => {
     expect(JSON.stringify(json)).toContain(JSON.stringify(name).slice(1, -1));
   });
 });
+
+describe('a newline or tab in a name cannot forge a line', () => {
+  it('every text output shows it as \\n (JSON keeps the name exact), and a message on stderr stays one line', async () => {
+    const evil = 'libn.so.1\n\tforged.so [found in ld.so.cache]';
+    const r = root({ 'usr/bin/p': prog([evil]), [`${T}/${evil}`]: lib(evil) });
+    const shownAs = 'libn.so.1\\n\\tforged.so';
+    const forged = /^\s*forged\.so/m;
+    const plainRoot = root({ 'usr/bin/p': prog(['libc.so.6']) });
+    for (const args of [
+      ['--root', r, '/usr/bin/p'], ['--root', r, '--format', 'ldd', '/usr/bin/p'], ['--root', r, '--format', 'markdown', '/usr/bin/p'],
+      ['why', '--root', r, '/usr/bin/p', evil], ['rdeps', '--root', r, evil, '/usr/bin/p'], ['scan', '--root', r, '--format', 'table', '/usr/bin/p'],
+      ['check', '--root', r, '/usr/bin/p'], ['inspect', join(r, T, evil)], ['diff', '--root-a', r, '--root-b', plainRoot, '/usr/bin/p'],
+    ]) {
+      const out = await runCli(args);
+      expect(out.stdout, args.join(' ')).toContain(shownAs);
+      expect(out.stdout, args.join(' ')).not.toMatch(forged);
+    }
+    const json = JSON.parse((await runCli(['--root', r, '--format', 'json', '/usr/bin/p'])).stdout);
+    expect(json.objects.map((o: { name: string }) => o.name)).toContain(evil);
+    const missing = await runCli(['--root', r, `/usr/bin/no\nsuch`]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toContain('/usr/bin/no\\nsuch');
+  });
+});
