@@ -24,7 +24,7 @@ import { type CpuFacts, capabilitiesFor } from './capabilities.js';
 import { readLoaderDirs } from './loader-dirs.js';
 import { type ParsedObject, type VerifyCache, dynamicFault, parsedObject, loadCommandError, mappingError, truncatedSegments, verifyCandidate } from './verify.js';
 import { checkAllVersions } from './versions.js';
-import { interpreterError } from './interp.js';
+import { interpreterError, notALoader } from './interp.js';
 
 export interface LoaderOptions {
   /** Shown in the result; paths given to the FileSystem are inside it. */
@@ -595,11 +595,11 @@ function realOf(fs: FileSystem, path: string): string | null {
   return r.ok ? r.value : null;
 }
 
-/** ld.so's own map, named by `name` (PT_INTERP); when that file is unusable, ldd runs `standard` instead. */
+/** ld.so's own map, named by `name` (PT_INTERP); when that file is unusable as ld.so, ldd runs `standard` instead. */
 function loadInterp(fs: FileSystem, name: string, target: ElfIdentity, newObj: (o: Omit<Obj, 'id'>) => Obj, standard: string, cache?: VerifyCache): Obj {
   let v = verifyCandidate(fs, name, target, cache);
   let path = name;
-  if (v.kind !== 'ok' && standard !== name) {
+  if ((v.kind !== 'ok' || notALoader(v.image, v.info.size)) && standard !== name) {
     const w = verifyCandidate(fs, standard, target, cache);
     if (w.kind === 'ok') [v, path] = [w, standard];
   }

@@ -5,7 +5,7 @@
 // the program's class at all it says "not a dynamic executable". Oracles: the kernel (spawning the
 // fixture fails before any of its code runs) and ldd, on cc-built fixtures.
 import { execaSync } from 'execa';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { requires, setupProvides } from '../../support/prereq.js';
 import { runCli } from '../../support/cli.js';
@@ -72,5 +72,32 @@ describe('missing-interpreter-is-fatal', () => {
     mkdirSync(`${root}/lib`, { recursive: true });
     copyFileSync('/lib/ld-linux.so.2', `${root}/lib/ld-linux.so.2`);
     expect((await runCli(['--root', root, '--format', 'json', '/usr/bin/prog'])).stdout).toContain('"fatal": null');
+  });
+
+  // The kernel maps such a file and jumps to its entry point in place of ld.so (load_elf_interp does not
+  // look at the interpreter's own PT_INTERP): the program's main never runs. Oracle: the kernel kills it.
+  const notLoaders: Array<[string, (d: string) => string, string]> = [
+    ['another program', (d) => exe(d, 'other'), 'a program with a PT_INTERP of its own'],
+    ['the program itself', (d) => `${d}/main`, 'a program with a PT_INTERP of its own'],
+    ['a statically linked program', (d) => exe(d, 'static', ['-static']), 'a statically linked program \\(no PT_DYNAMIC\\)'],
+    ['a truncated copy of ld.so', (d) => {
+      writeFileSync(`${d}/ld-short.so`, readFileSync('/lib64/ld-linux-x86-64.so.2').subarray(0, 100_000), { mode: 0o755 });
+      return `${d}/ld-short.so`;
+    }, 'PT_LOAD .* runs past the end of the file'],
+  ];
+  it.each(notLoaders)('a PT_INTERP naming %s: the kernel would run it instead of ld.so, so the program cannot start', async (_what, make, words) => {
+    const d = fixtureDir();
+    const interp = make(d);
+    const main = exe(d, 'main', [`-Wl,--dynamic-linker=${interp}`]);
+    const ran = execaSync(main, [], { reject: false, timeout: 10_000 });
+    expect(ran.signal ?? ran.exitCode).not.toBe(0);
+    const g = graphOf(main, d);
+    expect(g.fatal?.stage).toBe('exec');
+    expect(g.fatal?.message).toMatch(new RegExp(`^${interp.replace(/[.]/g, '\\.')}: ${words}.*the program would not start\\)$`));
+    const theirs = await ldd(main, d);
+    expect(theirs.stdout).toContain(`\t${interp} => /lib64/ld-linux-x86-64.so.2\n`);
+    expect(lddOf(main, d)).toBe(theirs.stdout);
+    const tree = await runCli(['--no-code', main]);
+    expect([tree.code, tree.stdout]).toEqual([1, expect.stringMatching(/cannot start\n$/)]);
   });
 });
