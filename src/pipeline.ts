@@ -163,6 +163,8 @@ export interface RootRun {
   check(path: string, policy: Policy, baseline: ReadonlyMap<string, readonly Finding[]> | null): Promise<CheckOutcome>;
   /** An in-root path with every link resolved, or null. */
   realpath(path: string): string | null;
+  /** Each distinct warning of the programs analysed so far (a bad object, ld.so.cache, ld.so.preload), with how many programs had it. */
+  warnings(): ReadonlyArray<{ readonly message: string; readonly programs: number }>;
 }
 
 /**
@@ -186,16 +188,27 @@ export function runOverRoot(host: Host, options: AnalyseOptions, paths: readonly
   for (const p of lo.runCache!.programs.keys()) if (!selected.has(p)) lo.runCache!.programs.delete(p);
   const caches: RunCaches = { tables: new Map(), contentCache: new Map() };
   const code = options.code !== false;
+  // What `loadgraph FILE` warns about, a whole root says once with its reach.
+  const warned = warningTally();
   return {
     ...found,
     programs,
     unusable,
-    analyse: (path, depth) => runPipeline(fs, path, lo, code ? depth : 'graph', { bindNow: options.bindNow === true, suggest: options.suggest !== false, ...caches }),
-    check: (path, policy, baseline) => checkOne(fs, path, lo, options, policy, baseline, caches),
+    analyse: async (path, depth) => {
+      const a = await runPipeline(fs, path, lo, code ? depth : 'graph', { bindNow: options.bindNow === true, suggest: options.suggest !== false, ...caches });
+      if (a.ok) warned.add(a.graph.warnings);
+      return a;
+    },
+    check: async (path, policy, baseline) => {
+      const c = await checkOne(fs, path, lo, options, policy, baseline, caches);
+      if (c.ok) warned.add(c.warnings);
+      return c;
+    },
     realpath: (p) => {
       const r = fs.realpath(abs(p));
       return r.ok ? r.value : null;
     },
+    warnings: warned.list,
   };
 }
 
@@ -211,7 +224,17 @@ export async function checkWith(host: Host, args: readonly string[], options: An
   return out;
 }
 
-export type CheckOutcome = { ok: true; program: CheckedProgram } | { ok: false; message: string };
+/** A checked program, with what `loadgraph FILE` would warn about it. */
+export type CheckOutcome = { ok: true; program: CheckedProgram; warnings: readonly string[] } | { ok: false; message: string };
+
+/** Warnings of many programs, each distinct one once with how many programs had it. */
+export function warningTally() {
+  const seen = new Map<string, number>();
+  return {
+    add: (warnings: readonly string[]) => { for (const w of new Set(warnings)) seen.set(w, (seen.get(w) ?? 0) + 1); },
+    list: () => [...seen].map(([message, programs]) => ({ message, programs })),
+  };
+}
 
 /** One program through the pipeline, then the checklist (its hardening facts read from the same files). */
 async function checkOne(fs: FileSystem, file: string, lo: LoaderOptions, options: AnalyseOptions, policy: Policy, baseline: ReadonlyMap<string, readonly Finding[]> | null,
@@ -222,6 +245,6 @@ async function checkOne(fs: FileSystem, file: string, lo: LoaderOptions, options
   const g = r.graph;
   const dpkg = dpkgVersions(fs, g.objects.filter((o) => o.kind === 'library' && policy.knownBad.some((b) => b.library === o.soname)).map((o) => o.realPath?.slice(o.realPath.lastIndexOf('/') + 1) ?? ''));
   const h = readHardening(fs, g, r.images, dpkg);
-  return { ok: true, program: checkProgram(file, g, h, r.attribution ?? null, policy, baseline ? baseline.get(file) ?? [] : null) };
+  return { ok: true, program: checkProgram(file, g, h, r.attribution ?? null, policy, baseline ? baseline.get(file) ?? [] : null), warnings: g.warnings };
 }
 

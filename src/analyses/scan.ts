@@ -41,6 +41,8 @@ export interface ProgramRecord {
   readonly ifuncAtLoad: number | null;
   /** The objects the program's own start-up edges (DT_NEEDED, preload) load, by name. */
   readonly needs: readonly string[];
+  /** What `loadgraph FILE` warns about (a damaged object of the closure, an unusable ld.so.cache, a bad preload); absent when nothing. */
+  readonly warnings?: readonly string[];
 }
 
 export function programRecord(path: string, g: AnalysisResult): ProgramRecord {
@@ -71,6 +73,7 @@ export function programRecord(path: string, g: AnalysisResult): ProgramRecord {
     constructors: code ? lt.get(program.id)?.realConstructors ?? 0 : null,
     ifuncAtLoad: code ? lt.get(program.id)?.ifuncAtLoad ?? 0 : null,
     needs: needs(program.id),
+    ...(g.warnings.length ? { warnings: g.warnings } : {}),
   };
 }
 

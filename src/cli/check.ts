@@ -4,11 +4,11 @@ import { resolve } from 'node:path';
 import { type CheckedProgram, type Finding, type Policy, PRESETS, type Severity, atLeast, checkDocument, policyFrom } from '../analyses/check.js';
 import { knownBadObjects } from '../analyses/known-bad.js';
 import { groupFindings } from '../analyses/check-root.js';
-import { checkWith, runOverRoot } from '../pipeline.js';
+import { checkWith, runOverRoot, warningTally } from '../pipeline.js';
 import { renderCheckHtml, renderCheckTable, renderKnownBadSummary, renderRootCheck, renderRootSarif, renderSarif } from '../report/check.js';
 import { progressFor } from './progress.js';
 import { LOADER_OPTIONS, analyseOptionsFrom, kindIn } from './options.js';
-import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
+import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, writeRunWarnings } from './io.js';
 import { VERSION } from './version.js';
 import { styleFor } from './style.js';
 import { exactJson } from '../elf/kit.js';
@@ -79,6 +79,7 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
       else io.stderr.write(`loadgraph: ${r.message}\n`);
     }
     progress.done();
+    writeRunWarnings(io, run.warnings());
     const knownBad = knownBadObjects(programs.map((p) => ({ program: p.program, indicators: p.objects.flatMap((o) => o.indicators ?? []) })));
     const doc = groupFindings(policy, programs, knownBad);
     if (values.format === 'sarif') io.stdout.write(renderRootSarif(doc, VERSION, resolve(io.cwd, values.root ?? '/')));
@@ -87,13 +88,17 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
     else io.stdout.write(renderRootCheck(doc, styleFor(io, values)) + (knownBad.length ? '\n' + renderKnownBadSummary(knownBad, styleFor(io, values)) : ''));
     return programs.some((p) => p.findings.some((f) => atLeast(f.severity, values['fail-on'] as Severity))) ? EXIT_FINDINGS : EXIT_OK;
   }
+  const warned = warningTally();
   for (const r of await checkWith(io, positionals, analyseOptionsFrom(values), policy, baseline)) {
-    if (r.ok) programs.push(r.program);
-    else {
+    if (r.ok) {
+      programs.push(r.program);
+      warned.add(r.warnings);
+    } else {
       io.stderr.write(`loadgraph: ${r.message}\n`);
       status = EXIT_USAGE;
     }
   }
+  writeRunWarnings(io, warned.list());
   const failing = programs.some((p) => p.findings.some((f) => atLeast(f.severity, values['fail-on'] as Severity)));
   const knownBad = knownBadObjects(programs.map((p) => ({ program: p.program, indicators: p.objects.flatMap((o) => o.indicators ?? []) })));
   if (values.format === 'sarif') io.stdout.write(renderSarif(programs, VERSION));

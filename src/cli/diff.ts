@@ -10,7 +10,7 @@ import { renderRootDiff, renderRootDiffHtml, renderRootDiffMarkdown } from '../r
 import { analyseWith, runOverRoot } from '../pipeline.js';
 import { scanRecords } from './scan.js';
 import { LOADER_OPTIONS, analyseOptionsFrom, kindIn } from './options.js';
-import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
+import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, writeRunWarnings } from './io.js';
 import { styleFor } from './style.js';
 import { exactJson } from '../elf/kit.js';
 
@@ -95,6 +95,7 @@ async function diffRootsCommand(io: CliIo, values: Parameters<typeof analyseOpti
     for (const d of run.diagnostics) io.stderr.write(`loadgraph: ${root}: ${d}\n`);
     const rs: ProgramRecord[] = [];
     for await (const rec of scanRecords(io, run, run.programs, values.quiet === true, `${root} `)) rs.push(rec);
+    writeRunWarnings(io, run.warnings(), `${root}: `);
     records.push(rs);
   }
   const d = diffRoots(values['root-a']!, values['root-b']!, records[0]!, records[1]!);

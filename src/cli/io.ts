@@ -36,3 +36,8 @@ export const EXIT_FINDINGS = 1;
 export const EXIT_USAGE = 2;
 
 export class UsageError extends Error {}
+
+/** A whole-root run's warnings, each once with how many programs it concerns ('' or a root's name before each). */
+export function writeRunWarnings(io: CliIo, warnings: ReadonlyArray<{ message: string; programs: number }>, label = ''): void {
+  for (const w of warnings) io.stderr.write(`loadgraph: ${label}warning: ${w.message} (${w.programs} program${w.programs === 1 ? '' : 's'})\n`);
+}

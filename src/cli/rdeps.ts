@@ -4,7 +4,7 @@ import { RDEPS_SCHEMA, type RdepsDocument, type RdepsProgram, pathTo, runtimePat
 import { runOverRoot } from '../pipeline.js';
 import { renderRdeps } from '../report/rdeps.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
-import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
+import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, writeRunWarnings } from './io.js';
 import { progressFor } from './progress.js';
 
 export const rdepsHelp = `usage: loadgraph rdeps [options] LIB [PATH...]
@@ -69,6 +69,7 @@ export async function rdepsCommand(args: string[], io: CliIo): Promise<number> {
     else if (r.graph.objects.some((o) => o.kind === 'missing' && (o.name === lib || o.name.endsWith(`/${lib}`)))) io.stderr.write(`loadgraph: ${path}: needs ${lib}, which is not found: it would not start; not counted\n`);
   }
   progress.done();
+  writeRunWarnings(io, run.warnings());
   if (!programs.length && vdso) io.stderr.write(`loadgraph: ${vdso} is the kernel's vDSO: the kernel maps it into every process; no program loads it from a file\n`);
   else if (!programs.length && longer.size) io.stderr.write(`loadgraph: no program loads a library named ${lib}; did you mean ${[...longer].sort().slice(0, 8).join(', ')}?\n`);
   const doc: RdepsDocument = { schema: RDEPS_SCHEMA, library: lib, root: values.root ?? '/', programs };

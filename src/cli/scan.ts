@@ -4,7 +4,7 @@ import { type ProgramRecord, type Shard, errorRecord, programRecord, reduceScan 
 import { type RootRun, runOverRoot } from '../pipeline.js';
 import { renderScanHtml, renderScanTable } from '../report/scan.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
-import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
+import { type CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, writeRunWarnings } from './io.js';
 import { progressFor } from './progress.js';
 import { styleFor } from './style.js';
 
@@ -69,6 +69,7 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
     }
   }
   if (pending) io.stdout.write(pending);
+  writeRunWarnings(io, run.warnings());
   if (format !== 'ndjson') {
     const doc = reduceScan(values.root ?? '/', records, run.diagnostics);
     io.stdout.write(format === 'json' ? JSON.stringify(doc) + '\n' : format === 'html' ? renderScanHtml(doc) : renderScanTable(doc, styleFor(io, values)));

@@ -221,7 +221,9 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
     cache = raw === null ? opts.runCache!.ldCache.get(le)! : raw.ok ? parseLdCache(raw.value, le) : null;
     if (raw?.ok) opts.runCache?.ldCache.set(le, cache);
     if (cache) cacheInfo = { kind: 'ld.so.cache', format: cache.format, entries: cache.entries.length };
-    else if (raw !== null && !raw.ok) {
+    // _dl_load_cache_lookup: a file it cannot use is no cache at all, silently; only the system directories are searched.
+    else if (raw === null || raw.ok) warnings.push(`/etc/ld.so.cache: not a cache ld.so can use (no known magic, another byte order, or entries past its end); ignored, as ld.so does: only the system directories are searched`);
+    else {
       confDirs = readLdSoConf(fs, warnings);
       cacheInfo = { kind: 'ld.so.conf', dirs: confDirs };
     }

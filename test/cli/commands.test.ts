@@ -223,3 +223,33 @@ describe('a newline or tab in a name cannot forge a line', () => {
     expect(missing.stderr).toContain('/usr/bin/no\\nsuch');
   });
 });
+
+describe('whole-root commands say what loadgraph FILE warns about, once with its reach', () => {
+  it('an unusable ld.so.cache and a preload that cannot be opened: one line each, with how many programs', async () => {
+    const r = root({ 'usr/bin/p': prog(['libc.so.6']), 'usr/bin/q': prog(['libc.so.6']) });
+    mkdirSync(join(r, 'etc'), { recursive: true });
+    writeFileSync(join(r, 'etc/ld.so.cache'), 'glibc-ld.so.cache1.1 but cut short');
+    writeFileSync(join(r, 'etc/ld.so.preload'), '/nope/libx.so\n');
+    const cacheWarning = '/etc/ld.so.cache: not a cache ld.so can use';
+    const preloadWarning = "object '/nope/libx.so' cannot be preloaded";
+    const one = await runCli(['--root', r, '--no-code', '/usr/bin/p']);
+    expect(one.stdout).toContain(`warning: ${cacheWarning}`);
+    expect(one.stdout).toContain(`warning: ${preloadWarning}`);
+    const programs = ['/usr/bin/p', '/usr/bin/q'];
+    for (const [args, label] of [
+      [['scan', '--root', r, '--format', 'ndjson', ...programs], ''], [['rdeps', '--root', r, 'libc.so.6', ...programs], ''],
+      [['check', '--root', r, ...programs], ''], [['diff', '--root-a', r, '--root-b', r, ...programs], `${r}: `],
+    ] as const) {
+      const out = await runCli([...args]);
+      const lines = out.stderr.split('\n').filter((l) => l.includes('warning:'));
+      const each = [
+        expect.stringMatching(new RegExp(`^loadgraph: ${label}warning: ${cacheWarning}.* \\(2 programs\\)$`)),
+        `loadgraph: ${label}warning: ${preloadWarning} (cannot open shared object file): ignored (2 programs)`,
+      ];
+      // A root diff scans both roots (here the same one twice).
+      expect(lines, args[0]).toEqual(args[0] === 'diff' ? [...each, ...each] : each);
+    }
+    const records = (await runCli(['scan', '--root', r, '--format', 'ndjson', ...programs])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    for (const rec of records) expect(rec.warnings).toEqual([expect.stringContaining(cacheWarning), expect.stringContaining(preloadWarning)]);
+  });
+});
