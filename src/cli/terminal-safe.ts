@@ -4,14 +4,18 @@
 // escapes them itself; text gets them as visible escapes (\x1b, \u202e). Newlines and tabs are the
 // renderers' own; so are the colours node:util's styleText emits for our tones.
 
-// C0 controls but tab and newline, DEL, C1 controls, the bidirectional embeddings, overrides and isolates.
-const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+// C0 controls but tab and newline, DEL, C1 controls, the bidirectional marks, embeddings, overrides and
+// isolates; characters that show as nothing (soft hyphen, zero-width spaces and joiners, word joiner,
+// byte-order mark: "\ufefflibz.so.1" is another file than "libz.so.1"); and a byte of a name that is not
+// UTF-8 (elf/kit.ts decodeUtf8 keeps it as a lone U+DC80–U+DCFF).
+const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|(?<![\ud800-\udbff])[\udc80-\udcff]/;
 // Our colours (bold, dim, red, green, yellow, cyan and their ends) are kept; any other escape is shown.
 const SWEEP = new RegExp(`\\x1b\\[(?:1|2|22|31|32|33|36|39)m|${UNSAFE.source}`, 'g');
 
 const shown = (c: string) => {
   const n = c.charCodeAt(0);
-  return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  const byte = n >= 0xdc80 && n <= 0xdcff ? n - 0xdc00 : n;
+  return byte < 0x100 ? `\\x${byte.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
 };
 
 export function terminalSafe(text: string): string {

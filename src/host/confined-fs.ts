@@ -3,7 +3,29 @@
 // the root is ever opened.
 import { type Dirent, type Stats, closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { fdSource } from './file-source.js';
+import { decodeUtf8 } from '../elf/kit.js';
 import type { DirEntry, FileInfo, FileSystem, FsErrno, FsResult, OpenFile, SpecialKind } from '../loader/fs.js';
+
+// A byte that is not UTF-8, kept by decodeUtf8 (elf/kit.ts) as a lone U+DC80–U+DCFF; the low half of a
+// surrogate pair is a character, not an escape.
+const ESCAPED = /(?<![\ud800-\udbff])[\udc80-\udcff]/;
+const ESCAPED_ALL = new RegExp(ESCAPED.source, 'g');
+
+/** A path for node:fs: the string, or the bytes it came from when it holds an escaped byte. */
+export function hostPath(s: string): string | Buffer {
+  if (!ESCAPED.test(s)) return s;
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const m of s.matchAll(ESCAPED_ALL)) {
+    parts.push(Buffer.from(s.slice(from, m.index)), Buffer.of(s.charCodeAt(m.index!) - 0xdc00));
+    from = m.index! + 1;
+  }
+  parts.push(Buffer.from(s.slice(from)));
+  return Buffer.concat(parts);
+}
+
+/** Node decodes a name it reads as UTF-8 and puts U+FFFD for what is not: then read the bytes again. */
+const lossy = (s: string) => s.includes('\ufffd');
 
 /** Linux's limit on symbolic links followed while resolving one path (MAXSYMLINKS). */
 const MAX_LINKS = 40;
@@ -62,7 +84,7 @@ export function confinedFs(root: string): FileSystem {
       const here = '/' + [...done, c].join('/');
       let st = known(here);
       try {
-        st ??= lstatSync(hostRoot + here, { throwIfNoEntry: false });
+        st ??= lstatSync(hostPath(hostRoot + here), { throwIfNoEntry: false });
       } catch (e) {
         return { ok: false, errno: errnoOf(e) };
       }
@@ -71,7 +93,8 @@ export function confinedFs(root: string): FileSystem {
         if (++links > MAX_LINKS) return { ok: false, errno: 'ELOOP' };
         let target: string;
         try {
-          target = readlinkSync(hostRoot + here);
+          target = readlinkSync(hostPath(hostRoot + here));
+          if (lossy(target)) target = decodeUtf8(readlinkSync(hostPath(hostRoot + here), { encoding: 'buffer' }));
         } catch (e) {
           return { ok: false, errno: errnoOf(e) };
         }
@@ -86,7 +109,7 @@ export function confinedFs(root: string): FileSystem {
     return { ok: true, value: '/' + done.join('/') };
   }
 
-  const host = (p: string) => (hostRoot + p) || '/';
+  const host = (p: string) => hostPath((hostRoot + p) || '/');
 
   /** lstat of an in-root real path, as walk() saw it or now. */
   function lstatOf(real: string): FsResult<Stats> {
@@ -146,7 +169,9 @@ export function confinedFs(root: string): FileSystem {
     const r = resolve(path);
     if (!r.ok) return r;
     try {
-      return { ok: true, value: readdirSync(host(r.value), { withFileTypes: true }).map((d) => ({ name: d.name, kind: direntKind(d) })) };
+      const entries = readdirSync(host(r.value), { withFileTypes: true });
+      if (!entries.some((d) => lossy(d.name))) return { ok: true, value: entries.map((d) => ({ name: d.name, kind: direntKind(d) })) };
+      return { ok: true, value: readdirSync(host(r.value), { withFileTypes: true, encoding: 'buffer' }).map((d) => ({ name: decodeUtf8(d.name), kind: direntKind(d) })) };
     } catch (e) {
       return { ok: false, errno: errnoOf(e) };
     }
@@ -168,11 +193,11 @@ export function currentDir(): string {
   }
 }
 
-export function specialKind(st: Stats | Dirent): SpecialKind | null {
+export function specialKind(st: Stats | Dirent<string | Buffer>): SpecialKind | null {
   return st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : st.isCharacterDevice() ? 'char-device' : st.isBlockDevice() ? 'block-device' : null;
 }
 
-function direntKind(d: Dirent): DirEntry['kind'] {
+function direntKind(d: Dirent<string | Buffer>): DirEntry['kind'] {
   return d.isFile() ? 'file' : d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'link' : specialKind(d) ?? 'other';
 }
 

@@ -1,5 +1,6 @@
 // /etc/ld.so.conf as ldconfig reads it (elf/ldconfig.c parse_conf, parse_conf_include): used only when the
 // root has no ld.so.cache, to stand in for the cache ldconfig would build.
+import { decodeUtf8 } from '../elf/kit.js';
 import type { FileSystem } from './fs.js';
 
 const MAX_DEPTH = 16;
@@ -11,7 +12,7 @@ export function readLdSoConf(fs: FileSystem, warnings: string[], file = '/etc/ld
   }
   const r = fs.readFile(file, 1 << 20);
   if (!r.ok) return out;
-  for (const rawLine of new TextDecoder().decode(r.value).split('\n')) {
+  for (const rawLine of decodeUtf8(r.value).split('\n')) {
     const line = rawLine.replace(/#.*/, '').trim();
     if (!line) continue;
     const inc = /^include[ \t]+(.*)$/.exec(line);

@@ -7,7 +7,7 @@ import * as C from '../elf/constants.js';
 import type { ElfImage } from '../elf/image.js';
 import { dynValue } from '../elf/image.js';
 import { decodeElf } from '../elf/decode.js';
-import { wideHex } from '../elf/kit.js';
+import { decodeUtf8, wideHex } from '../elf/kit.js';
 import type { Note } from '../elf/image.js';
 import type { SymbolVersions } from '../elf/symbols.js';
 import { summarize } from '../elf/summary.js';
@@ -620,7 +620,7 @@ export function lddProgramName(file: string): string {
 function readPreloadFile(fs: FileSystem): string[] {
   const r = fs.readFile('/etc/ld.so.preload', 1 << 20);
   if (!r.ok) return [];
-  const text = new TextDecoder().decode(r.value);
+  const text = decodeUtf8(r.value);
   return text.split('\n').flatMap((line) => line.replace(/#.*/, '').split(/[ \t:]+/)).filter(Boolean);
 }
 

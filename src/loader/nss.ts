@@ -1,6 +1,7 @@
 // The NSS service modules glibc dlopen()s, read from /etc/nsswitch.conf as glibc 2.36 reads it
 // (nss/nss_database.c: process_line, nss_database_select_default; nss/nss_action_parse.c;
 // nss/nss_module.c: module_load names them "libnss_" SERVICE ".so" __nss_shlib_revision).
+import { decodeUtf8 } from '../elf/kit.js';
 import type { FileSystem } from './fs.js';
 
 export interface NssService {
@@ -32,7 +33,7 @@ export function readNsswitch(fs: FileSystem, builtin: readonly string[], warning
   }
   if (r.value.length > MAX_BYTES) warnings.push(`NSS: ${file}: larger than 1 MiB; only the first MiB is read`);
   const byService = new Map<string, { databases: string[]; via: string[] }>();
-  const lines = new TextDecoder().decode(r.value.subarray(0, MAX_BYTES)).split('\n');
+  const lines = decodeUtf8(r.value.subarray(0, MAX_BYTES)).split('\n');
   lines.forEach((raw, i) => {
     const line = raw.replace(/#.*/, '').trim();
     if (!line) return;

@@ -3,6 +3,7 @@
 // _pam_add_handler). libpam loads every module named by the service's file *and* by `other` when the
 // first pam_start() handler is set up, whether or not a later call dispatches to it.
 import type { ByteSource } from '../elf/source.js';
+import { decodeUtf8 } from '../elf/kit.js';
 import type { FileSystem } from './fs.js';
 
 export type PamType = 'auth' | 'account' | 'password' | 'session';
@@ -77,7 +78,7 @@ function readConfig(fs: FileSystem, file: string, warnings: string[]): string | 
     return undefined;
   }
   if (r.value.length > MAX_CONFIG_BYTES) warnings.push(`PAM: ${file}: larger than 1 MiB; only the first MiB is read`);
-  return new TextDecoder().decode(r.value.subarray(0, MAX_CONFIG_BYTES));
+  return decodeUtf8(r.value.subarray(0, MAX_CONFIG_BYTES));
 }
 
 interface ParseState {
@@ -176,7 +177,7 @@ export function pamModuleDirOf(libpam: ByteSource): string | undefined {
     let start = at;
     while (start > 0 && at - start < 256 && bytes[start - 1]! >= 0x21 && bytes[start - 1]! < 0x7f) start--;
     if (bytes[start] === 0x2f /* '/' */ && (start === 0 || bytes[start - 1] === 0)) {
-      return new TextDecoder().decode(bytes.subarray(start, at + suffix.length - 1));
+      return decodeUtf8(bytes.subarray(start, at + suffix.length - 1));
     }
   }
   return undefined;
