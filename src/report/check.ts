@@ -111,9 +111,13 @@ export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): s
   doc = shown(doc);
   const tone = (s: Severity) => (s === 'error' ? 'red' : s === 'warning' ? 'yellow' : 'dim');
   const names = (ps: readonly string[]) => ps.slice(0, 5).map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ') + (ps.length > 5 ? `, … ${ps.length - 5} more` : '');
-  // A finding on a program's own file that no other program loads concerns that program alone.
-  const line = (f: ObjectFinding, verb: string) => style(tone(f.severity), `${f.severity} ${f.rule} ${f.subject}${f.path ? ` (${f.path})` : ''}: ${f.message}`)
-    + style('dim', f.programs.length === 1 && f.programs[0] === f.path ? ' — the program itself' : ` — ${verb} ${f.programs.length} program${f.programs.length === 1 ? '' : 's'} (${names(f.programs)})`);
+  // A finding on a program's own file concerns that program itself (libc.so.6 runs as one, too), then the others that load it.
+  const line = (f: ObjectFinding, verb: string) => {
+    const self = !!f.path && f.programs.includes(f.path);
+    const others = self ? f.programs.filter((p) => p !== f.path) : f.programs;
+    const where = [self ? 'the program itself' : '', others.length ? `${verb} ${others.length} program${others.length === 1 ? '' : 's'} (${names(others)})` : ''].filter(Boolean).join(', and ');
+    return style(tone(f.severity), `${f.severity} ${f.rule} ${f.subject}${f.path ? ` (${f.path})` : ''}: ${f.message}`) + style('dim', ` — ${where}`);
+  };
   const lines = [style('bold', `${doc.checked} programs checked; ${doc.objects.length} findings on objects, each once:`), ...doc.objects.map((f) => line(f, 'loaded by'))];
   if (doc.closure.length) lines.push('', style('bold', `${doc.closure.length} findings on programs' closures:`), ...doc.closure.map((f) => line(f, 'in')));
   const all = [...doc.objects, ...doc.closure];

@@ -69,5 +69,9 @@ describe('check --root on the Debian amd64 sysroot', () => {
     expect(two.stdout).toMatch(/^2 programs checked; \d+ findings on objects, each once:$/m);
     expect(two.stdout).toMatch(/libc\.so\.6 [^\n]* — loaded by 2 programs \(sshd, ssh\)|libc\.so\.6 [^\n]* — loaded by 2 programs \(ssh, sshd\)/);
     expect(JSON.parse((await runCli(['check', '--root', root, '--format', 'json', '/usr/sbin/sshd', '/usr/bin/ssh'])).stdout).programs).toHaveLength(2);
+    // libc.so.6 runs as a program too (it has a PT_INTERP): its own findings say so, and count the others apart.
+    const withLibc = await runCli(['check', '--root', root, '/usr/sbin/sshd', '/lib/x86_64-linux-gnu/libc.so.6']);
+    expect(withLibc.stdout).toContain('libc.so.6 (/lib/x86_64-linux-gnu/libc.so.6): RELRO is partial — the program itself, and loaded by 1 program (sshd)\n');
+    expect(withLibc.stdout).toContain('ld-linux-x86-64.so.2 (/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2): RELRO is partial — loaded by 2 programs (libc.so.6, sshd)\n');
   }, 600_000);
 });
