@@ -13,19 +13,19 @@ function walk(v: unknown): unknown {
   if (Array.isArray(v)) {
     let out: unknown[] | null = null;
     for (let i = 0; i < v.length; i++) {
-      const x = v[i];
-      const y = typeof x === 'object' || typeof x === 'string' ? walk(x) : x;
-      if (y !== x) (out ??= v.slice())[i] = y;
+      const y = walk(v[i]);
+      if (y !== v[i]) (out ??= v.slice())[i] = y;
     }
     return out ?? v;
   }
   const proto = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) return v;
   let out: Record<string, unknown> | null = null;
+  // for…in, not Object.entries: no array per key (a JSON-sized document has tens of thousands).
   for (const k in v) {
     const x = (v as Record<string, unknown>)[k];
-    const y = typeof x === 'object' || typeof x === 'string' ? walk(x) : x;
-    if (y !== x) (out ??= { ...(v as Record<string, unknown>) })[k] = y;
+    const y = walk(x);
+    if (y !== x) (out ??= { ...v })[k] = y;
   }
   return out ?? v;
 }
