@@ -15,8 +15,9 @@ export class HostFileError extends Error {
 /**
  * Positional reads on an open descriptor of a regular file of `size` bytes; close() closes it once.
  * Callers never modify what read() returns, so one read can serve several: any read inside one 4 KiB
- * page (hash table heads, version records, relocation probes) comes from that page, read once; a table
- * read again (the string table by two stages) comes from the earlier read. All of it ends with close().
+ * page (hash table heads, version records, relocation probes) comes from that page, read once, unless an
+ * earlier larger read holds it; a table read again (the string table by two stages) comes from the earlier
+ * read. All of it ends with close().
  */
 export function fdSource(fd: number, size: number): OpenedSource {
   let closed = false;
@@ -38,12 +39,15 @@ export function fdSource(fd: number, size: number): OpenedSource {
       const start = Math.max(0, Math.min(offset, size));
       const n = Math.max(0, Math.min(length, size - start));
       const page = Math.floor(start / PAGE);
-      if (n > 0 && Math.floor((start + n - 1) / PAGE) === page) {
-        let p = pages.get(page);
-        if (!p) pages.set(page, (p = readAt(page * PAGE, Math.min(PAGE, size - page * PAGE))));
+      const inPage = n > 0 && Math.floor((start + n - 1) / PAGE) === page;
+      let p = inPage ? pages.get(page) : undefined;
+      if (p) return p.subarray(start - page * PAGE, start - page * PAGE + n);
+      // An earlier larger read that holds these bytes serves them before a page is read.
+      for (const r of recent) if (start >= r.start && start + n <= r.start + r.bytes.length) return r.bytes.subarray(start - r.start, start - r.start + n);
+      if (inPage) {
+        pages.set(page, (p = readAt(page * PAGE, Math.min(PAGE, size - page * PAGE))));
         return p.subarray(start - page * PAGE, start - page * PAGE + n);
       }
-      for (const r of recent) if (start >= r.start && start + n <= r.start + r.bytes.length) return r.bytes.subarray(start - r.start, start - r.start + n);
       const bytes = readAt(start, n);
       if (recent.unshift({ start, bytes }) > RECENT) recent.pop();
       return bytes;

@@ -47,6 +47,15 @@ function scan(fs: FileSystem, open: string, path: string, image: ElfImage, needl
   if (!f.ok) return null;
   const src = f.value;
   try {
+    // Digested first: a file of up to a chunk (liblzma) is then one read, which the search below reuses
+    // (file-source.ts serves a read inside an earlier one from it). node:crypto costs ~10 ms to load; only
+    // the few objects an indicator concerns need it.
+    let sha256: string | null = null;
+    if (src.size <= MAX_CONTENT) {
+      const h = process.getBuiltinModule('node:crypto').createHash('sha256');
+      for (let at = 0; at < src.size; at += CHUNK) h.update(src.read(at, Math.min(CHUNK, src.size - at)));
+      sha256 = h.digest('hex');
+    }
     const machine = image.header.machine;
     const mine = needles.filter((n) => n.machine === machine).map((n) => ({ key: n.key, bytes: Buffer.from(n.hex, 'hex') }));
     const segments = image.segments.filter((s) => s.type === C.PT_LOAD && (s.flags & C.PF_X) !== 0 && Number.isSafeInteger(s.offset) && Number.isSafeInteger(s.filesz) && s.offset < src.size);
@@ -66,13 +75,6 @@ function scan(fs: FileSystem, open: string, path: string, image: ElfImage, needl
           if (i >= 0) found.set(n.key, { key: n.key, offset: at + i, vaddr: s.vaddr + (at - s.offset) + i, length: n.bytes.length });
         }
       }
-    }
-    // node:crypto costs ~10 ms to load; only the few objects an indicator concerns need it.
-    let sha256: string | null = null;
-    if (src.size <= MAX_CONTENT) {
-      const h = process.getBuiltinModule('node:crypto').createHash('sha256');
-      for (let at = 0; at < src.size; at += CHUNK) h.update(src.read(at, Math.min(CHUNK, src.size - at)));
-      sha256 = h.digest('hex');
     }
     const note = readNotes(src, image, []).find((n) => n.owner === 'GNU' && n.type === C.NT_GNU_BUILD_ID);
     return { path, machine, sha256, buildId: note ? hexOf(note.desc) : null, segments: segments.length, bytes, found: [...found.values()] };
