@@ -1,5 +1,5 @@
 // The process entry: this process's I/O (process-io.ts) handed to run(), and its exit code set.
-import { processIo } from './process-io.js';
+import { commandArgs, processIo } from './process-io.js';
 import { run } from './run.js';
 
 // The launcher (bin/loadgraph.js) names the build it runs: only the built CLI keeps answers (cli/answers.ts).
@@ -8,7 +8,7 @@ const build = typeof __loadgraphBuild === 'string' && __loadgraphBuild !== '' ? 
 
 // No top-level await: the bundle is a classic script, so that its compiled code can be cached (bin/loadgraph.js).
 /** Settles when the run has set the exit code. */
-export const done: Promise<void> = Promise.resolve().then(() => run(process.argv.slice(2), processIo(build))).then(
+export const done: Promise<void> = Promise.resolve().then(() => run(commandArgs(), processIo(build))).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,5 +1,6 @@
 // The CLI's I/O on this process: real streams, environment and file access (main.ts, replay-main.ts).
-import { fstatSync, statSync, writeSync } from 'node:fs';
+import { fstatSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { decodeUtf8 } from '../elf/kit.js';
 import { answerStore } from '../host/answer-store.js';
 import { confinedFs, currentDir } from '../host/confined-fs.js';
 import { detectHostCpu } from '../host/cpu.js';
@@ -59,4 +60,28 @@ function stream(out: NodeJS.WriteStream): Writable {
 function cannotWrite(e: Error): never {
   process.stderr.write(`loadgraph: cannot write the output: ${e.message}\n`);
   process.exit(2);
+}
+
+/**
+ * The command's arguments as the kernel passed them. Node decodes argv as UTF-8 and puts U+FFFD for bytes
+ * that are not; a path so named would name no file. /proc/self/cmdline has the bytes: each such argument
+ * is taken from there (decodeUtf8 keeps them), when its lossy decoding is what Node gave.
+ */
+export function commandArgs(): string[] {
+  const args = process.argv.slice(2);
+  if (!args.some((a) => a.includes('\ufffd'))) return args;
+  try {
+    const raw = readFileSync('/proc/self/cmdline');
+    const parts: Buffer[] = [];
+    for (let at = 0; at < raw.length;) {
+      const end = raw.indexOf(0, at);
+      parts.push(raw.subarray(at, end < 0 ? raw.length : end));
+      at = end < 0 ? raw.length : end + 1;
+    }
+    const tail = parts.slice(-args.length);
+    if (tail.length === args.length && tail.every((b, i) => b.toString('utf8') === args[i])) return tail.map((b) => decodeUtf8(b));
+  } catch {
+    // No /proc: Node's decoding stands.
+  }
+  return args;
 }

@@ -2,27 +2,9 @@
 // every `..` and every path is resolved inside the root, component by component, so nothing outside
 // the root is ever opened.
 import { type Dirent, type Stats, closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
-import { fdSource } from './file-source.js';
+import { fdSource, hostPath } from './file-source.js';
 import { decodeUtf8 } from '../elf/kit.js';
 import type { DirEntry, FileInfo, FileSystem, FsErrno, FsResult, OpenFile, SpecialKind } from '../loader/fs.js';
-
-// A byte that is not UTF-8, kept by decodeUtf8 (elf/kit.ts) as a lone U+DC80–U+DCFF; the low half of a
-// surrogate pair is a character, not an escape.
-const ESCAPED = /(?<![\ud800-\udbff])[\udc80-\udcff]/;
-const ESCAPED_ALL = new RegExp(ESCAPED.source, 'g');
-
-/** A path for node:fs: the string, or the bytes it came from when it holds an escaped byte. */
-export function hostPath(s: string): string | Buffer {
-  if (!ESCAPED.test(s)) return s;
-  const parts: Buffer[] = [];
-  let from = 0;
-  for (const m of s.matchAll(ESCAPED_ALL)) {
-    parts.push(Buffer.from(s.slice(from, m.index)), Buffer.of(s.charCodeAt(m.index!) - 0xdc00));
-    from = m.index! + 1;
-  }
-  parts.push(Buffer.from(s.slice(from)));
-  return Buffer.concat(parts);
-}
 
 /** Node decodes a name it reads as UTF-8 and puts U+FFFD for what is not: then read the bytes again. */
 const lossy = (s: string) => s.includes('\ufffd');

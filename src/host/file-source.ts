@@ -61,6 +61,24 @@ export function fdSource(fd: number, size: number): OpenedSource {
   };
 }
 
+// A byte that is not UTF-8, kept by decodeUtf8 (elf/kit.ts) as a lone U+DC80–U+DCFF; the low half of a
+// surrogate pair is a character, not an escape.
+const ESCAPED = /(?<![\ud800-\udbff])[\udc80-\udcff]/;
+const ESCAPED_ALL = new RegExp(ESCAPED.source, 'g');
+
+/** A path for node:fs: the string, or the bytes it came from when it holds an escaped byte. */
+export function hostPath(s: string): string | Buffer {
+  if (!ESCAPED.test(s)) return s;
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const m of s.matchAll(ESCAPED_ALL)) {
+    parts.push(Buffer.from(s.slice(from, m.index)), Buffer.of(s.charCodeAt(m.index!) - 0xdc00));
+    from = m.index! + 1;
+  }
+  parts.push(Buffer.from(s.slice(from)));
+  return Buffer.concat(parts);
+}
+
 const PAGE = 4096;
 /** Larger reads kept for a repeat. */
 const RECENT = 8;
@@ -70,12 +88,12 @@ export function openFileSource(path: string): OpenedSource {
   let fd: number;
   try {
     // Never open a FIFO (it could block) nor read a device.
-    const pre = statSync(path);
+    const pre = statSync(hostPath(path));
     if (!pre.isFile() && !pre.isDirectory()) {
       const what = pre.isFIFO() ? 'a FIFO' : pre.isSocket() ? 'a socket' : pre.isCharacterDevice() ? 'a character device' : pre.isBlockDevice() ? 'a block device' : 'not a regular file';
       throw new HostFileError(path, 'ENOTREG', `is ${what}, not a regular file (not opened)`);
     }
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openSync(hostPath(path), constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw e instanceof HostFileError ? e : hostError(path, e);
   }

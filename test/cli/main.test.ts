@@ -129,6 +129,19 @@ describe('bin/loadgraph.js', () => {
     }
   });
 
+  it('takes an argument that is not UTF-8 as the bytes it is (Node would have decoded it to U+FFFD)', async () => {
+    const bin = join(repo, 'bin/loadgraph.js');
+    const d = mkdtempSync(join(tmpdir(), 'lg-bytes-'));
+    // bash writes the byte itself: Latin-1 "mé" (0x6d 0xe9), not UTF-8.
+    const run = (...args: string[]) => execa('bash', ['-c', 'cp /bin/true "$1"/m$\'\\xe9\' && exec node "$0" "${@:2}" "$1"/m$\'\\xe9\'', bin, d, ...args], { reject: false });
+    const tree = await run('--no-code', '--no-runtime', '--no-color');
+    expect([tree.exitCode, tree.stderr]).toEqual([0, '']);
+    expect(tree.stdout.split('\n')[0]).toBe(`${d}/m\\xe9`);
+    const json = JSON.parse((await run('--format', 'json', '--no-code')).stdout);
+    expect(json.program).toBe(`${d}/m\udce9`);
+    expect((await run('--format', 'ldd')).stdout).toBe((await execa('node', [bin, '--format', 'ldd', '/bin/true'])).stdout);
+  });
+
   it('works from a current directory that was removed: absolute paths resolve, relative ones are missing, no trace', async () => {
     const bin = join(repo, 'bin/loadgraph.js');
     // Inside a directory removed after entering it, as a shell left in it would be.
