@@ -62,7 +62,7 @@ function replayKept(build) {
     return null;
   }
   try {
-    return replay.replayKept(process.argv.slice(2), build);
+    return replay.replayKept(replay.commandArgs(), build);
   } catch (e) {
     // Nothing was written (an answer is written only once it is known to hold): the CLI answers afresh.
     if (process.env.LOADGRAPH_DEBUG) process.stderr.write(`loadgraph: answer cache: replay failed: ${e.stack}\n`);

@@ -12,6 +12,9 @@ import { dirname } from 'node:path';
 import type { FileInfo, FileSystem, FsResult } from '../loader/fs.js';
 import type { AnswerCache } from '../host/answer-store.js';
 import type { CliIo, Writable } from './io.js';
+import { terminalSafe } from './terminal-safe.js';
+import { decodeUtf8 } from '../elf/utf8.js';
+import { nameBytes } from '../host/file-source.js';
 
 /** Bumped when an entry's layout changes. */
 const FORMAT = 'loadgraph.answer/2';
@@ -54,7 +57,7 @@ function lookup(store: AnswerCache, name: string, args: string[], io: CliIo, why
   const question = JSON.stringify([store.context, name, args, io.cwd, io.env.NO_COLOR ?? null, io.env.FORCE_COLOR ?? null, io.isTTY, io.stderrIsTTY === true, io.hostCpu()]);
   const file = `${nameOf(question)}.answer`;
   const debug = (what: string) => {
-    if (io.env.LOADGRAPH_DEBUG) (io.progress ?? io.stderr).write(`loadgraph: answer cache: ${what} (${store.dir}/${file})\n`);
+    if (io.env.LOADGRAPH_DEBUG) (io.progress ?? io.stderr).write(terminalSafe(`loadgraph: answer cache: ${what} (${store.dir}/${file})\n`));
   };
   const entry = store.read(file);
   const before = entry === null ? null : parse(entry);
@@ -144,7 +147,8 @@ function parse(entry: Uint8Array): { header: Header; seen: string; body: number 
     const header = JSON.parse(text(entry, 0, nl)) as Header;
     const body = nl + 1 + header.seenBytes;
     if (header.format !== FORMAT || body + header.parts.reduce((n, [, len]) => n + len, 0) !== entry.length) return null;
-    return { header, seen: text(entry, nl + 1, header.seenBytes), body };
+    // Paths are kept as their bytes (a name need not be UTF-8: elf/utf8.ts).
+    return { header, seen: decodeUtf8(entry.subarray(nl + 1, nl + 1 + header.seenBytes)), body };
   } catch {
     return null;
   }
@@ -262,7 +266,7 @@ class Recorder {
     const devices = new Map<string, [string, string]>();
     const field = (f: string) => {
       if ((text += `${f}\0`).length >= 1 << 16) {
-        out.push(Buffer.from(text, 'utf8'));
+        out.push(nameBytes(text));
         text = '';
       }
     };
@@ -298,7 +302,7 @@ class Recorder {
       for (const [path, s] of stats) if (!one(path, s)) return null;
       for (const path of reals.keys()) if (!stats.has(path) && !one(path, undefined)) return null;
     }
-    out.push(Buffer.from(text, 'utf8'));
+    out.push(nameBytes(text));
     return { seen: out, newest, devices: [...devices.values()] };
   }
 }

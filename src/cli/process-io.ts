@@ -1,6 +1,6 @@
 // The CLI's I/O on this process: real streams, environment and file access (main.ts, replay-main.ts).
 import { fstatSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { decodeUtf8 } from '../elf/kit.js';
+import { decodeUtf8 } from '../elf/utf8.js';
 import { answerStore } from '../host/answer-store.js';
 import { confinedFs, currentDir } from '../host/confined-fs.js';
 import { detectHostCpu } from '../host/cpu.js';

@@ -4,6 +4,9 @@
 import { ANSWERED, replay, withoutNoCache } from './answers.js';
 import { processIo } from './process-io.js';
 
+/** The launcher's arguments, as bytes (process-io.ts), so that a replay asks the question the CLI kept. */
+export { commandArgs } from './process-io.js';
+
 /** The exit status of the replayed answer, or null when there is none to replay (the CLI then runs). */
 export function replayKept(argv: string[], build: string): number | null {
   const [name, ...rest] = argv;

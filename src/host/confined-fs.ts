@@ -3,7 +3,7 @@
 // the root is ever opened.
 import { type Dirent, type Stats, closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { fdSource, hostPath } from './file-source.js';
-import { decodeUtf8 } from '../elf/kit.js';
+import { decodeUtf8 } from '../elf/utf8.js';
 import type { DirEntry, FileInfo, FileSystem, FsErrno, FsResult, OpenFile, SpecialKind } from '../loader/fs.js';
 
 /** Node decodes a name it reads as UTF-8 and puts U+FFFD for what is not: then read the bytes again. */

@@ -66,9 +66,9 @@ export function fdSource(fd: number, size: number): OpenedSource {
 const ESCAPED = /(?<![\ud800-\udbff])[\udc80-\udcff]/;
 const ESCAPED_ALL = new RegExp(ESCAPED.source, 'g');
 
-/** A path for node:fs: the string, or the bytes it came from when it holds an escaped byte. */
-export function hostPath(s: string): string | Buffer {
-  if (!ESCAPED.test(s)) return s;
+/** A string's bytes: UTF-8, with each escaped byte back to itself. */
+export function nameBytes(s: string): Buffer {
+  if (!ESCAPED.test(s)) return Buffer.from(s);
   const parts: Buffer[] = [];
   let from = 0;
   for (const m of s.matchAll(ESCAPED_ALL)) {
@@ -78,6 +78,9 @@ export function hostPath(s: string): string | Buffer {
   parts.push(Buffer.from(s.slice(from)));
   return Buffer.concat(parts);
 }
+
+/** A path for node:fs: the string, or the bytes it came from when it holds an escaped byte. */
+export const hostPath = (s: string): string | Buffer => (ESCAPED.test(s) ? nameBytes(s) : s);
 
 const PAGE = 4096;
 /** Larger reads kept for a repeat. */

@@ -2,6 +2,7 @@
 // its answer without opening a file, and any change to what the first run looked at — a library appearing
 // earlier in the search, a file rewritten, a link retargeted, a program losing its execute bit — gives
 // exactly the answer a run without the cache gives. The store is used only when it is the user's own.
+import { execaSync } from 'execa';
 import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,7 +78,7 @@ const rootFor = (name: string) => roots.get(name)!;
 beforeAll(async () => {
   if (!CC.present) return;
   top = mkdtempSync(join(tmpdir(), 'loadgraph-answers-'));
-  for (const name of ['replay', 'store', 'outside', 'context', 'hostile', ...CHANGES.map(([what]) => what)]) {
+  for (const name of ['replay', 'store', 'outside', 'context', 'hostile', 'bytes', ...CHANGES.map(([what]) => what)]) {
     const root = join(top, name.replace(/\W+/g, '-'));
     const libDir = join(root, 'usr/lib');
     lib(libDir, 'libA.so.1.0', { soname: 'libA.so.1' });
@@ -86,6 +87,8 @@ beforeAll(async () => {
     exe(root, 'usr/bin/prog', ['-L', libDir, '-lA', '-Wl,--disable-new-dtags,-rpath,$ORIGIN/../lib2:$ORIGIN/../lib']);
     exe(root, 'usr/bin/other');
     if (name === 'hostile') exe(root, 'usr/bin/p\x1b[2J\rx');
+    // A program named in Latin-1 ("q\xe9", not UTF-8): bash writes the byte itself.
+    if (name === 'bytes') execaSync('bash', ['-c', 'cp "$0/usr/bin/other" "$0/usr/bin/q"$\'\\xe9\'', root]);
     roots.set(name, root);
   }
   // Inputs changed in the two seconds before a run are not trusted to keep their timestamps through
@@ -117,6 +120,21 @@ describe('answer cache', () => {
     const again = await cli(['scan', '--no-code', '--root', root], cacheDir);
     expect(again.debug).toMatch(/answer cache: replayed/);
     expect([again.code, again.stdout, again.stderr]).toEqual([fresh.code, fresh.stdout, fresh.stderr]);
+  });
+
+  it('keeps the paths it looked at as bytes: a root with a name that is not UTF-8 replays, and its change is seen', async (ctx) => {
+    requires(ctx, [CC]);
+    const root = rootFor('bytes');
+    const cacheDir = join(top, 'cache-bytes');
+    const first = await cli([...scan, '--root', root], cacheDir);
+    expect(first.stdout).toContain('"path":"/usr/bin/q\\udce9"');
+    const again = await cli([...scan, '--root', root], cacheDir);
+    expect(again.debug).toMatch(/answer cache: replayed/);
+    expect([again.opens, again.stdout]).toEqual([0, first.stdout]);
+    execaSync('bash', ['-c', 'rm "$0/usr/bin/q"$\'\\xe9\'', root]);
+    const after = await cli([...scan, '--root', root], cacheDir);
+    expect(after.debug).toMatch(/answer cache: \/usr\/bin changed: answering afresh/);
+    expect(after.stdout).not.toContain('q\\udce9');
   });
 
   it('replays an unchanged root without opening a file, byte for byte', async (ctx) => {
