@@ -4,11 +4,13 @@
 // escapes them itself; text gets them as visible escapes (\x1b, \u202e). Newlines and tabs are the
 // renderers' own; so are the colours node:util's styleText emits for our tones.
 
+import { ESCAPED_BYTE } from '../elf/utf8.js';
+
 // C0 controls but tab and newline, DEL, C1 controls, the bidirectional marks, embeddings, overrides and
 // isolates; characters that show as nothing (soft hyphen, zero-width spaces and joiners, word joiner,
 // byte-order mark: "\ufefflibz.so.1" is another file than "libz.so.1"); and a byte of a name that is not
-// UTF-8 (elf/kit.ts decodeUtf8 keeps it as a lone U+DC80–U+DCFF).
-const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|(?<![\ud800-\udbff])[\udc80-\udcff]/;
+// UTF-8 (elf/utf8.ts decodeUtf8 keeps it as a lone U+DC80–U+DCFF).
+const UNSAFE = new RegExp(`[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\xad\\u061c\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]|${ESCAPED_BYTE.source}`);
 // Our colours (bold, dim, red, green, yellow, cyan and their ends) are kept; any other escape is shown.
 const SWEEP = new RegExp(`\\x1b\\[(?:1|2|22|31|32|33|36|39)m|${UNSAFE.source}`, 'g');
 

@@ -4,7 +4,8 @@
 // Also the IRELATIVE relocations and the resolver each one calls. See docs/load-time-code.md.
 import * as C from './constants.js';
 import { type ElfImage, addrToOffset, dynValue } from './image.js';
-import { type Layout, decodeUtf8, u64, word } from './kit.js';
+import { type Layout, u64, word } from './kit.js';
+import { decodeUtf8 } from './utf8.js';
 import { shdr } from './records.js';
 import type { Reloc } from './records.js';
 import type { ByteSource } from './source.js';

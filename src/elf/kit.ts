@@ -177,7 +177,6 @@ export function cstring(max: number, structure: string): ElfParser<{ text: strin
   });
 }
 
-export { decodeUtf8 } from './utf8.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: ElfFormatError };
 

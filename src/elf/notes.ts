@@ -3,7 +3,8 @@
 import * as C from './constants.js';
 import type { Diagnostic } from './errors.js';
 import type { ElfImage, Note } from './image.js';
-import { decodeUtf8, runParser, u64, wideDec } from './kit.js';
+import { runParser, u64, wideDec } from './kit.js';
+import { decodeUtf8 } from './utf8.js';
 import { nhdr } from './records.js';
 import type { ByteSource } from './source.js';
 

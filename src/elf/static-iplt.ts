@@ -6,7 +6,8 @@
 // it says so in every resolver's `via`.
 import * as C from './constants.js';
 import { type ElfImage, addrToOffset } from './image.js';
-import { decodeUtf8, runParser, table } from './kit.js';
+import { runParser, table } from './kit.js';
+import { decodeUtf8 } from './utf8.js';
 import { type Reloc, type Shdr, reloc, shdr, sym } from './records.js';
 import { IRELATIVE_TYPES } from './relocs.js';
 import type { ByteSource } from './source.js';

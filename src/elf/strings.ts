@@ -3,7 +3,8 @@
 import * as C from './constants.js';
 import type { Diagnostic } from './errors.js';
 import { type ElfImage, dynValue, locate } from './image.js';
-import { decodeUtf8, wideDec, wideHex } from './kit.js';
+import { wideDec, wideHex } from './kit.js';
+import { decodeUtf8 } from './utf8.js';
 import type { ByteSource } from './source.js';
 
 export class StringTable {

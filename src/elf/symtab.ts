@@ -3,7 +3,8 @@
 // chain) or DT_HASH, exactly as glibc's do_lookup_x walks them. No per-symbol objects.
 import * as C from './constants.js';
 import { type ElfImage, addrToOffset, dynValue } from './image.js';
-import { type Layout, decodeUtf8, u64 } from './kit.js';
+import { type Layout, u64 } from './kit.js';
+import { decodeUtf8 } from './utf8.js';
 import type { ByteSource } from './source.js';
 import { StringTable } from './strings.js';
 import { dynamicSymbolCount, gnuChainEnd } from './symbols.js';

@@ -1,8 +1,11 @@
 // A name in an ELF file or on disk is bytes; glibc and the kernel never decode it. Strings here are UTF-8
 // with each byte that is not part of valid UTF-8 kept as U+DC80–U+DCFF (PEP 383's surrogateescape), so a
-// name of any bytes still names the same file (host/file-source.ts hostPath gives the bytes back) and is shown as \xNN
-// (cli/terminal-safe.ts). A leading byte-order mark is a character like any other.
+// name of any bytes still names the same file (host/file-source.ts hostPath gives the bytes back) and is
+// shown as \xNN (cli/terminal-safe.ts). A leading byte-order mark is a character like any other.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** One escaped byte: a lone U+DC80–U+DCFF (the low half of a surrogate pair is a character, not an escape). */
+export const ESCAPED_BYTE = /(?<![\ud800-\udbff])[\udc80-\udcff]/;
 
 export function decodeUtf8(bytes: Uint8Array): string {
   try {

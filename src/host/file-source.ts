@@ -1,6 +1,7 @@
 // ByteSource over a file descriptor: positional reads only, so a large library is never read whole.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import type { ByteSource } from '../elf/source.js';
+import { ESCAPED_BYTE } from '../elf/utf8.js';
 
 export interface OpenedSource extends ByteSource {
   close(): void;
@@ -61,14 +62,11 @@ export function fdSource(fd: number, size: number): OpenedSource {
   };
 }
 
-// A byte that is not UTF-8, kept by decodeUtf8 (elf/kit.ts) as a lone U+DC80–U+DCFF; the low half of a
-// surrogate pair is a character, not an escape.
-const ESCAPED = /(?<![\ud800-\udbff])[\udc80-\udcff]/;
-const ESCAPED_ALL = new RegExp(ESCAPED.source, 'g');
+const ESCAPED_ALL = new RegExp(ESCAPED_BYTE.source, 'g');
 
 /** A string's bytes: UTF-8, with each escaped byte back to itself. */
 export function nameBytes(s: string): Buffer {
-  if (!ESCAPED.test(s)) return Buffer.from(s);
+  if (!ESCAPED_BYTE.test(s)) return Buffer.from(s);
   const parts: Buffer[] = [];
   let from = 0;
   for (const m of s.matchAll(ESCAPED_ALL)) {
@@ -80,7 +78,7 @@ export function nameBytes(s: string): Buffer {
 }
 
 /** A path for node:fs: the string, or the bytes it came from when it holds an escaped byte. */
-export const hostPath = (s: string): string | Buffer => (ESCAPED.test(s) ? nameBytes(s) : s);
+export const hostPath = (s: string): string | Buffer => (ESCAPED_BYTE.test(s) ? nameBytes(s) : s);
 
 const PAGE = 4096;
 /** Larger reads kept for a repeat. */

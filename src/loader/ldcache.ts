@@ -1,6 +1,6 @@
 // /etc/ld.so.cache: the three on-disk layouts and glibc 2.36's lookup (elf/dl-cache.c: _dl_load_cache_lookup,
 // search_cache, _dl_cache_libcmp; sysdeps/generic/dl-cache.h).
-import { decodeUtf8 } from '../elf/kit.js';
+import { decodeUtf8 } from '../elf/utf8.js';
 
 const NEW_MAGIC = 'glibc-ld.so.cache1.1';
 const OLD_MAGIC = 'ld.so-1.7.0';

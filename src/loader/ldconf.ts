@@ -1,6 +1,6 @@
 // /etc/ld.so.conf as ldconfig reads it (elf/ldconfig.c parse_conf, parse_conf_include): used only when the
 // root has no ld.so.cache, to stand in for the cache ldconfig would build.
-import { decodeUtf8 } from '../elf/kit.js';
+import { decodeUtf8 } from '../elf/utf8.js';
 import type { FileSystem } from './fs.js';
 
 const MAX_DEPTH = 16;

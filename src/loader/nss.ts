@@ -1,7 +1,7 @@
 // The NSS service modules glibc dlopen()s, read from /etc/nsswitch.conf as glibc 2.36 reads it
 // (nss/nss_database.c: process_line, nss_database_select_default; nss/nss_action_parse.c;
 // nss/nss_module.c: module_load names them "libnss_" SERVICE ".so" __nss_shlib_revision).
-import { decodeUtf8 } from '../elf/kit.js';
+import { decodeUtf8 } from '../elf/utf8.js';
 import type { FileSystem } from './fs.js';
 
 export interface NssService {

@@ -3,7 +3,7 @@
 // _pam_add_handler). libpam loads every module named by the service's file *and* by `other` when the
 // first pam_start() handler is set up, whether or not a later call dispatches to it.
 import type { ByteSource } from '../elf/source.js';
-import { decodeUtf8 } from '../elf/kit.js';
+import { decodeUtf8 } from '../elf/utf8.js';
 import type { FileSystem } from './fs.js';
 
 export type PamType = 'auth' | 'account' | 'password' | 'session';

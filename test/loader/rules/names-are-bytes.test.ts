@@ -5,7 +5,7 @@
 // and keeps it exact in JSON. Oracle: ldd on cc-built fixtures, its output compared byte for byte.
 import { execa, execaSync } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { decodeUtf8 } from '../../../src/elf/kit.js';
+import { decodeUtf8 } from '../../../src/elf/utf8.js';
 import { terminalSafe } from '../../../src/cli/terminal-safe.js';
 import { requires, setupProvides } from '../../support/prereq.js';
 import { runCli } from '../../support/cli.js';
