@@ -1,11 +1,16 @@
-// /etc/ld.so.conf as ldconfig reads it (elf/ldconfig.c parse_conf, parse_conf_include): used only when the
-// root has no ld.so.cache, to stand in for the cache ldconfig would build.
+// /etc/ld.so.conf as ldconfig reads it (elf/ldconfig.c parse_conf, parse_conf_include, add_dir_1): used
+// only when the root has no ld.so.cache, to stand in for the cache ldconfig would build. Its rules are
+// C's: a line ends at '\n' or a NUL byte, and "whitespace" is isspace() in the C locale.
 import { decodeUtf8 } from '../elf/utf8.js';
 import type { FileSystem } from './fs.js';
 
 const MAX_DEPTH = 16;
 
-export function readLdSoConf(fs: FileSystem, warnings: string[], file = '/etc/ld.so.conf', depth = 0, out: string[] = []): string[] {
+/** isspace() in the C locale: space, \t, \n, \v, \f, \r (not U+00A0 and the like). */
+const isSpace = (c: string | undefined) => c === ' ' || (c !== undefined && c >= '\t' && c <= '\r');
+const isBlank = (c: string | undefined) => c === ' ' || c === '\t';
+
+export function readLdSoConf(fs: FileSystem, warnings: string[], file = '/etc/ld.so.conf', depth = 0, out: string[] = [], seen = new Set<string>()): string[] {
   if (depth > MAX_DEPTH) {
     warnings.push(`${file}: include nesting deeper than ${MAX_DEPTH}; ignored`);
     return out;
@@ -13,19 +18,34 @@ export function readLdSoConf(fs: FileSystem, warnings: string[], file = '/etc/ld
   const r = fs.readFile(file, 1 << 20);
   if (!r.ok) return out;
   for (const rawLine of decodeUtf8(r.value).split('\n')) {
-    const line = rawLine.replace(/#.*/, '').trim();
-    if (!line) continue;
-    const inc = /^include[ \t]+(.*)$/.exec(line);
-    if (inc) {
-      for (const pattern of inc[1]!.split(/[ \t]+/)) {
+    // getline's line is a C string: it ends at a NUL byte; a comment runs from the first '#'.
+    let line = rawLine;
+    for (const stop of ['\0', '#']) if (line.includes(stop)) line = line.slice(0, line.indexOf(stop));
+    let at = 0;
+    while (isSpace(line[at])) at++;
+    line = line.slice(at);
+    if (line === '') continue;
+    if (line.startsWith('include') && isBlank(line[7])) {
+      // strsep on " \t": the patterns keep anything else (a '\r' of a CRLF file is part of the last one).
+      for (const pattern of line.slice(8).split(/[ \t]/)) {
+        if (pattern === '') continue;
         const abs = pattern.startsWith('/') ? pattern : `${file.slice(0, file.lastIndexOf('/') + 1)}${pattern}`;
-        for (const f of glob(fs, abs)) readLdSoConf(fs, warnings, f, depth + 1, out);
+        for (const f of glob(fs, abs)) readLdSoConf(fs, warnings, f, depth + 1, out, seen);
       }
       continue;
     }
-    if (/^hwcap\s/i.test(line)) continue; // ignored since glibc 2.32
-    const dir = line.replace(/=.*$/, '').replace(/\/+$/, '') || '/';
-    if (fs.stat(dir).ok && !out.includes(dir)) out.push(dir);
+    if (/^[hH][wW][cC][aA][pP][ \t]/.test(line)) continue; // ignored since glibc 2.32
+    // add_dir_1: the path ends at '=' (a library type follows), then loses trailing whitespace and slashes.
+    let dir = line.includes('=') ? line.slice(0, line.indexOf('=')) : line;
+    let end = dir.length;
+    while (end > 0 && isSpace(dir[end - 1])) end--;
+    while (end > 1 && dir[end - 1] === '/') end--;
+    dir = dir.slice(0, end);
+    // A directory that cannot be stat'ed is dropped; one already listed by another path (a link) is not listed again.
+    const st = dir === '' ? null : fs.stat(dir);
+    if (!st?.ok || seen.has(st.value.id)) continue;
+    seen.add(st.value.id);
+    out.push(dir);
   }
   return out;
 }

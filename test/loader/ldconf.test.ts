@@ -1,11 +1,14 @@
 // ld.so.conf as ldconfig reads it: comments, include globs in C-collation order, relative includes,
-// `hwcap` lines ignored, missing directories dropped, include cycles bounded.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+// `hwcap` lines ignored, missing directories dropped, include cycles bounded; and C's rules for what ends
+// a line and what is whitespace, against the real ldconfig run on the same root.
+import { execaSync } from 'execa';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { confinedFs } from '../../src/host/confined-fs.js';
 import { readLdSoConf } from '../../src/loader/ldconf.js';
+import { LDCONFIG_ROOT, requires } from '../support/prereq.js';
 
 describe('readLdSoConf', () => {
   it('follows include globs in order and keeps existing directories once', () => {
@@ -30,5 +33,32 @@ describe('readLdSoConf', () => {
     const warnings: string[] = [];
     expect(readLdSoConf(confinedFs(root), warnings)).toEqual([]);
     expect(warnings[0]).toMatch(/include nesting deeper than/);
+  });
+
+  it('reads lines as ldconfig does: NUL and CR bytes, C whitespace, "=TYPE", one directory by two paths', (ctx) => {
+    requires(ctx, LDCONFIG_ROOT);
+    const root = mkdtempSync(join(tmpdir(), 'loadgraph-conf-'));
+    for (const d of ['etc/conf.d', 'opt/a', 'opt/b', 'opt/c', 'opt/d', 'opt/e']) mkdirSync(join(root, d), { recursive: true });
+    symlinkSync('/opt/a', join(root, 'opt/alink'));
+    writeFileSync(join(root, 'etc/conf.d/1.conf'), '/opt/e\n');
+    // The include line ends in "\r" (a CRLF file): the pattern keeps it and matches only the file whose name does.
+    writeFileSync(join(root, 'etc/conf.d/2.conf\r'), '/opt/d\r\n');
+    writeFileSync(join(root, 'etc/ld.so.conf'), Buffer.from([
+      '/opt/b =libc6', // the path ends at '=', then loses its trailing blank
+      '=libc6', // an empty path: dropped, not "/"
+      '  include\t/etc/conf.d/*.conf\r',
+      '/opt/alink/', // the same directory as /opt/a below, listed first
+      'HWCAP\tnosegneg',
+      '/opt/c\u00a0', // U+00A0 is not C whitespace: no such directory
+      '/opt/c\0/opt/e', // a NUL byte ends the line
+      '\t /opt/a//  \r',
+    ].join('\n') + '\n'));
+    const warnings: string[] = [];
+    const ours = readLdSoConf(confinedFs(root), warnings);
+    const verbose = execaSync('ldconfig', ['-r', root, '-v', '-N', '-X'], { env: { LC_ALL: 'C' }, reject: false, all: true }).all ?? '';
+    const theirs = [...verbose.matchAll(/^(\/\S*): \(from (?!<builtin>)/gm)].map((m) => m[1]);
+    expect(theirs).toEqual(['/opt/b', '/opt/d', '/opt/alink', '/opt/c']);
+    expect(ours).toEqual(theirs);
+    expect(warnings).toEqual([]);
   });
 });

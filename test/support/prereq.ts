@@ -36,6 +36,11 @@ export const HARDENING_CHECK: Prerequisite = { what: "hardening-check (devscript
 export const GRAPHVIZ: Prerequisite = { what: 'Graphviz dot', present: runs('dot', ['-V']), how: apt('graphviz') };
 export const CHROMIUM: Prerequisite = { what: "Debian's chromium (/usr/bin/chromium)", present: existsSync('/usr/bin/chromium'), how: apt('chromium') };
 export const LDCONFIG: Prerequisite = { what: '/etc/ld.so.cache and ldconfig -p', present: existsSync('/etc/ld.so.cache') && runs('ldconfig', ['-p']), how: 'apt-get install libc-bin, then run ldconfig' };
+/** ldconfig run on a directory as its root (-r chroots, so it needs root): the oracle for ld.so.conf parsing. */
+export const LDCONFIG_ROOT: Prerequisite = {
+  what: 'root and ldconfig (ldconfig -r chroots into a test directory)', present: process.getuid?.() === 0 && runs('ldconfig', ['--version']),
+  how: 'run the tests as root (ldconfig is in libc-bin)',
+};
 export const ROOT_SETPRIV: Prerequisite = {
   what: 'root and setpriv (to run a set-user-ID fixture as nobody)', present: process.getuid?.() === 0 && runs('setpriv', ['--version']),
   how: 'run the tests as root (setpriv is in util-linux)',
