@@ -33,9 +33,31 @@ export function confinedFs(root: string): FileSystem {
   function resolve(path: string): FsResult<string> {
     const hit = resolved.get(path);
     if (hit) return hit;
-    const r = walk(path);
+    const entry = entryOfRealDir(path);
+    if (entry?.ok) return entry;
+    const r = entry ?? walk(path);
     resolved.set(path, r);
     return r;
+  }
+
+  /**
+   * An entry of a real directory walk() has passed that is no link (each file of a whole-root walk): one
+   * lstat, and the path is its own real path. Found, it is not kept in `resolved`, which would then hold
+   * every file of the root; null when this does not apply.
+   */
+  function entryOfRealDir(path: string): FsResult<string> | null {
+    const slash = path.lastIndexOf('/');
+    const base = path.slice(slash + 1);
+    if (slash < 0 || path.length > 4096 || base === '' || base === '.' || base === '..' || base.length > 255 || (slash !== 0 && !dirs.has(path.slice(0, slash)))) return null;
+    let st: Stats | undefined;
+    try {
+      st = known(path) ?? lstatSync(hostPath(hostRoot + path), { throwIfNoEntry: false });
+    } catch (e) {
+      return { ok: false, errno: errnoOf(e) };
+    }
+    if (!st) return { ok: false, errno: 'ENOENT' };
+    remember(path, st); // a link's lstat too: walk() then starts from it
+    return st.isSymbolicLink() ? null : { ok: true, value: path };
   }
 
   function walk(path: string): FsResult<string> {

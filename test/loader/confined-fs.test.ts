@@ -56,4 +56,22 @@ describe('confinedFs', () => {
     // ELOOP in a directory abandons that list but the search goes on elsewhere (glibc open_path).
     expect(g.edges.find((e) => e.name === 'loop1')?.trace.some((c) => c.outcome === 'abandons-list')).toBe(true);
   });
+
+  it('answers alike before and after a walk has passed a directory (each entry then costs one lstat)', () => {
+    const { root } = makeRoot();
+    const dir = '/lib/x86_64-linux-gnu';
+    const names = ['libc.so.6', 'toroot', 'up', 'libsecret.so.1', 'loop1', 'nothing', '..', '.', 'libc.so.6/x'];
+    const ask = (fs: ReturnType<typeof confinedFs>) => names.map((n) => [fs.realpath(`${dir}/${n}`), fs.stat(`${dir}/${n}`).ok, fs.open(`${dir}/${n}`).ok]);
+    const cold = ask(confinedFs(root));
+    const walked = confinedFs(root);
+    expect(walked.readdir(dir).ok).toBe(true);
+    expect(walked.stat(dir).ok).toBe(true);
+    // Twice: the second time every answer comes from what the first learnt.
+    expect(ask(walked)).toEqual(cold);
+    expect(ask(walked)).toEqual(cold);
+    expect(cold.map(([r]) => r)).toEqual([
+      { ok: true, value: `${dir}/libc.so.6` }, { ok: true, value: '/' }, { ok: true, value: '/' }, { ok: false, errno: 'ENOENT' },
+      { ok: false, errno: 'ELOOP' }, { ok: false, errno: 'ENOENT' }, { ok: true, value: '/lib' }, { ok: true, value: dir }, { ok: false, errno: 'ENOTDIR' },
+    ]);
+  });
 });
