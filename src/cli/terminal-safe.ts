@@ -1,7 +1,7 @@
 // What the CLI writes as text is made safe for a terminal: a hostile root's file names and ELF strings can
 // hold control characters, and written raw they would move the cursor, erase or overwrite lines, or turn
 // text around (Unicode bidirectional controls), and so hide a finding from the person reading it. JSON
-// escapes them itself; text gets them as visible escapes (\x1b, \u202e). Newlines and tabs are the
+// escapes some of them itself; text gets them as visible escapes (\u001b, \u202e). Newlines and tabs are the
 // renderers' own; so are the colours node:util's styleText emits for our tones.
 
 import { ESCAPED_BYTE } from '../elf/utf8.js';
@@ -14,10 +14,13 @@ const UNSAFE = new RegExp(`[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\xad\\u061c\\u180e
 // Our colours (bold, dim, red, green, yellow, cyan and their ends) are kept; any other escape is shown.
 const SWEEP = new RegExp(`\\x1b\\[(?:1|2|22|31|32|33|36|39)m|${UNSAFE.source}`, 'g');
 
+// A character as JSON writes one (\u001b): the escape is then valid inside JSON too (DEL, C1 controls and
+// the rest are left raw by JSON.stringify, and \x7f would break the document); a byte that is not UTF-8 as
+// \xNN (JSON.stringify has already written that one as \udcNN). So U+0085 (\u0085) and the byte 0x85
+// (\x85) of two different names never look alike.
 const shown = (c: string) => {
   const n = c.charCodeAt(0);
-  const byte = n >= 0xdc80 && n <= 0xdcff ? n - 0xdc00 : n;
-  return byte < 0x100 ? `\\x${byte.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  return n >= 0xdc80 && n <= 0xdcff ? `\\x${(n - 0xdc00).toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
 };
 
 export function terminalSafe(text: string): string {

@@ -115,7 +115,7 @@ describe('answer cache', () => {
     const root = rootFor('hostile');
     const cacheDir = join(top, 'cache-hostile');
     const fresh = await cli(['scan', '--no-code', '--root', root], null);
-    expect(fresh.stdout).toContain('p\\x1b[2J\\x0dx');
+    expect(fresh.stdout).toContain('p\\u001b[2J\\u000dx');
     await cli(['scan', '--no-code', '--root', root], cacheDir);
     const again = await cli(['scan', '--no-code', '--root', root], cacheDir);
     expect(again.debug).toMatch(/answer cache: replayed/);

@@ -187,15 +187,33 @@ describe('text output is safe for a terminal', () => {
     const name = 'p\x1b[2J\rfake\u202eexe';
     const r = root({ [`usr/bin/${name}`]: prog(['libc.so.6']) });
     const tree = await runCli(['--root', r, '--color', `/usr/bin/${name}`]);
-    expect(tree.stdout).toContain('p\\x1b[2J\\x0dfake\\u202eexe');
+    expect(tree.stdout).toContain('p\\u001b[2J\\u000dfake\\u202eexe');
     // What is left of ESC is only our own colours.
     expect(tree.stdout.replace(/\x1b\[(1|2|22|31|32|33|36|39)m/g, '')).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\u202e]/);
     expect(tree.stdout).toMatch(/\x1b\[1m/);
     const scan = await runCli(['scan', '--root', r, '--format', 'table', `/usr/bin/${name}`]);
-    expect(scan.stdout).toContain('p\\x1b[2J\\x0dfake\\u202eexe');
+    expect(scan.stdout).toContain('p\\u001b[2J\\u000dfake\\u202eexe');
     expect(scan.stdout).not.toMatch(/[\x1b\r\u202e]/);
     const json = JSON.parse((await runCli(['scan', '--root', r, '--format', 'json', `/usr/bin/${name}`])).stdout);
     expect(JSON.stringify(json)).toContain(JSON.stringify(name).slice(1, -1));
+  });
+
+  it('a name with DEL, a C1 control or a soft hyphen: every JSON output still parses and keeps it, text shows each as \\uNNNN', async () => {
+    // JSON.stringify leaves these raw; the terminal-safe escape must stay valid JSON (\x7f would not be).
+    const odd = 'libd\x7fe\u0085l\u00ad.so.1';
+    const r = root({ 'usr/bin/p': prog([odd, 'libc.so.6']), [`${T}/${odd}`]: lib(odd) });
+    for (const args of [
+      ['--root', r, '--format', 'json', '/usr/bin/p'], ['why', '--root', r, '--format', 'json', '/usr/bin/p', odd],
+      ['check', '--root', r, '--format', 'json', '/usr/bin/p'], ['check', '--root', r, '--format', 'sarif', '/usr/bin/p'],
+      ['scan', '--root', r, '--format', 'json', '/usr/bin/p'], ['scan', '--root', r, '--format', 'ndjson', '/usr/bin/p'],
+      ['rdeps', '--root', r, '--format', 'json', odd, '/usr/bin/p'], ['diff', '--root-a', r, '--root-b', r, '--format', 'json', '/usr/bin/p'],
+    ]) {
+      const out = await runCli(args);
+      expect(() => JSON.parse(out.stdout), args.join(' ')).not.toThrow();
+      expect(JSON.stringify(JSON.parse(out.stdout)), args.join(' ')).toContain(JSON.stringify(odd).slice(1, -1));
+    }
+    const tree = await runCli(['--root', r, '/usr/bin/p']);
+    expect(tree.stdout).toContain('libd\\u007fe\\u0085l\\u00ad.so.1');
   });
 });
 
