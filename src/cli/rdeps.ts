@@ -57,7 +57,8 @@ export async function rdepsCommand(args: string[], io: CliIo): Promise<number> {
       io.stderr.write(`loadgraph: ${r.message}\n`);
       continue;
     }
-    for (const o of r.graph.objects) {
+    // Only a LIB no program loads so far needs a hint.
+    if (!programs.length) for (const o of r.graph.objects) {
       if (o.kind === 'vdso' && o.names.includes(lib)) vdso = lib;
       else if (o.kind === 'library' && !lib.includes('/')) for (const n of o.names) if (n.startsWith(lib) && n !== lib) longer.add(n);
     }
