@@ -207,6 +207,7 @@ describe('text output is safe for a terminal', () => {
       ['check', '--root', r, '--format', 'json', '/usr/bin/p'], ['check', '--root', r, '--format', 'sarif', '/usr/bin/p'],
       ['scan', '--root', r, '--format', 'json', '/usr/bin/p'], ['scan', '--root', r, '--format', 'ndjson', '/usr/bin/p'],
       ['rdeps', '--root', r, '--format', 'json', odd, '/usr/bin/p'], ['diff', '--root-a', r, '--root-b', r, '--format', 'json', '/usr/bin/p'],
+      ['inspect', '--format', 'json', join(r, T, odd)],
     ]) {
       const out = await runCli(args);
       expect(() => JSON.parse(out.stdout), args.join(' ')).not.toThrow();
