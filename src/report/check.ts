@@ -106,19 +106,64 @@ export function renderKnownBadSummary(objects: readonly KnownBadObject[], style:
   return [style('red', head), ...lines].join('\n') + '\n';
 }
 
-/** A whole root's check: each finding once with how many programs (a few named) it concerns; object findings, then closure findings. */
+/**
+ * A whole root's check, each object once: its findings under one line that says which programs load it
+ * (one finding: one line), the worst first and then the most programs; programs whose own files have the
+ * same findings, and that no other program loads, as one entry ("214 programs themselves"). Then the
+ * closure findings, each once with the programs it was found in.
+ */
 export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): string {
   doc = shown(doc);
   const tone = (s: Severity) => (s === 'error' ? 'red' : s === 'warning' ? 'yellow' : 'dim');
+  const rank = (s: Severity) => (s === 'error' ? 0 : s === 'warning' ? 1 : 2);
   const names = (ps: readonly string[]) => ps.slice(0, 5).map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ') + (ps.length > 5 ? `, … ${ps.length - 5} more` : '');
+  const count = (n: number) => `${n} program${n === 1 ? '' : 's'}`;
   // A finding on a program's own file concerns that program itself (libc.so.6 runs as one, too), then the others that load it.
-  const line = (f: ObjectFinding, verb: string) => {
-    const self = !!f.path && f.programs.includes(f.path);
-    const others = self ? f.programs.filter((p) => p !== f.path) : f.programs;
-    const where = [self ? 'the program itself' : '', others.length ? `${verb} ${others.length} program${others.length === 1 ? '' : 's'} (${names(others)})` : ''].filter(Boolean).join(', and ');
-    return style(tone(f.severity), `${f.severity} ${f.rule} ${f.subject}${f.path ? ` (${f.path})` : ''}: ${f.message}`) + style('dim', ` — ${where}`);
+  const where = (path: string | null, programs: readonly string[], verb: string) => {
+    const self = !!path && programs.includes(path);
+    const others = self ? programs.filter((p) => p !== path) : programs;
+    return [self ? 'the program itself' : '', others.length ? `${verb} ${count(others.length)} (${names(others)})` : ''].filter(Boolean).join(', and ');
   };
-  const lines = [style('bold', `${doc.checked} programs checked; ${doc.objects.length} findings on objects, each once:`), ...doc.objects.map((f) => line(f, 'loaded by'))];
+  const said = (f: ObjectFinding, what: string) => style(tone(f.severity), `${f.severity} ${f.rule} ${what}${f.message}`);
+  const line = (f: ObjectFinding, verb: string) => said(f, `${f.subject}${f.path ? ` (${f.path})` : ''}: `) + style('dim', ` — ${where(f.path, f.programs, verb)}`);
+
+  // Each object's findings (the same file is one object whatever a program's tree calls it).
+  const byObject = new Map<string, ObjectFinding[]>();
+  for (const f of doc.objects) {
+    const k = f.path ?? f.subject;
+    byObject.set(k, [...(byObject.get(k) ?? []), f]);
+  }
+  type Entry = { worst: number; reach: number; name: string; lines: string[] };
+  const entries: Entry[] = [];
+  const entry = (fs: readonly ObjectFinding[], reach: number, name: string, head: string | null) => entries.push({
+    worst: Math.min(...fs.map((f) => rank(f.severity))), reach, name,
+    lines: head === null ? [line(fs[0]!, 'loaded by')] : [head, ...fs.map((f) => `  ${said(f, '')}`)],
+  });
+  // Programs' own files that no other program loads, by the findings they have: alike ones are one entry.
+  const alone = new Map<string, Array<{ path: string; fs: ObjectFinding[] }>>();
+  for (const fs of byObject.values()) {
+    const path = fs[0]!.path;
+    if (path && fs.every((f) => f.programs.length === 1 && f.programs[0] === path)) {
+      const said = fs.map((f) => `${f.severity}\0${f.rule}\0${f.message}`).join('\0\0');
+      alone.set(said, [...(alone.get(said) ?? []), { path, fs }]);
+      continue;
+    }
+    const programs = [...new Set(fs.flatMap((f) => f.programs))].sort();
+    const f0 = fs[0]!;
+    const head = style('bold', `${f0.subject}${f0.path ? ` (${f0.path})` : ''}`) + style('dim', ` — ${where(f0.path, programs, 'loaded by')}`);
+    entry(fs, programs.length, f0.subject, fs.length === 1 ? null : head);
+  }
+  for (const group of alone.values()) {
+    if (group.length === 1) {
+      entry(group[0]!.fs, 1, group[0]!.fs[0]!.subject, group[0]!.fs.length === 1 ? null : style('bold', `${group[0]!.fs[0]!.subject} (${group[0]!.path})`) + style('dim', ' — the program itself'));
+      continue;
+    }
+    const paths = group.map((g) => g.path).sort();
+    entry(group[0]!.fs, paths.length, paths[0]!, style('bold', `${count(paths.length)} themselves`) + style('dim', ` (${names(paths)})`));
+  }
+  entries.sort((a, b) => a.worst - b.worst || b.reach - a.reach || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+  const lines = [style('bold', `${doc.checked} programs checked; ${doc.objects.length} findings on ${byObject.size} objects, each object once:`), ...entries.flatMap((e) => e.lines)];
   if (doc.closure.length) lines.push('', style('bold', `${doc.closure.length} findings on programs' closures:`), ...doc.closure.map((f) => line(f, 'in')));
   const all = [...doc.objects, ...doc.closure];
   lines.push('', (['error', 'warning', 'note'] as Severity[]).map((s) => `${all.filter((f) => f.severity === s).length} ${s}s`).join(', '));
