@@ -131,35 +131,39 @@ export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): s
   const byObject = new Map<string, ObjectFinding[]>();
   for (const f of doc.objects) {
     const k = f.path ?? f.subject;
-    byObject.set(k, [...(byObject.get(k) ?? []), f]);
+    if (!byObject.has(k)) byObject.set(k, []);
+    byObject.get(k)!.push(f);
   }
   type Entry = { worst: number; reach: number; name: string; lines: string[] };
   const entries: Entry[] = [];
+  // Under a head line, or (head null: an object with one finding) as one line.
   const entry = (fs: readonly ObjectFinding[], reach: number, name: string, head: string | null) => entries.push({
     worst: Math.min(...fs.map((f) => rank(f.severity))), reach, name,
     lines: head === null ? [line(fs[0]!, 'loaded by')] : [head, ...fs.map((f) => `  ${said(f, '')}`)],
   });
   // Programs' own files that no other program loads, by the findings they have: alike ones are one entry.
-  const alone = new Map<string, Array<{ path: string; fs: ObjectFinding[] }>>();
+  const alone = new Map<string, ObjectFinding[][]>();
+  const objects: ObjectFinding[][] = [];
   for (const fs of byObject.values()) {
     const path = fs[0]!.path;
-    if (path && fs.every((f) => f.programs.length === 1 && f.programs[0] === path)) {
-      const said = fs.map((f) => `${f.severity}\0${f.rule}\0${f.message}`).join('\0\0');
-      alone.set(said, [...(alone.get(said) ?? []), { path, fs }]);
-      continue;
+    if (!path || !fs.every((f) => f.programs.length === 1 && f.programs[0] === path)) objects.push(fs);
+    else {
+      const kind = fs.map((f) => `${f.severity}\0${f.rule}\0${f.message}`).join('\0\0');
+      if (!alone.has(kind)) alone.set(kind, []);
+      alone.get(kind)!.push(fs);
     }
-    const programs = [...new Set(fs.flatMap((f) => f.programs))].sort();
-    const f0 = fs[0]!;
-    const head = style('bold', `${f0.subject}${f0.path ? ` (${f0.path})` : ''}`) + style('dim', ` — ${where(f0.path, programs, 'loaded by')}`);
-    entry(fs, programs.length, f0.subject, fs.length === 1 ? null : head);
   }
   for (const group of alone.values()) {
-    if (group.length === 1) {
-      entry(group[0]!.fs, 1, group[0]!.fs[0]!.subject, group[0]!.fs.length === 1 ? null : style('bold', `${group[0]!.fs[0]!.subject} (${group[0]!.path})`) + style('dim', ' — the program itself'));
-      continue;
+    if (group.length === 1) objects.push(group[0]!);
+    else {
+      const paths = group.map((fs) => fs[0]!.path!).sort();
+      entry(group[0]!, paths.length, paths[0]!, style('bold', `${count(paths.length)} themselves`) + style('dim', ` (${names(paths)})`));
     }
-    const paths = group.map((g) => g.path).sort();
-    entry(group[0]!.fs, paths.length, paths[0]!, style('bold', `${count(paths.length)} themselves`) + style('dim', ` (${names(paths)})`));
+  }
+  for (const fs of objects) {
+    const f0 = fs[0]!;
+    const programs = [...new Set(fs.flatMap((f) => f.programs))].sort();
+    entry(fs, programs.length, f0.subject, fs.length === 1 ? null : style('bold', `${f0.subject}${f0.path ? ` (${f0.path})` : ''}`) + style('dim', ` — ${where(f0.path, programs, 'loaded by')}`));
   }
   entries.sort((a, b) => a.worst - b.worst || b.reach - a.reach || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
