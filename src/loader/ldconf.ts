@@ -4,20 +4,46 @@
 import { decodeUtf8 } from '../elf/utf8.js';
 import type { FileSystem } from './fs.js';
 
-const MAX_DEPTH = 16;
-
 /** isspace() in the C locale: space, \t, \n, \v, \f, \r (not U+00A0 and the like). */
 const isSpace = (c: string | undefined) => c === ' ' || (c !== undefined && c >= '\t' && c <= '\r');
 const isBlank = (c: string | undefined) => c === ' ' || c === '\t';
 
-export function readLdSoConf(fs: FileSystem, warnings: string[], file = '/etc/ld.so.conf', depth = 0, out: string[] = [], seen = new Set<string>()): string[] {
-  if (depth > MAX_DEPTH) {
-    warnings.push(`${file}: include nesting deeper than ${MAX_DEPTH}; ignored`);
-    return out;
-  }
-  const r = fs.readFile(file, 1 << 20);
-  if (!r.ok) return out;
-  for (const rawLine of decodeUtf8(r.value).split('\n')) {
+/** Include depth, and files included in all (a file included again counts), past which the rest is ignored. */
+const MAX_DEPTH = 16;
+const MAX_INCLUDES = 10_000;
+
+/** One reading of ld.so.conf: the directories in order, their identities, and what bounds the work. */
+interface Reading {
+  readonly fs: FileSystem;
+  readonly warnings: string[];
+  readonly out: string[];
+  readonly seen: Set<string>;
+  /** Files read to their end: including one again adds nothing (ldconfig would read it again to the same effect). */
+  readonly parsed: Set<string>;
+  /** Each include pattern's files (the directories do not change during a run). */
+  readonly globs: Map<string, string[]>;
+  includes: number;
+  /** The kinds of warning given (each once). */
+  readonly warned: Set<'deep' | 'many'>;
+}
+
+/**
+ * The directories ldconfig would list, in order. Files that include each other are read a bounded number
+ * of times, with a warning: ldconfig itself has no guard and never ends on them.
+ */
+export function readLdSoConf(fs: FileSystem, warnings: string[]): string[] {
+  const r: Reading = { fs, warnings, out: [], seen: new Set(), parsed: new Set(), globs: new Map(), includes: 0, warned: new Set() };
+  parseConf(r, '/etc/ld.so.conf', 0);
+  return r.out;
+}
+
+function parseConf(r: Reading, file: string, depth: number): void {
+  const warn = (kind: 'deep' | 'many', w: string) => void (r.warned.has(kind) || (r.warned.add(kind), r.warnings.push(w)));
+  if (r.parsed.has(file)) return;
+  if (depth > MAX_DEPTH) return warn('deep', `/etc/ld.so.conf: includes nested deeper than ${MAX_DEPTH} (files that include each other, ${file} the first); the deeper ones ignored`);
+  const text = r.fs.readFile(file, 1 << 20);
+  if (!text.ok) return;
+  for (const rawLine of decodeUtf8(text.value).split('\n')) {
     // getline's line is a C string: it ends at a NUL byte; a comment runs from the first '#'.
     let line = rawLine;
     for (const stop of ['\0', '#']) if (line.includes(stop)) line = line.slice(0, line.indexOf(stop));
@@ -30,7 +56,15 @@ export function readLdSoConf(fs: FileSystem, warnings: string[], file = '/etc/ld
       for (const pattern of line.slice(8).split(/[ \t]/)) {
         if (pattern === '') continue;
         const abs = pattern.startsWith('/') ? pattern : `${file.slice(0, file.lastIndexOf('/') + 1)}${pattern}`;
-        for (const f of glob(fs, abs)) readLdSoConf(fs, warnings, f, depth + 1, out, seen);
+        let files = r.globs.get(abs);
+        if (!files) r.globs.set(abs, (files = glob(r.fs, abs)));
+        for (const f of files) {
+          if (++r.includes > MAX_INCLUDES) {
+            warn('many', `/etc/ld.so.conf: more than ${MAX_INCLUDES} files included in all; the other includes ignored`);
+            break;
+          }
+          parseConf(r, f, depth + 1);
+        }
       }
       continue;
     }
@@ -42,12 +76,12 @@ export function readLdSoConf(fs: FileSystem, warnings: string[], file = '/etc/ld
     while (end > 1 && dir[end - 1] === '/') end--;
     dir = dir.slice(0, end);
     // A directory that cannot be stat'ed is dropped; one already listed by another path (a link) is not listed again.
-    const st = dir === '' ? null : fs.stat(dir);
-    if (!st?.ok || seen.has(st.value.id)) continue;
-    seen.add(st.value.id);
-    out.push(dir);
+    const st = dir === '' ? null : r.fs.stat(dir);
+    if (!st?.ok || r.seen.has(st.value.id)) continue;
+    r.seen.add(st.value.id);
+    r.out.push(dir);
   }
-  return out;
+  r.parsed.add(file);
 }
 
 /** glob(3) for the patterns ld.so.conf uses: wildcards in the last component only, C-collation sorted. */

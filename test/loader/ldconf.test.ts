@@ -32,7 +32,26 @@ describe('readLdSoConf', () => {
     writeFileSync(join(root, 'etc/ld.so.conf'), 'include /etc/ld.so.conf\n');
     const warnings: string[] = [];
     expect(readLdSoConf(confinedFs(root), warnings)).toEqual([]);
-    expect(warnings[0]).toMatch(/include nesting deeper than/);
+    expect(warnings).toEqual(['/etc/ld.so.conf: includes nested deeper than 16 (files that include each other, /etc/ld.so.conf the first); the deeper ones ignored']);
+  });
+
+  it('ends on files that include each other, however many: each is read to its end once, with a warning', () => {
+    const root = mkdtempSync(join(tmpdir(), 'loadgraph-conf-'));
+    mkdirSync(join(root, 'etc/ld.so.conf.d'), { recursive: true });
+    mkdirSync(join(root, 'opt/a'), { recursive: true });
+    writeFileSync(join(root, 'etc/ld.so.conf'), 'include /etc/ld.so.conf.d/*.conf\n/opt/a\n');
+    // Every file includes all of them (ldconfig itself recurses without end here): 3 were enough to hang before.
+    for (let i = 0; i < 300; i++) writeFileSync(join(root, `etc/ld.so.conf.d/${i}.conf`), 'include /etc/ld.so.conf.d/*.conf\n/opt/a\n');
+    const warnings: string[] = [];
+    let opened = 0;
+    const fs = confinedFs(root);
+    const counting = { ...fs, readFile: (p: string, max: number) => (opened++, fs.readFile(p, max)) };
+    expect(readLdSoConf(counting, warnings)).toEqual(['/opt/a']);
+    expect(opened).toBeLessThan(400);
+    expect(warnings).toEqual([
+      '/etc/ld.so.conf: includes nested deeper than 16 (files that include each other, /etc/ld.so.conf.d/0.conf the first); the deeper ones ignored',
+      '/etc/ld.so.conf: more than 10000 files included in all; the other includes ignored',
+    ]);
   });
 
   it('reads lines as ldconfig does: NUL and CR bytes, C whitespace, "=TYPE", one directory by two paths', (ctx) => {
