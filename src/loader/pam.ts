@@ -32,6 +32,9 @@ export interface PamStack {
 
 // libpam's PAM_SUBSTACK_MAX_LEVEL: deeper includes abort (and so end any include cycle).
 const MAX_INCLUDE_LEVEL = 16;
+// Files included in all, per stack: libpam reads a file again for every line that includes it, so files
+// that include each other several times each grow as (lines)^16 — libpam never finishes; loadgraph stops.
+const MAX_INCLUDES = 1_000;
 const CONFIG_DIRS = ['/etc/pam.d', '/usr/lib/pam.d'];
 const TYPES: readonly PamType[] = ['auth', 'account', 'password', 'session'];
 const MAX_CONFIG_BYTES = 1 << 20;
@@ -47,7 +50,7 @@ export function readPamStack(fs: FileSystem, service: string, moduleDir: string,
     // Without /etc/pam.d, one /etc/pam.conf whose first field names the service.
     const text = readConfig(fs, '/etc/pam.conf', warnings);
     if (text === undefined) warnings.push('PAM: neither /etc/pam.d nor /etc/pam.conf exists; libpam would refuse every service');
-    else parse(fs, text, '/etc/pam.conf', { service, moduleDir, wanted: undefined, level: 0, via: [], withServiceField: true }, modules, warnings);
+    else parse(fs, text, '/etc/pam.conf', { service, moduleDir, wanted: undefined, level: 0, via: [], withServiceField: true, includes: { left: MAX_INCLUDES } }, modules, warnings);
     return { serviceFile: text === undefined ? undefined : '/etc/pam.conf', modules };
   }
   let serviceFile: string | undefined;
@@ -59,7 +62,7 @@ export function readPamStack(fs: FileSystem, service: string, moduleDir: string,
     }
     if (stack === service) serviceFile = file;
     const text = readConfig(fs, file, warnings);
-    if (text !== undefined) parse(fs, text, file, { service: stack, moduleDir, wanted: undefined, level: 0, via: [], withServiceField: false }, modules, warnings);
+    if (text !== undefined) parse(fs, text, file, { service: stack, moduleDir, wanted: undefined, level: 0, via: [], withServiceField: false, includes: { left: MAX_INCLUDES } }, modules, warnings);
   }
   return { serviceFile, modules };
 }
@@ -89,6 +92,8 @@ interface ParseState {
   readonly level: number;
   readonly via: readonly string[];
   readonly withServiceField: boolean;
+  /** How many more files this stack may include (MAX_INCLUDES): shared by its includes. */
+  readonly includes: { left: number };
 }
 
 function parse(fs: FileSystem, text: string, file: string, st: ParseState, out: PamModuleLine[], warnings: string[]): void {
@@ -136,7 +141,11 @@ function include(fs: FileSystem, name: string | undefined, where: string, st: Pa
     return;
   }
   if (st.level + 1 >= MAX_INCLUDE_LEVEL) {
-    warnings.push(`PAM: ${where}: includes nested deeper than ${MAX_INCLUDE_LEVEL} (a cycle?); libpam stops here`);
+    warnOnce(warnings, `PAM: ${where}: includes nested deeper than ${MAX_INCLUDE_LEVEL} (a cycle?); libpam stops here`);
+    return;
+  }
+  if (--st.includes.left < 0) {
+    warnOnce(warnings, `PAM: ${st.service}: more than ${MAX_INCLUDES} files included (files that include each other; libpam would not finish reading them); the rest not read`);
     return;
   }
   const file = findConfig(fs, name);
@@ -147,6 +156,8 @@ function include(fs: FileSystem, name: string | undefined, where: string, st: Pa
   }
   parse(fs, text, file, { ...st, level: st.level + 1, via: [...st.via, where], withServiceField: false }, out, warnings);
 }
+
+const warnOnce = (warnings: string[], w: string) => void (warnings.includes(w) || warnings.push(w));
 
 /** _pam_line_assemble: `#` starts a comment, a backslash before the newline joins lines. */
 function* assembleLines(text: string): Generator<{ line: string; number: number }> {

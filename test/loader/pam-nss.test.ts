@@ -75,6 +75,26 @@ describe('readPamStack', () => {
     ]);
   });
 
+  it('ends on files that include each other several times (libpam would read 3^16 files): a bounded read, with a warning', () => {
+    const warnings: string[] = [];
+    let reads = 0;
+    const fs = fsOf({
+      '/etc/pam.d/svc': 'auth include svc\nauth include svc\nauth include svc\nauth required pam_ok.so\n',
+      '/etc/pam.d/other': 'auth required pam_deny.so\n',
+    });
+    const stack = readPamStack({ ...fs, readFile: (p, max) => (reads++, fs.readFile(p, max)) }, 'svc', DIR, warnings);
+    expect(reads).toBeLessThan(1_100);
+    expect(new Set(stack.modules.map((m) => m.module))).toEqual(new Set(['pam_ok.so', 'pam_deny.so']));
+    // The other stack has its own budget, and each warning is given once.
+    expect(stack.modules.at(-1)!.stack).toBe('other');
+    expect(warnings).toEqual([
+      'PAM: /etc/pam.d/svc:1: includes nested deeper than 16 (a cycle?); libpam stops here',
+      'PAM: /etc/pam.d/svc:2: includes nested deeper than 16 (a cycle?); libpam stops here',
+      'PAM: /etc/pam.d/svc:3: includes nested deeper than 16 (a cycle?); libpam stops here',
+      'PAM: svc: more than 1000 files included (files that include each other; libpam would not finish reading them); the rest not read',
+    ]);
+  });
+
   it('reads /etc/pam.conf, with its service field, when there is no pam.d directory', () => {
     const stack = readPamStack(fsOf({ '/etc/pam.conf': 'sshd auth required pam_a.so\nlogin auth required pam_b.so\nSSHD session optional pam_c.so\n' }), 'sshd', DIR, []);
     expect(stack.modules.map((m) => m.module)).toEqual(['pam_a.so', 'pam_c.so']);
