@@ -66,11 +66,13 @@ export function confinedFs(root: string): FileSystem {
     const todo = path.split('/').filter((c) => c !== '' && c !== '.').reverse();
     let done: string[] = [];
     // Start from the longest prefix already resolved: resolving a/b/c is resolving c inside realpath(a/b),
-    // so a directory's entries cost one lstat each (a whole-root scan walks every entry).
+    // so a directory's entries cost one lstat each (a whole-root scan walks every entry). A prefix that
+    // cannot be resolved fails the whole path the same way (a search directory that does not exist).
     for (let k = 1; k < todo.length; k++) {
       const prefix = todo.slice(k);
       if (prefix.includes('..')) continue;
       const hit = resolved.get('/' + [...prefix].reverse().join('/'));
+      if (hit && !hit.ok) return hit;
       if (hit?.ok) {
         done = hit.value.split('/').filter(Boolean);
         todo.length = k;
@@ -92,7 +94,11 @@ export function confinedFs(root: string): FileSystem {
       } catch (e) {
         return { ok: false, errno: errnoOf(e) };
       }
-      if (!st) return { ok: false, errno: 'ENOENT' };
+      if (!st) {
+        const missing: FsResult<string> = { ok: false, errno: 'ENOENT' };
+        resolved.set(here, missing);
+        return missing;
+      }
       if (st.isSymbolicLink()) {
         if (++links > MAX_LINKS) return { ok: false, errno: 'ELOOP' };
         let target: string;

@@ -58,15 +58,14 @@ export function expandDst(s: string, v: DstValues, secure = false): string | nul
  * elements that cannot be expanded are dropped, duplicates within the list are removed.
  */
 export function pathList(spec: string, separators: RegExp, v: DstValues, secure = false, trusted?: (dir: string) => boolean): string[] {
-  const out: string[] = [];
+  const out = new Set<string>();
   for (const element of spec.split(separators)) {
     const expanded = expandDst(element, v, secure);
     if (expanded === null) continue;
     if (secure && trusted && element.includes('$ORIGIN') && !trusted(expanded)) continue;
-    const dir = expanded === '' ? '' : expanded.replace(/\/+$/, '') + '/';
-    if (!out.includes(dir)) out.push(dir);
+    out.add(expanded === '' ? '' : expanded.replace(/\/+$/, '') + '/');
   }
-  return out;
+  return [...out];
 }
 
 /** Directory part of an l_name, as _dl_new_object computes l_origin (no symlink resolution). */

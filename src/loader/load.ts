@@ -283,6 +283,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
     s: {
       fs, opts, program, cwd, abs, mainImage, target, preset, platform, lib, systemDirs, hwcaps, legacy, subdirs, secure, warnings,
       cache, cacheInfo, confDirs, cacheTarget, cacheLookups, objects, edges, state, newObj, main, linkage, interpName, dynamicProcess, interp, execFatal, dstOf, isTrusted,
+      dirStatus: new Map(),
     },
   };
 }
@@ -310,6 +311,13 @@ interface Session {
   readonly confDirs: string[] | null;
   readonly cacheTarget: Parameters<typeof lookupCache>[2];
   readonly cacheLookups: Map<string, string | null>;
+  /**
+   * open_path's r_search_path_elem status, by search directory (with its trailing slash) and capability
+   * index: whether that subdirectory exists, learnt at its first candidate that fails (or true at one that
+   * opens). The elements are shared by every search list that names the same directory (GL(dl_all_dirs)),
+   * for the whole process: a directory known not to exist is not tried again, for any name.
+   */
+  readonly dirStatus: Map<string, Array<boolean | undefined>>;
   readonly objects: Obj[];
   readonly edges: GraphEdge[];
   readonly state: { fatal: LoadGraph['fatal'] };
@@ -484,14 +492,31 @@ const edgeOf = (loader: Obj, kind: EdgeKind, name: string, expanded: string, to:
  */
 function openPath(q: Search, dirs: readonly string[], subdirs: readonly string[], source: SourceKind, owner?: Obj): GraphEdge | null {
   for (const dir of dirs) {
-    for (const sub of subdirs) {
-      const r = attempt(q, dir + sub + q.name, source, owner);
+    // By capability index, as glibc keeps it: a subdirectory named twice (legacy "x86_64/" for both the
+    // platform and the hwcap) is two entries, each tried.
+    let status = q.s.dirStatus.get(dir);
+    if (!status) q.s.dirStatus.set(dir, (status = []));
+    for (let i = 0; i < subdirs.length; i++) {
+      if (status[i] === false) continue; // "Skip this directory if we know it does not exist."
+      const at = dir + subdirs[i]!;
+      const r = attempt(q, at + q.name, source, owner);
+      status[i] ??= (r !== null && r !== 'abandon') || isDir(q.s, at);
       if (r === 'abandon') return null;
       const done = finish(q, r, source, owner);
       if (done) return done;
     }
   }
   return null;
+}
+
+/**
+ * After a failed candidate, open_path's "is there any directory at all": stat of the candidate's directory
+ * without its last '/' (an empty element is "./"; RPATH "/" gives "", which stat refuses), following links.
+ */
+function isDir(s: Session, at: string): boolean {
+  const dir = (at === '' ? './' : at).slice(0, -1);
+  const st = dir === '' ? null : s.fs.stat(s.abs(dir));
+  return !!st?.ok && st.value.kind === 'dir';
 }
 
 /**
