@@ -1,12 +1,13 @@
 // `loadgraph --format ldd` equals `ldd` (load addresses removed) for every ELF file under /usr/bin,
-// /usr/sbin, /usr/libexec and /usr/lib/x86_64-linux-gnu of this machine, and for every i386 one under
-// /usr/lib32 and /usr/libexec against the machine's i386 ld.so: the machine's own binaries only.
+// /usr/sbin, /usr/libexec and /usr/lib/x86_64-linux-gnu of this machine, and every candidate our trace
+// lists, in order, is a file ld.so tries (LD_DEBUG=libs); and for every i386 one under /usr/lib32 and
+// /usr/libexec against the machine's i386 ld.so: the machine's own binaries only.
 import { describe, expect, it } from 'vitest';
 import * as C from '../../src/elf/constants.js';
 import { decodeElf } from '../../src/elf/decode.js';
 import { withFileSource } from '../../src/host/file-source.js';
 import { elfFilesUnder, pool } from '../support/corpus.js';
-import { canRun32, ldd, ldd32, lddOf, lddOf32 } from '../support/fixtures.js';
+import { canRun32, graphOf, ldd, ldd32, lddOf, lddOf32, triedBy, triedIn } from '../support/fixtures.js';
 import { LDD, condition, requires } from '../support/prereq.js';
 
 describe('ldd differential on this machine', () => {
@@ -21,7 +22,7 @@ describe('ldd differential on this machine', () => {
     const all = ['/usr/bin', '/usr/sbin', '/usr/libexec', '/usr/lib/x86_64-linux-gnu'].flatMap((d) => elfFilesUnder(d));
     const files = all.filter(x86_64);
     console.log(`ldd differential: ${all.length - files.length} files of other architectures left out`);
-    let compared = 0, notDynamic = 0;
+    let compared = 0, notDynamic = 0, traced = 0;
     const bad: string[] = [];
     await pool(files, 4, async (f) => {
       const theirs = await ldd(f, '/');
@@ -39,8 +40,15 @@ describe('ldd differential on this machine', () => {
       }
       compared++;
       if (ours !== theirs.stdout) bad.push(`${f}:\n--- ldd\n${theirs.stdout}--- loadgraph\n${ours}`);
+      else {
+        const tried = await triedBy(f, '/');
+        const trace = triedIn(graphOf(f, '/', { preloadFile: true }));
+        const at = trace.findIndex((p, i) => p !== tried[i]);
+        if (at >= 0 || trace.length !== tried.length) bad.push(`${f}: candidate ${at < 0 ? trace.length : at}: ld.so tried ${tried[at < 0 ? trace.length : at] ?? 'nothing'}, loadgraph ${trace[at < 0 ? trace.length : at] ?? 'nothing'}`);
+        traced += tried.length;
+      }
     });
-    console.log(`ldd differential: ${compared} dynamically linked files compared (${notDynamic} not dynamic), ${bad.length} mismatches`);
+    console.log(`ldd differential: ${compared} dynamically linked files compared (${notDynamic} not dynamic), ${traced} candidates tried in all, ${bad.length} mismatches`);
     for (const b of bad.slice(0, 10)) console.log(b);
     expect(compared).toBeGreaterThan(500);
     expect(bad).toEqual([]);

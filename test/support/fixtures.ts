@@ -105,6 +105,16 @@ export async function ldd(file: string, cwd: string, env: Record<string, string>
   };
 }
 
+/** Every file ld.so tries, in order: LD_DEBUG=libs's "trying file=" lines of x86-64 ld.so in trace mode, run as ldd runs it (the program does not run). */
+export async function triedBy(file: string, cwd: string): Promise<string[]> {
+  const env = { PATH: '/usr/bin:/bin', LC_ALL: 'C', LD_TRACE_LOADED_OBJECTS: '1', LD_DEBUG: 'libs' };
+  const r = await execa('/lib64/ld-linux-x86-64.so.2', [file], { cwd, reject: false, extendEnv: false, env });
+  return r.stderr.split('\n').filter((l) => l.includes('trying file=')).map((l) => l.replace(/^.*trying file=/, ''));
+}
+
+/** Every candidate of our start-up edges, in order, but names with a slash: _dl_map_object opens those as they are, without a "trying file=" line. */
+export const triedIn = (g: LoadGraph): string[] => g.edges.flatMap((e) => e.trace.filter((c) => c.source !== 'path').map((c) => c.path));
+
 /** ldd's lines that loadgraph --format ldd prints, load addresses removed. */
 function cleanLdd(out: string): string {
   return out.split('\n').filter((l) => l.startsWith('\t') || l.includes(': error while loading shared libraries: ') || VERSION_REPORT.test(l))
