@@ -15,6 +15,8 @@ const MAX_LINKS = 40;
 export function confinedFs(root: string): FileSystem {
   const hostRoot = root === '/' ? '' : root.replace(/\/+$/, '');
   const resolved = new Map<string, FsResult<string>>();
+  // The links followed to resolve a path of `resolved` (when any): a longer path that starts from it goes on counting.
+  const linksTo = new Map<string, number>();
   // What walk() learnt of the real directories it passed, so that the walks of their entries start there,
   // and of the last other path it or stat() looked at, so that stat() then open() of a file costs one
   // lstat. (Not every file's: a whole root has hundreds of thousands.) open() checks its descriptor again
@@ -68,18 +70,20 @@ export function confinedFs(root: string): FileSystem {
     // Start from the longest prefix already resolved: resolving a/b/c is resolving c inside realpath(a/b),
     // so a directory's entries cost one lstat each (a whole-root scan walks every entry). A prefix that
     // cannot be resolved fails the whole path the same way (a search directory that does not exist).
+    let links = 0;
     for (let k = 1; k < todo.length; k++) {
       const prefix = todo.slice(k);
       if (prefix.includes('..')) continue;
-      const hit = resolved.get('/' + [...prefix].reverse().join('/'));
+      const key = '/' + [...prefix].reverse().join('/');
+      const hit = resolved.get(key);
       if (hit && !hit.ok) return hit;
       if (hit?.ok) {
         done = hit.value.split('/').filter(Boolean);
         todo.length = k;
+        links = linksTo.get(key) ?? 0;
         break;
       }
     }
-    let links = 0;
     while (todo.length > 0) {
       const c = todo.pop()!;
       if (c === '..') {
@@ -116,6 +120,7 @@ export function confinedFs(root: string): FileSystem {
       done.push(c);
       remember(here, st);
     }
+    if (links > 0) linksTo.set(path, links);
     return { ok: true, value: '/' + done.join('/') };
   }
 

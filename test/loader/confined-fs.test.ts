@@ -1,5 +1,5 @@
 // --root is a chroot: absolute symlinks, `..` and loops are resolved inside the root, never outside.
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -73,5 +73,21 @@ describe('confinedFs', () => {
       { ok: true, value: `${dir}/libc.so.6` }, { ok: true, value: '/' }, { ok: true, value: '/' }, { ok: false, errno: 'ENOENT' },
       { ok: false, errno: 'ELOOP' }, { ok: false, errno: 'ENOENT' }, { ok: true, value: '/lib' }, { ok: true, value: dir }, { ok: false, errno: 'ENOTDIR' },
     ]);
+  });
+
+  it('counts every link of a path against the kernel\'s 40, also when part of it was resolved before', () => {
+    const root = mkdtempSync(join(tmpdir(), 'loadgraph-links-'));
+    mkdirSync(join(root, 'd'));
+    writeFileSync(join(root, 'd/f'), '');
+    symlinkSync('f', join(root, 'd/x'));
+    // l1 → l2 → … → l40 → d: 40 links, as many as the kernel follows in one path.
+    for (let i = 1; i <= 40; i++) symlinkSync(i === 40 ? 'd' : `l${i + 1}`, join(root, `l${i}`));
+    const kernel = (p: string) => { try { statSync(join(root, p)); return 'ok'; } catch (e) { return (e as NodeJS.ErrnoException).code; } };
+    expect([kernel('l1'), kernel('l1/f'), kernel('l1/x'), kernel('l2/x')]).toEqual(['ok', 'ok', 'ELOOP', 'ok']);
+    const ours = (fs: ReturnType<typeof confinedFs>, p: string) => { const r = fs.stat(`/${p}`); return r.ok ? 'ok' : r.errno; };
+    const fs = confinedFs(root);
+    // /l1 first (40 links), then paths under it: the 41st link is one too many, as the kernel says.
+    expect(['l1', 'l1/f', 'l1/x', 'l2/x'].map((p) => ours(fs, p))).toEqual(['ok', 'ok', 'ELOOP', 'ok']);
+    expect(ours(confinedFs(root), 'l1/x')).toBe('ELOOP');
   });
 });
