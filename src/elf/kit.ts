@@ -177,7 +177,6 @@ export function cstring(max: number, structure: string): ElfParser<{ text: strin
   });
 }
 
-
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: ElfFormatError };
 
 /** Run a parser over a window of bytes that starts at file offset `base`. */

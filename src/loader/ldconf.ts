@@ -7,6 +7,8 @@ import type { FileSystem } from './fs.js';
 /** isspace() in the C locale: space, \t, \n, \v, \f, \r (not U+00A0 and the like). */
 const isSpace = (c: string | undefined) => c === ' ' || (c !== undefined && c >= '\t' && c <= '\r');
 const isBlank = (c: string | undefined) => c === ' ' || c === '\t';
+/** `s` up to the first `c` (strchr, then cut there). */
+const upTo = (s: string, c: string) => { const i = s.indexOf(c); return i < 0 ? s : s.slice(0, i); };
 
 /** Include depth, and files included in all (a file included again counts), past which the rest is ignored. */
 const MAX_DEPTH = 16;
@@ -45,8 +47,7 @@ function parseConf(r: Reading, file: string, depth: number): void {
   if (!text.ok) return;
   for (const rawLine of decodeUtf8(text.value).split('\n')) {
     // getline's line is a C string: it ends at a NUL byte; a comment runs from the first '#'.
-    let line = rawLine;
-    for (const stop of ['\0', '#']) if (line.includes(stop)) line = line.slice(0, line.indexOf(stop));
+    let line = upTo(upTo(rawLine, '\0'), '#');
     let at = 0;
     while (isSpace(line[at])) at++;
     line = line.slice(at);
@@ -70,7 +71,7 @@ function parseConf(r: Reading, file: string, depth: number): void {
     }
     if (/^[hH][wW][cC][aA][pP][ \t]/.test(line)) continue; // ignored since glibc 2.32
     // add_dir_1: the path ends at '=' (a library type follows), then loses trailing whitespace and slashes.
-    let dir = line.includes('=') ? line.slice(0, line.indexOf('=')) : line;
+    let dir = upTo(line, '=');
     let end = dir.length;
     while (end > 0 && isSpace(dir[end - 1])) end--;
     while (end > 1 && dir[end - 1] === '/') end--;
