@@ -82,6 +82,7 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
       if (positionals.length > 1) io.stdout.write(`${file}:\n`);
       io.stdout.write(renderLdd(g));
       for (const w of g.warnings) io.stderr.write(`loadgraph: warning: ${w}\n`);
+      if (g.fatal?.stage === 'abort') io.stderr.write(`loadgraph: ${g.fatal.message}\n`);
       // ldd's own exit status: 1 when no loader runs the file (a static program, or none of its class).
       if (lddRefuses(g)) {
         io.stderr.write('\tnot a dynamic executable\n');

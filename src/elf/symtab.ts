@@ -99,7 +99,9 @@ export class DynamicSymbols {
     const is64 = image.header.class === 64;
     const le = image.header.endian === 'little';
     const size = is64 ? 24 : 16;
-    // The GNU table, read once, also gives the symbol count (its chains end at the last symbol).
+    // The GNU table, read once, also gives the symbol count (its chains end at the last symbol). With one,
+    // _dl_setup_hash never looks at DT_HASH, even when the GNU table is unusable (then nothing is found).
+    const gnuAt = gnuTableAt(image);
     const gnu = readGnu(src, image, is64, le);
     const count = Math.max(gnu?.count ?? dynamicSymbolCount(src, image, []), referenced);
     const off = addrToOffset(image, symtab, Math.max(1, count * size));
@@ -107,7 +109,7 @@ export class DynamicSymbols {
     const bytes = src.read(off, count * size);
     const strings = StringTable.fromDynamic(src, { ...image, diagnostics: [] });
     return new DynamicSymbols(count, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), is64, le,
-      strings?.bytes ?? new Uint8Array(0), gnu, gnu ? null : readSysv(src, image, is64, le));
+      strings?.bytes ?? new Uint8Array(0), gnu, gnuAt === undefined ? readSysv(src, image, is64, le) : null);
   }
 
   private at(i: number) { return i * (this.is64 ? 24 : 16); }
@@ -187,9 +189,11 @@ export class DynamicSymbols {
       const t = this.gnu;
       const h = key.gnu;
       // The bloom filter rejects most names an object does not define (most lookups): no allocation there.
+      // do_lookup_x: word (hash / ELF_NATIVE_CLASS) & l_gnu_bitmask_idxbits, bits hash and hash >> l_gnu_shift.
       const bits = this.is64 ? 64 : 32;
-      const wordIndex = Math.floor(h / bits) % t.bloomWords;
-      if (!(this.bloomBit(t, wordIndex, h % bits) & this.bloomBit(t, wordIndex, (h >>> t.shift) % bits))) return NONE;
+      const wordIndex = Math.floor(h / bits) & (t.bloomWords - 1);
+      // A shift of 32 or more is undefined in C; x86-64's ld.so takes it mod 32, as >>> does (a test holds it).
+      if (!(this.bloomBit(t, wordIndex, h & (bits - 1)) & this.bloomBit(t, wordIndex, (h >>> t.shift) & (bits - 1)))) return NONE;
       let i = t.buckets.getUint32((h % t.nbuckets) * 4, this.le);
       if (i === 0 || i < t.symoffset) return NONE;
       for (; i - t.symoffset < t.chainCount && i < this.count; i++) {
@@ -227,16 +231,32 @@ export function lowWords(addresses: ReadonlySet<number>): Set<number> | null {
   return lows;
 }
 
-function readGnu(src: ByteSource, image: ElfImage, is64: boolean, le: boolean): (GnuTable & { count: number }) | null {
-  const addr = dynValue(image, C.DT_GNU_HASH);
-  if (addr === undefined) return null;
-  const off = addrToOffset(image, addr, 16);
+/**
+ * Where the table _dl_setup_hash prefers to DT_HASH is: DT_GNU_HASH, except on MIPS, where glibc takes
+ * DT_MIPS_XHASH's entry instead and ignores DT_GNU_HASH (XHASH lookups are not modelled: DT_HASH, which
+ * indexes the same symbols, is searched there).
+ */
+const gnuTableAt = (image: ElfImage) => (image.header.machine === C.EM_MIPS ? undefined : dynValue(image, C.DT_GNU_HASH));
+
+/** The GNU hash table's header words as _dl_setup_hash reads them, and their file offset; null without the table or when they cannot be read. */
+export function gnuHashHeader(src: ByteSource, image: ElfImage): { nbuckets: number; symoffset: number; bloomWords: number; shift: number; offset: number } | null {
+  const addr = gnuTableAt(image);
+  const off = addr === undefined ? null : addrToOffset(image, addr, 16);
   if (off === null || off + 16 > src.size) return null;
-  const h = src.read(off, 16);
-  const hv = new DataView(h.buffer, h.byteOffset, 16);
-  const nbuckets = hv.getUint32(0, le), symoffset = hv.getUint32(4, le), bloomWords = hv.getUint32(8, le), shift = hv.getUint32(12, le);
+  const le = image.header.endian === 'little';
+  const b = src.read(off, 16);
+  const hv = new DataView(b.buffer, b.byteOffset, 16);
+  return { nbuckets: hv.getUint32(0, le), symoffset: hv.getUint32(4, le), bloomWords: hv.getUint32(8, le), shift: hv.getUint32(12, le), offset: off };
+}
+
+function readGnu(src: ByteSource, image: ElfImage, is64: boolean, le: boolean): (GnuTable & { count: number }) | null {
+  const header = gnuHashHeader(src, image);
+  if (!header) return null;
+  const { nbuckets, symoffset, bloomWords, shift, offset: off } = header;
   const bloomSize = bloomWords * (is64 ? 8 : 4);
   const chainAt = off + 16 + bloomSize + nbuckets * 4;
+  // No buckets: do_lookup_x passes the object by. No bloom words: ld.so's lookups read outside the table
+  // (the loader reports it, loader/verify.ts); nothing is found here.
   if (nbuckets === 0 || bloomWords === 0 || !(chainAt <= src.size)) return null;
   const head = src.read(off + 16, bloomSize + nbuckets * 4);
   const buckets = new DataView(head.buffer, head.byteOffset + bloomSize, nbuckets * 4);

@@ -142,10 +142,12 @@ export interface LoadGraph {
   readonly searchList: readonly number[];
   /**
    * What stops the program from starting; the graph up to that point is still here. stage 'exec': the
-   * kernel cannot run its PT_INTERP; 'load' (or absent): ld.so's fatal error while mapping; 'versions':
-   * _dl_check_all_versions found a version a requester needs missing from its provider.
+   * kernel cannot run its PT_INTERP; 'load' (or absent): ld.so's fatal error while mapping; 'abort': one of
+   * ld.so's own assertions fails while mapping ("Inconsistency detected by ld.so" on stderr, nothing else
+   * printed, in every mode); 'versions': _dl_check_all_versions found a version a requester needs missing
+   * from its provider.
    */
-  readonly fatal: { readonly message: string; readonly object: number | null; readonly stage?: 'exec' | 'load' | 'versions' } | null;
+  readonly fatal: { readonly message: string; readonly object: number | null; readonly stage?: 'exec' | 'load' | 'abort' | 'versions' } | null;
   /** _dl_check_all_versions' reports, in the order ld.so prints them (absent when the check did not run). */
   readonly versionCheck?: readonly VersionProblem[];
   readonly warnings: readonly string[];

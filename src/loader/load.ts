@@ -258,6 +258,8 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   // fs/binfmt_elf.c load_elf_phdrs: 1 to 65536 bytes of program headers (so no PN_XNUM extension).
   if (h.phnum === 0 || h.phnum * h.phentsize > 65536) return { ok: false, message: `${program}: ${h.phnum} program headers; the kernel refuses a program without any or with more than 64 KiB of them (execve: Exec format error)` };
   if (mainFault) state.fatal ??= { message: `${program}: ${mainFault}`, object: 0 };
+  // rtld.c dl_main sets up the program's hash table before mapping anything else.
+  if (parsed?.hashAbort) state.fatal ??= { message: `${program}: ${parsed.hashAbort}`, object: 0, stage: 'abort' };
   const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: mainReal, image: mainImage, fileId: null, loader: null, size: mainInfo.size, notes: mainNotes, versions: mainVersions });
   if (mainImage.soname) main.names.push(mainImage.soname);
   const linkage: LoadGraph['linkage'] = mainImage.dynamic === null ? 'static' : mainImage.needed.length === 0 ? 'no-needs' : 'dynamic';
@@ -467,8 +469,8 @@ function attempt(q: Search, path: string, source: SourceKind, owner?: Obj): Atte
     return { obj: same, reused: true };
   }
   const err = mappingError(v.image) ?? dynamicFault(v.image, v.info.size);
-  if (err) {
-    s.state.fatal ??= { message: `${path}: ${err}`, object: loader.id };
+  if (err || v.hashAbort) {
+    s.state.fatal ??= err ? { message: `${path}: ${err}`, object: loader.id } : { message: `${path}: ${v.hashAbort}`, object: loader.id, stage: 'abort' };
     return 'fatal';
   }
   return { obj: s.newObj({ kind: 'library', name, names: [name], path, realPath: realOf(s.fs, s.abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes, versions: v.versions }), reused: false };

@@ -6,12 +6,13 @@ import { type ElfImage, type Note, congruent, dynValue, locate } from '../elf/im
 import { wideHex } from '../elf/kit.js';
 import { readNotes } from '../elf/notes.js';
 import { type SymbolVersions, readVersionTables } from '../elf/symbols.js';
+import { gnuHashHeader } from '../elf/symtab.js';
 import type { ByteSource } from '../elf/source.js';
 import type { FileInfo, FsErrno, FileSystem } from './fs.js';
 import type { ElfIdentity } from './target.js';
 
 export type Verdict =
-  | { kind: 'ok'; image: ElfImage; info: FileInfo; notes: Note[]; versions: SymbolVersions | null }
+  | { kind: 'ok'; image: ElfImage; info: FileInfo; notes: Note[]; versions: SymbolVersions | null; hashAbort: string | null }
   | { kind: 'skip'; outcome: 'missing' | 'no-access' | 'wrong-class' | 'wrong-machine'; detail: string }
   | { kind: 'abandon'; errno: FsErrno; detail?: string }
   | { kind: 'fatal'; message: string };
@@ -19,10 +20,27 @@ export type Verdict =
 /** Highest EI_ABIVERSION glibc 2.36 accepts for ELFOSABI_GNU objects (LIBC_ABI_MAX from libc-abis: DEFAULT, UNIQUE, IFUNC, ABSOLUTE). */
 const LIBC_ABI_MAX = 4;
 
-/** What the loader reads of an object beyond its headers: its notes and its version lists. */
-export interface ParsedObject { readonly image: ElfImage; readonly notes: Note[]; readonly versions: SymbolVersions | null }
+/** What the loader reads of an object beyond its headers: its notes, its version lists, and whether its hash table stops ld.so. */
+export interface ParsedObject { readonly image: ElfImage; readonly notes: Note[]; readonly versions: SymbolVersions | null; readonly hashAbort: string | null }
 
-export const parsedObject = (src: ByteSource, image: ElfImage): ParsedObject => ({ image, notes: readNotes(src, image, []), versions: readVersionTables(src, image) });
+export const parsedObject = (src: ByteSource, image: ElfImage): ParsedObject => ({ image, notes: readNotes(src, image, []), versions: readVersionTables(src, image), hashAbort: setupHashAbort(src, image) });
+
+/**
+ * _dl_setup_hash, run for the program and for each object as it is mapped, asserts that a GNU hash table's
+ * bloom filter has a power-of-two number of words: otherwise ld.so aborts there, in every mode. Zero words
+ * pass the assertion, and every lookup that reaches the object then indexes the filter with 0xffffffff,
+ * far outside it (do_lookup_x): a diagnostic on the object. The message, or null.
+ */
+function setupHashAbort(src: ByteSource, image: ElfImage): string | null {
+  const h = gnuHashHeader(src, image);
+  if (!h) return null;
+  if (h.bloomWords === 0) {
+    image.diagnostics.push({ code: 'ELF_BAD_VALUE', structure: 'DT_GNU_HASH', offset: h.offset, message: 'GNU hash table with 0 bloom filter words: ld.so accepts it, then reads far outside it at every symbol lookup that reaches this object (the process would most likely be killed by SIGSEGV)' });
+    return null;
+  }
+  if ((h.bloomWords & (h.bloomWords - 1)) === 0) return null;
+  return `its GNU hash table has ${h.bloomWords} bloom filter words, not a power of two: ld.so aborts on the assertion in _dl_setup_hash ("Inconsistency detected by ld.so: dl-setup_hash.c: ... Assertion \`(bitmask_nwords & (bitmask_nwords - 1)) == 0' failed!")`;
+}
 
 /** Objects parsed once per run, by file identity (FileInfo.id), shared by every program a run loads. */
 export type ObjectCache = Map<string, ParsedObject>;
@@ -92,7 +110,7 @@ function verifyOnce(fs: FileSystem, path: string, target: ElfIdentity, cache?: O
     if (h.version !== C.EV_CURRENT) return { kind: 'fatal', message: 'ELF file version does not match current one' };
     if (!machineMatches(h.machine, h.flags, target)) return { kind: 'skip', outcome: 'wrong-machine', detail: `wrong machine (e_machine ${h.machine})` };
     if (h.type !== C.ET_DYN && h.type !== C.ET_EXEC) return { kind: 'fatal', message: 'only ET_DYN and ET_EXEC can be loaded' };
-    return { kind: 'ok', image: parsed.image, info: file.info, notes: parsed.notes, versions: parsed.versions };
+    return { kind: 'ok', image: parsed.image, info: file.info, notes: parsed.notes, versions: parsed.versions, hashAbort: parsed.hashAbort };
   } finally {
     file.close();
   }

@@ -15,7 +15,8 @@ export const lddRefuses = (g: LoadGraph) =>
 
 export function renderLdd(g: LoadGraph): string {
   g = shown(g);
-  if (lddRefuses(g)) return '';
+  // An assertion of ld.so's own prints only its "Inconsistency detected" line, on stderr.
+  if (lddRefuses(g) || g.fatal?.stage === 'abort') return '';
   // ld.so reports a fatal error in trace mode on stdout, in place of the list.
   const fatalLine = (message: string) => `${g.program}: error while loading shared libraries: ${message}\n`;
   if (g.fatal && g.fatal.stage !== 'versions' && g.fatal.stage !== 'exec') return fatalLine(g.fatal.message);
