@@ -11,6 +11,7 @@ import { detectHostCpu } from './host/cpu.js';
 import type { CpuFacts } from './loader/capabilities.js';
 import { type FileSystem, errnoText } from './loader/fs.js';
 import type { ContentCache } from './loader/content-facts.js';
+import type { DpkgCache } from './loader/hardening-facts.js';
 import type { ObjectTables } from './loader/bind.js';
 import { type LoaderOptions, buildLoadGraph, newRunCache } from './loader/load.js';
 import { discoverPrograms } from './loader/programs.js';
@@ -82,10 +83,11 @@ export type Depth = 'graph' | 'tree' | 'full';
 
 export type Analysis = { ok: true; graph: AnalysisResult; images: ReadonlyMap<number, ElfImage>; attribution?: Attribution } | { ok: false; message: string };
 
-/** What a run shares between the programs it analyses: each object's symbol tables and content check, by file identity. */
+/** What a run shares between the programs it analyses: each object's symbol tables and content check, by file identity; the root's dpkg database. */
 export interface RunCaches {
   readonly tables?: Map<string, ObjectTables>;
   readonly contentCache?: ContentCache;
+  readonly dpkg?: DpkgCache;
 }
 
 /** The whole pipeline for one file. 'tree' binds only what the tree shows; 'full' binds everything. */
@@ -186,7 +188,7 @@ export function runOverRoot(host: Host, options: AnalyseOptions, paths: readonly
   const programs = shardOf(found.programs, shard);
   const selected = new Set(programs);
   for (const p of lo.runCache!.programs.keys()) if (!selected.has(p)) lo.runCache!.programs.delete(p);
-  const caches: RunCaches = { tables: new Map(), contentCache: new Map() };
+  const caches: RunCaches = { tables: new Map(), contentCache: new Map(), dpkg: { found: new Map() } };
   const code = options.code !== false;
   // What `loadgraph FILE` warns about, a whole root says once with its reach.
   const warned = warningTally();
@@ -219,7 +221,7 @@ export async function checkWith(host: Host, args: readonly string[], options: An
   const fs = host.graphFs(lo.root ?? '/');
   const out: CheckOutcome[] = [];
   // One content check per file for the whole run, however many programs load it.
-  const caches: RunCaches = { contentCache: new Map() };
+  const caches: RunCaches = { contentCache: new Map(), dpkg: { found: new Map() } };
   for (const file of args) out.push(await checkOne(fs, file, lo, options, policy, baseline, caches));
   return out;
 }
@@ -243,7 +245,7 @@ async function checkOne(fs: FileSystem, file: string, lo: LoaderOptions, options
   const r = await runPipeline(fs, file, lo, 'full', { bindNow: options.bindNow === true, suggest: false, ...caches });
   if (!r.ok) return r;
   const g = r.graph;
-  const dpkg = dpkgVersions(fs, g.objects.filter((o) => o.kind === 'library' && policy.knownBad.some((b) => b.library === o.soname)).map((o) => o.realPath?.slice(o.realPath.lastIndexOf('/') + 1) ?? ''));
+  const dpkg = dpkgVersions(fs, g.objects.filter((o) => o.kind === 'library' && policy.knownBad.some((b) => b.library === o.soname)).map((o) => o.realPath?.slice(o.realPath.lastIndexOf('/') + 1) ?? ''), caches.dpkg);
   const h = readHardening(fs, g, r.images, dpkg);
   return { ok: true, program: checkProgram(file, g, h, r.attribution ?? null, policy, baseline ? baseline.get(file) ?? [] : null), warnings: g.warnings };
 }

@@ -116,26 +116,48 @@ function problemOf(fs: FileSystem, dir: string, objectPath: string, cwd: string)
   return (st.value.mode & 0o002) !== 0 ? 'world-writable' : null;
 }
 
-/** Installed package versions by file name, from the root's dpkg database (only for the given files). */
-export function dpkgVersions(fs: FileSystem, files: readonly string[]): Map<string, string> {
+/** What a run keeps of the root's dpkg database: package versions, and each file name looked up (null: in no package). */
+export interface DpkgCache {
+  versions?: Map<string, string> | null;
+  lists?: readonly string[];
+  readonly found: Map<string, string | null>;
+}
+
+/**
+ * Installed package versions by file name, from the root's dpkg database (only for the given files). The
+ * database is read once per run (`cache`): every program of a whole-root check that loads liblzma asks.
+ */
+export function dpkgVersions(fs: FileSystem, files: readonly string[], cache: DpkgCache = { found: new Map() }): Map<string, string> {
+  const missing = new Set(files.filter((f) => !cache.found.has(f)));
+  if (missing.size) findOwners(fs, missing, cache);
   const out = new Map<string, string>();
-  const status = fs.readFile('/var/lib/dpkg/status', 64 << 20);
-  const lists = fs.readdir('/var/lib/dpkg/info');
-  if (!status.ok || !lists.ok || files.length === 0) return out;
-  const versions = new Map<string, string>();
-  for (const stanza of new TextDecoder().decode(status.value).split('\n\n')) {
-    const pkg = /^Package: (.+)$/m.exec(stanza)?.[1];
-    const ver = /^Version: (.+)$/m.exec(stanza)?.[1];
-    const arch = /^Architecture: (.+)$/m.exec(stanza)?.[1];
-    if (pkg && ver) versions.set(arch && arch !== 'all' ? `${pkg}:${arch}` : pkg, ver), versions.set(pkg, ver);
+  for (const f of files) {
+    const v = cache.found.get(f);
+    if (v != null) out.set(f, v);
   }
-  const want = new Set(files);
-  for (const list of lists.value.map((e) => e.name).filter((n) => n.endsWith('.list') && n.startsWith('lib'))) {
+  return out;
+}
+
+function findOwners(fs: FileSystem, want: ReadonlySet<string>, cache: DpkgCache): void {
+  if (cache.versions === undefined) {
+    const status = fs.readFile('/var/lib/dpkg/status', 64 << 20);
+    const lists = fs.readdir('/var/lib/dpkg/info');
+    cache.versions = status.ok && lists.ok ? new Map() : null;
+    cache.lists = lists.ok ? lists.value.map((e) => e.name).filter((n) => n.endsWith('.list') && n.startsWith('lib')) : [];
+    for (const stanza of status.ok ? new TextDecoder().decode(status.value).split('\n\n') : []) {
+      const pkg = /^Package: (.+)$/m.exec(stanza)?.[1];
+      const ver = /^Version: (.+)$/m.exec(stanza)?.[1];
+      const arch = /^Architecture: (.+)$/m.exec(stanza)?.[1];
+      if (pkg && ver) cache.versions?.set(arch && arch !== 'all' ? `${pkg}:${arch}` : pkg, ver), cache.versions?.set(pkg, ver);
+    }
+  }
+  for (const f of want) cache.found.set(f, null);
+  if (!cache.versions) return;
+  for (const list of cache.lists!) {
     const r = fs.readFile(`/var/lib/dpkg/info/${list}`, 16 << 20);
     if (!r.ok) continue;
     for (const line of new TextDecoder().decode(r.value).split('\n')) {
-      if (want.has(base(line))) out.set(base(line), versions.get(list.slice(0, -'.list'.length)) ?? '');
+      if (want.has(base(line))) cache.found.set(base(line), cache.versions.get(list.slice(0, -'.list'.length)) ?? '');
     }
   }
-  return out;
 }
