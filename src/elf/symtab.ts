@@ -205,11 +205,11 @@ export class DynamicSymbols {
     }
     if (this.sysv) {
       const t = this.sysv;
-      const word = (k: number) => (t.wide ? t.words.getUint32(k * 8 + (this.le ? 0 : 4), this.le) : t.words.getUint32(k * 4, this.le));
-      let i = word(2 + (key.sysv % t.nbucket));
+      let i = sysvWord(t, 2 + (key.sysv % t.nbucket), this.le);
+      // A chain that loops is reported by sysvChainLoop; here it ends after nchain steps.
       for (let steps = 0; i !== 0 && i < t.nchain && i < this.count && steps < t.nchain; steps++) {
         if (this.nameIs(i, want)) (out ??= []).push(i);
-        i = word(2 + t.nbucket + i);
+        i = sysvWord(t, 2 + t.nbucket + i, this.le);
       }
     }
     return out ?? NONE;
@@ -275,6 +275,33 @@ function readGnu(src: ByteSource, image: ElfImage, is64: boolean, le: boolean): 
     bloom: new DataView(head.buffer, head.byteOffset, bloomSize), buckets,
     chain: new DataView(chainBytes.buffer, chainBytes.byteOffset, chainBytes.byteLength), chainCount: n,
   };
+}
+
+/** Word k of a DT_HASH table (nbucket, nchain, buckets, chains): 64 bits wide on s390x and Alpha. */
+const sysvWord = (t: SysvTable, k: number, le: boolean) => (t.wide ? t.words.getUint32(k * 8 + (le ? 0 : 4), le) : t.words.getUint32(k * 4, le));
+
+/**
+ * The first DT_HASH bucket whose chain comes back on itself, or null. do_lookup_x follows a chain until
+ * index 0, without a bound: a lookup that walks such a chain never returns. (With a GNU table DT_HASH is
+ * never read.)
+ */
+export function sysvChainLoop(src: ByteSource, image: ElfImage): number | null {
+  if (gnuTableAt(image) !== undefined) return null;
+  const le = image.header.endian === 'little';
+  const t = readSysv(src, image, image.header.class === 64, le);
+  if (!t) return null;
+  // 1: on the walk from this bucket; 2: known to end.
+  const state = new Uint8Array(t.nchain);
+  for (let b = 0; b < t.nbucket; b++) {
+    const walked: number[] = [];
+    for (let i = sysvWord(t, 2 + b, le); i !== 0 && i < t.nchain && state[i] !== 2; i = sysvWord(t, 2 + t.nbucket + i, le)) {
+      if (state[i] === 1) return b;
+      state[i] = 1;
+      walked.push(i);
+    }
+    for (const i of walked) state[i] = 2;
+  }
+  return null;
 }
 
 function readSysv(src: ByteSource, image: ElfImage, is64: boolean, le: boolean): SysvTable | null {

@@ -6,7 +6,7 @@ import { type ElfImage, type Note, congruent, dynValue, locate } from '../elf/im
 import { wideHex } from '../elf/kit.js';
 import { readNotes } from '../elf/notes.js';
 import { type SymbolVersions, readVersionTables } from '../elf/symbols.js';
-import { gnuHashHeader } from '../elf/symtab.js';
+import { gnuHashHeader, sysvChainLoop } from '../elf/symtab.js';
 import type { ByteSource } from '../elf/source.js';
 import type { FileInfo, FsErrno, FileSystem } from './fs.js';
 import type { ElfIdentity } from './target.js';
@@ -23,15 +23,18 @@ const LIBC_ABI_MAX = 4;
 /** What the loader reads of an object beyond its headers: its notes, its version lists, and whether its hash table stops ld.so. */
 export interface ParsedObject { readonly image: ElfImage; readonly notes: Note[]; readonly versions: SymbolVersions | null; readonly hashAbort: string | null }
 
-export const parsedObject = (src: ByteSource, image: ElfImage): ParsedObject => ({ image, notes: readNotes(src, image, []), versions: readVersionTables(src, image), hashAbort: setupHashAbort(src, image) });
+export const parsedObject = (src: ByteSource, image: ElfImage): ParsedObject => ({ image, notes: readNotes(src, image, []), versions: readVersionTables(src, image), hashAbort: hashTableVerdict(src, image) });
 
 /**
  * _dl_setup_hash, run for the program and for each object as it is mapped, asserts that a GNU hash table's
- * bloom filter has a power-of-two number of words: otherwise ld.so aborts there, in every mode. Zero words
- * pass the assertion, and every lookup that reaches the object then indexes the filter with 0xffffffff,
- * far outside it (do_lookup_x): a diagnostic on the object. The message, or null.
+ * bloom filter has a power-of-two number of words: otherwise ld.so aborts there, in every mode (the
+ * message; null otherwise). Tables that pass but make do_lookup_x fail get a diagnostic on the object:
+ * zero bloom words (every lookup that reaches the object indexes the filter with 0xffffffff, far outside
+ * it) and a DT_HASH chain that loops (a lookup that walks it never returns).
  */
-function setupHashAbort(src: ByteSource, image: ElfImage): string | null {
+function hashTableVerdict(src: ByteSource, image: ElfImage): string | null {
+  const loop = sysvChainLoop(src, image);
+  if (loop !== null) image.diagnostics.push({ code: 'ELF_BAD_VALUE', structure: 'DT_HASH', message: `the DT_HASH chain of bucket ${loop} loops back on itself: ld.so follows a chain until it ends, so a symbol lookup that walks this one never returns (the process would hang)` });
   const h = gnuHashHeader(src, image);
   if (!h) return null;
   if (h.bloomWords === 0) {

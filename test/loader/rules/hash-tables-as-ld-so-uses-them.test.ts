@@ -1,8 +1,8 @@
 // glibc 2.36 elf/dl-setup_hash.c _dl_setup_hash, run for the program and for each object as it is mapped,
 // takes DT_GNU_HASH over DT_HASH and asserts that its bloom filter has a power-of-two number of words
 // (ld.so aborts otherwise, in every mode); elf/dl-lookup.c do_lookup_x passes by an object without buckets
-// and tests the bloom bits hash and hash >> shift. Fixtures built with cc, their table headers rewritten,
-// every case compared with the real loader on the same files.
+// and tests the bloom bits hash and hash >> shift; it follows a DT_HASH chain until index 0, without a bound.
+// Fixtures built with cc, their tables rewritten, every case compared with the real loader on the same files.
 import { execa, execaSync } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -15,12 +15,32 @@ import { FIXTURES, requires } from '../../support/prereq.js';
 const RTLD = '/lib64/ld-linux-x86-64.so.2';
 const FIELDS = { nbuckets: 0, symoffset: 4, bloomWords: 8, shift: 12 };
 
-/** Rewrites one 32-bit word of the .gnu.hash header (found with readelf) of an x86-64 file. */
+/** File offset of a section of an x86-64 file, found with readelf. */
+function sectionOffset(file: string, name: string): number {
+  const line = execaSync('readelf', ['-S', '-W', file]).stdout.split('\n').find((l) => l.includes(` ${name} `))!;
+  return Number.parseInt(line.trim().replace(/^\[\s*\d+\]\s+/, '').split(/\s+/)[3]!, 16);
+}
+
+/** Rewrites one 32-bit word of the .gnu.hash header. */
 function patchGnuHash(file: string, field: keyof typeof FIELDS, value: number) {
-  const line = execaSync('readelf', ['-S', '-W', file]).stdout.split('\n').find((l) => /\s\.gnu\.hash\s/.test(l))!;
-  const offset = Number.parseInt(line.trim().replace(/^\[\s*\d+\]\s+/, '').split(/\s+/)[3]!, 16);
   const bytes = readFileSync(file);
-  bytes.writeUInt32LE(value, offset + FIELDS[field]);
+  bytes.writeUInt32LE(value, sectionOffset(file, '.gnu.hash') + FIELDS[field]);
+  writeFileSync(file, bytes);
+}
+
+/** Points the last entry of every .hash chain back at its bucket's first symbol. */
+function loopSysvChains(file: string) {
+  const bytes = readFileSync(file);
+  const at = sectionOffset(file, '.hash');
+  const nbucket = bytes.readUInt32LE(at);
+  const chain = (i: number) => at + 8 + 4 * nbucket + 4 * i;
+  for (let b = 0; b < nbucket; b++) {
+    const head = bytes.readUInt32LE(at + 8 + 4 * b);
+    if (head === 0) continue;
+    let i = head;
+    while (bytes.readUInt32LE(chain(i)) !== 0) i = bytes.readUInt32LE(chain(i));
+    bytes.writeUInt32LE(head, chain(i));
+  }
   writeFileSync(file, bytes);
 }
 
@@ -39,7 +59,8 @@ function fixture(dir: string, patch?: [keyof typeof FIELDS, number], hashStyle =
 
 /** Where ld.so binds the program's xyz (in trace mode with every relocation processed: nothing runs), or its failure. */
 async function theirXyz(main: string, d: string): Promise<string> {
-  const r = await execa(RTLD, [main], { cwd: d, reject: false, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1', LD_WARN: 'yes', LD_BIND_NOW: 'yes', LD_DEBUG: 'bindings' } });
+  const r = await execa(RTLD, [main], { cwd: d, reject: false, timeout: 3000, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1', LD_WARN: 'yes', LD_BIND_NOW: 'yes', LD_DEBUG: 'bindings' } });
+  if (r.timedOut) return 'still running after 3 s';
   if (r.signal) return r.signal;
   const bound = /binding file \S+ \[0\] to (\S+) \[0\]: normal symbol `xyz'/.exec(r.stderr);
   return bound ? bound[1]! : /undefined symbol: xyz/.test(r.stderr) ? 'undefined' : `exit ${r.exitCode}`;
@@ -57,11 +78,11 @@ function ourXyz(main: string, d: string): string {
   return b.to === null ? 'undefined' : g.objects.find((o) => o.id === b.to)!.path!;
 }
 
-describe('gnu-hash-table-as-ld-so-sets-it-up', () => {
+describe('hash-tables-as-ld-so-uses-them', () => {
   beforeEach((ctx) => requires(ctx, FIXTURES));
 
   it('an unaltered table: both bind xyz to the library (the control)', async () => {
-    for (const style of ['gnu', 'both']) {
+    for (const style of ['gnu', 'both', 'sysv']) {
       const { d, so, main } = fixture('lib', undefined, style);
       expect(await theirXyz(main, d)).toBe(so);
       expect(ourXyz(main, d)).toBe(so);
@@ -102,6 +123,14 @@ describe('gnu-hash-table-as-ld-so-sets-it-up', () => {
     const { d, main } = fixture('lib', ['nbuckets', 0], 'both');
     expect(await theirXyz(main, d)).toBe('undefined');
     expect(ourXyz(main, d)).toBe('undefined');
+  });
+
+  it('a DT_HASH chain that loops: ldd lists the library, ld.so never finishes relocating; loadgraph says so', async () => {
+    const { d, so, main } = fixture('lib', undefined, 'sysv');
+    loopSysvChains(so);
+    expect(lddOf(main, d)).toBe((await ldd(main, d)).stdout);
+    expect(await theirXyz(main, d)).toBe('still running after 3 s');
+    expect(loadOf(main, d).graph.objects.find((o) => o.name === 'libx.so')!.diagnostics).toEqual([expect.stringMatching(/DT_HASH chain of bucket \d+ loops back on itself: .*never returns/)]);
   });
 
   it('the second bloom bit: hash >> shift, a shift of 32 or more taken mod 32 as x86-64 ld.so does', async () => {
