@@ -23,7 +23,7 @@ import { type RuntimeRequest, dlopenRequests, runtimeRequests } from './runtime.
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
 import { type CpuFacts, capabilitiesFor } from './capabilities.js';
 import { readLoaderDirs } from './loader-dirs.js';
-import { type ParsedObject, type VerifyCache, dynamicFault, parsedObject, loadCommandError, mappingError, truncatedSegments, verifyCandidate } from './verify.js';
+import { type ParsedObject, type VerifyCache, dynamicFault, dynamicInfoFailure, parsedObject, loadCommandError, mapFailure, truncatedSegments, verifyCandidate } from './verify.js';
 import { checkAllVersions } from './versions.js';
 import { interpreterError, notALoader } from './interp.js';
 
@@ -258,7 +258,9 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   // fs/binfmt_elf.c load_elf_phdrs: 1 to 65536 bytes of program headers (so no PN_XNUM extension).
   if (h.phnum === 0 || h.phnum * h.phentsize > 65536) return { ok: false, message: `${program}: ${h.phnum} program headers; the kernel refuses a program without any or with more than 64 KiB of them (execve: Exec format error)` };
   if (mainFault) state.fatal ??= { message: `${program}: ${mainFault}`, object: 0 };
-  // rtld.c dl_main sets up the program's hash table before mapping anything else.
+  // rtld.c dl_main reads the program's dynamic section and sets up its hash table before mapping anything else.
+  const infoFailure = dynamicInfoFailure(mainImage);
+  if (infoFailure) state.fatal ??= { ...infoFailure, message: `${program}: ${infoFailure.message}`, object: 0 };
   if (parsed?.hashAbort) state.fatal ??= { message: `${program}: ${parsed.hashAbort}`, object: 0, stage: 'abort' };
   const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: mainReal, image: mainImage, fileId: null, loader: null, size: mainInfo.size, notes: mainNotes, versions: mainVersions });
   if (mainImage.soname) main.names.push(mainImage.soname);
@@ -468,9 +470,9 @@ function attempt(q: Search, path: string, source: SourceKind, owner?: Obj): Atte
     same.names.push(name);
     return { obj: same, reused: true };
   }
-  const err = mappingError(v.image) ?? dynamicFault(v.image, v.info.size);
-  if (err || v.hashAbort) {
-    s.state.fatal ??= err ? { message: `${path}: ${err}`, object: loader.id } : { message: `${path}: ${v.hashAbort}`, object: loader.id, stage: 'abort' };
+  const failed = mapFailure(v.image, v.info.size, v.hashAbort);
+  if (failed) {
+    s.state.fatal ??= { ...failed, message: `${path}: ${failed.message}`, object: loader.id };
     return 'fatal';
   }
   return { obj: s.newObj({ kind: 'library', name, names: [name], path, realPath: realOf(s.fs, s.abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes, versions: v.versions }), reused: false };

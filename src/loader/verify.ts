@@ -129,15 +129,50 @@ function machineMatches(machine: number, flags: number, t: ElfIdentity): boolean
   return true;
 }
 
-/** What _dl_map_object_from_fd rejects after open_verify accepted the file (all fatal). */
-export function mappingError(image: ElfImage): string | null {
-  if (image.header.type === C.ET_EXEC) return 'cannot dynamically load executable';
-  if (((dynValue(image, C.DT_FLAGS_1) ?? 0) & C.DF_1_PIE) !== 0) return 'cannot dynamically load position-independent executable';
+/** What stops the loader at a library once open_verify accepted it; stage 'abort' for one of ld.so's assertions. */
+export type MapFailure = { readonly message: string; readonly stage?: 'abort' };
+
+/**
+ * What _dl_map_object_from_fd rejects after open_verify accepted the file (all fatal), in its order: the
+ * load commands, the file type, the dynamic section and what elf_get_dynamic_info makes of it, a PIE, and
+ * last _dl_setup_hash (`hashAbort`, ParsedObject). Null when the library maps.
+ */
+export function mapFailure(image: ElfImage, fileSize: number, hashAbort: string | null): MapFailure | null {
   const bad = loadCommandError(image);
-  if (bad) return bad;
-  if (!image.segments.some((s) => s.type === C.PT_LOAD)) return 'object file has no loadable segments';
+  if (bad) return { message: bad };
+  if (!image.segments.some((s) => s.type === C.PT_LOAD)) return { message: 'object file has no loadable segments' };
+  if (image.header.type === C.ET_EXEC) return { message: 'cannot dynamically load executable' };
   const dyn = image.segments.filter((s) => s.type === C.PT_DYNAMIC).at(-1);
-  if (!dyn || dyn.filesz === 0) return 'object file has no dynamic section';
+  if (!dyn || dyn.filesz === 0) return { message: 'object file has no dynamic section' };
+  const fault = dynamicFault(image, fileSize);
+  if (fault) return { message: fault };
+  const info = dynamicInfoFailure(image);
+  if (info) return info;
+  if (((dynValue(image, C.DT_FLAGS_1) ?? 0) & C.DF_1_PIE) !== 0) return { message: 'cannot dynamically load position-independent executable' };
+  return hashAbort ? { message: hashAbort, stage: 'abort' } : null;
+}
+
+/**
+ * elf_get_dynamic_info's checks of the relocation tables, run for the program and for every object it maps
+ * (glibc 2.36 get-dynamic-info.h): DT_PLTREL must name a table type the port handles — DT_RELA only on the
+ * RELA ports (dl-machine-rel.h: all but i386, ARM and MIPS, which take both) — and each table present must
+ * have its entry-size tag with the size of one entry. A wrong value fails an assertion (ld.so aborts, in
+ * every mode); a missing size tag is read through a null pointer.
+ */
+export function dynamicInfoFailure(image: ElfImage): MapFailure | null {
+  const m = image.header.machine;
+  const both = m === C.EM_386 || m === C.EM_ARM || m === C.EM_MIPS;
+  const abort = (what: string): MapFailure => ({ message: `${what}: ld.so aborts on the assertion in elf_get_dynamic_info ("Inconsistency detected by ld.so: get-dynamic-info.h: ...")`, stage: 'abort' });
+  const pltrel = dynValue(image, C.DT_PLTREL);
+  if (pltrel !== undefined && pltrel !== C.DT_RELA && !(both && pltrel === C.DT_REL)) return abort(`DT_PLTREL is ${pltrel}, not DT_RELA (${C.DT_RELA})${both ? ` or DT_REL (${C.DT_REL})` : ''}`);
+  const word = image.header.class === 64 ? 8 : 4;
+  const tables = [['DT_RELA', C.DT_RELA, 'DT_RELAENT', C.DT_RELAENT, 3 * word], ...(both ? [['DT_REL', C.DT_REL, 'DT_RELENT', C.DT_RELENT, 2 * word] as const] : []), ['DT_RELR', C.DT_RELR, 'DT_RELRENT', C.DT_RELRENT, word]] as const;
+  for (const [table, tag, entName, ent, size] of tables) {
+    if (dynValue(image, tag) === undefined) continue;
+    const v = dynValue(image, ent);
+    if (v === undefined) return { message: `${table} without ${entName}: ld.so reads the missing entry through a null pointer (the process would be killed by SIGSEGV)` };
+    if (v !== size) return abort(`${entName} is ${v}, not the ${size} bytes of one entry`);
+  }
   return null;
 }
 

@@ -1,0 +1,98 @@
+// glibc 2.36 elf/get-dynamic-info.h elf_get_dynamic_info, run for the program and for each object as it is
+// mapped: DT_PLTREL must name a relocation table type the port handles (only DT_RELA on x86-64; DT_REL or
+// DT_RELA on i386), and each of DT_RELA, DT_REL (where handled) and DT_RELR must come with its entry-size
+// tag holding the size of one entry. A wrong value is an assertion (ld.so aborts in every mode); a missing
+// size tag is read through a null pointer. Fixtures built with cc, their dynamic entries rewritten, every
+// case compared with the real loader (the i386 one under qemu-i386) on the same files.
+import { execa, execaSync } from 'execa';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as C from '../../../src/elf/constants.js';
+import { runCli } from '../../support/cli.js';
+import { canRun32, fixtureDir, ldd, lddOf, lib, loadOf } from '../../support/fixtures.js';
+import { FIXTURES, requires, setupProvides } from '../../support/prereq.js';
+
+/** Sets the value of every dynamic entry with `tag` (or turns it into DT_NULL's neighbour DT_DEBUG, dropping it). */
+function patchDynamic(file: string, tag: number, value: number | 'drop') {
+  const line = execaSync('readelf', ['-S', '-W', file]).stdout.split('\n').find((l) => l.includes(' .dynamic '))!;
+  const [offset, size] = line.trim().replace(/^\[\s*\d+\]\s+/, '').split(/\s+/).slice(3, 5).map((x) => Number.parseInt(x, 16)) as [number, number];
+  const bytes = readFileSync(file);
+  const wide = bytes[C.EI_CLASS] === C.ELFCLASS64;
+  const entry = wide ? 16 : 8;
+  for (let at = offset; at < offset + size; at += entry) {
+    const t = wide ? Number(bytes.readBigInt64LE(at)) : bytes.readInt32LE(at);
+    if (t !== tag) continue;
+    const [newTag, newValue] = value === 'drop' ? [C.DT_DEBUG, 0] : [tag, value];
+    if (wide) bytes.writeBigInt64LE(BigInt(newTag), at), bytes.writeBigUInt64LE(BigInt(newValue), at + 8);
+    else bytes.writeInt32LE(newTag, at), bytes.writeUInt32LE(newValue, at + 4);
+  }
+  writeFileSync(file, bytes);
+}
+
+/** libx.so (with a PLT: abc calls xyz) and a program that needs it, built with extra cc flags. */
+function fixture(cflags: string[] = []) {
+  const d = fixtureDir();
+  const so = lib(d, 'lib/libx.so', { source: 'int xyz(void) { return 1; }\nint abc(void) { return xyz() + 1; }\n', args: cflags });
+  writeFileSync(`${d}/main.c`, 'int xyz(void);\nint main(void) { return xyz(); }\n');
+  execaSync('cc', [...cflags, '-o', `${d}/main`, `${d}/main.c`, `-L${d}/lib`, '-lx', `-Wl,-rpath,${d}/lib`]);
+  return { d, so, main: `${d}/main` };
+}
+
+/** ld.so in trace mode, as ldd runs it: its exit, signal and stderr. */
+async function traced(main: string, d: string, i386 = false) {
+  const r = i386
+    ? await execa('qemu-i386', ['-E', 'LD_TRACE_LOADED_OBJECTS=1', '/lib/ld-linux.so.2', main], { cwd: d, reject: false, extendEnv: false, env: { PATH: '/usr/bin:/bin' } })
+    : await execa('/lib64/ld-linux-x86-64.so.2', [main], { cwd: d, reject: false, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1' } });
+  return { code: r.exitCode, signal: r.signal ?? null, stderr: r.stderr, stdout: r.stdout };
+}
+
+const ASSERTION = /^Inconsistency detected by ld\.so: get-dynamic-info\.h: \d+: elf_get_dynamic_info: Assertion `(.*)' failed!/;
+
+describe('dynamic-section-as-ld-so-reads-it', () => {
+  it('x86-64: a wrong DT_RELAENT, or DT_PLTREL naming DT_REL, stops ld.so at the assertion; nothing on ldd\'s stdout', async (ctx) => {
+    requires(ctx, FIXTURES);
+    for (const [tag, value, expected] of [[C.DT_RELAENT, 25, /DT_RELAENT is 25, not the 24 bytes of one entry/], [C.DT_PLTREL, C.DT_REL, /DT_PLTREL is 17, not DT_RELA \(7\)/]] as const) {
+      const { d, so, main } = fixture();
+      patchDynamic(so, tag, value);
+      const theirs = await traced(main, d);
+      expect([theirs.code, theirs.stdout]).toEqual([127, '']);
+      expect(theirs.stderr).toMatch(ASSERTION);
+      const g = loadOf(main, d).graph;
+      expect(g.fatal).toMatchObject({ stage: 'abort', object: 0 });
+      expect(g.fatal!.message).toMatch(new RegExp(`^${so}: ${expected.source}: ld.so aborts on the assertion in elf_get_dynamic_info`));
+      expect(lddOf(main, d)).toBe((await ldd(main, d)).stdout);
+      const cli = await runCli(['--format', 'ldd', main]);
+      expect([cli.code, cli.stdout]).toEqual([1, '']);
+    }
+  });
+
+  it('x86-64: DT_RELA without DT_RELAENT: ld.so is killed by SIGSEGV reading it; the program\'s own table counts too', async (ctx) => {
+    requires(ctx, FIXTURES);
+    const { d, so, main } = fixture();
+    patchDynamic(so, C.DT_RELAENT, 'drop');
+    expect((await traced(main, d)).signal).toBe('SIGSEGV');
+    expect(loadOf(main, d).graph.fatal!.message).toBe(`${so}: DT_RELA without DT_RELAENT: ld.so reads the missing entry through a null pointer (the process would be killed by SIGSEGV)`);
+
+    // The program's dynamic section is read before anything is mapped.
+    const other = fixture();
+    patchDynamic(other.main, C.DT_RELAENT, 12);
+    expect((await traced(other.main, other.d)).stderr).toMatch(ASSERTION);
+    const g = loadOf(other.main, other.d).graph;
+    expect(g.fatal).toMatchObject({ stage: 'abort', object: 0, message: expect.stringMatching(/\/main: DT_RELAENT is 12, not the 24 bytes/) });
+    expect(g.objects.filter((o) => o.kind === 'library')).toEqual([]);
+  });
+
+  it('i386: DT_PLTREL may name either table type; a wrong DT_RELENT stops ld.so', async (ctx) => {
+    requires(ctx, setupProvides('cc -m32 and qemu-i386 (gcc-multilib, qemu-user)', canRun32));
+    const either = fixture(['-m32']);
+    patchDynamic(either.so, C.DT_PLTREL, C.DT_RELA);
+    const accepted = await traced(either.main, either.d, true);
+    expect([accepted.code, accepted.stdout]).toEqual([0, expect.stringContaining('libx.so =>')]);
+    expect(loadOf(either.main, either.d).graph.fatal).toBeNull();
+
+    const wrong = fixture(['-m32']);
+    patchDynamic(wrong.so, C.DT_RELENT, 12);
+    expect((await traced(wrong.main, wrong.d, true)).stderr).toMatch(ASSERTION);
+    expect(loadOf(wrong.main, wrong.d).graph.fatal).toMatchObject({ stage: 'abort', message: expect.stringMatching(/DT_RELENT is 12, not the 8 bytes of one entry/) });
+  });
+});
