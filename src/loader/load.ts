@@ -125,11 +125,13 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
   // With everything mapped, _dl_check_all_versions over the link map (rtld.c dl_main).
   let versionCheck: LoadGraph['versionCheck'];
   if (s.dynamicProcess && !state.fatal) {
-    versionCheck = checkAllVersions(order.map((o) => ({
+    const checked = checkAllVersions(order.map((o) => ({
       id: o.id, lName: o.path ?? o.name, names: o.names, image: o.image, versions: o.versions ?? null, faked: o.kind === 'missing',
     })));
+    versionCheck = checked.problems;
     const first = versionCheck.find((p) => p.fatal);
-    if (first) state.fatal = { message: first.message, object: first.requester, stage: 'versions' };
+    if (checked.abort) state.fatal = { message: checked.abort.message, object: checked.abort.requester, stage: 'abort' };
+    else if (first) state.fatal = { message: first.message, object: first.requester, stage: 'versions' };
   }
 
   const startupObjects = order.map((o) => toGraphObject(o, neededOf.get(o) ?? o.image?.needed ?? []));

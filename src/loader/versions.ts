@@ -22,12 +22,16 @@ export interface VersionedObject {
 /** _dl_elf_hash ("GLIBC_ABI_DT_RELR") */
 const GLIBC_ABI_DT_RELR_HASH = 0xfd0e42;
 
+/** ld.so stopping on one of its assertions during the check: its message, and the object being checked. */
+export interface VersionAbort { readonly message: string; readonly requester: number }
+
 /**
  * Every report of `_dl_check_all_versions` over `chain` (the namespace's l_next list). A report with
  * `kind` 'unsupported-verneed' or 'relr-without-abi-version' is signalled outside the receiver, so ld.so
- * stops there; the others are collected and, when one is fatal, ld.so exits after the whole walk.
+ * stops there; the others are collected and, when one is fatal, ld.so exits after the whole walk. `abort`:
+ * the check ended in an assertion instead (the reports before it are printed).
  */
-export function checkAllVersions(chain: readonly VersionedObject[]): VersionProblem[] {
+export function checkAllVersions(chain: readonly VersionedObject[]): { problems: VersionProblem[]; abort: VersionAbort | null } {
   const out: VersionProblem[] = [];
   // find_needed: the global list first, by _dl_name_match_p (the requester's own search list only matters for dlopen).
   const findNeeded = (name: string) => chain.find((o) => o.lName === name || o.names.includes(name)) ?? null;
@@ -38,13 +42,17 @@ export function checkAllVersions(chain: readonly VersionedObject[]): VersionProb
     let relrRef = false;
     if (hasVerneed && needs[0] && needs[0].version !== 1) {
       out.push({ requester: map.id, provider: null, version: null, kind: 'unsupported-verneed', fatal: true, message: `${map.lName}: unsupported version ${needs[0].version} of Verneed record` });
-      return out;
+      return { problems: out, abort: null };
     }
     for (const need of hasVerneed ? needs : []) {
       const needed = findNeeded(need.file);
       // glibc asserts a provider exists; in trace mode a placeholder's versions are not checked.
       if (!needed || needed.faked) continue;
       for (const v of need.versions) {
+        // match_symbol asserts that a provider's DT_VERDEF is not 0 before reading there.
+        if (needed.image && dynValue(needed.image, C.DT_VERDEF) === 0) {
+          return { problems: out, abort: { requester: map.id, message: `${needed.lName}: its DT_VERDEF is 0: ld.so aborts on the assertion in match_symbol ("Inconsistency detected by ld.so: dl-version.c: ... Assertion \`def_offset != 0' failed!")` } };
+        }
         const p = matchSymbol(map, needed, v.name, v.hash, (v.flags & C.VER_FLG_WEAK) !== 0);
         if (p) out.push(p);
         if (v.hash === GLIBC_ABI_DT_RELR_HASH && v.name === 'GLIBC_ABI_DT_RELR') relrRef = true;
@@ -54,10 +62,10 @@ export function checkAllVersions(chain: readonly VersionedObject[]): VersionProb
     if (hasVerneed && map.image.needed.length > 0 && dynValue(map.image, C.DT_RELR) !== undefined && !relrRef &&
         map.image.needed.some((n) => n.startsWith('libc.so.'))) {
       out.push({ requester: map.id, provider: null, version: null, kind: 'relr-without-abi-version', fatal: true, message: `${map.lName}: DT_RELR without GLIBC_ABI_DT_RELR dependency` });
-      return out;
+      return { problems: out, abort: null };
     }
   }
-  return out;
+  return { problems: out, abort: null };
 }
 
 /** match_symbol with verbose set: null when the provider defines the version. */

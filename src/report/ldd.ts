@@ -15,14 +15,15 @@ export const lddRefuses = (g: LoadGraph) =>
 
 export function renderLdd(g: LoadGraph): string {
   g = shown(g);
-  // An assertion of ld.so's own prints only its "Inconsistency detected" line, on stderr.
-  if (lddRefuses(g) || g.fatal?.stage === 'abort') return '';
+  if (lddRefuses(g)) return '';
   // ld.so reports a fatal error in trace mode on stdout, in place of the list.
   const fatalLine = (message: string) => `${g.program}: error while loading shared libraries: ${message}\n`;
-  if (g.fatal && g.fatal.stage !== 'versions' && g.fatal.stage !== 'exec') return fatalLine(g.fatal.message);
+  if (g.fatal && (g.fatal.stage ?? 'load') === 'load') return fatalLine(g.fatal.message);
   // Version reports come first (print_missing_version: program name, object, text); the list follows.
   const versions = (g.versionCheck ?? []).map((p) => (stopsAtOnce(p) ? fatalLine(p.message) : `${g.program}: ${p.message}\n`));
-  if (g.versionCheck?.some(stopsAtOnce)) return versions.join('');
+  // An assertion of ld.so's own prints only its "Inconsistency detected" line, on stderr, after the version
+  // reports printed so far (an abort while mapping comes before the check: none).
+  if (g.versionCheck?.some(stopsAtOnce) || g.fatal?.stage === 'abort') return versions.join('');
   if (g.linkage === 'no-needs') return versions.join('') + '\tstatically linked\n';
   const lines: string[] = [];
   for (const o of g.objects) {

@@ -1,13 +1,14 @@
 // Fixtures compiled with the machine's C compiler at test time, and the real loader run on them as
 // the oracle (only ever on these self-built files or the machine's own binaries).
 import { execa, execaSync } from 'execa';
-import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildLoadGraph, type LoaderOptions } from '../../src/loader/load.js';
 import { confinedFs } from '../../src/host/confined-fs.js';
 import { detectHostCpu } from '../../src/host/cpu.js';
 import { renderLdd } from '../../src/report/ldd.js';
+import * as C from '../../src/elf/constants.js';
 import type { LoadGraph } from '../../src/graph/model.js';
 import { CC, LDD } from './prereq.js';
 
@@ -124,4 +125,27 @@ function cleanLdd(out: string): string {
 /** Our ldd lines for `file`, for comparison with ldd's. */
 export function lddOf(file: string, cwd: string, opts: LoaderOptions = {}): string {
   return renderLdd(graphOf(file, cwd, opts));
+}
+
+/** File offset and size of a section of a fixture, found with readelf (to rewrite its bytes). */
+export function section(file: string, name: string): { offset: number; size: number } {
+  const line = execaSync('readelf', ['-S', '-W', file]).stdout.split('\n').find((l) => l.includes(` ${name} `))!;
+  const [offset, size] = line.trim().replace(/^\[\s*\d+\]\s+/, '').split(/\s+/).slice(3, 5).map((x) => Number.parseInt(x, 16)) as [number, number];
+  return { offset, size };
+}
+
+/** Sets the value of every dynamic entry with `tag` of a little-endian fixture, or drops it (turned into DT_DEBUG). */
+export function patchDynamic(file: string, tag: number, value: number | 'drop') {
+  const { offset, size } = section(file, '.dynamic');
+  const bytes = readFileSync(file);
+  const wide = bytes[C.EI_CLASS] === C.ELFCLASS64;
+  const entry = wide ? 16 : 8;
+  for (let at = offset; at < offset + size; at += entry) {
+    const t = wide ? Number(bytes.readBigInt64LE(at)) : bytes.readInt32LE(at);
+    if (t !== tag) continue;
+    const [newTag, newValue] = value === 'drop' ? [C.DT_DEBUG, 0] : [tag, value];
+    if (wide) bytes.writeBigInt64LE(BigInt(newTag), at), bytes.writeBigUInt64LE(BigInt(newValue), at + 8);
+    else bytes.writeInt32LE(newTag, at), bytes.writeUInt32LE(newValue, at + 4);
+  }
+  writeFileSync(file, bytes);
 }

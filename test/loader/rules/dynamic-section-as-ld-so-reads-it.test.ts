@@ -5,29 +5,12 @@
 // size tag is read through a null pointer. Fixtures built with cc, their dynamic entries rewritten, every
 // case compared with the real loader (the i386 one under qemu-i386) on the same files.
 import { execa, execaSync } from 'execa';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as C from '../../../src/elf/constants.js';
 import { runCli } from '../../support/cli.js';
-import { canRun32, fixtureDir, ldd, lddOf, lib, loadOf } from '../../support/fixtures.js';
+import { canRun32, fixtureDir, ldd, lddOf, lib, loadOf, patchDynamic } from '../../support/fixtures.js';
 import { FIXTURES, requires, setupProvides } from '../../support/prereq.js';
-
-/** Sets the value of every dynamic entry with `tag` (or turns it into DT_NULL's neighbour DT_DEBUG, dropping it). */
-function patchDynamic(file: string, tag: number, value: number | 'drop') {
-  const line = execaSync('readelf', ['-S', '-W', file]).stdout.split('\n').find((l) => l.includes(' .dynamic '))!;
-  const [offset, size] = line.trim().replace(/^\[\s*\d+\]\s+/, '').split(/\s+/).slice(3, 5).map((x) => Number.parseInt(x, 16)) as [number, number];
-  const bytes = readFileSync(file);
-  const wide = bytes[C.EI_CLASS] === C.ELFCLASS64;
-  const entry = wide ? 16 : 8;
-  for (let at = offset; at < offset + size; at += entry) {
-    const t = wide ? Number(bytes.readBigInt64LE(at)) : bytes.readInt32LE(at);
-    if (t !== tag) continue;
-    const [newTag, newValue] = value === 'drop' ? [C.DT_DEBUG, 0] : [tag, value];
-    if (wide) bytes.writeBigInt64LE(BigInt(newTag), at), bytes.writeBigUInt64LE(BigInt(newValue), at + 8);
-    else bytes.writeInt32LE(newTag, at), bytes.writeUInt32LE(newValue, at + 4);
-  }
-  writeFileSync(file, bytes);
-}
 
 /** libx.so (with a PLT: abc calls xyz) and a program that needs it, built with extra cc flags. */
 function fixture(cflags: string[] = []) {

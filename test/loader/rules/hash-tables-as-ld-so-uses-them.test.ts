@@ -9,29 +9,23 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { confinedFs } from '../../../src/host/confined-fs.js';
 import { bindSymbols } from '../../../src/loader/bind.js';
 import { runCli } from '../../support/cli.js';
-import { fixtureDir, ldd, lddOf, lib, loadOf } from '../../support/fixtures.js';
+import { fixtureDir, ldd, lddOf, lib, loadOf, section } from '../../support/fixtures.js';
 import { FIXTURES, requires } from '../../support/prereq.js';
 
 const RTLD = '/lib64/ld-linux-x86-64.so.2';
 const FIELDS = { nbuckets: 0, symoffset: 4, bloomWords: 8, shift: 12 };
 
-/** File offset of a section of an x86-64 file, found with readelf. */
-function sectionOffset(file: string, name: string): number {
-  const line = execaSync('readelf', ['-S', '-W', file]).stdout.split('\n').find((l) => l.includes(` ${name} `))!;
-  return Number.parseInt(line.trim().replace(/^\[\s*\d+\]\s+/, '').split(/\s+/)[3]!, 16);
-}
-
 /** Rewrites one 32-bit word of the .gnu.hash header. */
 function patchGnuHash(file: string, field: keyof typeof FIELDS, value: number) {
   const bytes = readFileSync(file);
-  bytes.writeUInt32LE(value, sectionOffset(file, '.gnu.hash') + FIELDS[field]);
+  bytes.writeUInt32LE(value, section(file, '.gnu.hash').offset + FIELDS[field]);
   writeFileSync(file, bytes);
 }
 
 /** Points the last entry of every .hash chain back at its bucket's first symbol. */
 function loopSysvChains(file: string) {
   const bytes = readFileSync(file);
-  const at = sectionOffset(file, '.hash');
+  const at = section(file, '.hash').offset;
   const nbucket = bytes.readUInt32LE(at);
   const chain = (i: number) => at + 8 + 4 * nbucket + 4 * i;
   for (let b = 0; b < nbucket; b++) {

@@ -2,12 +2,13 @@
 // provider's DT_VERDEF (_dl_check_all_versions, match_symbol with verbose set). A missing version stops the
 // program; a weak one (VER_FLG_WEAK) and a provider without DT_VERDEF only warn. ldd prints each report
 // before the list. Fixtures built with cc, every case compared with ldd on the same files.
-import { execaSync } from 'execa';
+import { execa, execaSync } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { requires, setupProvides } from '../../support/prereq.js';
 import { runCli } from '../../support/cli.js';
-import { canBuildFixtures, canRun32, fixtureDir, graphOf, ldd, ldd32, lddOf, lddOf32, lib } from '../../support/fixtures.js';
+import * as C from '../../../src/elf/constants.js';
+import { canBuildFixtures, canRun32, fixtureDir, graphOf, ldd, ldd32, lddOf, lddOf32, lib, patchDynamic } from '../../support/fixtures.js';
 
 /** libx.so defining xyz@VER_1 only (v1), @VER_2 (v2), or unversioned (nov); programs linked against v2. */
 function versionFixture(cflags: string[] = []) {
@@ -127,6 +128,21 @@ describe('symbol-versions-are-checked', () => {
     const theirs = await ldd(exe, d);
     expect(theirs.stdout).toMatch(/DT_RELR without GLIBC_ABI_DT_RELR dependency\n$/);
     expect(lddOf(exe, d)).toBe(theirs.stdout);
+  });
+
+  it("a provider whose DT_VERDEF is 0: ld.so stops on match_symbol's assertion, nothing more on ldd's stdout", async () => {
+    const { d, program } = versionFixture();
+    const exe = program('exe_v2', 'v2');
+    patchDynamic(`${d}/v2/libx.so`, C.DT_VERDEF, 0);
+    const traced = await execa('/lib64/ld-linux-x86-64.so.2', [exe], { cwd: d, reject: false, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1' } });
+    expect([traced.exitCode, traced.stdout]).toEqual([127, '']);
+    expect(traced.stderr).toMatch(/^Inconsistency detected by ld\.so: dl-version\.c: \d+: match_symbol: Assertion `def_offset != 0' failed!/);
+    const g = graphOf(exe, d);
+    expect(g.fatal).toEqual({ stage: 'abort', object: 0, message: expect.stringMatching(new RegExp(`^${d}/v2/libx.so: its DT_VERDEF is 0: ld.so aborts on the assertion in match_symbol`)) });
+    expect(lddOf(exe, d)).toBe((await ldd(exe, d)).stdout);
+    const cli = await runCli(['--format', 'ldd', exe]);
+    expect([cli.code, cli.stdout]).toEqual([1, '']);
+    expect(cli.stderr).toContain("Assertion `def_offset != 0' failed!");
   });
 
   it('a provider without DT_VERDEF only warns ("no version information available")', async () => {
