@@ -121,6 +121,13 @@ export async function runPipeline(fs: FileSystem, file: string, options: LoaderO
   const bound = bindSymbols(fs, r.graph, r.images, { ifuncOnly: depth === 'tree', wanted, versions: r.versions, ...(tables ? { tables } : {}), ...(bindNow ? { bindNow } : {}) });
   const loadTime = loadTimeCode(r.graph, bound, bindNow);
   let g: AnalysisResult = { ...r.graph, loadTime };
+  // A strong reference bound at start that nothing defines stops relocation (known only where every
+  // reference is bound: the tree binds what it shows).
+  const undef = bound.undefinedAtStart;
+  if (undef) {
+    const from = r.graph.objects.find((o) => o.id === undef.from)!;
+    g = { ...g, fatal: { message: `symbol lookup error: ${from.path ?? from.name}: undefined symbol: ${undef.symbol}${undef.version ? `, version ${undef.version}` : ''}`, object: undef.from, stage: 'relocation' } };
+  }
   // What the run-time loads would run: their objects relocated against the start-up global scope, then
   // their own (dl_open_worker: the new objects' l_scope follows the main map's search list).
   if (rt && rtIds.size) {

@@ -110,7 +110,8 @@ export const RULES: readonly Rule[] = [
   { id: 'LG013', title: 'unreadable or refused object', severity: 'error', scope: 'program', reference: 'docs/reliability.md',
     help: 'The object is truncated or corrupt, or the kernel or ld.so would refuse it: loading fails or faults, and the hardening columns of what could not be read are not graded.',
     run: (c, emit) => {
-      if (c.g.fatal) emit(c.g.fatal.object, `loading would fail: ${c.g.fatal.message}`);
+      // A missing version or symbol is not an object that cannot be read: LG108 alone says the program cannot start.
+      if (c.g.fatal && c.g.fatal.stage !== 'versions' && c.g.fatal.stage !== 'relocation') emit(c.g.fatal.object, `loading would fail: ${c.g.fatal.message}`);
       for (const o of c.g.objects) if (o.diagnostics?.length) emit(o.id, `not graded, could not be read whole: ${o.diagnostics.join('; ')}`);
     } },
   { id: 'LG100', title: 'closure size', severity: 'warning', scope: 'program', reference: 'policy maxObjects',
@@ -168,8 +169,8 @@ export const RULES: readonly Rule[] = [
       }
     } },
   KNOWN_BAD_CODE,
-  { id: 'LG108', title: 'cannot start', severity: 'error', scope: 'program', reference: 'glibc rtld.c dl_main, elf/dl-version.c _dl_check_all_versions; execve(2) ENOENT',
-    help: 'The program does not start: a needed library is not found, ld.so stops with a fatal error, a required symbol version is missing from its provider, or the kernel cannot run its PT_INTERP.',
+  { id: 'LG108', title: 'cannot start', severity: 'error', scope: 'program', reference: 'glibc rtld.c dl_main, elf/dl-version.c _dl_check_all_versions, elf/dl-lookup.c _dl_lookup_symbol_x; execve(2) ENOENT',
+    help: 'The program does not start: a needed library is not found, ld.so stops with a fatal error, a required symbol version is missing from its provider, a symbol bound at start is defined nowhere, or the kernel cannot run its PT_INTERP.',
     run: (c, emit) => {
       if (c.g.fatal) emit(c.g.fatal.object, `cannot start: ${c.g.fatal.message}`);
       for (const o of c.g.objects) if (o.kind === 'missing') emit(o.loader, `cannot start: ${o.name} not found`);

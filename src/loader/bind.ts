@@ -98,6 +98,12 @@ export interface BindResult {
   readonly tables: ReadonlyMap<number, ObjectTables>;
   /** l_initfini: the program first; relocation and constructors go from the last to the first. */
   readonly initFini: readonly number[];
+  /**
+   * With every reference bound (neither ifuncOnly nor only): the first, in relocation order, that relocation
+   * at start would fail on — strong, bound at load time (not a lazy PLT slot) and defined nowhere in its
+   * scope (_dl_lookup_symbol_x: "undefined symbol", fatal outside trace mode). Null otherwise.
+   */
+  readonly undefinedAtStart: Binding | null;
 }
 
 const ALLOWED_TYPES = new Set([C.STT_NOTYPE, C.STT_OBJECT, C.STT_FUNC, C.STT_COMMON, C.STT_TLS, C.STT_GNU_IFUNC]);
@@ -215,6 +221,8 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
   const unique = new Map<string, number>();
   const bindings: Binding[] = [];
   const interp = g.objects.find((o) => o.kind === 'interp')?.id;
+  const every = !opts.ifuncOnly && !opts.only;
+  let undefinedAtStart: Binding | null = null;
 
   // Lookups in the global scope repeat (every object asks for malloc); remember them. Copy relocations,
   // private (DF_SYMBOLIC) scopes and protected second lookups are not remembered.
@@ -314,13 +322,15 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
         if (again && again.obj !== id) hit = { obj: id, index: sym };
       }
       const defSyms = hit ? tables.get(hit.obj)!.symbols : null;
-      bindings.push({
+      const binding: Binding = {
         from: id, to: hit?.obj ?? null, symbol: name, version: version?.name ?? null, relocType: type,
         weak: refBind === C.STB_WEAK, lazy, ifunc: !!hit && defSyms?.type(hit.index) === C.STT_GNU_IFUNC, defIndex: hit?.index ?? null, protectedRef,
-      });
+      };
+      bindings.push(binding);
+      if (every && !hit && !binding.weak && !lazy) undefinedAtStart ??= binding;
     }
   }
-  return { bindings, tables, initFini };
+  return { bindings, tables, initFini, undefinedAtStart };
 }
 
 /** do_lookup_x within one object, with check_match's rules; the symbol index or null. */
