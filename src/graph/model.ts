@@ -145,8 +145,9 @@ export interface LoadGraph {
    * kernel cannot run its PT_INTERP; 'load' (or absent): ld.so's fatal error while mapping; 'abort': one of
    * ld.so's own assertions fails while mapping ("Inconsistency detected by ld.so" on stderr, nothing else
    * printed, in every mode); 'versions': _dl_check_all_versions found a version a requester needs missing
-   * from its provider; 'relocation' (set by the analyses' full binding, not by the loader): a strong
-   * reference bound at start that nothing in its scope defines.
+   * from its provider; 'relocation': relocating at start fails — ld.so reads a relocation table size that
+   * is missing (the loader), or a strong reference bound at start is defined nowhere in its scope (found by
+   * the analyses' full binding only).
    */
   readonly fatal: { readonly message: string; readonly object: number | null; readonly stage?: 'exec' | 'load' | 'abort' | 'versions' | 'relocation' } | null;
   /** _dl_check_all_versions' reports, in the order ld.so prints them (absent when the check did not run). */

@@ -15,6 +15,7 @@ import { summarize } from '../elf/summary.js';
 import type { Candidate, EdgeKind, GraphEdge, GraphObject, LoadGraph, Reason, ResolvedEnv, RuntimeGraph, SourceKind } from '../graph/model.js';
 import { dynamicEdges, edgeSource } from '../graph/edge-sources.js';
 import { GRAPH_SCHEMA } from '../graph/model.js';
+import { initFiniOrder } from '../graph/traverse.js';
 import { type DstValues, expandDst, hasDst, normalizePath, originOf, pathList } from './dst.js';
 import { type FileInfo, type FileSystem, type SpecialKind, errnoText } from './fs.js';
 import { type LdCache, lookupCache, parseLdCache } from './ldcache.js';
@@ -23,7 +24,7 @@ import { type RuntimeRequest, dlopenRequests, runtimeRequests } from './runtime.
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
 import { type CpuFacts, capabilitiesFor } from './capabilities.js';
 import { readLoaderDirs } from './loader-dirs.js';
-import { type ParsedObject, type VerifyCache, dynamicFault, dynamicInfoFailure, parsedObject, loadCommandError, mapFailure, truncatedSegments, verifyCandidate } from './verify.js';
+import { type ParsedObject, type VerifyCache, dynamicFault, dynamicInfoFailure, parsedObject, loadCommandError, mapFailure, relocationCrash, truncatedSegments, verifyCandidate } from './verify.js';
 import { checkAllVersions } from './versions.js';
 import { interpreterError, notALoader } from './interp.js';
 
@@ -135,13 +136,11 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
   }
 
   const startupObjects = order.map((o) => toGraphObject(o, neededOf.get(o) ?? o.image?.needed ?? []));
-  const runtime = opts.runtime !== false && s.dynamicProcess && !state.fatal ? mapRuntimeObjects(s) : undefined;
-
   const env: ResolvedEnv = {
     root: opts.root ?? '/', cwd, arch: preset.arch, interp: interpName, vdso: preset.vdso, systemDirs, lib, platform, hwcaps,
     legacyHwcaps: legacy, libraryPath: opts.libraryPath ?? null, preload: opts.preload ?? null, preloadFile, secure, cache: cacheInfo,
   };
-  const graph: LoadGraph = {
+  const startup: LoadGraph = {
     schema: GRAPH_SCHEMA,
     program,
     linkage,
@@ -152,8 +151,20 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
     fatal: s.execFatal ?? state.fatal,
     ...(versionCheck ? { versionCheck } : {}),
     warnings,
-    ...(runtime ? { runtime } : {}),
   };
+  // Then dl_main relocates every object but ld.so, from the last l_initfini entry to the first.
+  if (s.dynamicProcess && !startup.fatal) {
+    for (const id of initFiniOrder(startup).reverse()) {
+      const o = objects[id]!;
+      const crash = o === interp || !o.image ? null : relocationCrash(o.image);
+      if (crash) {
+        state.fatal = { message: `${o.path ?? o.name}: ${crash}`, object: id, stage: 'relocation' };
+        break;
+      }
+    }
+  }
+  const runtime = opts.runtime !== false && s.dynamicProcess && !state.fatal ? mapRuntimeObjects(s) : undefined;
+  const graph: LoadGraph = { ...startup, fatal: s.execFatal ?? state.fatal, ...(runtime ? { runtime } : {}) };
   for (const o of startupObjects) for (const d of o.diagnostics ?? []) warnings.push(`${o.path ?? o.name}: ${d}`);
   const images = new Map(objects.filter((o) => o.image).map((o) => [o.id, o.image!] as const));
   // The version lists read for the version check serve the binder too.

@@ -129,6 +129,30 @@ function machineMatches(machine: number, flags: number, t: ElfIdentity): boolean
   return true;
 }
 
+/**
+ * Where relocating the object would fault (glibc 2.36 dynamic-link.h ELF_DYNAMIC_RELOCATE): ld.so reads the
+ * size of each relocation table it is given — DT_RELRSZ for DT_RELR, DT_RELASZ (DT_RELSZ) for a nonzero
+ * DT_RELA (DT_REL), and DT_JMPREL and DT_PLTRELSZ once DT_PLTREL names that table type (on the RELA ports,
+ * whatever it names) — through its l_info entry, a null pointer when the tag is missing. ldd, which does not
+ * relocate, lists such an object as usual. The message, or null.
+ */
+export function relocationCrash(image: ElfImage): string | null {
+  const m = image.header.machine;
+  const both = m === C.EM_386 || m === C.EM_ARM || m === C.EM_MIPS;
+  const has = (tag: number) => dynValue(image, tag) !== undefined;
+  const missing = (what: string, needs: string) => `${what} without ${needs}: relocating it, ld.so reads the missing entry through a null pointer (the process would be killed by SIGSEGV)`;
+  if (has(C.DT_RELR) && !has(C.DT_RELRSZ)) return missing('DT_RELR', 'DT_RELRSZ');
+  const types = [...(both ? [['DT_REL', C.DT_REL, 'DT_RELSZ', C.DT_RELSZ] as const] : []), ['DT_RELA', C.DT_RELA, 'DT_RELASZ', C.DT_RELASZ] as const];
+  for (const [name, tag, sizeName, size] of types) {
+    if ((dynValue(image, tag) ?? 0) !== 0 && !has(size)) return missing(name, sizeName);
+    if (has(C.DT_PLTREL) && (!both || dynValue(image, C.DT_PLTREL) === tag)) {
+      if (!has(C.DT_JMPREL)) return missing('DT_PLTREL', 'DT_JMPREL');
+      if (!has(C.DT_PLTRELSZ)) return missing('DT_PLTREL', 'DT_PLTRELSZ');
+    }
+  }
+  return null;
+}
+
 /** What stops the loader at a library once open_verify accepted it; stage 'abort' for one of ld.so's assertions. */
 export type MapFailure = { readonly message: string; readonly stage?: 'abort' };
 

@@ -2,8 +2,10 @@
 // mapped: DT_PLTREL must name a relocation table type the port handles (only DT_RELA on x86-64; DT_REL or
 // DT_RELA on i386), and each of DT_RELA, DT_REL (where handled) and DT_RELR must come with its entry-size
 // tag holding the size of one entry. A wrong value is an assertion (ld.so aborts in every mode); a missing
-// size tag is read through a null pointer. Fixtures built with cc, their dynamic entries rewritten, every
-// case compared with the real loader (the i386 one under qemu-i386) on the same files.
+// size tag is read through a null pointer. Relocating (dynamic-link.h ELF_DYNAMIC_RELOCATE), ld.so reads
+// each table's size the same way (DT_RELASZ, and DT_JMPREL and DT_PLTRELSZ for DT_PLTREL): missing, the
+// process faults at start, though ldd (which does not relocate) lists it. Fixtures built with cc, their
+// dynamic entries rewritten, every case compared with the real loader (i386 under qemu-i386).
 import { execa, execaSync } from 'execa';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -21,11 +23,11 @@ function fixture(cflags: string[] = []) {
   return { d, so, main: `${d}/main` };
 }
 
-/** ld.so in trace mode, as ldd runs it: its exit, signal and stderr. */
-async function traced(main: string, d: string, i386 = false) {
+/** ld.so in trace mode, as ldd runs it (relocating too with `relocate`, as ldd -d): its exit, signal and stderr. */
+async function traced(main: string, d: string, i386 = false, relocate = false) {
   const r = i386
     ? await execa('qemu-i386', ['-E', 'LD_TRACE_LOADED_OBJECTS=1', '/lib/ld-linux.so.2', main], { cwd: d, reject: false, extendEnv: false, env: { PATH: '/usr/bin:/bin' } })
-    : await execa('/lib64/ld-linux-x86-64.so.2', [main], { cwd: d, reject: false, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1' } });
+    : await execa('/lib64/ld-linux-x86-64.so.2', [main], { cwd: d, reject: false, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1', ...(relocate ? { LD_WARN: 'yes' } : {}) } });
   return { code: r.exitCode, signal: r.signal ?? null, stderr: r.stderr, stdout: r.stdout };
 }
 
@@ -63,6 +65,20 @@ describe('dynamic-section-as-ld-so-reads-it', () => {
     const g = loadOf(other.main, other.d).graph;
     expect(g.fatal).toMatchObject({ stage: 'abort', object: 0, message: expect.stringMatching(/\/main: DT_RELAENT is 12, not the 24 bytes/) });
     expect(g.objects.filter((o) => o.kind === 'library')).toEqual([]);
+  });
+
+  it('x86-64: a relocation table without its size (or DT_PLTREL without DT_JMPREL): ldd lists it, relocation faults', async (ctx) => {
+    requires(ctx, FIXTURES);
+    for (const [tag, text] of [[C.DT_RELASZ, 'DT_RELA without DT_RELASZ'], [C.DT_PLTRELSZ, 'DT_PLTREL without DT_PLTRELSZ'], [C.DT_JMPREL, 'DT_PLTREL without DT_JMPREL']] as const) {
+      const { d, so, main } = fixture();
+      patchDynamic(so, tag, 'drop');
+      expect((await traced(main, d)).code).toBe(0);
+      expect((await traced(main, d, false, true)).signal).toBe('SIGSEGV');
+      const g = loadOf(main, d).graph;
+      expect(g.fatal).toEqual({ stage: 'relocation', object: g.objects.find((o) => o.path === so)!.id, message: `${so}: ${text}: relocating it, ld.so reads the missing entry through a null pointer (the process would be killed by SIGSEGV)` });
+      expect(lddOf(main, d)).toBe((await ldd(main, d)).stdout);
+      expect(lddOf(main, d)).toContain(`libx.so => ${so}`);
+    }
   });
 
   it('i386: DT_PLTREL may name either table type; a wrong DT_RELENT stops ld.so', async (ctx) => {
