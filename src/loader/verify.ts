@@ -130,6 +130,12 @@ function machineMatches(machine: number, flags: number, t: ElfIdentity): boolean
 }
 
 /**
+ * The ports whose ld.so handles DT_REL besides DT_RELA (glibc 2.36 dl-machine-rel.h: i386 and ARM outside
+ * ld.so's own bootstrap, MIPS); the others, ELF_MACHINE_NO_REL, only DT_RELA.
+ */
+const handlesRel = (machine: number) => machine === C.EM_386 || machine === C.EM_ARM || machine === C.EM_MIPS;
+
+/**
  * Where relocating the object would fault (glibc 2.36 dynamic-link.h ELF_DYNAMIC_RELOCATE): ld.so reads the
  * size of each relocation table it is given — DT_RELRSZ for DT_RELR, DT_RELASZ (DT_RELSZ) for a nonzero
  * DT_RELA (DT_REL), and DT_JMPREL and DT_PLTRELSZ once DT_PLTREL names that table type (on the RELA ports,
@@ -137,8 +143,7 @@ function machineMatches(machine: number, flags: number, t: ElfIdentity): boolean
  * relocate, lists such an object as usual. The message, or null.
  */
 export function relocationCrash(image: ElfImage): string | null {
-  const m = image.header.machine;
-  const both = m === C.EM_386 || m === C.EM_ARM || m === C.EM_MIPS;
+  const both = handlesRel(image.header.machine);
   const has = (tag: number) => dynValue(image, tag) !== undefined;
   const missing = (what: string, needs: string) => `${what} without ${needs}: relocating it, ld.so reads the missing entry through a null pointer (the process would be killed by SIGSEGV)`;
   if (has(C.DT_RELR) && !has(C.DT_RELRSZ)) return missing('DT_RELR', 'DT_RELRSZ');
@@ -178,14 +183,12 @@ export function mapFailure(image: ElfImage, fileSize: number, hashAbort: string 
 
 /**
  * elf_get_dynamic_info's checks of the relocation tables, run for the program and for every object it maps
- * (glibc 2.36 get-dynamic-info.h): DT_PLTREL must name a table type the port handles — DT_RELA only on the
- * RELA ports (dl-machine-rel.h: all but i386, ARM and MIPS, which take both) — and each table present must
- * have its entry-size tag with the size of one entry. A wrong value fails an assertion (ld.so aborts, in
- * every mode); a missing size tag is read through a null pointer.
+ * (glibc 2.36 get-dynamic-info.h): DT_PLTREL must name a table type the port handles (handlesRel), and
+ * each table present must have its entry-size tag with the size of one entry. A wrong value fails an
+ * assertion (ld.so aborts, in every mode); a missing size tag is read through a null pointer.
  */
 export function dynamicInfoFailure(image: ElfImage): MapFailure | null {
-  const m = image.header.machine;
-  const both = m === C.EM_386 || m === C.EM_ARM || m === C.EM_MIPS;
+  const both = handlesRel(image.header.machine);
   const abort = (what: string): MapFailure => ({ message: `${what}: ld.so aborts on the assertion in elf_get_dynamic_info ("Inconsistency detected by ld.so: get-dynamic-info.h: ...")`, stage: 'abort' });
   const pltrel = dynValue(image, C.DT_PLTREL);
   if (pltrel !== undefined && pltrel !== C.DT_RELA && !(both && pltrel === C.DT_REL)) return abort(`DT_PLTREL is ${pltrel}, not DT_RELA (${C.DT_RELA})${both ? ` or DT_REL (${C.DT_REL})` : ''}`);
