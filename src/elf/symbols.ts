@@ -166,7 +166,11 @@ export interface SymbolVersions {
   readonly defs: readonly VersionDef[];
 }
 
-/** DT_VERSYM, DT_VERNEED and DT_VERDEF; linked lists are bounded by their counts and by the file. */
+/**
+ * DT_VERSYM, DT_VERNEED and DT_VERDEF, walked as glibc's _dl_check_map_versions and match_symbol walk them:
+ * by vn_next, vna_next and vd_next until a zero, whatever DT_VERNEEDNUM, DT_VERDEFNUM and vn_cnt say; a
+ * Verdef's first Verdaux is its name even when vd_cnt is 0 (the rest, its parents, are vd_cnt long).
+ */
 export function readSymbolVersions(src: ByteSource, image: ElfImage, symbolCount: number, diags: Diagnostic[] = image.diagnostics): SymbolVersions {
   const layout = layoutOf(image);
   const strings = StringTable.fromDynamic(src, { ...image, diagnostics: [] });
@@ -183,25 +187,21 @@ export function readSymbolVersions(src: ByteSource, image: ElfImage, symbolCount
   }
 
   const needs: VersionNeed[] = [];
-  walk(src, image, dynValue(image, C.DT_VERNEED), dynValue(image, C.DT_VERNEEDNUM), verneed, 'DT_VERNEED', diags, (vn, at) => {
+  walkTable(src, image, dynValue(image, C.DT_VERNEED), verneed, 'DT_VERNEED', diags, (vn, at) => {
     const versions: Array<VersionNeed['versions'][number]> = [];
-    let aux = at + vn.vn_aux;
-    for (let k = 0; k < vn.vn_cnt && aux + 16 <= src.size; k++) {
-      const v = decodeOne(vernaux, src.read(aux, 16), layout, aux);
-      if (!v) break;
+    walk(src, image, at + vn.vn_aux, vernaux, 'Vernaux', diags, (v) => {
       versions.push({ name: name(v.vna_name), hash: v.vna_hash, flags: v.vna_flags, index: v.vna_other & 0x7fff, hidden: (v.vna_other & C.VERSYM_HIDDEN) !== 0 });
-      if (v.vna_next === 0) break;
-      aux += v.vna_next;
-    }
+      return v.vna_next;
+    });
     needs.push({ version: vn.vn_version, file: name(vn.vn_file), versions });
     return vn.vn_next;
   });
 
   const defs: VersionDef[] = [];
-  walk(src, image, dynValue(image, C.DT_VERDEF), dynValue(image, C.DT_VERDEFNUM), verdef, 'DT_VERDEF', diags, (vd, at) => {
+  walkTable(src, image, dynValue(image, C.DT_VERDEF), verdef, 'DT_VERDEF', diags, (vd, at) => {
     const names: string[] = [];
     let aux = at + vd.vd_aux;
-    for (let k = 0; k < vd.vd_cnt && aux + 8 <= src.size; k++) {
+    for (let k = 0; (k === 0 || k < vd.vd_cnt) && aux + 8 <= src.size; k++) {
       const a = decodeOne(verdaux, src.read(aux, 8), layout, aux);
       if (!a) break;
       names.push(name(a.vda_name));
@@ -221,20 +221,28 @@ export function readVersionTables(src: ByteSource, image: ElfImage): SymbolVersi
   return readSymbolVersions(src, image, 0, []);
 }
 
-/** Walk a vn_next/vd_next list of at most `count` records (a zero next ends it; a cycle cannot outlast the count). */
-function walk<T>(src: ByteSource, image: ElfImage, addr: number | undefined, count: number | undefined,
-  rec: Rec<T>, structure: string, diags: Diagnostic[],
+/** walk() from the table at virtual address `addr`, when the object has one. */
+function walkTable<T>(src: ByteSource, image: ElfImage, addr: number | undefined, rec: Rec<T>, structure: string, diags: Diagnostic[],
   visit: (r: T, at: number) => number): void {
   if (addr === undefined) return;
-  let at = addrToOffset(image, addr, rec.size);
-  if (at === null) {
-    diags.push({ code: 'ELF_BAD_VALUE', structure, message: `${structure} ${wideHex(addr)} is not inside the file part of any PT_LOAD` });
-    return;
-  }
+  const at = addrToOffset(image, addr, rec.size);
+  if (at === null) diags.push({ code: 'ELF_BAD_VALUE', structure, message: `${structure} ${wideHex(addr)} is not inside the file part of any PT_LOAD` });
+  else walk(src, image, at, rec, structure, diags, visit);
+}
+
+/**
+ * Walk a vn_next/vd_next/vna_next list from file offset `at` until a zero next, as glibc
+ * does (a next only goes forward: the walk ends); a 65,536th entry ends it with a diagnostic (a hostile
+ * list of millions would cost as much memory).
+ */
+function walk<T>(src: ByteSource, image: ElfImage, at: number, rec: Rec<T>, structure: string, diags: Diagnostic[],
+  visit: (r: T, at: number) => number): void {
   const layout = layoutOf(image);
-  // glibc walks until a zero next; the declared count (or 0xffff) and the file size bound a cyclic list.
-  const limit = Math.min(count ?? 0xffff, 0xffff, Math.floor(src.size / rec.size));
-  for (let k = 0; k < limit; k++) {
+  for (let k = 0; ; k++) {
+    if (k === 0x10000) {
+      diags.push({ code: 'ELF_BAD_COUNT', structure, message: `the ${structure} list has more than 65536 entries: the rest are not read` });
+      return;
+    }
     if (!(at + rec.size <= src.size)) {
       diags.push({ code: 'ELF_TRUNCATED', structure: `${structure}[${k}]`, offset: at, message: `${structure} entry ${k} runs past the end of the file` });
       return;

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { requires, setupProvides } from '../../support/prereq.js';
 import { runCli } from '../../support/cli.js';
 import * as C from '../../../src/elf/constants.js';
-import { canBuildFixtures, canRun32, fixtureDir, graphOf, ldd, ldd32, lddOf, lddOf32, lib, patchDynamic } from '../../support/fixtures.js';
+import { canBuildFixtures, canRun32, fixtureDir, graphOf, ldd, ldd32, lddOf, lddOf32, lib, patchDynamic, section } from '../../support/fixtures.js';
 
 /** libx.so defining xyz@VER_1 only (v1), @VER_2 (v2), or unversioned (nov); programs linked against v2. */
 function versionFixture(cflags: string[] = []) {
@@ -128,6 +128,21 @@ describe('symbol-versions-are-checked', () => {
     const theirs = await ldd(exe, d);
     expect(theirs.stdout).toMatch(/DT_RELR without GLIBC_ABI_DT_RELR dependency\n$/);
     expect(lddOf(exe, d)).toBe(theirs.stdout);
+  });
+
+  it('DT_VERNEEDNUM, DT_VERDEFNUM and vn_cnt at 0: ld.so walks the lists by their next fields all the same', async () => {
+    const { d, program } = versionFixture();
+    const ok = program('exe_ok', 'v2');
+    const missing = program('exe_v2', 'v1');
+    patchDynamic(`${d}/v2/libx.so`, C.DT_VERDEFNUM, 0);
+    patchDynamic(missing, C.DT_VERNEEDNUM, 0);
+    // vn_cnt of the program's first Verneed entry (at +2 of .gnu.version_r), read with readelf's offsets.
+    const bytes = readFileSync(missing);
+    bytes.writeUInt16LE(0, section(missing, '.gnu.version_r').offset + 2);
+    writeFileSync(missing, bytes);
+    for (const exe of [ok, missing]) expect(lddOf(exe, d)).toBe((await ldd(exe, d)).stdout);
+    expect(graphOf(ok, d).fatal).toBeNull();
+    expect(graphOf(missing, d).fatal?.message).toBe(`${d}/v1/libx.so: version \`VER_2' not found (required by ${missing})`);
   });
 
   it("a provider whose DT_VERDEF is 0: ld.so stops on match_symbol's assertion, nothing more on ldd's stdout", async () => {
