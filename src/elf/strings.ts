@@ -1,5 +1,7 @@
 // The dynamic string table (DT_STRTAB/DT_STRSZ), looked up by index with bounds checks. A few lookups
 // (DT_NEEDED, version names) read only the bytes around each string; bulk users read the table whole.
+// ld.so reads a name at DT_STRTAB + index up to its NUL and never looks at DT_STRSZ: lookups do the same
+// within the file bytes of the string table's segment, and say so when they go past DT_STRSZ.
 import * as C from './constants.js';
 import type { Diagnostic } from './errors.js';
 import { type ElfImage, dynValue, locate } from './image.js';
@@ -15,8 +17,8 @@ export class StringTable {
     readonly offset: number,
     /** Usable bytes: DT_STRSZ bounded by the segment and the file. */
     readonly size: number,
-    /** DT_STRSZ as declared. */
-    readonly declaredSize: number,
+    /** What ld.so can read from the table's start: the file bytes of its segment. */
+    private readonly room: number,
     bytes: Uint8Array | null,
   ) {
     this.whole = bytes;
@@ -54,7 +56,7 @@ export class StringTable {
         message: declared === undefined ? 'the dynamic section has no DT_STRSZ' : `DT_STRSZ ${size} runs past the end of its segment (${room} bytes left)` });
     }
     const usable = Math.max(0, Math.min(size, room));
-    return new StringTable(src, offset, usable, size, whole ? src.read(offset, usable) : null);
+    return new StringTable(src, offset, usable, room, whole ? src.read(offset, usable) : null);
   }
 
   static of(bytes: Uint8Array, offset: number): StringTable {
@@ -71,28 +73,35 @@ export class StringTable {
     }
     if (!r.terminated) {
       diagnostics.push({ code: 'ELF_TRUNCATED', structure: where(), offset: this.offset + index, message: `string at index ${index} is not NUL-terminated inside the string table` });
+    } else if (r.pastSize) {
+      diagnostics.push({ code: 'ELF_BAD_VALUE', structure: where(), offset: this.offset + index,
+        message: `string at index ${wideDec(index)} lies past DT_STRSZ (${this.size} bytes); ld.so reads it there all the same` });
     }
     return r.text;
   }
 
-  /** Quiet lookup for bulk use (symbol names); null when out of range. */
-  lookup(index: number): { text: string; terminated: boolean } | null {
-    if (!(index >= 0 && index < this.size)) return null;
-    if (this.whole) return found(this.whole.subarray(index));
+  /** Quiet lookup for bulk use (symbol names); null when out of range. `pastSize`: it ends past DT_STRSZ. */
+  lookup(index: number): { text: string; terminated: boolean; pastSize: boolean } | null {
+    if (!(index >= 0 && index < this.room)) return null;
+    if (this.whole && (index < this.whole.length || !this.src)) {
+      const r = found(this.whole.subarray(index), index, this.size);
+      if (r.terminated || !this.src || this.whole.length >= this.room) return r;
+    }
     // To the end of the 4 KiB block first (a file source serves it from one cached page), then one more
-    // block, then the rest of the table.
+    // block, then the rest of what can be read.
     const start = this.offset + index;
-    const rest = this.size - index;
+    const rest = this.room - index;
     for (let n = BLOCK - (start % BLOCK); ; n = n <= BLOCK ? n + BLOCK : rest) {
       const b = this.src!.read(start, Math.min(n, rest));
-      if (n >= rest || b.indexOf(0) >= 0) return found(b);
+      if (n >= rest || b.indexOf(0) >= 0) return found(b, index, this.size);
     }
   }
 }
 
 const BLOCK = 4096;
 
-function found(b: Uint8Array): { text: string; terminated: boolean } {
+/** The string at the start of `b` (read from `index` of a table of `size` bytes). */
+function found(b: Uint8Array, index: number, size: number): { text: string; terminated: boolean; pastSize: boolean } {
   const end = b.indexOf(0);
-  return { text: decodeUtf8(end >= 0 ? b.subarray(0, end) : b), terminated: end >= 0 };
+  return { text: decodeUtf8(end >= 0 ? b.subarray(0, end) : b), terminated: end >= 0, pastSize: index + (end >= 0 ? end : b.length) >= size };
 }

@@ -1,9 +1,11 @@
 // DT_STRTAB lookups read only the bytes around each string: to the end of its 4 KiB block, one block
 // more, then the rest of the table. Strings that cross a block, span several, end the table unterminated
-// or sit past its end must read exactly as from the whole table.
+// or sit past its end must read exactly as from the whole table; past DT_STRSZ they read on to their NUL
+// inside the segment, as ld.so does (it never looks at DT_STRSZ), flagged.
 import { describe, expect, it } from 'vitest';
 import * as C from '../../src/elf/constants.js';
 import { decodeElf } from '../../src/elf/decode.js';
+import type { Diagnostic } from '../../src/elf/errors.js';
 import { dynValue } from '../../src/elf/image.js';
 import { type ByteSource, bytesSource } from '../../src/elf/source.js';
 import { StringTable } from '../../src/elf/strings.js';
@@ -30,8 +32,9 @@ describe('StringTable.fromDynamic', () => {
     const lazy = StringTable.fromDynamic(src, d.image)!;
     const whole = StringTable.fromDynamic(src, d.image, true)!;
     for (let i = 0; i < whole.size; i += 97) expect(lazy.lookup(i)).toEqual(whole.lookup(i));
-    expect(lazy.lookup(whole.size)).toBeNull();
+    expect(lazy.lookup(whole.size)).toMatchObject({ pastSize: true });
     expect(lazy.lookup(-1)).toBeNull();
+    expect(lazy.lookup(file.length)).toBeNull();
   });
 
   it('reads a few bytes for a short string, not the table', () => {
@@ -47,18 +50,21 @@ describe('StringTable.fromDynamic', () => {
     expect(src.given).toBeLessThan(t.size);
   });
 
-  it('an unterminated last string ends at the table, flagged', () => {
+  it('a string that runs past DT_STRSZ is read on to its NUL, as ld.so reads it, and flagged', () => {
     const d = decodeElf(bytesSource(file));
     if (!d.ok) throw new Error(d.error.message);
-    // DT_STRSZ one byte short: the last string loses its NUL.
+    // DT_STRSZ one byte short: the last string's NUL lies past it.
     const image = { ...d.image, dynamic: d.image.dynamic!.map((e) => (e.tag === C.DT_STRSZ ? { ...e, value: e.value - 1 } : e)), diagnostics: [] };
     const t = StringTable.fromDynamic(bytesSource(file), image)!;
     const whole = StringTable.fromDynamic(bytesSource(file), image, true)!;
-    // The last string: after the NUL before the table's (now missing) last one.
+    // The last string: after the NUL before the table's last one.
     const at = whole.bytes.lastIndexOf(0, whole.size - 1) + 1;
     const last = new TextDecoder().decode(whole.bytes.subarray(at));
     expect(last.length).toBeGreaterThan(0);
-    expect(t.lookup(at)).toEqual({ text: last, terminated: false });
-    expect(whole.lookup(at)).toEqual({ text: last, terminated: false });
+    expect(t.lookup(at)).toEqual({ text: last, terminated: true, pastSize: true });
+    expect(whole.lookup(at)).toEqual({ text: last, terminated: true, pastSize: true });
+    const diagnostics: Diagnostic[] = [];
+    expect(t.at(at, () => 'DT_NEEDED', diagnostics)).toBe(last);
+    expect(diagnostics.map((x) => x.message)).toEqual([`string at index ${at} lies past DT_STRSZ (${t.size} bytes); ld.so reads it there all the same`]);
   });
 });

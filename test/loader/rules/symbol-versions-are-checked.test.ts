@@ -145,6 +145,16 @@ describe('symbol-versions-are-checked', () => {
     expect(graphOf(missing, d).fatal?.message).toBe(`${d}/v1/libx.so: version \`VER_2' not found (required by ${missing})`);
   });
 
+  it('a provider with DT_STRSZ at 0, or none: ld.so reads its version names all the same (it never looks at DT_STRSZ)', async () => {
+    for (const value of [0, 'drop'] as const) {
+      const { d, program } = versionFixture();
+      const ok = program('exe_ok', 'v2');
+      patchDynamic(`${d}/v2/libx.so`, C.DT_STRSZ, value);
+      expect(lddOf(ok, d)).toBe((await ldd(ok, d)).stdout);
+      expect(graphOf(ok, d).fatal).toBeNull();
+    }
+  });
+
   it("a provider whose DT_VERDEF is 0: ld.so stops on match_symbol's assertion, nothing more on ldd's stdout", async () => {
     const { d, program } = versionFixture();
     const exe = program('exe_v2', 'v2');
