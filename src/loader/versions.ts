@@ -22,14 +22,14 @@ export interface VersionedObject {
 /** _dl_elf_hash ("GLIBC_ABI_DT_RELR") */
 const GLIBC_ABI_DT_RELR_HASH = 0xfd0e42;
 
-/** ld.so stopping on one of its assertions during the check: its message, and the object being checked. */
+/** ld.so stopping abruptly during the check (one of its assertions, or a fault): its message, and the object being checked. */
 export interface VersionAbort { readonly message: string; readonly requester: number }
 
 /**
  * Every report of `_dl_check_all_versions` over `chain` (the namespace's l_next list). A report with
  * `kind` 'unsupported-verneed' or 'relr-without-abi-version' is signalled outside the receiver, so ld.so
  * stops there; the others are collected and, when one is fatal, ld.so exits after the whole walk. `abort`:
- * the check ended in an assertion instead (the reports before it are printed).
+ * the check ended abruptly instead, in an assertion or a fault (the reports before it are printed).
  */
 export function checkAllVersions(chain: readonly VersionedObject[]): { problems: VersionProblem[]; abort: VersionAbort | null } {
   const out: VersionProblem[] = [];
@@ -57,6 +57,13 @@ export function checkAllVersions(chain: readonly VersionedObject[]): { problems:
         if (p) out.push(p);
         if (v.hash === GLIBC_ABI_DT_RELR_HASH && v.name === 'GLIBC_ABI_DT_RELR') relrRef = true;
       }
+    }
+    // Then _dl_check_map_versions points l_versyms at DT_VERSYM for an object with a version index above 0
+    // (in its needs or its definitions): without DT_VERSYM that is a read through a null pointer.
+    const ndxHigh = Math.max(0, ...(hasVerneed ? needs : []).flatMap((n) => n.versions.map((v) => v.index)),
+      ...(dynValue(map.image, C.DT_VERDEF) !== undefined ? map.versions?.defs ?? [] : []).map((d) => d.index & 0x7fff));
+    if (ndxHigh > 0 && dynValue(map.image, C.DT_VERSYM) === undefined) {
+      return { problems: out, abort: { requester: map.id, message: `${map.lName}: version tables without DT_VERSYM: ld.so's version check reads the missing entry through a null pointer (the process would be killed by SIGSEGV)` } };
     }
     // 2.36: an object with DT_RELR that needs libc.so.* by version must also need GLIBC_ABI_DT_RELR.
     if (hasVerneed && map.image.needed.length > 0 && dynValue(map.image, C.DT_RELR) !== undefined && !relrRef &&

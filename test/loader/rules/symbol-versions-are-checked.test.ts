@@ -155,6 +155,16 @@ describe('symbol-versions-are-checked', () => {
     }
   });
 
+  it('a versioned library without DT_VERSYM: the version check reads it through a null pointer (SIGSEGV), ldd prints nothing', async () => {
+    const { d, program } = versionFixture();
+    const exe = program('exe_ok', 'v2');
+    patchDynamic(`${d}/v2/libx.so`, C.DT_VERSYM, 'drop');
+    const traced = await execa('/lib64/ld-linux-x86-64.so.2', [exe], { cwd: d, reject: false, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1' } });
+    expect([traced.signal, traced.stdout]).toEqual(['SIGSEGV', '']);
+    expect(graphOf(exe, d).fatal).toEqual({ stage: 'abort', object: expect.any(Number), message: `${d}/v2/libx.so: version tables without DT_VERSYM: ld.so's version check reads the missing entry through a null pointer (the process would be killed by SIGSEGV)` });
+    expect(lddOf(exe, d)).toBe((await ldd(exe, d)).stdout);
+  });
+
   it("a provider whose DT_VERDEF is 0: ld.so stops on match_symbol's assertion, nothing more on ldd's stdout", async () => {
     const { d, program } = versionFixture();
     const exe = program('exe_v2', 'v2');
