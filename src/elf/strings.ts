@@ -1,7 +1,8 @@
 // The dynamic string table (DT_STRTAB/DT_STRSZ), looked up by index with bounds checks. A few lookups
 // (DT_NEEDED, version names) read only the bytes around each string; bulk users read the table whole.
 // ld.so reads a name at DT_STRTAB + index up to its NUL and never looks at DT_STRSZ: lookups do the same
-// within the file bytes of the string table's segment, and say so when they go past DT_STRSZ.
+// within the file bytes of the string table's segment, and say so when they go past DT_STRSZ; symbol
+// tables whose names start past it are given the segment's bytes (covering).
 import * as C from './constants.js';
 import type { Diagnostic } from './errors.js';
 import { type ElfImage, dynValue, locate } from './image.js';
@@ -57,6 +58,14 @@ export class StringTable {
     }
     const usable = Math.max(0, Math.min(size, room));
     return new StringTable(src, offset, usable, room, whole ? src.read(offset, usable) : null);
+  }
+
+  /**
+   * The bytes from the table's start that hold every string starting below `end`: DT_STRSZ's, or when a
+   * string starts past DT_STRSZ (ld.so reads it there all the same) all of its segment's.
+   */
+  covering(end: number): Uint8Array {
+    return end <= this.size || !this.src ? this.bytes : this.src.read(this.offset, this.room);
   }
 
   static of(bytes: Uint8Array, offset: number): StringTable {

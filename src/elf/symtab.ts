@@ -107,9 +107,12 @@ export class DynamicSymbols {
     const off = addrToOffset(image, symtab, Math.max(1, count * size));
     if (off === null || !(off + count * size <= src.size)) return null;
     const bytes = src.read(off, count * size);
+    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const strings = StringTable.fromDynamic(src, { ...image, diagnostics: [] });
-    return new DynamicSymbols(count, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), is64, le,
-      strings?.bytes ?? new Uint8Array(0), gnu, gnuAt === undefined ? readSysv(src, image, is64, le) : null);
+    // Names as ld.so reads them, past DT_STRSZ too (st_name is each symbol's first word).
+    let names = 0;
+    for (let i = 1; i < count; i++) names = Math.max(names, v.getUint32(i * size, le) + 1);
+    return new DynamicSymbols(count, v, is64, le, strings?.covering(names) ?? new Uint8Array(0), gnu, gnuAt === undefined ? readSysv(src, image, is64, le) : null);
   }
 
   private at(i: number) { return i * (this.is64 ? 24 : 16); }

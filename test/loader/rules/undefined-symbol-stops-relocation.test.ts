@@ -11,7 +11,8 @@ import { writeFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { analyse } from '../../../src/pipeline.js';
 import { runCli } from '../../support/cli.js';
-import { fixtureDir, lib } from '../../support/fixtures.js';
+import * as C from '../../../src/elf/constants.js';
+import { fixtureDir, lib, patchDynamic } from '../../support/fixtures.js';
 import { FIXTURES, requires } from '../../support/prereq.js';
 
 /** ld.so's "undefined symbol" reports, in order, relocating in trace mode (nothing runs). */
@@ -67,5 +68,15 @@ describe('undefined-symbol-stops-relocation', () => {
     execaSync('cc', ['-o', good.main, `${good.d}/main.c`, `-L${good.d}/have`, '-la', '-lb', `-Wl,-rpath,${good.d}/have`]);
     expect(await theirUndefined(good.main, true)).toEqual([]);
     expect((await analyse(good.main)).fatal).toBeNull();
+  });
+
+  it('names past DT_STRSZ are read as ld.so reads them: with DT_STRSZ at 0 or missing, every symbol is still found', async () => {
+    for (const value of [0, 'drop'] as const) {
+      const good = fixture();
+      execaSync('cc', ['-o', good.main, `${good.d}/main.c`, `-L${good.d}/have`, '-la', '-lb', `-Wl,-rpath,${good.d}/have`]);
+      patchDynamic(good.main, C.DT_STRSZ, value);
+      expect(await theirUndefined(good.main, true)).toEqual([]);
+      expect((await analyse(good.main)).fatal).toBeNull();
+    }
   });
 });
