@@ -563,6 +563,11 @@ function mapObjectDeps(s: Session): { queue: Obj[]; neededOf: Map<Obj, string[]>
     const x = queue[qi]!;
     const img = x.image;
     if (!img) continue;
+    // _dl_map_object_deps reads an object's names at DT_STRTAB, through a null pointer when it has none.
+    if (dynValue(img, C.DT_STRTAB) === undefined && [C.DT_NEEDED, C.DT_AUXILIARY, C.DT_FILTER].some((t) => dynValue(img, t) !== undefined)) {
+      state.fatal = { message: `${x.path ?? x.name}: DT_NEEDED without DT_STRTAB: ld.so reads the names through a null pointer (the process would be killed by SIGSEGV)`, object: x.id };
+      break;
+    }
     // DT_NEEDED, DT_AUXILIARY and DT_FILTER in dynamic-array order.
     const list = dynamicEdges(img);
     neededOf.set(x, list.map(([, n]) => n));

@@ -46,8 +46,9 @@ export function checkAllVersions(chain: readonly VersionedObject[]): { problems:
     }
     for (const need of hasVerneed ? needs : []) {
       const needed = findNeeded(need.file);
-      // glibc asserts a provider exists; in trace mode a placeholder's versions are not checked.
-      if (!needed || needed.faked) continue;
+      // glibc asserts that a provider is loaded (in trace mode a missing one has a placeholder, whose versions are not checked).
+      if (!needed) return { problems: out, abort: { requester: map.id, message: `${map.lName}: needs versions of ${need.file}, which nothing loads: ld.so aborts on the assertion in _dl_check_map_versions ("Inconsistency detected by ld.so: dl-version.c: ... Assertion \`needed != NULL' failed!")` } };
+      if (needed.faked) continue;
       for (const v of need.versions) {
         // match_symbol asserts that a provider's DT_VERDEF is not 0 before reading there.
         if (needed.image && dynValue(needed.image, C.DT_VERDEF) === 0) {

@@ -81,6 +81,14 @@ describe('dynamic-section-as-ld-so-reads-it', () => {
     }
   });
 
+  it('x86-64: DT_NEEDED without DT_STRTAB: ld.so reads the names through a null pointer', async (ctx) => {
+    requires(ctx, FIXTURES);
+    const { d, so, main } = fixture();
+    patchDynamic(so, C.DT_STRTAB, 'drop');
+    expect((await traced(main, d)).signal).toBe('SIGSEGV');
+    expect(loadOf(main, d).graph.fatal).toEqual({ object: expect.any(Number), message: `${so}: DT_NEEDED without DT_STRTAB: ld.so reads the names through a null pointer (the process would be killed by SIGSEGV)` });
+  });
+
   it('i386: DT_PLTREL may name either table type; a wrong DT_RELENT stops ld.so', async (ctx) => {
     requires(ctx, setupProvides('cc -m32 and qemu-i386 (gcc-multilib, qemu-user)', canRun32));
     const either = fixture(['-m32']);

@@ -165,6 +165,16 @@ describe('symbol-versions-are-checked', () => {
     expect(lddOf(exe, d)).toBe((await ldd(exe, d)).stdout);
   });
 
+  it("versions needed from a library nothing loads (its DT_NEEDED gone): find_needed's assertion stops ld.so", async () => {
+    const { d, program } = versionFixture();
+    const exe = program('exe_ok', 'v2');
+    patchDynamic(exe, C.DT_NEEDED, 'drop');
+    const traced = await execa('/lib64/ld-linux-x86-64.so.2', [exe], { cwd: d, reject: false, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1' } });
+    expect(traced.stderr).toMatch(/^Inconsistency detected by ld\.so: dl-version\.c: \d+: _dl_check_map_versions: Assertion `needed != NULL' failed!/);
+    expect(graphOf(exe, d).fatal).toMatchObject({ stage: 'abort', object: 0, message: expect.stringMatching(/: needs versions of (libx\.so|libc\.so\.6), which nothing loads: ld\.so aborts/) });
+    expect(lddOf(exe, d)).toBe((await ldd(exe, d)).stdout);
+  });
+
   it("a provider whose DT_VERDEF is 0: ld.so stops on match_symbol's assertion, nothing more on ldd's stdout", async () => {
     const { d, program } = versionFixture();
     const exe = program('exe_v2', 'v2');
