@@ -139,8 +139,8 @@ const handlesRel = (machine: number) => machine === C.EM_386 || machine === C.EM
  * Where relocating the object would fault (glibc 2.36 dynamic-link.h ELF_DYNAMIC_RELOCATE): ld.so reads the
  * size of each relocation table it is given — DT_RELRSZ for DT_RELR, DT_RELASZ (DT_RELSZ) for a nonzero
  * DT_RELA (DT_REL), and DT_JMPREL and DT_PLTRELSZ once DT_PLTREL names that table type (on the RELA ports,
- * whatever it names) — through its l_info entry, a null pointer when the tag is missing. ldd, which does not
- * relocate, lists such an object as usual. The message, or null.
+ * whatever it names), then the symbol table — through its l_info entry, a null pointer when the tag is
+ * missing. ldd, which does not relocate, lists such an object as usual. The message, or null.
  */
 export function relocationCrash(image: ElfImage): string | null {
   const both = handlesRel(image.header.machine);
@@ -155,6 +155,8 @@ export function relocationCrash(image: ElfImage): string | null {
       if (!has(C.DT_PLTRELSZ)) return missing('DT_PLTREL', 'DT_PLTRELSZ');
     }
   }
+  // elf_dynamic_do_Rel then reads the symbol table at DT_SYMTAB.
+  if (!has(C.DT_SYMTAB) && (has(C.DT_PLTREL) || types.some(([, tag]) => (dynValue(image, tag) ?? 0) !== 0))) return missing('relocation tables', 'DT_SYMTAB');
   return null;
 }
 

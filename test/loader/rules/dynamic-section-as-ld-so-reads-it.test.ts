@@ -67,9 +67,9 @@ describe('dynamic-section-as-ld-so-reads-it', () => {
     expect(g.objects.filter((o) => o.kind === 'library')).toEqual([]);
   });
 
-  it('x86-64: a relocation table without its size (or DT_PLTREL without DT_JMPREL): ldd lists it, relocation faults', async (ctx) => {
+  it('x86-64: a relocation table without its size (or DT_PLTREL without DT_JMPREL, or no DT_SYMTAB): ldd lists it, relocation faults', async (ctx) => {
     requires(ctx, FIXTURES);
-    for (const [tag, text] of [[C.DT_RELASZ, 'DT_RELA without DT_RELASZ'], [C.DT_PLTRELSZ, 'DT_PLTREL without DT_PLTRELSZ'], [C.DT_JMPREL, 'DT_PLTREL without DT_JMPREL']] as const) {
+    for (const [tag, text] of [[C.DT_RELASZ, 'DT_RELA without DT_RELASZ'], [C.DT_PLTRELSZ, 'DT_PLTREL without DT_PLTRELSZ'], [C.DT_JMPREL, 'DT_PLTREL without DT_JMPREL'], [C.DT_SYMTAB, 'relocation tables without DT_SYMTAB']] as const) {
       const { d, so, main } = fixture();
       patchDynamic(so, tag, 'drop');
       expect((await traced(main, d)).code).toBe(0);
