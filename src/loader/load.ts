@@ -366,14 +366,16 @@ function mapObject(s: Session, loader: Obj, raw: string, kind: EdgeKind): GraphE
       return edge(null, { kind: 'fatal' }, raw);
     }
     const e = expandDst(raw, dstOf(src.preload ? main : loader));
-    if (e === null || e === '') {
+    if (e === null || (e === '' && raw !== '')) {
       if (src.optional) return edge(null, { kind: 'not-found' }, raw);
       state.fatal ??= { message: `${raw}: ${e === '' ? 'empty dynamic string token substitution' : 'cannot expand dynamic string token'}`, object: loader.id };
       return edge(null, { kind: 'fatal' }, raw);
     }
     name = e;
   }
-  // Step 0: already loaded, by l_name, by a recorded name, or by SONAME (_dl_name_match_p).
+  // Step 0: already loaded, by l_name, by a recorded name, or by SONAME (_dl_name_match_p). The program's
+  // l_name is "" at a start (rtld.c dl_main): an empty name is the program.
+  if (name === '') return edge(main, { kind: 'already-loaded', by: 'name' }, name);
   for (const o of objects) {
     if (o.kind === 'missing') continue;
     if (o.path === name && o.kind !== 'program' && o.kind !== 'vdso') return edge(o, { kind: 'already-loaded', by: 'name' }, name);

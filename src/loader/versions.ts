@@ -34,7 +34,8 @@ export interface VersionAbort { readonly message: string; readonly requester: nu
 export function checkAllVersions(chain: readonly VersionedObject[]): { problems: VersionProblem[]; abort: VersionAbort | null } {
   const out: VersionProblem[] = [];
   // find_needed: the global list first, by _dl_name_match_p (the requester's own search list only matters for dlopen).
-  const findNeeded = (name: string) => chain.find((o) => o.lName === name || o.names.includes(name)) ?? null;
+  // The program's l_name is "" at a start (rtld.c dl_main), so an empty name finds it.
+  const findNeeded = (name: string) => (name === '' ? chain[0] : chain.find((o) => o.lName === name || o.names.includes(name))) ?? null;
   for (const map of chain) {
     if (map.faked || !map.image || dynValue(map.image, C.DT_STRTAB) === undefined) continue;
     const needs = map.versions?.needs ?? [];
