@@ -74,6 +74,7 @@ export function loaderOptionsFrom(o: AnalyseOptions, host: Host): LoaderOptions 
     ...(o.lib ? { lib: o.lib } : {}),
     secure: o.secure ?? null,
     ...(o.runtime === false ? { runtime: false } : {}),
+    ...(o.bindNow ? { bindNow: true } : {}),
     ...(o.pamService ? { pamService: o.pamService } : {}),
   };
 }

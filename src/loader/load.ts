@@ -11,7 +11,7 @@ import { wideHex } from '../elf/kit.js';
 import { decodeUtf8 } from '../elf/utf8.js';
 import type { Note } from '../elf/image.js';
 import type { SymbolVersions } from '../elf/symbols.js';
-import { summarize } from '../elf/summary.js';
+import { bindsNow, summarize } from '../elf/summary.js';
 import type { Candidate, EdgeKind, GraphEdge, GraphObject, LoadGraph, Reason, ResolvedEnv, RuntimeGraph, SourceKind } from '../graph/model.js';
 import { dynamicEdges, edgeSource } from '../graph/edge-sources.js';
 import { GRAPH_SCHEMA } from '../graph/model.js';
@@ -53,6 +53,8 @@ export interface LoaderOptions {
   /** null: from the program's set-user-ID/set-group-ID bits. */
   readonly secure?: boolean | null;
   readonly inhibitCache?: boolean;
+  /** As LD_BIND_NOW (--bind-now): no object is bound lazily (default: as each object's own flags say). */
+  readonly bindNow?: boolean;
   /** Resolve what the process may load after start-up (dlopen notes, PAM, NSS); default true. */
   readonly runtime?: boolean;
   /** The PAM service read for a program that links libpam; default the program's base name. */
@@ -156,7 +158,7 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
   if (s.dynamicProcess && !startup.fatal) {
     for (const id of initFiniOrder(startup).reverse()) {
       const o = objects[id]!;
-      const crash = o === interp || !o.image ? null : relocationCrash(o.image);
+      const crash = o === interp || !o.image ? null : relocationCrash(o.image, !opts.bindNow && !bindsNow(o.image));
       if (crash) {
         state.fatal = { message: `${o.path ?? o.name}: ${crash}`, object: id, stage: 'relocation' };
         break;

@@ -26,8 +26,6 @@ const KNOWN: Record<string, string> = {
   'prog VERNEED huge': ELSEWHERE, 'lib NEEDED huge': ELSEWHERE, 'lib VERNEED huge': ELSEWHERE, 'prog VERSYM half': ELSEWHERE,
   'lib PLTGOT zero': ELSEWHERE, 'prog PLTGOT zero': ELSEWHERE, 'lib PLTGOT half': ELSEWHERE, 'prog PLTGOT half': ELSEWHERE,
   'lib PLTGOT huge': ELSEWHERE, 'prog PLTGOT huge': ELSEWHERE,
-  'lib PLTGOT drop': 'lazy binding set-up (elf_machine_runtime_setup) reads DT_PLTGOT through its l_info entry: not modelled',
-  'prog PLTGOT drop': 'lazy binding set-up (elf_machine_runtime_setup) reads DT_PLTGOT through its l_info entry: not modelled',
   'lib JMPREL zero': 'lazy PLT relocations read at the load address (the ELF header) fail an assertion: not modelled',
   'prog JMPREL zero': 'lazy PLT relocations read at the load address (the ELF header) fail an assertion: not modelled',
   'lib GNU_HASH zero': 'bloom words at 0: a diagnostic ("most likely SIGSEGV"), not a verdict',

@@ -81,6 +81,17 @@ describe('dynamic-section-as-ld-so-reads-it', () => {
     }
   });
 
+  it('x86-64: bound lazily, DT_JMPREL without DT_PLTGOT faults (the GOT is set up for lazy calls); under LD_BIND_NOW it is not read', async (ctx) => {
+    requires(ctx, FIXTURES);
+    const { d, so, main } = fixture();
+    patchDynamic(so, C.DT_PLTGOT, 'drop');
+    expect((await traced(main, d, false, true)).signal).toBe('SIGSEGV');
+    expect(loadOf(main, d).graph.fatal).toMatchObject({ stage: 'relocation', message: `${so}: DT_JMPREL without DT_PLTGOT: relocating it, ld.so reads the missing entry through a null pointer (the process would be killed by SIGSEGV)` });
+    const bindNow = await execa('/lib64/ld-linux-x86-64.so.2', [main], { cwd: d, reject: false, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1', LD_WARN: 'yes', LD_BIND_NOW: '1' } });
+    expect([bindNow.exitCode, bindNow.signal ?? null]).toEqual([0, null]);
+    expect(loadOf(main, d, { bindNow: true }).graph.fatal).toBeNull();
+  });
+
   it('x86-64: DT_NEEDED without DT_STRTAB: ld.so reads the names through a null pointer', async (ctx) => {
     requires(ctx, FIXTURES);
     const { d, so, main } = fixture();
