@@ -231,9 +231,9 @@ function walkTable<T>(src: ByteSource, image: ElfImage, addr: number | undefined
 }
 
 /**
- * Walk a vn_next/vd_next/vna_next list from file offset `at` until a zero next, as glibc
- * does (a next only goes forward: the walk ends); a 65,536th entry ends it with a diagnostic (a hostile
- * list of millions would cost as much memory).
+ * Walk a vn_next/vd_next/vna_next list from file offset `at` until a zero next, as glibc does (a next
+ * only goes forward: the walk ends); a 65,536th entry ends it with a diagnostic (a hostile list of
+ * millions would cost as much memory).
  */
 function walk<T>(src: ByteSource, image: ElfImage, at: number, rec: Rec<T>, structure: string, diags: Diagnostic[],
   visit: (r: T, at: number) => number): void {

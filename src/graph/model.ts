@@ -142,12 +142,12 @@ export interface LoadGraph {
   readonly searchList: readonly number[];
   /**
    * What stops the program from starting; the graph up to that point is still here. stage 'exec': the
-   * kernel cannot run its PT_INTERP; 'load' (or absent): ld.so's fatal error while mapping; 'abort': ld.so stops
-   * abruptly, in every mode and with nothing more printed: one of its own assertions fails while mapping or
-   * checking versions ("Inconsistency detected by ld.so" on stderr), or the version check faults; 'versions': _dl_check_all_versions found a version a requester needs missing
-   * from its provider; 'relocation': relocating at start fails — ld.so reads a relocation table size that
-   * is missing (the loader), or a strong reference bound at start is defined nowhere in its scope (found by
-   * the analyses' full binding only).
+   * kernel cannot run its PT_INTERP; 'load' (or absent): ld.so's fatal error while mapping; 'abort': ld.so
+   * stops abruptly, in every mode and with nothing more printed — one of its own assertions fails while
+   * mapping or checking versions ("Inconsistency detected by ld.so" on stderr), or the version check
+   * faults; 'versions': _dl_check_all_versions found a version a requester needs missing from its provider;
+   * 'relocation': relocating at start fails — ld.so reads a table through a missing tag (the loader), or a
+   * strong reference bound at start is defined nowhere in its scope (the analyses' full binding only).
    */
   readonly fatal: { readonly message: string; readonly object: number | null; readonly stage?: 'exec' | 'load' | 'abort' | 'versions' | 'relocation' } | null;
   /** _dl_check_all_versions' reports, in the order ld.so prints them (absent when the check did not run). */
