@@ -154,16 +154,18 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
     ...(versionCheck ? { versionCheck } : {}),
     warnings,
   };
-  // Then dl_main relocates every object but ld.so, from the last l_initfini entry to the first.
+  // Then dl_main relocates every object but ld.so, from the last l_initfini entry to the first: the first
+  // whose relocation faults stops it (the order is worked out only when one does).
+  const crashes = new Map<number, string>();
   if (s.dynamicProcess && !startup.fatal) {
-    for (const id of initFiniOrder(startup).reverse()) {
-      const o = objects[id]!;
+    for (const o of order) {
       const crash = o === interp || !o.image ? null : relocationCrash(o.image, !opts.bindNow && !bindsNow(o.image));
-      if (crash) {
-        state.fatal = { message: `${o.path ?? o.name}: ${crash}`, object: id, stage: 'relocation' };
-        break;
-      }
+      if (crash) crashes.set(o.id, `${o.path ?? o.name}: ${crash}`);
     }
+  }
+  if (crashes.size) {
+    const first = initFiniOrder(startup).reverse().find((id) => crashes.has(id))!;
+    state.fatal = { message: crashes.get(first)!, object: first, stage: 'relocation' };
   }
   const runtime = opts.runtime !== false && s.dynamicProcess && !state.fatal ? mapRuntimeObjects(s) : undefined;
   const graph: LoadGraph = { ...startup, fatal: s.execFatal ?? state.fatal, ...(runtime ? { runtime } : {}) };

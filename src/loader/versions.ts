@@ -62,9 +62,7 @@ export function checkAllVersions(chain: readonly VersionedObject[]): { problems:
     }
     // Then _dl_check_map_versions points l_versyms at DT_VERSYM for an object with a version index above 0
     // (in its needs or its definitions): without DT_VERSYM that is a read through a null pointer.
-    const ndxHigh = Math.max(0, ...(hasVerneed ? needs : []).flatMap((n) => n.versions.map((v) => v.index)),
-      ...(dynValue(map.image, C.DT_VERDEF) !== undefined ? map.versions?.defs ?? [] : []).map((d) => d.index & 0x7fff));
-    if (ndxHigh > 0 && dynValue(map.image, C.DT_VERSYM) === undefined) {
+    if (dynValue(map.image, C.DT_VERSYM) === undefined && versionIndexUsed(map, hasVerneed)) {
       return { problems: out, abort: { requester: map.id, message: `${map.lName}: version tables without DT_VERSYM: ld.so's version check reads the missing entry through a null pointer (the process would be killed by SIGSEGV)` } };
     }
     // 2.36: an object with DT_RELR that needs libc.so.* by version must also need GLIBC_ABI_DT_RELR.
@@ -75,6 +73,13 @@ export function checkAllVersions(chain: readonly VersionedObject[]): { problems:
     }
   }
   return { problems: out, abort: null };
+}
+
+/** Whether the object's DT_VERNEED or DT_VERDEF entries use a version index above 0 (ndx_high > 0). */
+function versionIndexUsed(map: VersionedObject, hasVerneed: boolean): boolean {
+  if (hasVerneed) for (const need of map.versions?.needs ?? []) for (const v of need.versions) if (v.index > 0) return true;
+  if (map.image && dynValue(map.image, C.DT_VERDEF) !== undefined) for (const d of map.versions?.defs ?? []) if ((d.index & 0x7fff) > 0) return true;
+  return false;
 }
 
 /** match_symbol with verbose set: null when the provider defines the version. */
