@@ -6,7 +6,6 @@
 // the other way round. A file is left out only when ld.so and loadgraph both say it cannot be loaded; each
 // exclusion is counted and printed.
 import { existsSync } from 'node:fs';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import * as C from '../../src/elf/constants.js';
 import { decodeElf } from '../../src/elf/decode.js';
@@ -14,10 +13,8 @@ import { confinedFs } from '../../src/host/confined-fs.js';
 import { withFileSource } from '../../src/host/file-source.js';
 import { bindSymbols } from '../../src/loader/bind.js';
 import { elfFilesUnder, pool } from '../support/corpus.js';
-import { loadOf } from '../support/fixtures.js';
+import { loadOf, traceLdso } from '../support/fixtures.js';
 import { LDD, requires } from '../support/prereq.js';
-
-const RTLD = '/lib64/ld-linux-x86-64.so.2';
 
 function dynamicX86_64(f: string): boolean {
   return withFileSource(f, (src) => {
@@ -27,7 +24,7 @@ function dynamicX86_64(f: string): boolean {
 }
 
 async function oracle(file: string): Promise<{ failed: string | null; bindings: Map<string, Set<string>>; undefined: string[] }> {
-  const r = await execa(RTLD, [file], { reject: false, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1', LD_WARN: 'yes', LD_BIND_NOW: 'yes', LD_DEBUG: 'bindings' } });
+  const r = await traceLdso(file, '/', { LD_WARN: 'yes', LD_BIND_NOW: 'yes', LD_DEBUG: 'bindings' });
   const failed = r.exitCode === 0 ? null : r.stderr.split('\n').find((l) => l.includes('error while loading shared libraries')) ?? `exit status ${r.exitCode}`;
   const out = new Map<string, Set<string>>();
   for (const line of r.stderr.split('\n')) {

@@ -4,15 +4,14 @@
 // (a fault or an undefined symbol; ld.so relocating in trace mode with LD_WARN, as at a start, nothing
 // runs). A rewritten address or size that makes ld.so read elsewhere in memory has no answer in the file:
 // those cases, and the few not modelled, are listed with their reason and printed; any other disagreement fails.
-import { execa, execaSync } from 'execa';
+import { execaSync } from 'execa';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as C from '../../src/elf/constants.js';
 import { analyse } from '../../src/pipeline.js';
-import { fixtureDir, lib, section } from '../support/fixtures.js';
+import { fixtureDir, lib, section, traceLdso } from '../support/fixtures.js';
 import { FIXTURES, requires } from '../support/prereq.js';
 
-const RTLD = '/lib64/ld-linux-x86-64.so.2';
 type Verdict = 'starts' | 'stops loading' | 'stops relocating';
 
 /** Not modelled, with why: ld.so then reads memory the file does not describe, or a check loadgraph leaves out. */
@@ -63,7 +62,7 @@ function rewrite(file: string, to: string, tag: number, mode: keyof typeof MODES
 }
 
 async function theirs(main: string): Promise<Verdict> {
-  const run = (env: Record<string, string>) => execa(RTLD, [main], { reject: false, timeout: 5000, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1', ...env } });
+  const run = (env: Record<string, string>) => traceLdso(main, '/', env, 5000);
   const listed = await run({});
   if (listed.timedOut || listed.signal || listed.exitCode !== 0 || /Inconsistency detected|version `.*' not found|unsupported version/.test(listed.stderr) || / => not found$/m.test(listed.stdout)) return 'stops loading';
   // LD_WARN alone relocates as a start does: data references now, PLT slots lazily unless the objects say BIND_NOW.

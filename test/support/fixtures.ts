@@ -106,10 +106,17 @@ export async function ldd(file: string, cwd: string, env: Record<string, string>
   };
 }
 
-/** Every file ld.so tries, in order: LD_DEBUG=libs's "trying file=" lines of x86-64 ld.so in trace mode, run as ldd runs it (the program does not run). */
+/**
+ * x86-64 ld.so run on `file` in trace mode, as ldd runs it (the program does not run), with `env` added:
+ * LD_WARN=yes relocates as a start does, LD_BIND_NOW every PLT slot too, LD_DEBUG says what it did.
+ */
+export function traceLdso(file: string, cwd: string, env: Record<string, string> = {}, timeout?: number) {
+  return execa('/lib64/ld-linux-x86-64.so.2', [file], { cwd, reject: false, extendEnv: false, ...(timeout ? { timeout } : {}), env: { PATH: '/usr/bin:/bin', LC_ALL: 'C', LD_TRACE_LOADED_OBJECTS: '1', ...env } });
+}
+
+/** Every file ld.so tries, in order: LD_DEBUG=libs's "trying file=" lines of ld.so in trace mode. */
 export async function triedBy(file: string, cwd: string): Promise<string[]> {
-  const env = { PATH: '/usr/bin:/bin', LC_ALL: 'C', LD_TRACE_LOADED_OBJECTS: '1', LD_DEBUG: 'libs' };
-  const r = await execa('/lib64/ld-linux-x86-64.so.2', [file], { cwd, reject: false, extendEnv: false, env });
+  const r = await traceLdso(file, cwd, { LD_DEBUG: 'libs' });
   return r.stderr.split('\n').filter((l) => l.includes('trying file=')).map((l) => l.replace(/^.*trying file=/, ''));
 }
 

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as C from '../../../src/elf/constants.js';
 import { runCli } from '../../support/cli.js';
-import { canRun32, fixtureDir, ldd, lddOf, lib, loadOf, patchDynamic } from '../../support/fixtures.js';
+import { canRun32, fixtureDir, ldd, lddOf, lib, loadOf, patchDynamic, traceLdso } from '../../support/fixtures.js';
 import { FIXTURES, requires, setupProvides } from '../../support/prereq.js';
 
 /** libx.so (with a PLT: abc calls xyz) and a program that needs it, built with extra cc flags. */
@@ -27,7 +27,7 @@ function fixture(cflags: string[] = []) {
 async function traced(main: string, d: string, i386 = false, relocate = false) {
   const r = i386
     ? await execa('qemu-i386', ['-E', 'LD_TRACE_LOADED_OBJECTS=1', '/lib/ld-linux.so.2', main], { cwd: d, reject: false, extendEnv: false, env: { PATH: '/usr/bin:/bin' } })
-    : await execa('/lib64/ld-linux-x86-64.so.2', [main], { cwd: d, reject: false, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1', ...(relocate ? { LD_WARN: 'yes' } : {}) } });
+    : await traceLdso(main, d, relocate ? { LD_WARN: 'yes' } : {});
   return { code: r.exitCode, signal: r.signal ?? null, stderr: r.stderr, stdout: r.stdout };
 }
 
@@ -87,7 +87,7 @@ describe('dynamic-section-as-ld-so-reads-it', () => {
     patchDynamic(so, C.DT_PLTGOT, 'drop');
     expect((await traced(main, d, false, true)).signal).toBe('SIGSEGV');
     expect(loadOf(main, d).graph.fatal).toMatchObject({ stage: 'relocation', message: `${so}: DT_JMPREL without DT_PLTGOT: relocating it, ld.so reads the missing entry through a null pointer (the process would be killed by SIGSEGV)` });
-    const bindNow = await execa('/lib64/ld-linux-x86-64.so.2', [main], { cwd: d, reject: false, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1', LD_WARN: 'yes', LD_BIND_NOW: '1' } });
+    const bindNow = await traceLdso(main, d, { LD_WARN: 'yes', LD_BIND_NOW: '1' });
     expect([bindNow.exitCode, bindNow.signal ?? null]).toEqual([0, null]);
     expect(loadOf(main, d, { bindNow: true }).graph.fatal).toBeNull();
   });

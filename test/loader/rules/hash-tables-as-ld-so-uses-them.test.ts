@@ -3,16 +3,15 @@
 // (ld.so aborts otherwise, in every mode); elf/dl-lookup.c do_lookup_x passes by an object without buckets
 // and tests the bloom bits hash and hash >> shift; it follows a DT_HASH chain until index 0, without a bound.
 // Fixtures built with cc, their tables rewritten, every case compared with the real loader on the same files.
-import { execa, execaSync } from 'execa';
+import { execaSync } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { confinedFs } from '../../../src/host/confined-fs.js';
 import { bindSymbols } from '../../../src/loader/bind.js';
 import { runCli } from '../../support/cli.js';
-import { fixtureDir, ldd, lddOf, lib, loadOf, section } from '../../support/fixtures.js';
+import { fixtureDir, ldd, lddOf, lib, loadOf, section, traceLdso } from '../../support/fixtures.js';
 import { FIXTURES, requires } from '../../support/prereq.js';
 
-const RTLD = '/lib64/ld-linux-x86-64.so.2';
 const FIELDS = { nbuckets: 0, symoffset: 4, bloomWords: 8, shift: 12 };
 
 /** Rewrites one 32-bit word of the .gnu.hash header. */
@@ -53,7 +52,7 @@ function fixture(dir: string, patch?: [keyof typeof FIELDS, number], hashStyle =
 
 /** Where ld.so binds the program's xyz (in trace mode with every relocation processed: nothing runs), or its failure. */
 async function theirXyz(main: string, d: string): Promise<string> {
-  const r = await execa(RTLD, [main], { cwd: d, reject: false, timeout: 3000, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1', LD_WARN: 'yes', LD_BIND_NOW: 'yes', LD_DEBUG: 'bindings' } });
+  const r = await traceLdso(main, d, { LD_WARN: 'yes', LD_BIND_NOW: 'yes', LD_DEBUG: 'bindings' }, 3000);
   if (r.timedOut) return 'still running after 3 s';
   if (r.signal) return r.signal;
   const bound = /binding file \S+ \[0\] to (\S+) \[0\]: normal symbol `xyz'/.exec(r.stderr);
@@ -62,7 +61,7 @@ async function theirXyz(main: string, d: string): Promise<string> {
 
 /** What ld.so says in trace mode, as ldd runs it (ldd's 2>&1 folds it into the output its lines are picked from). */
 async function traced(main: string, d: string): Promise<string> {
-  return (await execa(RTLD, [main], { cwd: d, reject: false, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1' } })).stderr;
+  return (await traceLdso(main, d)).stderr;
 }
 
 /** Where loadgraph binds it. */

@@ -2,13 +2,13 @@
 // provider's DT_VERDEF (_dl_check_all_versions, match_symbol with verbose set). A missing version stops the
 // program; a weak one (VER_FLG_WEAK) and a provider without DT_VERDEF only warn. ldd prints each report
 // before the list. Fixtures built with cc, every case compared with ldd on the same files.
-import { execa, execaSync } from 'execa';
+import { execaSync } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { requires, setupProvides } from '../../support/prereq.js';
 import { runCli } from '../../support/cli.js';
 import * as C from '../../../src/elf/constants.js';
-import { canBuildFixtures, canRun32, fixtureDir, graphOf, ldd, ldd32, lddOf, lddOf32, lib, patchDynamic, section } from '../../support/fixtures.js';
+import { canBuildFixtures, canRun32, fixtureDir, graphOf, ldd, ldd32, lddOf, lddOf32, lib, patchDynamic, section, traceLdso } from '../../support/fixtures.js';
 
 /** libx.so defining xyz@VER_1 only (v1), @VER_2 (v2), or unversioned (nov); programs linked against v2. */
 function versionFixture(cflags: string[] = []) {
@@ -159,7 +159,7 @@ describe('symbol-versions-are-checked', () => {
     const { d, program } = versionFixture();
     const exe = program('exe_ok', 'v2');
     patchDynamic(`${d}/v2/libx.so`, C.DT_VERSYM, 'drop');
-    const traced = await execa('/lib64/ld-linux-x86-64.so.2', [exe], { cwd: d, reject: false, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1' } });
+    const traced = await traceLdso(exe, d);
     expect([traced.signal, traced.stdout]).toEqual(['SIGSEGV', '']);
     expect(graphOf(exe, d).fatal).toEqual({ stage: 'abort', object: expect.any(Number), message: `${d}/v2/libx.so: version tables without DT_VERSYM: ld.so's version check reads the missing entry through a null pointer (the process would be killed by SIGSEGV)` });
     expect(lddOf(exe, d)).toBe((await ldd(exe, d)).stdout);
@@ -169,7 +169,7 @@ describe('symbol-versions-are-checked', () => {
     const { d, program } = versionFixture();
     const exe = program('exe_ok', 'v2');
     patchDynamic(exe, C.DT_NEEDED, 'drop');
-    const traced = await execa('/lib64/ld-linux-x86-64.so.2', [exe], { cwd: d, reject: false, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1' } });
+    const traced = await traceLdso(exe, d);
     expect(traced.stderr).toMatch(/^Inconsistency detected by ld\.so: dl-version\.c: \d+: _dl_check_map_versions: Assertion `needed != NULL' failed!/);
     expect(graphOf(exe, d).fatal).toMatchObject({ stage: 'abort', object: 0, message: expect.stringMatching(/: needs versions of (libx\.so|libc\.so\.6), which nothing loads: ld\.so aborts/) });
     expect(lddOf(exe, d)).toBe((await ldd(exe, d)).stdout);
@@ -179,7 +179,7 @@ describe('symbol-versions-are-checked', () => {
     const { d, program } = versionFixture();
     const exe = program('exe_v2', 'v2');
     patchDynamic(`${d}/v2/libx.so`, C.DT_VERDEF, 0);
-    const traced = await execa('/lib64/ld-linux-x86-64.so.2', [exe], { cwd: d, reject: false, extendEnv: false, env: { LD_TRACE_LOADED_OBJECTS: '1' } });
+    const traced = await traceLdso(exe, d);
     expect([traced.exitCode, traced.stdout]).toEqual([127, '']);
     expect(traced.stderr).toMatch(/^Inconsistency detected by ld\.so: dl-version\.c: \d+: match_symbol: Assertion `def_offset != 0' failed!/);
     const g = graphOf(exe, d);

@@ -6,19 +6,18 @@
 // is ld.so relocating in trace mode (LD_WARN=yes, as `ldd -d`; with LD_BIND_NOW=yes, as `ldd -r`), which
 // reports every failure in order instead of stopping. Only binding every reference finds these: the JSON,
 // check, why and diff do; the default tree binds only what it shows.
-import { execa, execaSync } from 'execa';
+import { execaSync } from 'execa';
 import { writeFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { analyse } from '../../../src/pipeline.js';
 import { runCli } from '../../support/cli.js';
 import * as C from '../../../src/elf/constants.js';
-import { fixtureDir, lib, patchDynamic } from '../../support/fixtures.js';
+import { fixtureDir, lib, patchDynamic, traceLdso } from '../../support/fixtures.js';
 import { FIXTURES, requires } from '../../support/prereq.js';
 
 /** ld.so's "undefined symbol" reports, in order, relocating in trace mode (nothing runs). */
 async function theirUndefined(main: string, bindNow: boolean): Promise<string[]> {
-  const env = { LD_TRACE_LOADED_OBJECTS: '1', LD_WARN: 'yes', ...(bindNow ? { LD_BIND_NOW: 'yes' } : {}) };
-  const r = await execa('/lib64/ld-linux-x86-64.so.2', [main], { reject: false, extendEnv: false, env });
+  const r = await traceLdso(main, '/', { LD_WARN: 'yes', ...(bindNow ? { LD_BIND_NOW: 'yes' } : {}) });
   return `${r.stdout}\n${r.stderr}`.split('\n').flatMap((l) => /^\s*undefined symbol: (\S+)\s+\((.*)\)$/.exec(l)?.slice(1, 3).join(' in ') ?? []);
 }
 
