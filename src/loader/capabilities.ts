@@ -20,15 +20,26 @@ export interface Capabilities {
   readonly platform: string;
 }
 
-const V2 = ['cx16', 'lahf_lm', 'popcnt', 'sse4_1', 'sse4_2', 'ssse3'];
-const V3 = ['avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe', 'xsave'];
+// sysdeps/x86/get-isa-level.h get_isa_level, by /proc/cpuinfo's names (the kernel lists avx and avx512*
+// only when it has enabled their register state, as CPU_FEATURE_USABLE_P asks). LZCNT is "abm".
+const V2 = ['cx16', 'lahf_lm', 'popcnt', 'pni', 'ssse3', 'sse4_1', 'sse4_2'];
+const V3 = ['avx', 'avx2', 'f16c', 'fma', 'abm', 'movbe'];
 const V4 = ['avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl'];
+
+/**
+ * The flags as ld.so's own CPUID would give them. A kernel can list fewer than a program sees: a PVM guest's
+ * kernel leaves LZCNT ("abm") out of /proc/cpuinfo while CPUID in its programs has it (seen on AMD EPYC,
+ * Linux 6.18). Every x86 processor with BMI1 has LZCNT (Intel and AMD brought BMI1 with or after it), so
+ * BMI1 stands for it.
+ */
+const asCpuidShows = (flags: readonly string[]) => (flags.includes('bmi1') && !flags.includes('abm') ? [...flags, 'abm'] : flags);
 
 /** The loader's baseline: what is known without the CPU (a sysroot, or a program this CPU cannot run). */
 export const baselineCapabilities = (p: TargetPreset): Capabilities => ({ hwcaps: [], legacyHwcaps: [p.platform, 'tls'], platform: p.platform });
 
 export function capabilitiesFor(p: TargetPreset, cpu: CpuFacts | null): Capabilities {
-  const has = (xs: readonly string[]) => xs.every((x) => cpu!.flags.includes(x));
+  const flags = cpu ? asCpuidShows(cpu.flags) : [];
+  const has = (xs: readonly string[]) => xs.every((x) => flags.includes(x));
   const withTls = (hwcap: string[], platform: string): Capabilities => ({ hwcaps: [], legacyHwcaps: [...hwcap, platform, 'tls'], platform });
   if (cpu?.arch === 'x86_64') {
     if (p.arch === 'amd64' || p.arch === 'x32') {
@@ -44,11 +55,11 @@ export function capabilitiesFor(p: TargetPreset, cpu: CpuFacts | null): Capabili
       let platform = 'x86_64';
       let avx512_1 = false;
       if (cpu.intel) {
-        if (has(['avx512er', 'avx512pf'])) platform = 'xeon_phi';
-        else {
-          avx512_1 = has(V4);
-          if (has(['avx2', 'fma', 'bmi1', 'bmi2', 'abm', 'movbe', 'popcnt'])) platform = 'haswell';
+        if (has(['avx512cd'])) {
+          if (!has(['avx512er'])) avx512_1 = has(['avx512bw', 'avx512dq', 'avx512vl']);
+          else if (has(['avx512pf'])) platform = 'xeon_phi';
         }
+        if (platform === 'x86_64' && has(['avx2', 'fma', 'bmi1', 'bmi2', 'abm', 'movbe', 'popcnt'])) platform = 'haswell';
       }
       return { hwcaps, legacyHwcaps: ['x86_64', ...(avx512_1 ? ['avx512_1'] : []), platform, 'tls'], platform };
     }

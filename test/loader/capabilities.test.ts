@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as C from '../../src/elf/constants.js';
 import { confinedFs } from '../../src/host/confined-fs.js';
-import { parseCpuinfo } from '../../src/host/cpu.js';
+import { detectHostCpu, parseCpuinfo } from '../../src/host/cpu.js';
 import { capabilitiesFor } from '../../src/loader/capabilities.js';
 import { readLoaderDirs } from '../../src/loader/loader-dirs.js';
 import { debianLib, debianSystemDirs, presetFor } from '../../src/loader/target.js';
@@ -18,8 +18,8 @@ const x32 = presetFor({ class: 32, endian: 'little', machine: C.EM_X86_64, flags
 const i386 = presetFor({ class: 32, endian: 'little', machine: C.EM_386, flags: 0 })!;
 const arm64 = presetFor({ class: 64, endian: 'little', machine: C.EM_AARCH64, flags: 0 })!;
 const armhf = presetFor({ class: 32, endian: 'little', machine: C.EM_ARM, flags: 0x400 })!;
-const intelV4 = parseCpuinfo('x64', 'vendor_id\t: GenuineIntel\nflags\t\t: sse2 cx16 lahf_lm popcnt sse4_1 sse4_2 ssse3 avx avx2 bmi1 bmi2 f16c fma abm movbe xsave avx512f avx512bw avx512cd avx512dq avx512vl\n')!;
-const amdV2 = parseCpuinfo('x64', 'vendor_id\t: AuthenticAMD\nflags\t\t: sse2 cx16 lahf_lm popcnt sse4_1 sse4_2 ssse3\n')!;
+const intelV4 = parseCpuinfo('x64', 'vendor_id\t: GenuineIntel\nflags\t\t: sse2 pni cx16 lahf_lm popcnt sse4_1 sse4_2 ssse3 avx avx2 bmi1 bmi2 f16c fma abm movbe xsave avx512f avx512bw avx512cd avx512dq avx512vl\n')!;
+const amdV2 = parseCpuinfo('x64', 'vendor_id\t: AuthenticAMD\nflags\t\t: sse2 pni cx16 lahf_lm popcnt sse4_1 sse4_2 ssse3\n')!;
 const neoverse = parseCpuinfo('arm64', 'Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp\n')!;
 
 describe('capabilities of the program\'s own loader', () => {
@@ -28,6 +28,22 @@ describe('capabilities of the program\'s own loader', () => {
       expect(capabilitiesFor(p, intelV4)).toEqual({ hwcaps: ['x86-64-v4', 'x86-64-v3', 'x86-64-v2'], legacyHwcaps: ['x86_64', 'avx512_1', 'haswell', 'tls'], platform: 'haswell' });
       expect(capabilitiesFor(p, amdV2)).toEqual({ hwcaps: ['x86-64-v2'], legacyHwcaps: ['x86_64', 'x86_64', 'tls'], platform: 'x86_64' });
     }
+  });
+  it('x86-64 levels are get_isa_level\'s: BMI1/BMI2 and XSAVE not asked for v3, SSE3 asked for v2; LZCNT stands for itself or comes with BMI1', () => {
+    const amd = (flags: string) => parseCpuinfo('x64', `vendor_id\t: AuthenticAMD\nflags\t\t: sse2 ${flags}\n`)!;
+    const v2 = 'pni cx16 lahf_lm popcnt sse4_1 sse4_2 ssse3';
+    expect(capabilitiesFor(amd64, amd(`${v2} avx avx2 f16c fma abm movbe`)).hwcaps).toEqual(['x86-64-v3', 'x86-64-v2']);
+    expect(capabilitiesFor(amd64, amd(v2.replace('pni ', ''))).hwcaps).toEqual([]);
+    expect(capabilitiesFor(amd64, amd(`${v2} avx avx2 f16c fma movbe`)).hwcaps).toEqual(['x86-64-v2']);
+    // A PVM guest's /proc/cpuinfo on AMD EPYC (Linux 6.18): no "abm", though CPUID in a program shows LZCNT
+    // and that machine's ld.so --help has x86-64-v4, v3 and v2 "supported, searched".
+    const pvm = amd('fpu cx8 cmov mmx fxsr sse pni pclmulqdq ssse3 fma cx16 sse4_1 sse4_2 movbe popcnt aes xsave avx f16c rdrand lahf_lm cr8_legacy misalignsse 3dnowprefetch bmi1 avx2 bmi2 avx512f avx512dq avx512cd avx512bw avx512vl');
+    expect(capabilitiesFor(amd64, pvm)).toEqual({ hwcaps: ['x86-64-v4', 'x86-64-v3', 'x86-64-v2'], legacyHwcaps: ['x86_64', 'x86_64', 'tls'], platform: 'x86_64' });
+  });
+  it('Intel: avx512_1 needs AVX512CD, BW, DQ and VL and no AVX512ER; xeon_phi needs ER and PF; haswell otherwise', () => {
+    const intel = (extra: string) => parseCpuinfo('x64', `vendor_id\t: GenuineIntel\nflags\t\t: ${intelV4.flags.join(' ')} ${extra}\n`)!;
+    expect(capabilitiesFor(amd64, intel('avx512er avx512pf')).platform).toBe('xeon_phi');
+    expect(capabilitiesFor(amd64, intel('avx512er')).legacyHwcaps).toEqual(['x86_64', 'haswell', 'tls']);
   });
   it('i386 programs on the same CPUs: no glibc-hwcaps, sse2, platform i686', () => {
     for (const cpu of [intelV4, amdV2]) expect(capabilitiesFor(i386, cpu)).toEqual({ hwcaps: [], legacyHwcaps: ['sse2', 'i686', 'tls'], platform: 'i686' });
@@ -40,6 +56,19 @@ describe('capabilities of the program\'s own loader', () => {
     expect(capabilitiesFor(arm64, intelV4)).toEqual({ hwcaps: [], legacyHwcaps: ['aarch64', 'tls'], platform: 'aarch64' });
     expect(capabilitiesFor(i386, neoverse)).toEqual({ hwcaps: [], legacyHwcaps: ['i686', 'tls'], platform: 'i686' });
     expect(capabilitiesFor(amd64, null)).toEqual({ hwcaps: [], legacyHwcaps: ['x86_64', 'tls'], platform: 'x86_64' });
+  });
+});
+
+describe('this machine\'s capabilities against its own ld.so --help', () => {
+  const ld = '/lib64/ld-linux-x86-64.so.2';
+  const help = process.arch === 'x64' && existsSync(ld) ? helpOf(ld) : null;
+  if (help === null) console.log(`capabilities against ${ld} --help: SKIPPED — not an x86-64 machine with that loader`);
+  it.skipIf(help === null)('glibc-hwcaps levels, and the legacy subdirectories as a set, from /proc/cpuinfo', () => {
+    const block = (title: string) => help!.slice(help!.indexOf(title)).split('\n\n')[0]!;
+    const searched = (title: string) => [...block(title).matchAll(/^ {2}(\S+) \((?:AT_PLATFORM; )?supported, searched\)$/gm)].map((m) => m[1]!);
+    const caps = capabilitiesFor(amd64, detectHostCpu());
+    expect(caps.hwcaps).toEqual(searched('Subdirectories of glibc-hwcaps directories'));
+    expect([...caps.legacyHwcaps].sort()).toEqual(searched('Legacy HWCAP subdirectories').sort());
   });
 });
 
