@@ -17,18 +17,20 @@ import { decodeUtf8 } from '../elf/utf8.js';
 import { nameBytes } from '../host/file-source.js';
 
 /** Bumped when an entry's layout changes. */
-const FORMAT = 'loadgraph.answer/2';
+const FORMAT = 'loadgraph.answer/3';
 /** An answer bigger than this is given but not kept. */
 const MAX_KEPT = 256 << 20;
-/** A run that looks at more paths than this is not kept (each costs ~200 bytes while it runs). */
+/** A run that looks at more paths than this is not kept (each costs ~150 bytes while it runs). */
 const MAX_PATHS = 500_000;
 /** Inputs changed this recently make the answer unsafe to keep. */
 const RACY_MS = 2000;
 
 /**
- * An entry: this header as one JSON line; then what the run saw, `seenBytes` of NUL-separated fields
- * (paths hold no NUL): for each root, the root and its count of paths, then per path its stat as text
- * (statText) and its real path ('' when not resolved); then the output, in `parts`.
+ * An entry: what the run saw, `seenBytes` of NUL-separated fields (paths hold no NUL): for each root, the
+ * root and its count of paths, then per path its stat as text (statText) and its real path ('' when not
+ * resolved); then the output, in `parts`; then a newline and this header as one JSON line. The header
+ * comes last so that what was seen is written as it is put into words, never held whole (a whole root's
+ * is 16 MB).
  */
 interface Header {
   readonly format: string;
@@ -130,9 +132,16 @@ export async function answered(name: string, args: string[], io: CliIo, command:
   else if (kept === null) debug('not kept: the run read files outside the roots, met an I/O error, or its answer or a path cannot be kept');
   else if (kept.newest > started - RACY_MS) debug('not kept: some input changed moments ago');
   else {
-    const seenBytes = kept.seen.reduce((n, b) => n + b.length, 0);
-    const header: Header = { format: FORMAT, question, exit, seenBytes, parts: parts.map(([fd, b]) => [fd, b.length]) };
-    store.write(file, [Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), ...kept.seen, ...parts.map(([, b]) => b)]);
+    store.write(file, (function* entry() {
+      let seenBytes = 0;
+      for (const b of kept.seen()) {
+        seenBytes += b.length;
+        yield b;
+      }
+      for (const [, b] of parts) yield b;
+      const header: Header = { format: FORMAT, question, exit, seenBytes, parts: parts.map(([fd, b]) => [fd, b.length]) };
+      yield Buffer.from(`\n${JSON.stringify(header)}`, 'utf8');
+    })());
     debug('kept');
   }
   return exit;
@@ -141,14 +150,13 @@ export async function answered(name: string, args: string[], io: CliIo, command:
 const text = (b: Uint8Array, at: number, n: number) => Buffer.from(b.buffer, b.byteOffset + at, n).toString('utf8');
 
 function parse(entry: Uint8Array): { header: Header; seen: string; body: number } | null {
-  const nl = entry.indexOf(10);
+  const nl = entry.lastIndexOf(10);
   if (nl < 0) return null;
   try {
-    const header = JSON.parse(text(entry, 0, nl)) as Header;
-    const body = nl + 1 + header.seenBytes;
-    if (header.format !== FORMAT || body + header.parts.reduce((n, [, len]) => n + len, 0) !== entry.length) return null;
+    const header = JSON.parse(text(entry, nl + 1, entry.length - nl - 1)) as Header;
+    if (header.format !== FORMAT || header.seenBytes + header.parts.reduce((n, [, len]) => n + len, 0) !== nl) return null;
     // Paths are kept as their bytes (a name need not be UTF-8: elf/utf8.ts).
-    return { header, seen: decodeUtf8(entry.subarray(nl + 1, nl + 1 + header.seenBytes)), body };
+    return { header, seen: decodeUtf8(entry.subarray(0, header.seenBytes)), body: header.seenBytes };
   } catch {
     return null;
   }
@@ -182,21 +190,36 @@ function firstChange(io: CliIo, seen: string): string | null {
   return null;
 }
 
-/** A stat as text: the type and permission bits, st_dev:st_ino, size, mtime and ctime; or the error. */
-const statText = (r: FsResult<FileInfo>): string => (r.ok ? `${r.value.mode} ${r.value.id} ${r.value.size} ${r.value.mtimeMs} ${r.value.ctimeMs}` : `!${r.errno}`);
+/**
+ * A stat as text: the type and permission bits, st_dev:st_ino, size, mtime and ctime; or the error. (A
+ * join makes one flat string; a template would make a tree of five, held for each of 160,000 paths.)
+ */
+const statText = (r: FsResult<FileInfo>): string => (r.ok ? [r.value.mode, r.value.id, r.value.size, r.value.mtimeMs, r.value.ctimeMs].join(' ') : `!${r.errno}`);
 const realText = (r: FsResult<string>): string => (r.ok ? r.value : `!${r.errno}`);
 
 /** Every path a run looks at, by root, through FileSystems it wraps. */
 class Recorder {
   /** False once the run read something the recorder cannot see, met an I/O error, or looked at too much. */
   keepable = true;
+  /** The latest mtime or ctime among the stats taken. */
+  private newest = 0;
   private paths = 0;
   /**
-   * By root, each path's stat as the run saw it (null: take it when the run ends, as the path was read,
-   * listed or failed to open, which gives no stat), and each resolved path's result. Stats are kept as
-   * they came and put into words only at the end: a whole root is 160,000 of them.
+   * By root, each path's stat as the run saw it, already as its text (null: take it when the run ends, as
+   * the path was read, listed or failed to open, which gives no stat), and each resolved path's result. A
+   * whole root is 160,000 stats: a string each, not the objects they came as.
    */
-  private readonly roots = new Map<string, { fs: FileSystem; stats: Map<string, FsResult<FileInfo> | null>; reals: Map<string, string> }>();
+  private readonly roots = new Map<string, { fs: FileSystem; stats: Map<string, string | null>; reals: Map<string, string> }>();
+
+  /** A stat's text; a host without timestamps cannot be checked, and is not kept. */
+  private text(s: FsResult<FileInfo>): string {
+    if (s.ok) {
+      const { mtimeMs, ctimeMs } = s.value;
+      if (mtimeMs === undefined || ctimeMs === undefined) this.keepable = false;
+      else this.newest = Math.max(this.newest, mtimeMs, ctimeMs);
+    } else if (s.errno === 'EIO') this.keepable = false;
+    return statText(s);
+  }
 
   wrap(root: string, fs: FileSystem): FileSystem {
     let r = this.roots.get(root);
@@ -215,7 +238,7 @@ class Recorder {
     };
     const stated = (path: string, s: FsResult<FileInfo>) => {
       const had = stats.get(path);
-      if (had === undefined ? more() : had === null) stats.set(path, s);
+      if (had === undefined ? more() : had === null) stats.set(path, this.text(s));
     };
     const later = (path: string) => {
       if (!stats.has(path) && more()) stats.set(path, null);
@@ -256,54 +279,63 @@ class Recorder {
   }
 
   /**
-   * What was seen, as an entry keeps it (Header), with the latest mtime or ctime among it; null when it
-   * cannot be kept (a host without timestamps, a path holding a NUL).
+   * What was seen, as an entry keeps it (Header), put into words while it is written; with the latest
+   * mtime or ctime among it and a path on each device. Null when it cannot be kept (a host without
+   * timestamps, an I/O error, a path holding a NUL).
    */
-  finish(): { seen: Buffer[]; newest: number; devices: Array<[root: string, path: string]> } | null {
-    const out: Buffer[] = [];
-    let text = '';
-    let newest = 0;
+  finish(): { seen(): Generator<Buffer>; newest: number; devices: Array<[root: string, path: string]> } | null {
     const devices = new Map<string, [string, string]>();
-    const field = (f: string) => {
-      if ((text += `${f}\0`).length >= 1 << 16) {
-        out.push(nameBytes(text));
-        text = '';
-      }
-    };
+    // By root, every path once: those stated (each stat now taken), then those only resolved.
+    const lists: Array<{ root: string; count: number; rows: () => Iterable<[path: string, stat: string]>; reals: Map<string, string> }> = [];
     for (const [root, { fs, stats, reals }] of this.roots) {
-      field(root);
-      field(String(new Set([...stats.keys(), ...reals.keys()]).size));
       // A failed lookup is answered by the file system of its nearest existing ancestor (a mount point
-      // included): that one's stats must be trusted too.
+      // included): that one's stats must be trusted too. A stat's text is "mode dev:ino …" or "!errno".
       const holders = new Map<string, [dev: string, path: string] | null>();
-      const holder = (path: string, s: FsResult<FileInfo> | undefined): [string, string] | null => {
-        if (s?.ok) return [s.value.id.slice(0, s.value.id.indexOf(':')), path];
+      const holder = (path: string, stat: string | undefined): [string, string] | null => {
+        if (stat !== undefined && !stat.startsWith('!')) return [stat.slice(stat.indexOf(' ') + 1, stat.indexOf(':')), path];
         const dir = dirname(path);
         if (dir === path) return null;
         let h = holders.get(dir);
-        if (h === undefined) holders.set(dir, (h = holder(dir, fs.stat(dir))));
+        if (h === undefined) holders.set(dir, (h = holder(dir, statText(fs.stat(dir)))));
         return h;
       };
-      const one = (path: string, s: FsResult<FileInfo> | null | undefined) => {
-        if (s === null) s = fs.stat(path);
-        if (s?.ok) {
-          const { mtimeMs, ctimeMs } = s.value;
-          if (mtimeMs === undefined || ctimeMs === undefined) return false;
-          newest = Math.max(newest, mtimeMs, ctimeMs);
-        } else if (s?.errno === 'EIO') return false;
-        const h = holder(path, s);
+      const fits = (path: string, stat: string | undefined) => {
+        const h = holder(path, stat);
         if (h !== null && !devices.has(h[0])) devices.set(h[0], [root, h[1]]);
-        if (path.includes('\0')) return false;
-        field(path);
-        field(s === undefined ? '' : statText(s));
-        field(reals.get(path) ?? '');
-        return true;
+        return !path.includes('\0');
       };
-      for (const [path, s] of stats) if (!one(path, s)) return null;
-      for (const path of reals.keys()) if (!stats.has(path) && !one(path, undefined)) return null;
+      for (const [path, stat] of stats) {
+        const s = stat ?? this.text(fs.stat(path));
+        if (stat === null) stats.set(path, s);
+        if (!fits(path, s)) return null;
+      }
+      const resolvedOnly = [...reals.keys()].filter((path) => !stats.has(path));
+      for (const path of resolvedOnly) if (!fits(path, undefined)) return null;
+      const stated = stats as Map<string, string>;
+      lists.push({ root, count: stats.size + resolvedOnly.length, reals, *rows() {
+        yield* stated;
+        for (const path of resolvedOnly) yield [path, ''];
+      } });
     }
-    out.push(nameBytes(text));
-    return { seen: out, newest, devices: [...devices.values()] };
+    if (!this.keepable) return null;
+    return {
+      newest: this.newest,
+      devices: [...devices.values()],
+      *seen() {
+        let text = '';
+        for (const { root, count, rows, reals } of lists) {
+          text += `${root}\0${count}\0`;
+          for (const [path, stat] of rows()) {
+            text += `${path}\0${stat}\0${reals.get(path) ?? ''}\0`;
+            if (text.length >= 1 << 16) {
+              yield nameBytes(text);
+              text = '';
+            }
+          }
+        }
+        yield nameBytes(text);
+      },
+    };
   }
 }
 

@@ -16,7 +16,7 @@ export interface AnswerCache {
   readonly dir: string;
   read(name: string): Uint8Array | null;
   /** Writes the entry from its parts, whole or not at all. */
-  write(name: string, data: readonly Uint8Array[]): void;
+  write(name: string, data: Iterable<Uint8Array>): void;
   /**
    * Whether answers that depend on `path` (a real path inside `root`, a host directory) may be kept: not
    * when it is on a file system whose client may cache attributes for a while (NFS, SMB, FUSE, 9p: a stat

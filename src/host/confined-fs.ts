@@ -20,12 +20,17 @@ export function confinedFs(root: string): FileSystem {
   // What walk() learnt of the real directories it passed, so that the walks of their entries start there,
   // and of the last other path it or stat() looked at, so that stat() then open() of a file costs one
   // lstat. (Not every file's: a whole root has hundreds of thousands.) open() checks its descriptor again
-  // with fstat.
-  const dirs = new Map<string, Stats>();
-  let last: { path: string; st: Stats } | null = null;
+  // with fstat. What is kept of an lstat is a Seen, not Node's Stats (four Dates and a dozen numbers, for
+  // each of a root's 16,000 directories).
+  const dirs = new Map<string, Seen>();
+  let last: { path: string; st: Seen } | null = null;
   const known = (real: string) => dirs.get(real) ?? (last?.path === real ? last.st : undefined);
-  const remember = (real: string, st: Stats) => {
-    if (st.isDirectory()) {
+  const lstat = (real: string): Seen | undefined => {
+    const st = lstatSync(hostPath(hostRoot + real), { throwIfNoEntry: false });
+    return st && { link: st.isSymbolicLink(), info: infoOf(st) };
+  };
+  const remember = (real: string, st: Seen) => {
+    if (st.info.kind === 'dir') {
       dirs.set(real, st);
       resolved.set(real, { ok: true, value: real }); // a real directory is its own real path
     } else last = { path: real, st };
@@ -51,15 +56,15 @@ export function confinedFs(root: string): FileSystem {
     const slash = path.lastIndexOf('/');
     const base = path.slice(slash + 1);
     if (slash < 0 || path.length > 4096 || base === '' || base === '.' || base === '..' || base.length > 255 || (slash !== 0 && !dirs.has(path.slice(0, slash)))) return null;
-    let st: Stats | undefined;
+    let st: Seen | undefined;
     try {
-      st = known(path) ?? lstatSync(hostPath(hostRoot + path), { throwIfNoEntry: false });
+      st = known(path) ?? lstat(path);
     } catch (e) {
       return { ok: false, errno: errnoOf(e) };
     }
     if (!st) return { ok: false, errno: 'ENOENT' };
     remember(path, st); // a link's lstat too: walk() then starts from it
-    return st.isSymbolicLink() ? null : { ok: true, value: path };
+    return st.link ? null : { ok: true, value: path };
   }
 
   function walk(path: string): FsResult<string> {
@@ -94,7 +99,7 @@ export function confinedFs(root: string): FileSystem {
       const here = '/' + [...done, c].join('/');
       let st = known(here);
       try {
-        st ??= lstatSync(hostPath(hostRoot + here), { throwIfNoEntry: false });
+        st ??= lstat(here);
       } catch (e) {
         return { ok: false, errno: errnoOf(e) };
       }
@@ -103,7 +108,7 @@ export function confinedFs(root: string): FileSystem {
         resolved.set(here, missing);
         return missing;
       }
-      if (st.isSymbolicLink()) {
+      if (st.link) {
         if (++links > MAX_LINKS) return { ok: false, errno: 'ELOOP' };
         let target: string;
         try {
@@ -116,7 +121,7 @@ export function confinedFs(root: string): FileSystem {
         todo.push(...target.split('/').filter((x) => x !== '' && x !== '.').reverse());
         continue;
       }
-      if (todo.length > 0 && !st.isDirectory()) return { ok: false, errno: 'ENOTDIR' };
+      if (todo.length > 0 && st.info.kind !== 'dir') return { ok: false, errno: 'ENOTDIR' };
       done.push(c);
       remember(here, st);
     }
@@ -127,22 +132,22 @@ export function confinedFs(root: string): FileSystem {
   const host = (p: string) => hostPath((hostRoot + p) || '/');
 
   /** lstat of an in-root real path, as walk() saw it or now. */
-  function lstatOf(real: string): FsResult<Stats> {
+  function lstatOf(real: string): FsResult<FileInfo> {
     let st = known(real);
     try {
-      st ??= lstatSync(host(real));
+      st ??= lstat(real);
     } catch (e) {
       return { ok: false, errno: errnoOf(e) };
     }
+    if (!st) return { ok: false, errno: 'ENOENT' };
     remember(real, st);
-    return { ok: true, value: st };
+    return { ok: true, value: st.info };
   }
 
   function stat(path: string): FsResult<FileInfo> {
     const r = resolve(path);
     if (!r.ok) return r;
-    const st = lstatOf(r.value);
-    return st.ok ? { ok: true, value: infoOf(st.value) } : st;
+    return lstatOf(r.value);
   }
 
   function open(path: string): FsResult<OpenFile> {
@@ -152,8 +157,8 @@ export function confinedFs(root: string): FileSystem {
     // and a device is never read.
     const pre = lstatOf(r.value);
     if (!pre.ok) return pre;
-    const special = specialKind(pre.value);
-    if (special) return { ok: false, errno: special === 'socket' ? 'ENXIO' : 'ENOTREG', special };
+    const { kind } = pre.value;
+    if (kind !== 'file' && kind !== 'dir' && kind !== 'other') return { ok: false, errno: kind === 'socket' ? 'ENXIO' : 'ENOTREG', special: kind };
     let fd: number;
     try {
       // O_NOFOLLOW: the resolved path has no links left; O_NONBLOCK: a FIFO swapped in meanwhile must not hang us.
@@ -214,6 +219,12 @@ export function specialKind(st: Stats | Dirent<string | Buffer>): SpecialKind | 
 
 function direntKind(d: Dirent<string | Buffer>): DirEntry['kind'] {
   return d.isFile() ? 'file' : d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'link' : specialKind(d) ?? 'other';
+}
+
+/** What the walk keeps of an lstat. */
+interface Seen {
+  readonly link: boolean;
+  readonly info: FileInfo;
 }
 
 function infoOf(st: Stats): FileInfo {
