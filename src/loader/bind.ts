@@ -339,7 +339,10 @@ function matchIn(t: ObjectTables, key: LookupKey, version: { name: string; hash:
   if (!s) return null;
   let versioned: number | null = null;
   let numVersions = 0;
-  for (const i of s.lookup(key)) {
+  const found = s.lookup(key);
+  // An indexed loop: in the baseline tier a for…of allocates an iterator, and this runs for every object a lookup passes.
+  for (let k = 0; k < found.length; k++) {
+    const i = found[k]!;
     const shndx = s.shndx(i), type = s.type(i);
     if ((s.value(i) === 0 && shndx !== C.SHN_ABS && type !== C.STT_TLS) || (plt && shndx === C.SHN_UNDEF)) continue;
     if (!ALLOWED_TYPES.has(type)) continue;
