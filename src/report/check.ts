@@ -109,8 +109,9 @@ export function renderKnownBadSummary(objects: readonly KnownBadObject[], style:
 /**
  * A whole root's check, each object once: its findings under one line that says which programs load it
  * (one finding: one line), the worst first and then the most programs; programs whose own files have the
- * same findings, and that no other program loads, as one entry ("214 programs themselves"). Then the
- * closure findings, each once with the programs it was found in.
+ * same findings, and that no other program loads, as one entry ("214 programs themselves"), and libraries
+ * with the same findings as one entry ("37 libraries alike", each named with how many programs load it).
+ * Then the closure findings, each once with the programs it was found in.
  */
 export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): string {
   doc = shown(doc);
@@ -160,10 +161,27 @@ export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): s
       entry(group[0]!, paths.length, paths[0]!, style('bold', `${count(paths.length)} themselves`) + style('dim', ` (${names(paths)})`));
     }
   }
+  // Libraries (no program's own file) with the very same findings, as one entry: a root's many libraries
+  // with partial RELRO and lazy binding read as one list, each with how many programs load it.
+  const alike = new Map<string, ObjectFinding[][]>();
   for (const fs of objects) {
-    const f0 = fs[0]!;
-    const programs = [...new Set(fs.flatMap((f) => f.programs))].sort();
-    entry(fs, programs.length, f0.subject, fs.length === 1 ? null : style('bold', `${f0.subject}${f0.path ? ` (${f0.path})` : ''}`) + style('dim', ` — ${where(f0.path, programs, 'loaded by')}`));
+    const path = fs[0]!.path;
+    const library = fs.every((f) => !path || !f.programs.includes(path));
+    const kind = library ? fs.map((f) => `${f.severity}\0${f.rule}\0${f.message}`).join('\0\0') : `\0${path ?? fs[0]!.subject}`;
+    if (!alike.has(kind)) alike.set(kind, []);
+    alike.get(kind)!.push(fs);
+  }
+  const programsOf = (fs: readonly ObjectFinding[]) => [...new Set(fs.flatMap((f) => f.programs))].sort();
+  for (const group of alike.values()) {
+    if (group.length === 1) {
+      const fs = group[0]!, f0 = fs[0]!, programs = programsOf(fs);
+      entry(fs, programs.length, f0.subject, fs.length === 1 ? null : style('bold', `${f0.subject}${f0.path ? ` (${f0.path})` : ''}`) + style('dim', ` — ${where(f0.path, programs, 'loaded by')}`));
+      continue;
+    }
+    const reach = group.map((fs) => ({ name: fs[0]!.subject, n: programsOf(fs).length })).sort((a, b) => b.n - a.n || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const all = programsOf(group.flat());
+    const list = reach.slice(0, 8).map((x) => `${x.name} (${x.n})`).join(', ') + (reach.length > 8 ? `, … ${reach.length - 8} more` : '');
+    entry(group[0]!, all.length, reach[0]!.name, style('bold', `${group.length} libraries alike`) + style('dim', ` — ${list}; loaded by ${count(all.length)} in all (${names(all)})`));
   }
   entries.sort((a, b) => a.worst - b.worst || b.reach - a.reach || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
