@@ -61,43 +61,52 @@ export function exportsOf(b: BindResult, id: number): { functions: number; objec
   return { functions, objects };
 }
 
-/** Symbols bound from one object to another, once each, sorted by name: "from:to" → symbols. */
-function usedByPair(b: BindResult): Map<string, UsedSymbol[]> {
-  const seen = new Map<string, Map<string, UsedSymbol>>();
+/** One key for an ordered pair of object ids (a graph has far fewer than 2^20 objects). */
+const pairKey = (from: number, to: number) => from * 0x100000 + to;
+
+/** Symbols bound from one object to another, once each, sorted by name, by pairKey(from, to). */
+function usedByPair(b: BindResult): Map<number, UsedSymbol[]> {
+  const seen = new Map<number, { list: UsedSymbol[]; versions: Map<string, Array<string | null>> }>();
   for (const x of b.bindings) {
     if (x.to === null) continue;
-    const pair = `${x.from}:${x.to}`;
-    let m = seen.get(pair);
-    if (!m) seen.set(pair, (m = new Map()));
-    const key = `${x.symbol}@${x.version ?? ''}`;
-    if (!m.has(key)) {
-      const defs = b.tables.get(x.to)?.symbols;
-      m.set(key, { name: x.symbol, version: x.version, kind: defs && x.defIndex !== null ? kindOf(defs.type(x.defIndex)) : 'other' });
-    }
+    const pair = pairKey(x.from, x.to);
+    let p = seen.get(pair);
+    if (!p) seen.set(pair, (p = { list: [], versions: new Map() }));
+    let versions = p.versions.get(x.symbol);
+    if (!versions) p.versions.set(x.symbol, (versions = []));
+    if (versions.includes(x.version)) continue;
+    versions.push(x.version);
+    const defs = b.tables.get(x.to)?.symbols;
+    p.list.push({ name: x.symbol, version: x.version, kind: defs && x.defIndex !== null ? kindOf(defs.type(x.defIndex)) : 'other' });
   }
-  return new Map([...seen].map(([p, m]) => [p, [...m.values()].sort((a, c) => (a.name < c.name ? -1 : a.name > c.name ? 1 : 0))]));
+  const out = new Map<number, UsedSymbol[]>();
+  for (const [pair, p] of seen) out.set(pair, p.list.sort((a, c) => (a.name < c.name ? -1 : a.name > c.name ? 1 : 0)));
+  return out;
 }
 
 /** Edge use for every DT_NEEDED edge (or only the edges in `only`), and bindings past the direct needs. */
 export function attribute(g: LoadGraph, b: BindResult, only?: ReadonlySet<number>): Attribution {
   const kinds = new Map(g.objects.map((o) => [o.id, o.kind]));
   // No edge asked about (a scan's tree without suggestions): nothing to attribute.
-  const used = only?.size === 0 ? new Map<string, UsedSymbol[]>() : usedByPair(b);
+  const used = only?.size === 0 ? new Map<number, UsedSymbol[]>() : usedByPair(b);
   const exportsCache = new Map<number, { functions: number; objects: number }>();
   const edges: EdgeUse[] = [];
-  const direct = new Set<string>();
+  const direct = new Set<number>();
   g.edges.forEach((e, i) => {
     if (!edgeSource(e.kind).edgeUse || e.to === null || kinds.get(e.to) === 'missing') return;
-    direct.add(`${e.from}:${e.to}`);
+    direct.add(pairKey(e.from, e.to));
     if (only && !only.has(i)) return;
-    const symbols = used.get(`${e.from}:${e.to}`) ?? [];
+    const symbols = used.get(pairKey(e.from, e.to)) ?? [];
     if (!exportsCache.has(e.to)) exportsCache.set(e.to, exportsOf(b, e.to));
     edges.push({ edge: i, from: e.from, to: e.to, symbols, exports: exportsCache.get(e.to)!, unused: symbols.length === 0 });
   });
-  const indirect = only ? [] : [...used].filter(([p]) => !direct.has(p) && p.split(':')[0] !== p.split(':')[1]).map(([p, symbols]) => {
-    const [from, to] = p.split(':').map(Number) as [number, number];
-    return { from, to, symbols };
-  });
+  const indirect: IndirectUse[] = [];
+  if (!only) {
+    for (const [pair, symbols] of used) {
+      const from = Math.floor(pair / 0x100000), to = pair % 0x100000;
+      if (!direct.has(pair) && from !== to) indirect.push({ from, to, symbols });
+    }
+  }
   return { edges, indirect };
 }
 

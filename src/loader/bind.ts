@@ -224,19 +224,25 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
   const every = !opts.ifuncOnly && !opts.only;
   let undefinedAtStart: Binding | null = null;
 
-  // Lookups in the global scope repeat (every object asks for malloc); remember them. Copy relocations,
-  // private (DF_SYMBOLIC) scopes and protected second lookups are not remembered.
-  const memo = new Map<string, { obj: number; index: number } | null>();
-  const lookup = (name: string, key: LookupKey, version: { name: string; hash: number; hidden: boolean } | null, scope: readonly number[], plt: boolean, copy: boolean, from: number):
-    { obj: number; index: number } | null => {
-    const memoKey = scope === global && !copy ? `${plt ? 1 : 0}${version ? `${version.hidden ? 1 : 0}${version.name}` : '-'}\0${name}` : null;
-    if (memoKey !== null && memo.has(memoKey)) return memo.get(memoKey)!;
+  // Lookups in the global scope repeat (every object asks for malloc); remember them, by name and then by
+  // what else decides them (no key string made per lookup). Copy relocations, private (DF_SYMBOLIC) scopes
+  // and protected second lookups are not remembered.
+  type Hit = { obj: number; index: number } | null;
+  const memo = new Map<string, Array<{ plt: boolean; version: string | null; hidden: boolean; hit: Hit }>>();
+  const lookup = (name: string, key: LookupKey, version: { name: string; hash: number; hidden: boolean } | null, scope: readonly number[], plt: boolean, copy: boolean, from: number): Hit => {
+    if (scope !== global || copy) return search(name, key, version, scope, plt, copy, from);
+    let seen = memo.get(name);
+    if (!seen) memo.set(name, (seen = []));
+    const vname = version?.name ?? null, hidden = version?.hidden ?? false;
+    for (let k = 0; k < seen.length; k++) {
+      const m = seen[k]!;
+      if (m.plt === plt && m.version === vname && m.hidden === hidden) return m.hit;
+    }
     const hit = search(name, key, version, scope, plt, copy, from);
-    if (memoKey !== null) memo.set(memoKey, hit);
+    seen.push({ plt, version: vname, hidden, hit });
     return hit;
   };
-  function search(name: string, key: LookupKey, version: { name: string; hash: number; hidden: boolean } | null, scope: readonly number[], plt: boolean, copy: boolean, from: number):
-    { obj: number; index: number } | null {
+  function search(name: string, key: LookupKey, version: { name: string; hash: number; hidden: boolean } | null, scope: readonly number[], plt: boolean, copy: boolean, from: number): Hit {
     for (const id of scope) {
       if (copy && id === program) continue; // a copy relocation never finds the executable's own copy
       const t = tables.get(id)!;
