@@ -113,6 +113,9 @@ export function renderKnownBadSummary(objects: readonly KnownBadObject[], style:
  * with the same findings as one entry ("37 libraries alike", each named with how many programs load it).
  * Then the closure findings, each once with the programs it was found in.
  */
+/** Objects with equal keys have the very same findings. */
+const findingsKey = (fs: readonly ObjectFinding[]) => fs.map((f) => `${f.severity}\0${f.rule}\0${f.message}`).join('\0\0');
+
 export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): string {
   doc = shown(doc);
   const tone = (s: Severity) => (s === 'error' ? 'red' : s === 'warning' ? 'yellow' : 'dim');
@@ -149,7 +152,7 @@ export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): s
     const path = fs[0]!.path;
     if (!path || !fs.every((f) => f.programs.length === 1 && f.programs[0] === path)) objects.push(fs);
     else {
-      const kind = fs.map((f) => `${f.severity}\0${f.rule}\0${f.message}`).join('\0\0');
+      const kind = findingsKey(fs);
       if (!alone.has(kind)) alone.set(kind, []);
       alone.get(kind)!.push(fs);
     }
@@ -167,7 +170,7 @@ export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): s
   for (const fs of objects) {
     const path = fs[0]!.path;
     const library = fs.every((f) => !path || !f.programs.includes(path));
-    const kind = library ? fs.map((f) => `${f.severity}\0${f.rule}\0${f.message}`).join('\0\0') : `\0${path ?? fs[0]!.subject}`;
+    const kind = library ? findingsKey(fs) : `\0${path ?? fs[0]!.subject}`;
     if (!alike.has(kind)) alike.set(kind, []);
     alike.get(kind)!.push(fs);
   }
