@@ -10,14 +10,15 @@ import { attribute, unusedDirect } from '../../src/analyses/attribution.js';
 import { confinedFs } from '../../src/host/confined-fs.js';
 import { withFileSource } from '../../src/host/file-source.js';
 import { bindSymbols } from '../../src/loader/bind.js';
-import { elfFilesUnder, pool } from '../support/corpus.js';
-import { exe, fixtureDir, ldd, lib, loadOf, rpath } from '../support/fixtures.js';
+import { elfFilesUnder } from '../support/corpus.js';
+import { eachInShell, exe, fixtureDir, lddEach, lib, loadOf, rpath } from '../support/fixtures.js';
 import { FIXTURES, LDD, requires } from '../support/prereq.js';
 
 async function lddUnused(file: string, cwd = '/'): Promise<string[]> {
   const r = await execa('ldd', ['-u', file], { cwd, reject: false, extendEnv: false, env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' } });
-  return r.stdout.split('\n').filter((l) => l.startsWith('\t')).map((l) => l.trim());
+  return unusedIn(r.stdout);
 }
+const unusedIn = (lddU: string) => lddU.split('\n').filter((l) => l.startsWith('\t')).map((l) => l.trim());
 
 /** The unused direct dependencies, or why loadgraph cannot tell (the load fails or is incomplete). */
 function ourUnused(file: string, cwd = '/'): string[] | string {
@@ -52,19 +53,24 @@ describe('unused direct dependencies', () => {
     }));
     let compared = 0;
     const bad: string[] = [], excluded: string[] = [];
-    await pool(files, 2, async (f) => {
-      const ours = ourUnused(f);
+    // ldd -u in shells meanwhile; ldd itself only where loadgraph says the load is incomplete.
+    const pending = eachInShell(files, 'ldd -u "$f"', '/');
+    const ourAll = new Map(files.map((f) => [f, ourUnused(f)] as const));
+    const unused = await pending;
+    const lists = await lddEach(files.filter((f) => typeof ourAll.get(f) === 'string'), '/');
+    for (const f of files) {
+      const ours = ourAll.get(f)!;
       if (typeof ours === 'string') {
         // Left out only when ldd agrees that the load is incomplete; otherwise loadgraph's own error is the mismatch.
-        const theirs = await ldd(f, '/');
+        const theirs = lists.get(f)!;
         if (/not found|error while loading shared libraries|not a dynamic executable/.test(theirs.stdout + theirs.stderr)) excluded.push(`${f}: ${ours}`);
         else bad.push(`${f}: loadgraph ${ours}, but ldd loads it completely`);
-        return;
+        continue;
       }
       compared++;
-      const theirs = await lddUnused(f);
+      const theirs = unusedIn(unused.get(f)!.stdout);
       if (JSON.stringify(ours) !== JSON.stringify(theirs)) bad.push(`${f}: ldd -u ${theirs.join(' ')} | loadgraph ${ours.join(' ')}`);
-    });
+    }
     console.log(`unused direct dependencies: ${compared} files compared with ldd -u, ${bad.length} mismatches, ${excluded.length} left out (incomplete loads, ldd agrees)`);
     for (const x of excluded) console.log(`  left out: ${x}`);
     for (const b of bad.slice(0, 10)) console.log(`  ${b}`);

@@ -9,7 +9,7 @@ import { withFileSource } from '../../src/host/file-source.js';
 import { elfFilesUnder, pool } from '../support/corpus.js';
 import type { LoadGraph } from '../../src/graph/model.js';
 import { renderLdd } from '../../src/report/ldd.js';
-import { canRun32, graphOf, ldd, ldd32, lddOf32, triedBy, triedIn } from '../support/fixtures.js';
+import { canRun32, graphOf, ldd32, lddEach, lddOf32, triedByEach, triedIn } from '../support/fixtures.js';
 import { LDD, condition, requires } from '../support/prereq.js';
 
 describe('ldd differential on this machine', () => {
@@ -26,8 +26,10 @@ describe('ldd differential on this machine', () => {
     console.log(`ldd differential: ${all.length - files.length} files of other architectures left out`);
     let compared = 0, notDynamic = 0, traced = 0;
     const bad: string[] = [];
-    await pool(files, 4, async (f) => {
-      const theirs = await ldd(f, '/');
+    const listings = await lddEach(files, '/');
+    const traceOf = new Map<string, LoadGraph>();
+    for (const f of files) {
+      const theirs = listings.get(f)!;
       let ours: string;
       let graph: LoadGraph | null = null;
       try {
@@ -40,21 +42,21 @@ describe('ldd differential on this machine', () => {
       if (/not a dynamic executable/.test(theirs.stderr + theirs.stdout)) {
         notDynamic++;
         if (ours !== '' && !ours.startsWith('error:')) bad.push(`${f}: ldd says not dynamic, loadgraph printed ${JSON.stringify(ours)}`);
-        return;
+        continue;
       }
       compared++;
       if (ours !== theirs.stdout) bad.push(`${f}:\n--- ldd\n${theirs.stdout}--- loadgraph\n${ours}`);
-      else if (graph) {
-        const tried = await triedBy(f, '/');
-        const trace = triedIn(graph);
-        // The first candidate where the two lists part, or where the shorter one ends.
-        const n = Math.max(trace.length, tried.length);
-        let at = 0;
-        while (at < n && trace[at] === tried[at]) at++;
-        if (at < n) bad.push(`${f}: candidate ${at}: ld.so tried ${tried[at] ?? 'nothing'}, loadgraph ${trace[at] ?? 'nothing'}`);
-        traced += tried.length;
-      }
-    });
+      else if (graph) traceOf.set(f, graph);
+    }
+    // Where the lists agree, the candidates too: the first where the two lists part, or the shorter one ends.
+    for (const [f, tried] of await triedByEach([...traceOf.keys()], '/')) {
+      const trace = triedIn(traceOf.get(f)!);
+      const n = Math.max(trace.length, tried.length);
+      let at = 0;
+      while (at < n && trace[at] === tried[at]) at++;
+      if (at < n) bad.push(`${f}: candidate ${at}: ld.so tried ${tried[at] ?? 'nothing'}, loadgraph ${trace[at] ?? 'nothing'}`);
+      traced += tried.length;
+    }
     console.log(`ldd differential: ${compared} dynamically linked files compared (${notDynamic} not dynamic), ${traced} candidates tried in all, ${bad.length} mismatches`);
     for (const b of bad.slice(0, 10)) console.log(b);
     expect(compared).toBeGreaterThan(500);

@@ -107,6 +107,38 @@ export async function ldd(file: string, cwd: string, env: Record<string, string>
 }
 
 /**
+ * `run` (a shell command on "$f") for each of `files`, in four shells at once (one process per file from
+ * node costs far more than from a shell on a slow machine): each file's stdout and stderr, apart. `shell`
+ * starts the shell (chroot DIR /bin/sh: one inside a root).
+ */
+export async function eachInShell(files: readonly string[], run: string, cwd: string, shell: readonly string[] = ['sh']): Promise<Map<string, { stdout: string; stderr: string }>> {
+  const out = new Map<string, { stdout: string; stderr: string }>();
+  const mark = 'printf \'\\n@@ %s\\n\' "$f"';
+  await Promise.all([0, 1, 2, 3].map(async (q) => {
+    const mine = files.filter((_, i) => i % 4 === q);
+    if (mine.length === 0) return;
+    const r = await execa(shell[0]!, [...shell.slice(1), '-c', `for f; do ${mark}; ${mark} >&2; ${run}; done`, 'sh', ...mine], { cwd, reject: false, extendEnv: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } });
+    const parts = (text: string) => new Map(text.split('\n@@ ').slice(1).map((x) => [x.slice(0, x.indexOf('\n')), x.slice(x.indexOf('\n') + 1)] as const));
+    const stdout = parts(r.stdout), stderr = parts(r.stderr);
+    for (const f of mine) out.set(f, { stdout: stdout.get(f) ?? '', stderr: stderr.get(f) ?? '' });
+  }));
+  return out;
+}
+
+/** ldd of each of `files`, as ldd() gives it (load addresses removed from stdout), in a few shells. */
+export async function lddEach(files: readonly string[], cwd: string): Promise<Map<string, { stdout: string; stderr: string }>> {
+  const r = await eachInShell(files, 'ldd "$f"', cwd);
+  return new Map([...r].map(([f, x]) => [f, { stdout: cleanLdd(x.stdout), stderr: x.stderr }]));
+}
+
+/** triedBy for each of `files`, in a few shells. */
+export async function triedByEach(files: readonly string[], cwd: string): Promise<Map<string, string[]>> {
+  const r = await eachInShell(files, 'LD_TRACE_LOADED_OBJECTS=1 LD_DEBUG=libs /lib64/ld-linux-x86-64.so.2 "$f" >/dev/null', cwd);
+  return new Map([...r].map(([f, x]) => [f, triedLines(x.stderr)]));
+}
+const triedLines = (stderr: string) => stderr.split('\n').filter((l) => l.includes('trying file=')).map((l) => l.replace(/^.*trying file=/, ''));
+
+/**
  * x86-64 ld.so run on `file` in trace mode, as ldd runs it (the program does not run), with `env` added:
  * LD_WARN=yes relocates as a start does, LD_BIND_NOW every PLT slot too, LD_DEBUG says what it did.
  */
@@ -116,8 +148,7 @@ export function traceLdso(file: string, cwd: string, env: Record<string, string>
 
 /** Every file ld.so tries, in order: LD_DEBUG=libs's "trying file=" lines of ld.so in trace mode. */
 export async function triedBy(file: string, cwd: string): Promise<string[]> {
-  const r = await traceLdso(file, cwd, { LD_DEBUG: 'libs' });
-  return r.stderr.split('\n').filter((l) => l.includes('trying file=')).map((l) => l.replace(/^.*trying file=/, ''));
+  return triedLines((await traceLdso(file, cwd, { LD_DEBUG: 'libs' })).stderr);
 }
 
 /** Every candidate of our start-up edges, in order, but names with a slash: _dl_map_object opens those as they are, without a "trying file=" line. */
