@@ -11,7 +11,8 @@ import { detectHostCpu, parseCpuinfo } from '../../src/host/cpu.js';
 import { capabilitiesFor } from '../../src/loader/capabilities.js';
 import { readLoaderDirs } from '../../src/loader/loader-dirs.js';
 import { debianLib, debianSystemDirs, presetFor } from '../../src/loader/target.js';
-import { ARCHES, hasSysroot, sysroot } from '../support/corpus.js';
+import { ARCHES, sysroot } from '../support/corpus.js';
+import { LDD, condition, requires, sysrootOf } from '../support/prereq.js';
 
 const amd64 = presetFor({ class: 64, endian: 'little', machine: C.EM_X86_64, flags: 0 })!;
 const x32 = presetFor({ class: 32, endian: 'little', machine: C.EM_X86_64, flags: 0 })!;
@@ -60,10 +61,9 @@ describe('capabilities of the program\'s own loader', () => {
 });
 
 describe('this machine\'s capabilities against its own ld.so --help', () => {
-  const ld = '/lib64/ld-linux-x86-64.so.2';
-  const help = process.arch === 'x64' && existsSync(ld) ? helpOf(ld) : null;
-  if (help === null) console.log(`capabilities against ${ld} --help: SKIPPED — not an x86-64 machine with that loader`);
-  it.skipIf(help === null)('glibc-hwcaps levels, and the legacy subdirectories as a set, from /proc/cpuinfo', () => {
+  it('glibc-hwcaps levels, and the legacy subdirectories as a set, from /proc/cpuinfo', (ctx) => {
+    requires(ctx, LDD);
+    const help = helpOf('/lib64/ld-linux-x86-64.so.2');
     const block = (title: string) => help!.slice(help!.indexOf(title)).split('\n\n')[0]!;
     const searched = (title: string) => [...block(title).matchAll(/^ {2}(\S+) \((?:AT_PLATFORM; )?supported, searched\)$/gm)].map((m) => m[1]!);
     const caps = capabilitiesFor(amd64, detectHostCpu());
@@ -73,18 +73,19 @@ describe('this machine\'s capabilities against its own ld.so --help', () => {
 });
 
 describe('system directories and $LIB from the loader\'s own strings', () => {
-  const local = ['/lib64/ld-linux-x86-64.so.2', '/lib/ld-linux.so.2', '/libx32/ld-linux-x32.so.2'].filter((f) => existsSync(f)).map((ld) => [ld, helpOf(ld)] as const);
-  for (const [ld] of local.filter(([, h]) => h === null)) console.log(`${ld} against its --help: SKIPPED — this kernel does not run it and qemu-user has no emulator for it (x32), or qemu-user is missing (npm run test:setup)`);
-  it.each(local.filter(([, h]) => h !== null))('%s agrees with its own --help (a loader of this machine)', (ld, help) => {
+  const PACKAGE: Record<string, string> = { '/lib64/ld-linux-x86-64.so.2': 'libc6 (amd64)', '/lib/ld-linux.so.2': 'libc6-i386', '/libx32/ld-linux-x32.so.2': 'libc6-x32' };
+  it.for(Object.keys(PACKAGE))('%s agrees with its own --help (a loader of this machine)', (ld, ctx) => {
+    requires(ctx, condition(ld, existsSync(ld), `apt-get install ${PACKAGE[ld]} (gcc-multilib brings the 32-bit ones)`));
+    const help = helpOf(ld);
+    requires(ctx, condition(`a way to run ${ld}`, help !== null, 'a kernel that runs it, or qemu-user for an i386 loader (npm run test:setup); nothing runs an x32 loader on a kernel without x32 support'));
     const dirs = [...help!.matchAll(/^ {2}(\S+) \(system search path\)$/gm)].map((m) => `${m[1]}/`);
     expect(dirs.length).toBeGreaterThan(1);
     const r = readLoaderDirs(confinedFs('/'), ld)!;
     expect(r.systemDirs).toEqual(dirs);
     expect(r.lib).toBe(dirs[0]!.slice(1, -1));
   });
-  const roots = ARCHES.filter(hasSysroot);
-  if (roots.length === 0) console.log('loader strings of the Debian sysroots: SKIPPED — run scripts/fetch-sysroots.sh');
-  it.each(roots)('the Debian %s sysroot\'s ld.so: Debian\'s multiarch directories', (arch) => {
+  it.for(ARCHES)('the Debian %s sysroot\'s ld.so: Debian\'s multiarch directories', (arch, ctx) => {
+    requires(ctx, sysrootOf(arch));
     const root = sysroot(arch);
     const p = ARCH_PRESET[arch];
     const r = readLoaderDirs(confinedFs(root), p.interp);
