@@ -48,4 +48,4 @@ export function groupFindings(policy: Policy, checked: readonly CheckedProgram[]
 }
 
 /** Code-unit order, as `sort()` uses: the same on every machine (localeCompare follows the user's locale). */
-const byUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+export const byUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -58,6 +58,8 @@ export interface Rule {
   readonly reference: string;
   /** 'object': about one object's own facts, the same in every program that loads it (a whole-root check reports it once); 'program': about a program's closure. */
   readonly scope: 'object' | 'program';
+  /** What the finding says of every object in a group of alike ones, when its message has per-object detail (a whole root's text lists such objects as one entry). */
+  readonly alike?: string;
   readonly run: (c: Context, emit: (subjectId: number | null, message: string, evidence?: string[], subject?: string, region?: Region) => void) => void;
 }
 
@@ -82,7 +84,7 @@ export const RULES: readonly Rule[] = [
   { id: 'LG006', title: 'stack protector', severity: 'note', scope: 'object', reference: 'gcc -fstack-protector-strong',
     help: 'No import of __stack_chk_fail or __stack_chk_guard, and no definition (the libc that provides them): no function of the object was built with a stack canary (or none needed one).',
     run: (c, emit) => { for (const o of objects(c)) if (!o.canary) emit(o.id, 'no stack-protector symbol imported or defined'); } },
-  { id: 'LG007', title: 'FORTIFY_SOURCE', severity: 'note', scope: 'object', reference: 'gcc -D_FORTIFY_SOURCE=2 (or 3)',
+  { id: 'LG007', title: 'FORTIFY_SOURCE', severity: 'note', scope: 'object', reference: 'gcc -D_FORTIFY_SOURCE=2 (or 3)', alike: 'not fortified: imports functions that have a _chk variant, but no _chk variant',
     help: 'The object imports libc functions that have fortified (_chk) variants, but none of those variants.',
     run: (c, emit) => { for (const o of objects(c)) if (o.fortifiable.length && !o.fortified.length) emit(o.id, `not fortified: imports ${o.fortifiable.slice(0, 6).join(', ')}${o.fortifiable.length > 6 ? ', …' : ''} but no _chk variant`); } },
   { id: 'LG008', title: 'control-flow protection (CET, BTI/PAC)', severity: 'note', scope: 'object', reference: 'gcc -fcf-protection (x86), -mbranch-protection=standard (AArch64); GNU property notes',

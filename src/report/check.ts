@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import Table from 'cli-table3';
 import { type CheckedProgram, RULES, type Severity } from '../analyses/check.js';
 import type { KnownBadObject } from '../analyses/known-bad.js';
-import type { ObjectFinding, RootCheckDocument } from '../analyses/check-root.js';
+import { type ObjectFinding, type RootCheckDocument, byUnits } from '../analyses/check-root.js';
 import { type TableSection, renderTablePage } from './html-table.js';
 import { type Style, plain } from './style.js';
 import { shown } from './shown.js';
@@ -113,8 +113,11 @@ export function renderKnownBadSummary(objects: readonly KnownBadObject[], style:
  * with the same findings as one entry ("37 libraries alike", each named with how many programs load it).
  * Then the closure findings, each once with the programs it was found in.
  */
-/** Objects with equal keys have the very same findings. */
-const findingsKey = (fs: readonly ObjectFinding[]) => fs.map((f) => `${f.severity}\0${f.rule}\0${f.message}`).join('\0\0');
+/** A finding as an entry of alike objects says it: without per-object detail where its rule has some (LG007's function names). */
+const ALIKE = new Map(RULES.flatMap((r) => (r.alike ? [[r.id, r.alike] as const] : [])));
+const asAlike = (f: ObjectFinding): ObjectFinding => ({ ...f, message: ALIKE.get(f.rule) ?? f.message });
+/** Objects with equal keys are alike: the same findings, but for such detail. */
+const findingsKey = (fs: readonly ObjectFinding[]) => fs.map((f) => `${f.severity}\0${f.rule}\0${ALIKE.get(f.rule) ?? f.message}`).join('\0\0');
 
 export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): string {
   doc = shown(doc);
@@ -161,7 +164,7 @@ export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): s
     if (group.length === 1) objects.push(group[0]!);
     else {
       const paths = group.map((fs) => fs[0]!.path!).sort();
-      entry(group[0]!, paths.length, paths[0]!, style('bold', `${count(paths.length)} themselves`) + style('dim', ` (${names(paths)})`));
+      entry(group[0]!.map(asAlike), paths.length, paths[0]!, style('bold', `${count(paths.length)} themselves`) + style('dim', ` (${names(paths)})`));
     }
   }
   // Libraries (no program's own file) with the very same findings, as one entry: a root's many libraries
@@ -181,18 +184,48 @@ export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): s
       entry(fs, programs.length, f0.subject, fs.length === 1 ? null : style('bold', `${f0.subject}${f0.path ? ` (${f0.path})` : ''}`) + style('dim', ` — ${where(f0.path, programs, 'loaded by')}`));
       continue;
     }
-    const reach = group.map((fs) => ({ name: fs[0]!.subject, n: programsOf(fs).length })).sort((a, b) => b.n - a.n || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const reach = group.map((fs) => ({ name: fs[0]!.subject, n: programsOf(fs).length })).sort((a, b) => b.n - a.n || byUnits(a.name, b.name));
     const all = programsOf(group.flat());
     const list = reach.slice(0, 8).map((x) => `${x.name} (${x.n})`).join(', ') + (reach.length > 8 ? `, … ${reach.length - 8} more` : '');
-    entry(group[0]!, all.length, reach[0]!.name, style('bold', `${group.length} libraries alike`) + style('dim', ` — ${list}; loaded by ${count(all.length)} in all (${names(all)})`));
+    entry(group[0]!.map(asAlike), all.length, reach[0]!.name, style('bold', `${group.length} libraries alike`) + style('dim', ` — ${list}; loaded by ${count(all.length)} in all (${names(all)})`));
   }
-  entries.sort((a, b) => a.worst - b.worst || b.reach - a.reach || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  entries.sort((a, b) => a.worst - b.worst || b.reach - a.reach || byUnits(a.name, b.name));
 
   const lines = [style('bold', `${doc.checked} programs checked; ${doc.objects.length} findings on ${byObject.size} objects, each object once:`), ...entries.flatMap((e) => e.lines)];
-  if (doc.closure.length) lines.push('', style('bold', `${doc.closure.length} findings on programs' closures:`), ...doc.closure.map((f) => line(f, 'in')));
+  if (doc.closure.length) lines.push('', style('bold', `${doc.closure.length} findings on programs' closures:`), ...closureLines(doc.closure, line, where, said, style));
   const all = [...doc.objects, ...doc.closure];
   lines.push('', (['error', 'warning', 'note'] as Severity[]).map((s) => `${all.filter((f) => f.severity === s).length} ${s}s`).join(', '));
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The closure findings, each once with its programs; an unused need (LG103) found in several programs is one
+ * line per library ("libm.so.6: needed, but nothing from it is used — by 67 programs (…)"), not one per program.
+ */
+function closureLines(closure: readonly ObjectFinding[], line: (f: ObjectFinding, verb: string) => string, where: (path: string | null, programs: readonly string[], verb: string) => string,
+  said: (f: ObjectFinding, what: string) => string, style: Style): string[] {
+  // LG103's subject is "PROGRAM → LIBRARY", PROGRAM the base name of its path (check.ts); anything else stays as it is.
+  const needed = (f: ObjectFinding) => {
+    const prefix = `${f.path?.slice(f.path.lastIndexOf('/') + 1)} → `;
+    return f.rule === 'LG103' && f.path !== null && f.subject.startsWith(prefix) ? f.subject.slice(prefix.length) : null;
+  };
+  const unused = new Map<string, ObjectFinding[]>();
+  for (const f of closure) {
+    const lib = needed(f);
+    if (lib !== null) unused.set(lib, [...(unused.get(lib) ?? []), f]);
+  }
+  type Item = { reach: number; rule: string; subject: string; text: string };
+  const items: Item[] = [];
+  for (const f of closure) {
+    const lib = needed(f);
+    const group = lib === null ? [f] : unused.get(lib)!;
+    if (group.length === 1) items.push({ reach: f.programs.length, rule: f.rule, subject: f.subject, text: line(f, 'in') });
+    else if (group[0] === f) {
+      const programs = [...new Set(group.flatMap((g) => g.programs))].sort();
+      items.push({ reach: programs.length, rule: f.rule, subject: lib!, text: said({ ...f, message: 'needed, but nothing from it is used' }, `${lib}: `) + style('dim', ` — ${where(null, programs, 'by')}`) });
+    }
+  }
+  return items.sort((a, b) => b.reach - a.reach || byUnits(a.rule, b.rule) || byUnits(a.subject, b.subject)).map((i) => i.text);
 }
 
 /** Findings as one self-contained page with sortable columns: grouped (each once, with its programs) or per program. */

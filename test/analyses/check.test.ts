@@ -140,6 +140,18 @@ describe('check rules on fixtures: one that passes, one that fails', () => {
     const allowed = (await check('--policy', `${d}/policy.json`, main)).findings;
     expect(allowed.some((f) => f.rule === 'LG101' && f.subject === 'libctor.so')).toBe(false);
     expect(allowed.filter((f) => f.rule === 'LG103').map((f) => f.subject)).toEqual(['main → libctor.so']);
+    // A directory's check says an unused need found in several programs once, by library, with the programs.
+    const bin = `${d}/bin`;
+    for (const p of ['one', 'two']) exe(bin, p, [`-L${d}`, '-l:libctor.so', '-lm', ...rpath(d)]);
+    exe(bin, 'three', ['-lm']);
+    const text = (await runCli(['check', '--no-cache', bin])).stdout;
+    expect(text).toMatch(/^note LG103 libm\.so\.6: needed, but nothing from it is used — by 3 programs \(one, three, two\)$/m);
+    expect(text).toMatch(/^note LG103 libctor\.so: needed, but nothing from it is used — by 2 programs \(one, two\)$/m);
+    expect(text).not.toContain('needs lib');
+    const grouped = JSON.parse((await runCli(['check', '--no-cache', '--format', 'json', bin])).stdout) as { closure: Array<{ rule: string; subject: string; programs: string[] }> };
+    expect(grouped.closure.filter((f) => f.rule === 'LG103').map((f) => [f.subject, f.programs]).sort()).toEqual([
+      ['one → libctor.so', [`${bin}/one`]], ['one → libm.so.6', [`${bin}/one`]], ['three → libm.so.6', [`${bin}/three`]], ['two → libctor.so', [`${bin}/two`]], ['two → libm.so.6', [`${bin}/two`]],
+    ]);
   });
 
   it('LG105 a known-bad liblzma version, by its real file name', async (ctx) => {
