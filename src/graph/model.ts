@@ -100,6 +100,8 @@ export interface ResolvedEnv {
   readonly cwd: string;
   readonly arch: string;
   readonly interp: string;
+  /** The loader's glibc release ("2.41"), from its version banner; null when it has none (older than 2.33, or not read): 2.36's rules are applied. */
+  readonly release: string | null;
   readonly vdso: string | null;
   readonly systemDirs: readonly string[];
   readonly lib: string;

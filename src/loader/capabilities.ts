@@ -34,6 +34,13 @@ const V4 = ['avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl'];
  */
 const asCpuidShows = (flags: readonly string[]) => (flags.includes('bmi1') && !flags.includes('abm') ? [...flags, 'abm'] : flags);
 
+/**
+ * Whether a loader of this glibc release searches the legacy subdirectories ("tls", the platform, AT_HWCAP
+ * names): 2.37 dropped them (NEWS; "elf: Remove legacy hwcaps support from the dynamic loader"), though
+ * $PLATFORM still expands. A loader whose release is not known is taken for 2.36.
+ */
+export const searchesLegacy = (release: readonly [number, number] | null) => release === null || release[0] < 2 || (release[0] === 2 && release[1] < 37);
+
 /** The loader's baseline: what is known without the CPU (a sysroot, or a program this CPU cannot run). */
 export const baselineCapabilities = (p: TargetPreset): Capabilities => ({ hwcaps: [], legacyHwcaps: [p.platform, 'tls'], platform: p.platform });
 

@@ -22,7 +22,7 @@ import { type LdCache, lookupCache, parseLdCache } from './ldcache.js';
 import { readLdSoConf } from './ldconf.js';
 import { type RuntimeRequest, dlopenRequests, runtimeRequests } from './runtime.js';
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
-import { type CpuFacts, capabilitiesFor } from './capabilities.js';
+import { type CpuFacts, capabilitiesFor, searchesLegacy } from './capabilities.js';
 import { readLoaderDirs } from './loader-dirs.js';
 import { type ParsedObject, type VerifyCache, dynamicFault, dynamicInfoFailure, parsedObject, loadCommandError, mapFailure, relocationCrash, truncatedSegments, verifyCandidate } from './verify.js';
 import { checkAllVersions } from './versions.js';
@@ -44,7 +44,7 @@ export interface LoaderOptions {
   readonly cpu?: CpuFacts | null;
   /** Active glibc-hwcaps subdirectories, most preferred first; overrides what `cpu` gives. */
   readonly hwcaps?: readonly string[];
-  /** glibc 2.36 legacy hwcap subdirectory names (AT_HWCAP names, platform, "tls"); with hwcaps or platform given, default [platform, "tls"]. */
+  /** glibc 2.36 legacy hwcap subdirectory names (AT_HWCAP names, platform, "tls"); with hwcaps or platform given, default [platform, "tls"]; none for a loader of 2.37 or later. */
   readonly legacyHwcaps?: readonly string[];
   readonly platform?: string;
   readonly lib?: string;
@@ -113,7 +113,7 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
   const set = setUp(fs, program, opts);
   if (!set.ok) return set;
   const s = set.s;
-  const { cwd, preset, platform, lib, systemDirs, hwcaps, legacy, secure, cacheInfo, objects, edges, state, warnings, interp, interpName, linkage } = s;
+  const { cwd, preset, release, platform, lib, systemDirs, hwcaps, legacy, secure, cacheInfo, objects, edges, state, warnings, interp, interpName, linkage } = s;
   const { queue, neededOf, preloadFile } = mapObjectDeps(s);
 
   // Object list: the program, the vDSO, then mapping order; ld.so moves to just after its predecessor in the search list.
@@ -139,7 +139,7 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
 
   const startupObjects = order.map((o) => toGraphObject(o, neededOf.get(o) ?? o.image?.needed ?? []));
   const env: ResolvedEnv = {
-    root: opts.root ?? '/', cwd, arch: preset.arch, interp: interpName, vdso: preset.vdso, systemDirs, lib, platform, hwcaps,
+    root: opts.root ?? '/', cwd, arch: preset.arch, interp: interpName, release: release && release.join('.'), vdso: preset.vdso, systemDirs, lib, platform, hwcaps,
     legacyHwcaps: legacy, libraryPath: opts.libraryPath ?? null, preload: opts.preload ?? null, preloadFile, secure, cache: cacheInfo,
   };
   const startup: LoadGraph = {
@@ -220,9 +220,10 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   const overridden = opts.hwcaps !== undefined || opts.platform !== undefined;
   const platform = opts.platform ?? caps.platform;
   const hwcaps = opts.hwcaps ?? caps.hwcaps;
-  const legacy = opts.legacyHwcaps ?? (overridden ? [platform, 'tls'] : caps.legacyHwcaps);
   const interpName = mainImage.interp ?? preset.interp;
-  const loaderDirs = mainImage.dynamic !== null && (opts.lib === undefined || opts.systemDirs === undefined) ? (readLoaderDirs(fs, abs(interpName)) ?? readLoaderDirs(fs, preset.interp)) : null;
+  const loaderDirs = mainImage.dynamic !== null ? (readLoaderDirs(fs, abs(interpName)) ?? readLoaderDirs(fs, preset.interp)) : null;
+  const release = loaderDirs?.release ?? null;
+  const legacy = opts.legacyHwcaps ?? (searchesLegacy(release) ? (overridden ? [platform, 'tls'] : caps.legacyHwcaps) : []);
   const lib = opts.lib ?? loaderDirs?.lib ?? debianLib(preset);
   const systemDirs = opts.systemDirs ?? loaderDirs?.systemDirs ?? debianSystemDirs(preset);
   const subdirs = capabilitySubdirs(hwcaps, legacy);
@@ -302,7 +303,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   return {
     ok: true,
     s: {
-      fs, opts, program, cwd, abs, mainImage, target, preset, platform, lib, systemDirs, hwcaps, legacy, subdirs, secure, warnings,
+      fs, opts, program, cwd, abs, mainImage, target, preset, release, platform, lib, systemDirs, hwcaps, legacy, subdirs, secure, warnings,
       cache, cacheInfo, confDirs, cacheTarget, cacheLookups, objects, edges, state, newObj, main, linkage, interpName, dynamicProcess, interp, execFatal, dstOf, isTrusted,
       dirStatus: new Map(),
     },
@@ -319,6 +320,7 @@ interface Session {
   readonly mainImage: ElfImage;
   readonly target: ElfIdentity;
   readonly preset: TargetPreset;
+  readonly release: readonly [number, number] | null;
   readonly platform: string;
   readonly lib: string;
   readonly systemDirs: readonly string[];

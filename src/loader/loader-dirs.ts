@@ -2,12 +2,16 @@
 // (elf/dl-load.c system_dirs from SYSTEM_DIRS; DL_DST_LIB). Debian's amd64 ld.so has
 // "/lib/x86_64-linux-gnu/\0/usr/lib/x86_64-linux-gnu/\0/lib/\0/usr/lib/\0"; its biarch i386 one
 // (libc6-i386, /lib/ld-linux.so.2 → /lib32) has "/lib32/\0/usr/lib32/\0/lib/\0/usr/lib/\0" and $LIB "lib32".
+// Its glibc release is in the banner `ld.so --version` prints (elf/dl-usage.c _dl_version): "ld.so (Debian
+// GLIBC 2.41-12) stable release version 2.41." — the search rules changed with releases (capabilities.ts).
 import type { FileSystem } from './fs.js';
 
 export interface LoaderDirs {
   readonly systemDirs: readonly string[];
   /** null when the string is not in the file on its own. */
   readonly lib: string | null;
+  /** The glibc release, [major, minor]; null when the banner is not found. */
+  readonly release: readonly [number, number] | null;
 }
 
 /** The largest ld.so we read whole (glibc's are about 200 KiB). */
@@ -51,12 +55,20 @@ function scanLoader(fs: FileSystem, path: string): LoaderDirs | null {
     if (lead) systemDirs.unshift(lead);
     // DL_DST_LIB is the first system directory without its slashes ("lib/x86_64-linux-gnu", "lib32", "lib64").
     const lib = systemDirs[0]!.slice(1, -1);
-    return { systemDirs, lib: wholeString(bytes, lib) ? lib : null };
+    return { systemDirs, lib: wholeString(bytes, lib) ? lib : null, release: releaseOf(bytes) };
   }
   return null;
 }
 
 const SEP = Buffer.from('/\0/', 'latin1');
+const BANNER = Buffer.from(' release version ', 'latin1');
+
+/** "… release version 2.41." → [2, 41]. The banner came with 2.33: an older loader has none (null). */
+function releaseOf(bytes: Buffer): [number, number] | null {
+  const at = bytes.indexOf(BANNER);
+  const m = at < 0 ? null : /^(\d+)\.(\d+)/.exec(bytes.toString('latin1', at + BANNER.length, at + BANNER.length + 16));
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
 
 /** Whether `text` is one of the file's NUL-separated strings. */
 function wholeString(bytes: Buffer, text: string): boolean {

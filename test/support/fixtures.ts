@@ -136,7 +136,7 @@ export async function triedByEach(files: readonly string[], cwd: string): Promis
   const r = await eachInShell(files, 'LD_TRACE_LOADED_OBJECTS=1 LD_DEBUG=libs /lib64/ld-linux-x86-64.so.2 "$f" >/dev/null', cwd);
   return new Map([...r].map(([f, x]) => [f, triedLines(x.stderr)]));
 }
-const triedLines = (stderr: string) => stderr.split('\n').filter((l) => l.includes('trying file=')).map((l) => l.replace(/^.*trying file=/, ''));
+export const triedLines = (stderr: string) => stderr.split('\n').filter((l) => l.includes('trying file=')).map((l) => l.replace(/^.*trying file=/, ''));
 
 /**
  * x86-64 ld.so run on `file` in trace mode, as ldd runs it (the program does not run), with `env` added:

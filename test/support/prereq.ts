@@ -45,6 +45,10 @@ export const ROOT_SETPRIV: Prerequisite = {
   what: 'root and setpriv (to run a set-user-ID fixture as nobody)', present: process.getuid?.() === 0 && runs('setpriv', ['--version']),
   how: 'run the tests as root (setpriv is in util-linux)',
 };
+/** chroot into a root of the test's, to run that root's own loader there (in trace mode, as ldd: nothing is run). */
+export const ROOT_CHROOT: Prerequisite = {
+  what: 'root and chroot', present: process.getuid?.() === 0 && existsSync('/usr/sbin/chroot'), how: 'run the tests as root (chroot is in coreutils)',
+};
 export const sysrootOf = (name: Sysroot): Prerequisite => {
   const [release, arch] = name.includes('-') ? name.split('-') as [string, string] : [null, name];
   return {

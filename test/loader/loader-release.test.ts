@@ -1,0 +1,42 @@
+// The loader's glibc release decides what it searches: 2.37 dropped the legacy subdirectories ("tls", the
+// platform's, the AT_HWCAP names'). Each Debian amd64 sysroot's own ld.so, chroot'ed into and run in trace
+// mode (as ldd: the program does not run), tries under an LD_LIBRARY_PATH directory exactly the paths in
+// loadgraph's trace: bookworm's (2.36) the legacy power set too, trixie's (2.41) glibc-hwcaps and the
+// directory alone. The directory does not exist, so ld.so tries each subdirectory once and no file is found.
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { confinedFs } from '../../src/host/confined-fs.js';
+import { detectHostCpu } from '../../src/host/cpu.js';
+import { buildLoadGraph } from '../../src/loader/load.js';
+import { readLoaderDirs } from '../../src/loader/loader-dirs.js';
+import { type Sysroot, sysroot } from '../support/corpus.js';
+import { triedIn, triedLines } from '../support/fixtures.js';
+import { ROOT_CHROOT, X86_64, requires, sysrootOf } from '../support/prereq.js';
+
+const LD = '/lib64/ld-linux-x86-64.so.2';
+const DIR = '/nonexistent-lg';
+const PROGRAMS = ['/usr/bin/ssh', '/usr/sbin/sshd', '/usr/bin/env'];
+
+describe('the loader\'s release, read from its banner, decides the legacy subdirectories', () => {
+  it.for([['amd64', [2, 36]], ['trixie-amd64', [2, 41]]] as Array<[Sysroot, [number, number]]>)('the Debian %s sysroot\'s ld.so (glibc %j)', async ([name, release], ctx) => {
+    requires(ctx, sysrootOf(name), X86_64, ROOT_CHROOT);
+    const root = sysroot(name);
+    const fs = confinedFs(root);
+    expect(readLoaderDirs(fs, LD)?.release).toEqual(release);
+    const cpu = detectHostCpu();
+    for (const program of PROGRAMS) {
+      // env(1) of the root sets the variables, so that neither chroot nor env itself is traced.
+      const real = await execa('chroot', [root, '/usr/bin/env', '-i', 'LC_ALL=C', 'LD_TRACE_LOADED_OBJECTS=1', 'LD_DEBUG=libs', `LD_LIBRARY_PATH=${DIR}`, LD, program], { reject: false, extendEnv: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+      const theirs = triedLines(real.stderr);
+      expect(real.stdout, `${program}: ${real.stderr.slice(-300)}`).toContain('libc.so.6 => /');
+      // No ld.so.cache in an unpacked sysroot: ld.so goes from LD_LIBRARY_PATH to the system directories.
+      const r = buildLoadGraph(fs, program, { root, cpu, libraryPath: DIR, inhibitCache: true });
+      if (!r.ok) throw new Error(r.message);
+      expect(r.graph.env.release).toBe(release.join('.'));
+      expect({ program, tried: triedIn(r.graph) }).toEqual({ program, tried: theirs });
+      const legacy = theirs.filter((p) => p.startsWith(`${DIR}/tls/`));
+      if (release[1] < 37) expect(legacy.length).toBeGreaterThan(0);
+      else expect(legacy).toEqual([]);
+    }
+  });
+});
