@@ -9,7 +9,8 @@ export function renderRdeps(doc: RdepsDocument, scanned: number, runtime = false
   const head = start.length === 0
     ? `no program of ${scanned} loads ${doc.library} at start\n`
     : `${doc.library} is loaded at start by ${start.length} of ${scanned} program${scanned === 1 ? '' : 's'}:\n`;
-  const rt = !runtime ? '' : later.length === 0
+  // Without --runtime, "none" must not read as "clean": Debian 13's programs load liblzma only by dlopen.
+  const rt = !runtime ? 'not counted: programs that may load it after start-up (dlopen notes, PAM, NSS); see --runtime\n' : later.length === 0
     ? `no other program may load it at run time (dlopen notes, PAM, NSS)\n`
     : `${later.length} more may load it at run time (not at start):\n${later.map(line).join('')}`;
   return head + start.map(line).join('') + rt;

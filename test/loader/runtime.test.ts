@@ -208,6 +208,7 @@ describe('real roots', () => {
     expect(session.via.map((h: { to: string; atStart?: boolean }) => [h.to, h.atStart ?? true]).at(-1)).toEqual(['liblzma.so.5', false]);
     const startOnly = await runCli(['rdeps', '--root', root, 'liblzma.so.5', '/usr/lib/openssh', '/usr/sbin']);
     expect(startOnly.code).toBe(1);
+    expect(startOnly.stdout).toBe('no program of 16 loads liblzma.so.5 at start\nnot counted: programs that may load it after start-up (dlopen notes, PAM, NSS); see --runtime\n');
   });
 
   it('a PAM stack that cannot be read whole is a warning in the tree even when nothing was found', async (ctx) => {
