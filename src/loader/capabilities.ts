@@ -44,6 +44,10 @@ export const searchesLegacy = (release: readonly [number, number] | null) => rel
 /** The loader's baseline: what is known without the CPU (a sysroot, or a program this CPU cannot run). */
 export const baselineCapabilities = (p: TargetPreset): Capabilities => ({ hwcaps: [], legacyHwcaps: [p.platform, 'tls'], platform: p.platform });
 
+/** Whether `cpu` decides what `p`'s loader searches: it can run such programs (else the baseline applies). */
+export const cpuDecides = (p: TargetPreset, cpu: CpuFacts | null): boolean =>
+  (cpu?.arch === 'x86_64' && ['amd64', 'x32', 'i386'].includes(p.arch)) || (cpu?.arch === 'aarch64' && ['arm64', 'armhf', 'armel'].includes(p.arch));
+
 export function capabilitiesFor(p: TargetPreset, cpu: CpuFacts | null): Capabilities {
   const flags = cpu ? asCpuidShows(cpu.flags) : [];
   const has = (xs: readonly string[]) => xs.every((x) => flags.includes(x));

@@ -22,7 +22,7 @@ import { type LdCache, lookupCache, parseLdCache } from './ldcache.js';
 import { readLdSoConf } from './ldconf.js';
 import { type RuntimeRequest, dlopenRequests, runtimeRequests } from './runtime.js';
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
-import { type CpuFacts, capabilitiesFor, searchesLegacy } from './capabilities.js';
+import { type CpuFacts, capabilitiesFor, cpuDecides, searchesLegacy } from './capabilities.js';
 import { readLoaderDirs } from './loader-dirs.js';
 import { type ParsedObject, type VerifyCache, dynamicFault, dynamicInfoFailure, parsedObject, loadCommandError, mapFailure, relocationCrash, truncatedSegments, verifyCandidate } from './verify.js';
 import { checkAllVersions } from './versions.js';
@@ -227,6 +227,9 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   const lib = opts.lib ?? loaderDirs?.lib ?? debianLib(preset);
   const systemDirs = opts.systemDirs ?? loaderDirs?.systemDirs ?? debianSystemDirs(preset);
   const subdirs = capabilitySubdirs(hwcaps, legacy);
+  // No CPU to ask (a root, or a program this CPU cannot run) and no --hwcaps: the search is a CPU's without
+  // any glibc-hwcaps level, and what a CPU with one would find instead is looked for too (otherHwcaps below).
+  const unknownLevels = opts.hwcaps === undefined && !cpuDecides(preset, opts.cpu ?? null) ? preset.hwcapsSubdirs : [];
   const secure = opts.secure ?? ((mainInfo.mode & 0o6000) !== 0);
   const warnings: string[] = [];
 
@@ -303,7 +306,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   return {
     ok: true,
     s: {
-      fs, opts, program, cwd, abs, mainImage, target, preset, release, platform, lib, systemDirs, hwcaps, legacy, subdirs, secure, warnings,
+      fs, opts, program, cwd, abs, mainImage, target, preset, release, platform, lib, systemDirs, hwcaps, legacy, subdirs, unknownLevels, secure, warnings,
       cache, cacheInfo, confDirs, cacheTarget, cacheLookups, objects, edges, state, newObj, main, linkage, interpName, dynamicProcess, interp, execFatal, dstOf, isTrusted,
       dirStatus: new Map(),
     },
@@ -327,6 +330,8 @@ interface Session {
   readonly hwcaps: readonly string[];
   readonly legacy: readonly string[];
   readonly subdirs: readonly string[];
+  /** The target's glibc-hwcaps levels when the CPU is not known, most capable first; [] when it is, or --hwcaps says. */
+  readonly unknownLevels: readonly string[];
   readonly secure: boolean;
   readonly warnings: string[];
   readonly cache: LdCache | null;
@@ -410,35 +415,41 @@ function mapObject(s: Session, loader: Obj, raw: string, kind: EdgeKind): GraphE
   }
   const decider = loader.image ?? mainImage;
   const nodeflib = ((dynValue(decider, C.DT_FLAGS_1) ?? 0) & C.DF_1_NODEFLIB) !== 0;
-  const search: Search = { s, loader, kind, raw, name, preload: src.preload, trace: [] };
+  const search: Search = { s, loader, kind, raw, name, preload: src.preload, trace: [], looked: [] };
+  const found = (done: GraphEdge) => {
+    if (s.unknownLevels.length && src.atStart && done.to !== null && done.reason.kind !== 'already-loaded') otherHwcaps(search, done);
+    return done;
+  };
 
   for (const p of plans) {
     const done = p.source === 'path' ? finish(search, attempt(search, name, 'path'), 'path') : openPath(search, p.dirs, subdirs, p.source, p.owner);
-    if (done) return done;
+    if (done) return p.source === 'path' ? done : found(done);
   }
   if (!name.includes('/')) {
     if (cache && !(secure && src.preload)) {
       let hit = s.cacheLookups.get(name);
       if (hit === undefined) s.cacheLookups.set(name, (hit = lookupCache(cache, name, cacheTarget)));
+      search.looked.push(CACHE);
       if (hit !== null) {
         if (nodeflib && systemDirs.some((d) => hit.startsWith(d))) search.trace.push({ path: hit, source: 'ld.so.cache', outcome: 'nodeflib' });
         else {
           const done = finish(search, attempt(search, hit, 'ld.so.cache'), 'ld.so.cache');
-          if (done) return done;
+          if (done) return found(done);
         }
       }
     } else if (confDirs && !(secure && src.preload)) {
       for (const dir of confDirs) {
         if (nodeflib && systemDirs.some((d) => (dir + '/').startsWith(d))) continue;
+        search.looked.push(`${dir}/`);
         const path = `${dir}/${name}`;
         if (!s.fs.stat(path).ok) continue;
         const done = finish(search, attempt(search, path, 'ld.so.conf'), 'ld.so.conf');
-        if (done) return done;
+        if (done) return found(done);
       }
     }
     if (!nodeflib) {
       const done = openPath(search, systemDirs, subdirs, 'system-dir');
-      if (done) return done;
+      if (done) return found(done);
     }
   }
   if (state.fatal) return edge(null, { kind: 'fatal' }, name, search.trace);
@@ -454,6 +465,57 @@ interface Search {
   readonly name: string;
   readonly preload: boolean;
   readonly trace: Candidate[];
+  /** The directories searched, in order, and CACHE where the cache was asked: where a glibc-hwcaps level would look. */
+  readonly looked: string[];
+}
+const CACHE = '';
+
+/**
+ * What a CPU with a glibc-hwcaps level would load instead of `done`'s object, when the CPU is not known: the
+ * first accepted file in a glibc-hwcaps/LEVEL/ subdirectory (that level or a lesser one) of the directories
+ * searched up to the answer, or the cache's entry for those levels (dl-hwcaps.c _dl_important_hwcaps,
+ * dl-cache.c search_cache). A warning names each such file and the levels that would load it.
+ */
+function otherHwcaps(q: Search, done: GraphEdge): void {
+  const { s } = q;
+  const levels = s.unknownLevels;
+  const chosen = s.objects[done.to!]!.path;
+  const alike = new Map<string, string[]>();
+  for (let i = 0; i < levels.length; i++) {
+    const active = levels.slice(i);
+    let path: string | null = null;
+    for (const dir of q.looked) {
+      if (dir === CACHE) {
+        // Only a cache with glibc-hwcaps entries answers differently; each answer once per run.
+        if (!s.cache?.hwcapsNames.length) continue;
+        const key = `${i}\0${q.name}`;
+        let hit = s.cacheLookups.get(key);
+        if (hit === undefined) s.cacheLookups.set(key, (hit = lookupCache(s.cache, q.name, { ...s.cacheTarget, hwcaps: active, isaLevel: s.target.machine === C.EM_X86_64 ? active.length : 0 })));
+        path = hit;
+      } else if (hasHwcapsDir(s.fs, s.abs(dir))) {
+        path = active.map((h) => `${dir}glibc-hwcaps/${h}/${q.name}`).find((p) => verifyCandidate(s.fs, s.abs(p), s.target, s.opts.runCache).kind === 'ok') ?? null;
+      }
+      if (path !== null) break;
+    }
+    if (path !== null && path !== chosen) alike.set(path, [...(alike.get(path) ?? []), levels[i]!]);
+  }
+  for (const [path, by] of alike) {
+    const least = by.at(-1)!;
+    s.warnings.push(`${q.name}: ${chosen} is for a CPU without glibc-hwcaps levels (the CPU it runs on is not known); one with ${[...by].reverse().join(' or ')} loads ${path} (--hwcaps ${levels.slice(levels.indexOf(least)).join(',')})`);
+  }
+}
+
+/** Whether DIR/glibc-hwcaps is a directory, asked once per file system and directory. */
+const hwcapsDirs = new WeakMap<FileSystem, Map<string, boolean>>();
+function hasHwcapsDir(fs: FileSystem, dir: string): boolean {
+  let known = hwcapsDirs.get(fs);
+  if (!known) hwcapsDirs.set(fs, (known = new Map()));
+  let is = known.get(dir);
+  if (is === undefined) {
+    const st = fs.stat(`${dir}glibc-hwcaps`);
+    known.set(dir, (is = st.ok && st.value.kind === 'dir'));
+  }
+  return is;
 }
 
 type Attempt = { obj: Obj; reused: boolean } | 'abandon' | 'fatal' | null;
@@ -517,6 +579,7 @@ const edgeOf = (loader: Obj, kind: EdgeKind, name: string, expanded: string, to:
  */
 function openPath(q: Search, dirs: readonly string[], subdirs: readonly string[], source: SourceKind, owner?: Obj): GraphEdge | null {
   for (const dir of dirs) {
+    q.looked.push(dir);
     // By capability index, as glibc keeps it: a subdirectory named twice (legacy "x86_64/" for both the
     // platform and the hwcap) is two entries, each tried.
     let status = q.s.dirStatus.get(dir);
