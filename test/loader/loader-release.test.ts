@@ -3,14 +3,17 @@
 // mode (as ldd: the program does not run), tries under an LD_LIBRARY_PATH directory exactly the paths in
 // loadgraph's trace: bookworm's (2.36) the legacy power set too, trixie's (2.41) glibc-hwcaps and the
 // directory alone. The directory does not exist, so ld.so tries each subdirectory once and no file is found.
+// Then every program of the Debian 13 sysroot is listed as its own 2.41 ld.so lists it there.
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { confinedFs } from '../../src/host/confined-fs.js';
 import { detectHostCpu } from '../../src/host/cpu.js';
 import { buildLoadGraph } from '../../src/loader/load.js';
 import { readLoaderDirs } from '../../src/loader/loader-dirs.js';
-import { type Sysroot, sysroot } from '../support/corpus.js';
-import { triedIn, triedLines } from '../support/fixtures.js';
+import { type Sysroot, pool, sysroot } from '../support/corpus.js';
+import { discoverPrograms } from '../../src/loader/programs.js';
+import { renderLdd } from '../../src/report/ldd.js';
+import { cleanLdd, triedIn, triedLines } from '../support/fixtures.js';
 import { ROOT_CHROOT, X86_64, requires, sysrootOf } from '../support/prereq.js';
 
 const LD = '/lib64/ld-linux-x86-64.so.2';
@@ -39,4 +42,24 @@ describe('the loader\'s release, read from its banner, decides the legacy subdir
       else expect(legacy).toEqual([]);
     }
   });
+
+  it('every program of the Debian trixie-amd64 sysroot: the list its own ld.so (glibc 2.41) prints in a chroot', async (ctx) => {
+    requires(ctx, sysrootOf('trixie-amd64'), X86_64, ROOT_CHROOT);
+    const root = sysroot('trixie-amd64');
+    const fs = confinedFs(root);
+    const { programs } = discoverPrograms(fs);
+    expect(programs.length).toBeGreaterThan(200);
+    const cpu = detectHostCpu();
+    let compared = 0;
+    await pool(programs, 4, async (program) => {
+      const real = await execa('chroot', [root, '/usr/bin/env', '-i', 'LC_ALL=C', 'LD_TRACE_LOADED_OBJECTS=1', LD, program], { reject: false, extendEnv: false, all: true, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+      if (/wrong ELF class|not a dynamic executable/.test(real.all ?? '')) return;
+      const r = buildLoadGraph(fs, program, { root, cpu, inhibitCache: true });
+      if (!r.ok) throw new Error(r.message);
+      expect({ program, list: renderLdd(r.graph) }).toEqual({ program, list: cleanLdd(real.all ?? '') });
+      compared++;
+    });
+    console.log(`Debian 13 sysroot: ${compared} of ${programs.length} programs listed as its own ld.so lists them`);
+    expect(compared).toBeGreaterThan(200);
+  }, 300_000);
 });

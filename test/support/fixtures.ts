@@ -155,7 +155,7 @@ export async function triedBy(file: string, cwd: string): Promise<string[]> {
 export const triedIn = (g: LoadGraph): string[] => g.edges.flatMap((e) => e.trace.filter((c) => c.source !== 'path').map((c) => c.path));
 
 /** ldd's lines that loadgraph --format ldd prints, load addresses removed. */
-function cleanLdd(out: string): string {
+export function cleanLdd(out: string): string {
   return out.split('\n').filter((l) => l.startsWith('\t') || l.includes(': error while loading shared libraries: ') || VERSION_REPORT.test(l))
     .map((l) => l.replace(/ \(0x[0-9a-f]+\)$/, '') + '\n').join('');
 }
