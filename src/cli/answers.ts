@@ -61,23 +61,34 @@ function lookup(store: AnswerCache, name: string, args: string[], io: CliIo, why
   const debug = (what: string) => {
     if (io.env.LOADGRAPH_DEBUG) (io.progress ?? io.stderr).write(terminalSafe(`loadgraph: answer cache: ${what} (${store.dir}/${file})\n`));
   };
-  const entry = store.read(file);
-  const before = entry === null ? null : parse(entry);
-  if (before && before.header.question === question) {
-    const changed = firstChange(io, before.seen);
+  // The launcher's replay (why false) hands a stale entry to the CLI in the same process (why true), which
+  // then need not walk every path again to find it stale.
+  const mark = globalThis as { [MISSED]?: Missed };
+  let missed = mark[MISSED]?.question === question ? mark[MISSED] : undefined;
+  delete mark[MISSED];
+  if (missed === undefined) {
+    const entry = store.read(file);
+    const before = entry === null ? null : parse(entry);
+    const changed = before && before.header.question === question ? firstChange(io, before.seen) : 'nothing kept';
     if (changed === null) {
       debug('replayed');
-      let at = before.body;
-      for (const [fd, n] of before.header.parts) {
+      let at = before!.body;
+      for (const [fd, n] of before!.header.parts) {
         (fd === 1 ? io.stdout : io.stderr).write(entry!.subarray(at, at + n));
         at += n;
       }
-      return { question, file, debug, exit: before.header.exit };
+      return { question, file, debug, exit: before!.header.exit };
     }
-    if (why) debug(`${changed} changed: answering afresh`);
+    missed = { question, changed };
+    if (!why) mark[MISSED] = missed;
   }
+  if (why && missed.changed !== 'nothing kept') debug(`${missed.changed} changed: answering afresh`);
   return { question, file, debug, exit: null };
 }
+
+/** A question whose kept answer did not hold, and why (a path that changed, or 'nothing kept'). */
+type Missed = { question: string; changed: string };
+const MISSED = Symbol.for('loadgraph.answers.missed');
 
 /**
  * The kept answer to a whole-root command, written out, and its exit status; null when none is kept or

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withoutNoCache } from '../../src/cli/answers.js';
+import { replay, withoutNoCache } from '../../src/cli/answers.js';
 import { replayKept } from '../../src/cli/replay-main.js';
 import { run } from '../../src/cli/run.js';
 import { answerStore } from '../../src/host/answer-store.js';
@@ -19,7 +19,7 @@ import type { FileSystem } from '../../src/loader/fs.js';
 import { exe, lib } from '../support/fixtures.js';
 import { CC, requires } from '../support/prereq.js';
 
-interface Answer { code: number; stdout: string; stderr: string; debug: string; opens: number }
+interface Answer { code: number; stdout: string; stderr: string; debug: string; opens: number; stats: number }
 
 /** What a store that trusts no file system was asked about (cli's `untrusted`). */
 const probed: Array<[string, string]> = [];
@@ -28,15 +28,15 @@ const probed: Array<[string, string]> = [];
  * The CLI in-process with the real store in `cacheDir` (null: no cache) made for `build`, counting the
  * files it opens; opening a path that ends with `failing` fails with EIO.
  */
-async function cli(argv: string[], cacheDir: string | null, { build = 'test-build', failing, untrusted = false }: { build?: string; failing?: string; untrusted?: boolean } = {}): Promise<Answer> {
-  let stdout = '', stderr = '', debug = '', opens = 0;
+async function cli(argv: string[], cacheDir: string | null, { build = 'test-build', failing, untrusted = false, launcher = false }: { build?: string; failing?: string; untrusted?: boolean; launcher?: boolean } = {}): Promise<Answer> {
+  let stdout = '', stderr = '', debug = '', opens = 0, stats = 0;
   const counting = (root: string): FileSystem => {
     const fs = confinedFs(root);
-    return { ...fs, open: (p) => (opens++, failing !== undefined && p.endsWith(failing) ? { ok: false, errno: 'EIO' } : fs.open(p)) };
+    return { ...fs, open: (p) => (opens++, failing !== undefined && p.endsWith(failing) ? { ok: false, errno: 'EIO' } : fs.open(p)), stat: (p) => (stats++, fs.stat(p)) };
   };
   const env = cacheDir === null ? { LOADGRAPH_CACHE: 'off' } : { LOADGRAPH_CACHE_DIR: cacheDir, LOADGRAPH_DEBUG: '1' };
   const store = answerStore(env, build);
-  const code = await run(argv, {
+  const io = {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
     progress: { write: (s: string) => (debug += s) },
@@ -46,9 +46,13 @@ async function cli(argv: string[], cacheDir: string | null, { build = 'test-buil
     graphFs: counting,
     cwd: process.cwd(),
     hostCpu: detectHostCpu,
-    answers: store === null || !untrusted ? store : { ...store, keepsFor: (root, path) => (probed.push([root, path]), false) },
-  });
-  return { code, stdout, stderr, debug, opens };
+    answers: store === null || !untrusted ? store : { ...store, keepsFor: (root: string, path: string) => (probed.push([root, path]), false) },
+  };
+  // As the launcher does (bin/loadgraph.js): its replay step first, in the same process; stats counted from the CLI's start.
+  if (launcher && replay(argv[0]!, withoutNoCache(argv.slice(1)).args, io) !== null) throw new Error('replayed');
+  stats = 0;
+  const code = await run(argv, io);
+  return { code, stdout, stderr, debug, opens, stats };
 }
 
 const CHANGES: Array<[string, (root: string) => void]> = [
@@ -78,7 +82,7 @@ const rootFor = (name: string) => roots.get(name)!;
 beforeAll(async () => {
   if (!CC.present) return;
   top = mkdtempSync(join(tmpdir(), 'loadgraph-answers-'));
-  for (const name of ['replay', 'store', 'outside', 'context', 'hostile', 'bytes', ...CHANGES.map(([what]) => what)]) {
+  for (const name of ['replay', 'store', 'outside', 'context', 'hostile', 'bytes', 'stale', ...CHANGES.map(([what]) => what)]) {
     const root = join(top, name.replace(/\W+/g, '-'));
     const libDir = join(root, 'usr/lib');
     lib(libDir, 'libA.so.1.0', { soname: 'libA.so.1' });
@@ -176,6 +180,23 @@ describe('answer cache', () => {
       expect(fresh.stdout).not.toBe(before.stdout);
     });
   }
+
+  it('a kept answer the launcher found stale is not checked again by the CLI it starts', async (ctx) => {
+    requires(ctx, [CC]);
+    const root = rootFor('stale');
+    const cacheDir = join(top, 'cache-stale');
+    expect((await cli([...scan, '--root', root], cacheDir)).debug).toMatch(/answer cache: kept \(/);
+    // A change: the kept entry is stale from now on (a run moments after a change keeps nothing new).
+    copyFileSync(join(root, 'usr/bin/other'), join(root, 'usr/bin/third'));
+    const unkept = await cli([...scan, '--root', root], join(top, 'cache-empty'));
+    const byCli = await cli([...scan, '--root', root], cacheDir);
+    const byLauncher = await cli([...scan, '--root', root], cacheDir, { launcher: true });
+    for (const a of [byCli, byLauncher]) expect(a.debug).toMatch(/usr\/bin changed: answering afresh/);
+    for (const a of [byCli, byLauncher]) expect([a.code, a.stdout]).toEqual([unkept.code, unkept.stdout]);
+    // The CLI alone checks the entry's paths, then analyses; after the launcher's check it only analyses.
+    expect(byCli.stats).toBeGreaterThan(unkept.stats);
+    expect(byLauncher.stats).toBe(unkept.stats);
+  });
 
   it('replays only for the same build, Node, user, groups and capabilities; keeps nothing after an I/O error', async (ctx) => {
     requires(ctx, [CC]);
