@@ -49,6 +49,7 @@ export const cpuDecides = (p: TargetPreset, cpu: CpuFacts | null): boolean =>
   (cpu?.arch === 'x86_64' && ['amd64', 'x32', 'i386'].includes(p.arch)) || (cpu?.arch === 'aarch64' && ['arm64', 'armhf', 'armel'].includes(p.arch));
 
 export function capabilitiesFor(p: TargetPreset, cpu: CpuFacts | null): Capabilities {
+  if (!cpuDecides(p, cpu)) return baselineCapabilities(p);
   const flags = cpu ? asCpuidShows(cpu.flags) : [];
   const has = (xs: readonly string[]) => xs.every((x) => flags.includes(x));
   const withTls = (hwcap: string[], platform: string): Capabilities => ({ hwcaps: [], legacyHwcaps: [...hwcap, platform, 'tls'], platform });
