@@ -41,7 +41,8 @@ export interface Cause {
 
 export interface ObjectChange {
   readonly library: string;
-  readonly what: 'load-time-code' | 'relro' | 'bind-now' | 'textrel' | 'exec-stack';
+  /** 'release': the loader's glibc release (which decides parts of the search: docs/loader.md). */
+  readonly what: 'load-time-code' | 'relro' | 'bind-now' | 'textrel' | 'exec-stack' | 'release';
   readonly a: string;
   readonly b: string;
   /** A worse fact in B (hardening regression, more code at load). */
@@ -263,6 +264,7 @@ function objectChanges(recordsA: readonly ProgramRecord[], recordsB: readonly Pr
     push('bind-now', yesNo(a.e.bindNow), yesNo(b.e.bindNow), a.e.bindNow === true && b.e.bindNow === false);
     push('textrel', yesNo(a.e.textrel), yesNo(b.e.textrel), a.e.textrel === false && b.e.textrel === true);
     push('exec-stack', yesNo(a.e.execStack), yesNo(b.e.execStack), a.e.execStack === false && b.e.execStack === true);
+    if (a.e.release !== undefined && b.e.release !== undefined) push('release', a.e.release, b.e.release, false);
   }
   return out.sort((x, y) => Number(y.worse) - Number(x.worse) || y.programs - x.programs || (x.library < y.library ? -1 : 1));
 }

@@ -24,6 +24,8 @@ export interface ClosureEntry {
   readonly ifuncAtLoad: number | null;
   /** The objects its start-up edges load, by name (what a root diff follows to say why a library left). */
   readonly needs: readonly string[];
+  /** The loader's glibc release ("2.41", from its banner: env.release); only on the 'interp' entry, when known. */
+  readonly release?: string;
 }
 
 export interface ProgramRecord {
@@ -62,6 +64,7 @@ export function programRecord(path: string, g: AnalysisResult): ProgramRecord {
     constructors: code ? lt.get(o.id)?.realConstructors ?? 0 : null,
     ifuncAtLoad: code ? lt.get(o.id)?.ifuncAtLoad ?? 0 : null,
     needs: needs(o.id),
+    ...(o.kind === 'interp' && g.env.release !== null ? { release: g.env.release } : {}),
   }));
   return {
     schema: SCAN_RECORD_SCHEMA,

@@ -115,6 +115,8 @@ describe('root diff of Debian bookworm and trixie (amd64)', () => {
     // enters journalctl with libcrypto, which bookworm's journalctl loaded too.
     expect(d.causes.find((c) => c.change === 'added' && c.from === 'libcrypto.so.3' && c.to === 'libz.so.1')?.programs).toContain('/usr/bin/journalctl');
     expect(d.causes.filter((c) => c.change === 'replaced' && c.entered?.includes('libz.so.1'))).toEqual([]);
+    // The loader itself: glibc 2.36 → 2.41 (read from each ld.so's banner), in every program of B.
+    expect(d.objects).toContainEqual({ library: 'ld-linux-x86-64.so.2', what: 'release', a: '2.36', b: '2.41', worse: false, programs: d.summary.programsB });
     const changed = d.programs.filter((p) => p.status === 'changed');
     expect(changed.length).toBeGreaterThan(50);
     const mismatches: string[] = [];
@@ -138,6 +140,7 @@ describe('root diff of Debian bookworm and trixie (amd64)', () => {
     // The summary a person reads, and Markdown with the same facts.
     const human = await runCli(['diff', '--root-a', A, '--root-b', B]);
     expect(human.stdout).toContain('/usr/sbin/sshd → also sshd-auth, sshd-session');
+    expect(human.stdout).toMatch(/^  ld-linux-x86-64\.so\.2: glibc release 2\.36 → 2\.41 \(\d+ programs load it\)$/m);
     expect(human.stdout.split('\n').length).toBeLessThan(120);
     const md = await runCli(['diff', '--root-a', A, '--root-b', B, '--format', 'markdown']);
     expect(md.stdout).toMatch(/^# /);
