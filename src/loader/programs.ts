@@ -18,6 +18,13 @@ export interface Discovery {
 /** Top-level directories searched by default; every /lib* too. */
 const DEFAULT_TOPS = ['/usr', '/bin', '/sbin', '/opt'];
 
+/**
+ * The root's kernel and run-time file systems, passed by when a walk from above reaches them (`scan /`):
+ * they hold no programs, and their entries (each process's fd links, devices, sockets) would be thousands
+ * of lines of diagnostics. Asked for by name, they are walked.
+ */
+const PASSED_BY = new Set(['/proc', '/sys', '/dev', '/run']);
+
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 
 const SPECIAL: Record<Exclude<FileInfo['kind'], 'file' | 'dir'>, string> = {
@@ -101,8 +108,9 @@ export function discoverPrograms(fs: FileSystem, paths: readonly string[] = [], 
     // resolving and a file only its one stat; links and the rest go through judge().
     for (const e of names.value.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const path = `${base}/${e.name}`;
-      if (e.kind === 'dir') walk(path);
-      else if (e.kind === 'file') entry(path, path, false);
+      if (e.kind === 'dir') {
+        if (!PASSED_BY.has(path)) walk(path);
+      } else if (e.kind === 'file') entry(path, path, false);
       else judge(path, false);
     }
   }

@@ -83,6 +83,15 @@ describe('discoverPrograms', () => {
     ]);
   });
 
+  it('a walk from / passes by the root\'s /proc, /sys, /dev and /run (named, they are walked) and takes the rest', () => {
+    const r = mkdtempSync(join(tmpdir(), 'loadgraph-scanroot-'));
+    for (const d of ['proc/1', 'sys', 'dev', 'run', 'srv/app', 'usr/bin']) mkdirSync(join(r, d), { recursive: true });
+    for (const p of ['proc/1/exe', 'sys/prog', 'dev/prog', 'run/prog', 'srv/app/prog', 'usr/bin/prog']) writeFileSync(join(r, p), buildElf({ interp: INTERP }), { mode: 0o755 });
+    execaSync('mkfifo', [join(r, 'run/initctl')]);
+    expect(discoverPrograms(confinedFs(r), ['/'])).toEqual({ programs: ['/srv/app/prog', '/usr/bin/prog'], diagnostics: [], unusable: null });
+    expect(discoverPrograms(confinedFs(r), ['/proc', '/run']).programs).toEqual(['/proc/1/exe', '/run/prog']);
+  });
+
   it('an unreadable file is one diagnostic (faked: tests run as root, who can read anything)', () => {
     const real = confinedFs(root);
     const n = discoverPrograms({ ...real, open: (p) => (p === '/usr/bin/prog' ? { ok: false, errno: 'EACCES' } : real.open(p)) }, ['/usr/bin/prog', '/usr/sbin']);
