@@ -11,7 +11,7 @@ import { exactJson } from '../elf/kit.js';
 
 export const graphHelp = `usage: loadgraph [options] FILE...
 
-Resolves FILE's whole dependency closure as glibc 2.36's ld.so would, without running anything.
+Resolves FILE's whole dependency closure as its own glibc ld.so would, without running anything.
   --root DIR            resolve inside DIR like a chroot (its ld.so.cache, ld.so.conf, ld.so.preload)
   --format FMT          tree (default), json (the whole graph; docs/graph-schema.md), ldd (ldd's lines),
                         dot (Graphviz: start-up edges solid, run-time edges dashed, load-time code filled),

@@ -9,10 +9,10 @@ import { progressFor } from './progress.js';
 
 export const rdepsHelp = `usage: loadgraph rdeps [options] LIB [PATH...]
 
-Every program that loads LIB when it starts (as glibc 2.36's ld.so resolves each one), with one shortest
-path to it and how each hop was resolved. LIB is a SONAME (liblzma.so.5), a file name or a path. The
-programs are the ELF files with PT_INTERP under the root's /usr, /bin, /sbin, /lib* and /opt; PATHs
-(files or directories, inside the root) narrow that. One process: each object is parsed once.
+Every program that loads LIB when it starts (as its own glibc ld.so resolves each one), with one
+shortest path to it and how each hop was resolved. LIB is a SONAME (liblzma.so.5), a file name or a
+path. The programs are the ELF files with PT_INTERP under the root's /usr, /bin, /sbin, /lib* and /opt;
+PATHs (files or directories, inside the root) narrow that. One process: each object is parsed once.
   --root DIR            the system to scan, like a chroot (default /)
   --format FMT          text (default) or json ({"schema": "loadgraph.rdeps/1", ...})
   --runtime             also the programs that may load LIB after start-up: through a dlopen note, a PAM
