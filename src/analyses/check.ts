@@ -76,7 +76,7 @@ export const RULES: readonly Rule[] = [
     help: 'A non-PIE executable loads at a fixed address, which defeats ASLR for its code.',
     run: (c, emit) => { for (const o of objects(c)) if (o.type === 'executable') emit(o.id, 'not a position-independent executable'); } },
   { id: 'LG004', title: 'non-executable stack', severity: 'error', scope: 'object', reference: 'PT_GNU_STACK; ld(1) -z noexecstack',
-    help: 'A PT_GNU_STACK with PF_X, or none at all, makes the whole process stack executable (for every object loaded with it).',
+    help: 'A PT_GNU_STACK with PF_X, or none at all on a port whose default is executable (x86, 32-bit ARM, MIPS, s390x, 32-bit POWER; not AArch64, 64-bit POWER, RISC-V), makes the whole process stack executable (for every object loaded with it).',
     run: (c, emit) => { for (const o of objects(c)) if (!o.nxStack) emit(o.id, 'executable stack requested (PT_GNU_STACK with PF_X, or missing)'); } },
   { id: 'LG005', title: 'W^X segments', severity: 'error', scope: 'object', reference: 'PT_LOAD p_flags',
     help: 'A PT_LOAD segment that is both writable and executable lets written data run as code.',

@@ -8,7 +8,7 @@ export interface ObjectSummary {
   readonly relro: 'none' | 'partial' | 'full';
   readonly bindNow: boolean;
   readonly textrel: boolean;
-  /** PT_GNU_STACK with PF_X, or no PT_GNU_STACK at all (the kernel then defaults to an executable stack). */
+  /** PT_GNU_STACK with PF_X, or no PT_GNU_STACK on a port whose default is an executable stack (requestsExecStack). */
   readonly execStack: boolean;
   /** The preferred SONAME of each .note.dlopen entry. */
   readonly dlopen: readonly string[];
@@ -26,10 +26,22 @@ export function bindsNow(image: ElfImage): boolean {
 /** Relocations against read-only segments: DF_TEXTREL or DT_TEXTREL. */
 export const hasTextrel = (image: ElfImage): boolean => ((dynValue(image, C.DT_FLAGS) ?? 0) & C.DF_TEXTREL) !== 0 || dynValue(image, C.DT_TEXTREL) !== undefined;
 
+/** Ports whose DEFAULT_STACK_PERMS has PF_X (sysdeps/<port>/stackinfo.h; the generic default, AArch64, 64-bit POWER and RISC-V among them, has not). */
+const EXEC_STACK_BY_DEFAULT = new Set([C.EM_386, C.EM_X86_64, C.EM_ARM, C.EM_MIPS, C.EM_S390, C.EM_PPC, C.EM_SPARC, C.EM_SPARC32PLUS, C.EM_SPARCV9,
+  C.EM_PARISC, C.EM_68K, C.EM_SH, C.EM_ALPHA, C.EM_MICROBLAZE, C.EM_OPENRISC]);
+
+/**
+ * Whether the object asks for an executable stack as ld.so reads it (dl-load.c _dl_map_object_from_fd,
+ * rtld.c for the program): PT_GNU_STACK's PF_X, or without one its port's DEFAULT_STACK_PERMS.
+ */
+export function requestsExecStack(image: ElfImage): boolean {
+  const stack = image.segments.find((s) => s.type === C.PT_GNU_STACK);
+  return stack ? (stack.flags & C.PF_X) !== 0 : EXEC_STACK_BY_DEFAULT.has(image.header.machine);
+}
+
 export function summarize(image: ElfImage, notes: readonly Note[]): ObjectSummary {
   const bindNow = bindsNow(image);
   const relro = image.segments.some((s) => s.type === C.PT_GNU_RELRO);
-  const stack = image.segments.find((s) => s.type === C.PT_GNU_STACK);
   const dlopen: string[] = [];
   let pkg: string | null = null;
   for (const n of notes) {
@@ -46,7 +58,7 @@ export function summarize(image: ElfImage, notes: readonly Note[]): ObjectSummar
     relro: !relro ? 'none' : bindNow ? 'full' : 'partial',
     bindNow,
     textrel: hasTextrel(image),
-    execStack: !stack || (stack.flags & C.PF_X) !== 0,
+    execStack: requestsExecStack(image),
     dlopen,
     package: pkg,
   };

@@ -11,7 +11,7 @@ import { wideHex } from '../elf/kit.js';
 import { decodeUtf8 } from '../elf/utf8.js';
 import type { Note } from '../elf/image.js';
 import type { SymbolVersions } from '../elf/symbols.js';
-import { bindsNow, summarize } from '../elf/summary.js';
+import { bindsNow, requestsExecStack, summarize } from '../elf/summary.js';
 import type { Candidate, EdgeKind, GraphEdge, GraphObject, LoadGraph, Reason, ResolvedEnv, RuntimeGraph, SourceKind } from '../graph/model.js';
 import { dynamicEdges, edgeSource } from '../graph/edge-sources.js';
 import { GRAPH_SCHEMA } from '../graph/model.js';
@@ -263,7 +263,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
 
   const objects: Obj[] = [];
   const edges: GraphEdge[] = [];
-  const state: { fatal: LoadGraph['fatal'] } = { fatal: null };
+  const state: Session['state'] = { fatal: null, stackAtRunTime: null };
   // Every object built with the same fields in the same order (one shape for V8; a spread is slow).
   const newObj = (o: Omit<Obj, 'id'>): Obj => {
     const x: Obj = { id: objects.length, notes: o.notes, kind: o.kind, name: o.name, names: o.names, path: o.path, realPath: o.realPath, image: o.image, fileId: o.fileId, loader: o.loader, size: o.size, versions: o.versions };
@@ -348,7 +348,8 @@ interface Session {
   readonly dirStatus: Map<string, Array<boolean | undefined>>;
   readonly objects: Obj[];
   readonly edges: GraphEdge[];
-  readonly state: { fatal: LoadGraph['fatal'] };
+  /** The fatal error so far; once start-up is over, whether the process stack is executable (null before). */
+  readonly state: { fatal: LoadGraph['fatal']; stackAtRunTime: boolean | null };
   readonly newObj: (o: Omit<Obj, 'id'>) => Obj;
   readonly main: Obj;
   readonly linkage: LoadGraph['linkage'];
@@ -558,6 +559,15 @@ function attempt(q: Search, path: string, source: SourceKind, owner?: Obj): Atte
     s.state.fatal ??= { ...failed, message: `${path}: ${failed.message}`, object: loader.id };
     return 'fatal';
   }
+  // After start-up every object is mapped by a dlopen(), which before glibc 2.41 made the stack executable
+  // for an object that asks, and since refuses it (dl-load.c _dl_map_object_from_fd: EINVAL under __RTLD_DLOPEN).
+  if (s.state.stackAtRunTime === false && requestsExecStack(v.image)) {
+    if (s.release !== null && (s.release[0] > 2 || (s.release[0] === 2 && s.release[1] >= 41))) {
+      s.state.fatal ??= { message: `${path}: cannot enable executable stack as shared object requires: Invalid argument`, object: loader.id };
+      return 'fatal';
+    }
+    s.state.stackAtRunTime = true;
+  }
   return { obj: s.newObj({ kind: 'library', name, names: [name], path, realPath: realOf(s.fs, s.abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes, versions: v.versions }), reused: false };
 }
 
@@ -682,6 +692,8 @@ function mapRuntimeObjects(s: Session): RuntimeGraph {
     const to = e.to === null ? null : objects[e.to]!;
     if (to && to.id >= first && !rtQueue.includes(to)) rtQueue.push(to);
   };
+  // rtld.c dl_main takes the program's PT_GNU_STACK (or the port's default); a library mapped at start that asks makes it executable.
+  state.stackAtRunTime = objects.slice(0, first).some((o) => o.image !== null && o.kind !== 'interp' && requestsExecStack(o.image));
   const loaded = objects.slice(0, first).map((o) => ({ id: o.id, path: o.path === null ? null : abs(o.path), image: o.image, notes: o.notes ?? [] }));
   const request = (req: RuntimeRequest) => {
     // The sonames of a dlopen note are alternatives, most preferred first.

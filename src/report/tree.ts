@@ -203,7 +203,8 @@ export function runtimeLines(g: LoadGraph, style: Style = plain): string[] {
   const out = [style('bold', 'may also load at run time (not at start; --no-runtime hides this):')];
   const line = (e: GraphEdge, why: string) => {
     const to = e.to === null ? null : byId.get(e.to)!;
-    if (!to) return style('red', `${e.expanded} not found`) + ' ' + style('dim', `[${why}]${e.error ? ` ${e.error}` : ''}`);
+    // Found but refused (a damaged file, an executable stack since glibc 2.41) is not "not found".
+    if (!to) return style('red', `${e.expanded} ${e.error ? 'fails to load' : 'not found'}`) + ' ' + style('dim', `[${why}]${e.error ? ` ${e.error}` : ''}`);
     const reason = e.reason.kind === 'already-loaded' ? 'already loaded' : reasonText(e.reason, byId, 'needed');
     // A PAM module is named by its path; its file name reads better at the head of the line.
     const name = e.kind === 'pam' ? e.expanded.slice(e.expanded.lastIndexOf('/') + 1) : e.expanded;

@@ -3,8 +3,12 @@
 // mode (as ldd: the program does not run), tries under an LD_LIBRARY_PATH directory exactly the paths in
 // loadgraph's trace: bookworm's (2.36) the legacy power set too, trixie's (2.41) glibc-hwcaps and the
 // directory alone. The directory does not exist, so ld.so tries each subdirectory once and no file is found.
-// Then every program of the Debian 13 sysroot is listed as its own 2.41 ld.so lists it there.
-import { execa } from 'execa';
+// Then every program of the Debian 13 sysroot is listed as its own 2.41 ld.so lists it there. Last, what
+// changed at run time with 2.41: a dlopen() no longer makes the stack executable for an object that asks.
+import { execa, execaSync } from 'execa';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { confinedFs } from '../../src/host/confined-fs.js';
 import { detectHostCpu } from '../../src/host/cpu.js';
@@ -13,8 +17,8 @@ import { readLoaderDirs } from '../../src/loader/loader-dirs.js';
 import { type Sysroot, pool, sysroot } from '../support/corpus.js';
 import { discoverPrograms } from '../../src/loader/programs.js';
 import { renderLdd } from '../../src/report/ldd.js';
-import { cleanLdd, triedIn, triedLines } from '../support/fixtures.js';
-import { ROOT_CHROOT, X86_64, requires, sysrootOf } from '../support/prereq.js';
+import { cleanLdd, lib, triedIn, triedLines } from '../support/fixtures.js';
+import { CC, ROOT_CHROOT, X86_64, requires, sysrootOf } from '../support/prereq.js';
 
 const LD = '/lib64/ld-linux-x86-64.so.2';
 const DIR = '/nonexistent-lg';
@@ -62,4 +66,33 @@ describe('the loader\'s release, read from its banner, decides the legacy subdir
     console.log(`Debian 13 sysroot: ${compared} of ${programs.length} programs listed as its own ld.so lists them`);
     expect(compared).toBeGreaterThan(200);
   }, 300_000);
+
+  it.for([['amd64', true], ['trixie-amd64', false]] as Array<[Sysroot, boolean]>)('an NSS module asking for an executable stack, in a copy of the Debian %s sysroot: getent there loads it: %s', async ([name, loads], ctx) => {
+    requires(ctx, sysrootOf(name), X86_64, ROOT_CHROOT, CC);
+    // A copy of hard links (a full copy where /tmp is another file system); only new files are written into it.
+    const root = mkdtempSync(join(tmpdir(), 'loadgraph-execstack-'));
+    try {
+      try {
+        execaSync('cp', ['-al', `${sysroot(name)}/.`, root]);
+      } catch {
+        execaSync('cp', ['-a', `${sysroot(name)}/.`, root]);
+      }
+      for (const [service, args] of [['lgplain', []], ['lgstack', ['-Wl,-z,execstack']]] as const) {
+        lib(join(root, 'usr/lib/x86_64-linux-gnu'), `libnss_${service}.so.2`, { source: `int _nss_${service}_getpwnam_r(const char *n, void *p, char *b, unsigned long l, int *e) { return 0; }\n`, args: [...args] });
+      }
+      rmSync(join(root, 'etc/nsswitch.conf'), { force: true });
+      writeFileSync(join(root, 'etc/nsswitch.conf'), 'passwd: lgplain lgstack\n');
+      // The root's own getent asks both services; LD_DEBUG=files says which modules' initialisers ran.
+      const real = await execa('chroot', [root, '/usr/bin/env', '-i', 'LC_ALL=C', 'LD_DEBUG=files', '/usr/bin/getent', 'passwd', 'lg-nobody'], { reject: false, extendEnv: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+      const initialised = (service: string) => new RegExp(`calling init: \\S*/libnss_${service}\\.so\\.2$`, 'm').test(real.stderr);
+      expect([initialised('lgplain'), initialised('lgstack')]).toEqual([true, loads]);
+      const r = buildLoadGraph(confinedFs(root), '/usr/bin/getent', { root, inhibitCache: true });
+      if (!r.ok) throw new Error(r.message);
+      const edge = (service: string) => r.graph.runtime!.edges.find((e) => e.name === `libnss_${service}.so.2`)!;
+      expect([edge('lgplain').to !== null, edge('lgstack').to !== null]).toEqual([true, loads]);
+      if (!loads) expect(edge('lgstack').error).toMatch(/\/libnss_lgstack\.so\.2: cannot enable executable stack as shared object requires: Invalid argument$/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
