@@ -34,7 +34,7 @@ export function renderMarkdown(g: AnalysisResult): string {
     out.push('', '## May also load at run time', '', '| object | asked for by | load-time code | path |', '|---|---|---|---|');
     for (const e of roots) {
       const to = e.to === null ? null : all.get(e.to)!;
-      out.push(`| ${to ? code(displayName(g, to)) : `${code(e.expanded)} (not found)`} | ${cell(provenanceText(e, all))} | ${to ? codeText(to.id) : ''} | ${code(to?.path ?? null)} |`);
+      out.push(`| ${to ? code(displayName(g, to)) : `${code(e.expanded)} (${e.error ? `fails to load: ${cell(e.error)}` : 'not found'})`} | ${cell(provenanceText(e, all))} | ${to ? codeText(to.id) : ''} | ${code(to?.path ?? null)} |`);
     }
   }
   const notes = [loadTimeFooter(g), runtimeSummary(g), ...(g.suggestions ?? []).map((s) => `suggestion ${s.rule}: ${s.advice}`)].filter((x): x is string => !!x);
