@@ -3,6 +3,7 @@
 // knows nothing of glibc-hwcaps/x86-64-v*. glibc 2.36: elf/dl-hwcaps.c _dl_important_hwcaps,
 // sysdeps/x86/cpu-features.c init_cpu_features (dl_platform, dl_hwcap), sysdeps/x86/dl-hwcap.h and the
 // Linux dl-procinfo.h files (HWCAP_IMPORTANT), sysdeps/x86_64/dl-hwcaps-subdirs.c.
+import { releaseAtLeast } from './loader-dirs.js';
 import type { TargetPreset } from './target.js';
 
 /** /proc/cpuinfo's facts: the machine, the vendor (x86), the feature flags. */
@@ -39,7 +40,7 @@ const asCpuidShows = (flags: readonly string[]) => (flags.includes('bmi1') && !f
  * names): 2.37 dropped them (NEWS; "elf: Remove legacy hwcaps support from the dynamic loader"), though
  * $PLATFORM still expands. A loader whose release is not known is taken for 2.36.
  */
-export const searchesLegacy = (release: readonly [number, number] | null) => release === null || release[0] < 2 || (release[0] === 2 && release[1] < 37);
+export const searchesLegacy = (release: readonly [number, number] | null) => !releaseAtLeast(release, 2, 37);
 
 /** The loader's baseline: what is known without the CPU (a sysroot, or a program this CPU cannot run). */
 export const baselineCapabilities = (p: TargetPreset): Capabilities => ({ hwcaps: [], legacyHwcaps: [p.platform, 'tls'], platform: p.platform });

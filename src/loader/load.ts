@@ -23,7 +23,7 @@ import { readLdSoConf } from './ldconf.js';
 import { type RuntimeRequest, dlopenRequests, runtimeRequests } from './runtime.js';
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
 import { type CpuFacts, capabilitiesFor, cpuDecides, searchesLegacy } from './capabilities.js';
-import { readLoaderDirs } from './loader-dirs.js';
+import { readLoaderDirs, releaseAtLeast } from './loader-dirs.js';
 import { type ParsedObject, type VerifyCache, dynamicFault, dynamicInfoFailure, parsedObject, loadCommandError, mapFailure, relocationCrash, truncatedSegments, verifyCandidate } from './verify.js';
 import { checkAllVersions } from './versions.js';
 import { interpreterError, notALoader } from './interp.js';
@@ -562,7 +562,7 @@ function attempt(q: Search, path: string, source: SourceKind, owner?: Obj): Atte
   // After start-up every object is mapped by a dlopen(), which before glibc 2.41 made the stack executable
   // for an object that asks, and since refuses it (dl-load.c _dl_map_object_from_fd: EINVAL under __RTLD_DLOPEN).
   if (s.state.stackAtRunTime === false && requestsExecStack(v.image)) {
-    if (s.release !== null && (s.release[0] > 2 || (s.release[0] === 2 && s.release[1] >= 41))) {
+    if (releaseAtLeast(s.release, 2, 41)) {
       s.state.fatal ??= { message: `${path}: cannot enable executable stack as shared object requires: Invalid argument`, object: loader.id };
       return 'fatal';
     }

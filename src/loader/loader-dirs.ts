@@ -63,6 +63,10 @@ function scanLoader(fs: FileSystem, path: string): LoaderDirs | null {
 const SEP = Buffer.from('/\0/', 'latin1');
 const BANNER = Buffer.from(' release version ', 'latin1');
 
+/** Whether a loader's release is known and at least major.minor. */
+export const releaseAtLeast = (release: readonly [number, number] | null, major: number, minor: number): boolean =>
+  release !== null && (release[0] > major || (release[0] === major && release[1] >= minor));
+
 /** "… release version 2.41." → [2, 41]. The banner came with 2.33: an older loader has none (null). */
 function releaseOf(bytes: Buffer): [number, number] | null {
   const at = bytes.indexOf(BANNER);
