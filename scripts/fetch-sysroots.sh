@@ -9,7 +9,7 @@
 # Nothing is installed and nothing from a package is executed: apt gets private lists, cache and an empty
 # dpkg status, so the machine's own package state is untouched; what maintainer scripts would write at
 # install time and loadgraph reads (merged-/usr links, PAM's common-* files) is written by this script.
-# A finished sysroot is kept (a .done stamp), so calling the script again is cheap.
+# A finished sysroot is kept (a .done stamp naming the package list), so calling the script again is cheap.
 #
 # Needs: apt-get and dpkg-deb, write access for apt's private state (root on Debian), and the network
 # path to the Debian archive this machine's apt is configured for. LOADGRAPH_CORPUS defaults to
@@ -24,7 +24,8 @@ if [ "${1-}" = --release ]; then release=${2:?--release needs a name}; shift 2; 
 arches=("$@"); [ ${#arches[@]} -gt 0 ] || arches=(amd64 i386 arm64 armhf s390x ppc64el mips64el)
 
 # sshd and everything it links, the PAM stack and NSS modules that load into it at run time, systemd
-# (RUNPATH, dlopen notes) and coreutils; the last line has the names trixie gave some of them (64-bit time_t).
+# (RUNPATH, dlopen notes; trixie's liblz4 needs libxxhash) and coreutils; the last line has the names trixie
+# gave some of them (64-bit time_t).
 packages="openssh-server openssh-client openssh-sftp-server libsystemd0 libsystemd-shared systemd coreutils
  libc6 libc-bin libgcc-s1 libstdc++6 liblzma5 libzstd1 liblz4-1 libgcrypt20 libgpg-error0 libcap2 libcap-ng0
  libselinux1 libsepol2 libpam0g libpam-modules libpam-modules-bin libpam-runtime libpam-systemd libnss-systemd
@@ -32,7 +33,7 @@ packages="openssh-server openssh-client openssh-sftp-server libsystemd0 libsyste
  libcom-err2 libssl3 zlib1g libcrypt1 libwrap0 libnsl2 libtirpc3 libpcre2-8-0 libacl1 libattr1 libapparmor1
  libargon2-1 libblkid1 libbsd0 libbz2-1.0 libcbor0.8 libcryptsetup12 libdevmapper1.02.1 libedit2 libfdisk1
  libffi8 libfido2-1 libgmp10 libip4tc2 libjson-c5 libkmod2 libmd0 libmount1 libncursesw6 libp11-kit0
- libproc2-0 libseccomp2 libtinfo6 libudev1 libuuid1 libdb5.3
+ libproc2-0 libseccomp2 libtinfo6 libudev1 libuuid1 libdb5.3 libxxhash0
  libssl3t64 libtirpc3t64 libcbor0.10 libdb5.3t64 libwtmpdb0 libsqlite3-0"
 
 fail() { echo "fetch-sysroots: $*" >&2; exit 2; }
@@ -69,7 +70,10 @@ fetch() {
   local arch=$1 name
   if [ "$release" = bookworm ]; then name=$arch; else name=$release-$arch; fi
   local out=$corpus/$name state=$corpus/.apt-$name
-  if [ -f "$out/.done" ]; then install_time "$out/root" || return 1; echo "$name: already in $out/root" >&2; return 0; fi
+  # .done holds a digest of the package list: a root fetched for another list is fetched again.
+  local stamp; stamp=$(printf '%s' "$packages" | sha256sum | cut -c1-16)
+  if [ -f "$out/.done" ] && [ "$(cat "$out/.done")" = "$stamp" ]; then install_time "$out/root" || return 1; echo "$name: already in $out/root" >&2; return 0; fi
+  rm -rf "$out/root" "$out/.done"
   mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$out/debs" "$out/root" || return 1
   : > "$state/status"
   printf 'deb %s %s main\n' "$mirror" "$release" > "$state/sources.list"
@@ -109,7 +113,7 @@ fetch() {
   [ -e "$out/root/usr/sbin/sshd" ] || { echo "$name: sshd did not arrive" >&2; rc=1; }
   install_time "$out/root" || rc=1
   rm -rf "$out/debs"
-  [ $rc = 0 ] && touch "$out/.done"
+  [ $rc = 0 ] && echo "$stamp" > "$out/.done"
   echo "$name: $(($(wc -l < "$out/manifest.tsv") - 1)) packages in $out/root" >&2
   return $rc
 }
