@@ -714,7 +714,50 @@ function mapRuntimeObjects(s: Session): RuntimeGraph {
     // An object that itself loads at run time declares its own dlopen()s (pam_systemd → libsystemd → liblzma).
     for (const req of dlopenRequests({ id: x.id, path: x.path === null ? null : abs(x.path), image: x.image, notes: x.notes ?? [] }, rtWarnings)) request(req);
   }
-  return { objects: objects.slice(first).map((o) => toGraphObject(o, o.image ? dynamicEdges(o.image).map(([, n]) => n) : [])), edges: rtEdges, warnings: rtWarnings };
+  return wholeDlopens(objects.slice(first), rtEdges, rtWarnings);
+}
+
+/**
+ * Each dlopen() succeeds or fails as a whole (dl-open.c dl_open_worker): it maps the object and everything
+ * that needs mapping for it, and when one of those cannot be (not found, refused) dlerror() names it and
+ * _dl_close_worker unmaps all it had mapped; nothing of it runs. A request whose closure fails becomes an
+ * edge to nothing with that error, and objects only it would have brought are left out.
+ */
+function wholeDlopens(rtObjects: readonly Obj[], rtEdges: readonly GraphEdge[], warnings: string[]): RuntimeGraph {
+  const isNew = new Set(rtObjects.map((o) => o.id));
+  const out = new Map<number, GraphEdge[]>();
+  for (const e of rtEdges) if (!e.provenance) out.set(e.from, [...(out.get(e.from) ?? []), e]);
+  // The first failing edge of the request's closure: breadth-first, as _dl_map_object_deps maps it.
+  const failure = (root: GraphEdge): string | null => {
+    const seen = new Set<number>([root.to!]);
+    for (const queue = [root.to!]; queue.length;) {
+      for (const e of out.get(queue.shift()!) ?? []) {
+        if (e.to === null) {
+          if (!edgeSource(e.kind).optional || e.error) return e.error ?? `${e.expanded}: cannot open shared object file: No such file or directory`;
+        } else if (isNew.has(e.to) && !seen.has(e.to)) seen.add(e.to), queue.push(e.to);
+      }
+    }
+    return null;
+  };
+  const edges = rtEdges.map((e) => {
+    const why = e.provenance && e.to !== null && isNew.has(e.to) ? failure(e) : null;
+    return why === null ? e : { ...e, to: null, error: why };
+  });
+  // What is still brought by a request that succeeds, a dlopen note of such an object included.
+  const kept = new Set<number>();
+  const from = new Map<number, GraphEdge[]>();
+  for (const e of edges) from.set(e.from, [...(from.get(e.from) ?? []), e]);
+  const visit = (id: number) => {
+    if (!isNew.has(id) || kept.has(id)) return;
+    kept.add(id);
+    for (const e of from.get(id) ?? []) if (e.to !== null) visit(e.to);
+  };
+  for (const e of edges) if (e.provenance && !isNew.has(e.from) && e.to !== null) visit(e.to);
+  return {
+    objects: rtObjects.filter((o) => kept.has(o.id)).map((o) => toGraphObject(o, o.image ? dynamicEdges(o.image).map(([, n]) => n) : [])),
+    edges: edges.filter((e) => !isNew.has(e.from) || kept.has(e.from)),
+    warnings,
+  };
 }
 
 /** A program that is not a regular file: execve refuses it (EACCES); loadgraph does not open it either. */

@@ -4,7 +4,8 @@
 // loadgraph's trace: bookworm's (2.36) the legacy power set too, trixie's (2.41) glibc-hwcaps and the
 // directory alone. The directory does not exist, so ld.so tries each subdirectory once and no file is found.
 // Then every program of the Debian 13 sysroot is listed as its own 2.41 ld.so lists it there. Last, what
-// changed at run time with 2.41: a dlopen() no longer makes the stack executable for an object that asks.
+// changed at run time with 2.41: a dlopen() no longer makes the stack executable for an object that asks;
+// and, under any release, a dlopen() fails as a whole when something its object needs is missing.
 import { execa, execaSync } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,7 +68,8 @@ describe('the loader\'s release, read from its banner, decides the legacy subdir
     expect(compared).toBeGreaterThan(200);
   }, 300_000);
 
-  it.for([['amd64', true], ['trixie-amd64', false]] as Array<[Sysroot, boolean]>)('an NSS module asking for an executable stack, in a copy of the Debian %s sysroot: getent there loads it: %s', async ([name, loads], ctx) => {
+  // A dlopen() also fails as a whole when something its object needs is missing, under any release.
+  it.for([['amd64', true], ['trixie-amd64', false]] as Array<[Sysroot, boolean]>)('NSS modules in a copy of the Debian %s sysroot: one asking for an executable stack loads: %s; one needing a missing library never does', async ([name, loads], ctx) => {
     requires(ctx, sysrootOf(name), X86_64, ROOT_CHROOT, CC);
     // A copy of hard links (a full copy where /tmp is another file system); only new files are written into it.
     const root = mkdtempSync(join(tmpdir(), 'loadgraph-execstack-'));
@@ -77,20 +79,26 @@ describe('the loader\'s release, read from its banner, decides the legacy subdir
       } catch {
         execaSync('cp', ['-a', `${sysroot(name)}/.`, root]);
       }
-      for (const [service, args] of [['lgplain', []], ['lgstack', ['-Wl,-z,execstack']]] as const) {
-        lib(join(root, 'usr/lib/x86_64-linux-gnu'), `libnss_${service}.so.2`, { source: `int _nss_${service}_getpwnam_r(const char *n, void *p, char *b, unsigned long l, int *e) { return 0; }\n`, args: [...args] });
+      const dir = join(root, 'usr/lib/x86_64-linux-gnu');
+      const gone = lib(join(root, 'tmp'), 'libgonelg.so.1');
+      for (const [service, args] of [['lgplain', []], ['lgstack', ['-Wl,-z,execstack']], ['lgdep', [gone]]] as const) {
+        lib(dir, `libnss_${service}.so.2`, { source: `int _nss_${service}_getpwnam_r(const char *n, void *p, char *b, unsigned long l, int *e) { return 0; }\n`, args: [...args] });
       }
+      rmSync(gone);
       rmSync(join(root, 'etc/nsswitch.conf'), { force: true });
-      writeFileSync(join(root, 'etc/nsswitch.conf'), 'passwd: lgplain lgstack\n');
+      writeFileSync(join(root, 'etc/nsswitch.conf'), 'passwd: lgplain lgstack lgdep\n');
       // The root's own getent asks both services; LD_DEBUG=files says which modules' initialisers ran.
       const real = await execa('chroot', [root, '/usr/bin/env', '-i', 'LC_ALL=C', 'LD_DEBUG=files', '/usr/bin/getent', 'passwd', 'lg-nobody'], { reject: false, extendEnv: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
       const initialised = (service: string) => new RegExp(`calling init: \\S*/libnss_${service}\\.so\\.2$`, 'm').test(real.stderr);
-      expect([initialised('lgplain'), initialised('lgstack')]).toEqual([true, loads]);
+      expect([initialised('lgplain'), initialised('lgstack'), initialised('lgdep')]).toEqual([true, loads, false]);
       const r = buildLoadGraph(confinedFs(root), '/usr/bin/getent', { root, inhibitCache: true });
       if (!r.ok) throw new Error(r.message);
       const edge = (service: string) => r.graph.runtime!.edges.find((e) => e.name === `libnss_${service}.so.2`)!;
-      expect([edge('lgplain').to !== null, edge('lgstack').to !== null]).toEqual([true, loads]);
+      expect([edge('lgplain').to !== null, edge('lgstack').to !== null, edge('lgdep').to !== null]).toEqual([true, loads, false]);
       if (!loads) expect(edge('lgstack').error).toMatch(/\/libnss_lgstack\.so\.2: cannot enable executable stack as shared object requires: Invalid argument$/);
+      expect(edge('lgdep').error).toBe('libgonelg.so.1: cannot open shared object file: No such file or directory');
+      // Nothing the failed dlopen() mapped stays: of the three modules only those that load are objects.
+      expect(r.graph.runtime!.objects.map((o) => o.name).filter((n) => n.startsWith('libnss_lg')).sort()).toEqual(loads ? ['libnss_lgplain.so.2', 'libnss_lgstack.so.2'] : ['libnss_lgplain.so.2']);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
