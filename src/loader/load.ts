@@ -732,9 +732,13 @@ function wholeDlopens(rtObjects: readonly Obj[], rtEdges: readonly GraphEdge[], 
     const seen = new Set<number>([root.to!]);
     for (const queue = [root.to!]; queue.length;) {
       for (const e of out.get(queue.shift()!) ?? []) {
+        // An auxiliary filtee that fails is passed over, whatever the reason (dl-deps.c _dl_map_object_deps).
         if (e.to === null) {
-          if (!edgeSource(e.kind).optional || e.error) return e.error ?? `${e.expanded}: cannot open shared object file: No such file or directory`;
-        } else if (isNew.has(e.to) && !seen.has(e.to)) seen.add(e.to), queue.push(e.to);
+          if (!edgeSource(e.kind).optional) return e.error ?? `${e.expanded}: cannot open shared object file: No such file or directory`;
+        } else if (isNew.has(e.to) && !seen.has(e.to)) {
+          seen.add(e.to);
+          queue.push(e.to);
+        }
       }
     }
     return null;
