@@ -416,41 +416,38 @@ function mapObject(s: Session, loader: Obj, raw: string, kind: EdgeKind): GraphE
   }
   const decider = loader.image ?? mainImage;
   const nodeflib = ((dynValue(decider, C.DT_FLAGS_1) ?? 0) & C.DF_1_NODEFLIB) !== 0;
-  const search: Search = { s, loader, kind, raw, name, preload: src.preload, trace: [], looked: [] };
-  const found = (done: GraphEdge) => {
-    if (s.unknownLevels.length && src.atStart && done.to !== null && done.reason.kind !== 'already-loaded') otherHwcaps(search, done);
-    return done;
-  };
+  // Where the search looked matters only for what a glibc-hwcaps level of an unknown CPU would load at start.
+  const search: Search = { s, loader, kind, raw, name, preload: src.preload, trace: [], looked: s.unknownLevels.length && src.atStart ? [] : null };
 
   for (const p of plans) {
     const done = p.source === 'path' ? finish(search, attempt(search, name, 'path'), 'path') : openPath(search, p.dirs, subdirs, p.source, p.owner);
-    if (done) return p.source === 'path' ? done : found(done);
+    if (done) return p.source === 'path' ? done : found(search, done);
   }
   if (!name.includes('/')) {
     if (cache && !(secure && src.preload)) {
       let hit = s.cacheLookups.get(name);
       if (hit === undefined) s.cacheLookups.set(name, (hit = lookupCache(cache, name, cacheTarget)));
-      search.looked.push(CACHE);
+      search.looked?.push(CACHE);
       if (hit !== null) {
         if (nodeflib && systemDirs.some((d) => hit.startsWith(d))) search.trace.push({ path: hit, source: 'ld.so.cache', outcome: 'nodeflib' });
         else {
           const done = finish(search, attempt(search, hit, 'ld.so.cache'), 'ld.so.cache');
-          if (done) return found(done);
+          if (done) return found(search, done);
         }
       }
     } else if (confDirs && !(secure && src.preload)) {
       for (const dir of confDirs) {
         if (nodeflib && systemDirs.some((d) => (dir + '/').startsWith(d))) continue;
-        search.looked.push(`${dir}/`);
+        search.looked?.push(`${dir}/`);
         const path = `${dir}/${name}`;
         if (!s.fs.stat(path).ok) continue;
         const done = finish(search, attempt(search, path, 'ld.so.conf'), 'ld.so.conf');
-        if (done) return found(done);
+        if (done) return found(search, done);
       }
     }
     if (!nodeflib) {
       const done = openPath(search, systemDirs, subdirs, 'system-dir');
-      if (done) return found(done);
+      if (done) return found(search, done);
     }
   }
   if (state.fatal) return edge(null, { kind: 'fatal' }, name, search.trace);
@@ -466,10 +463,16 @@ interface Search {
   readonly name: string;
   readonly preload: boolean;
   readonly trace: Candidate[];
-  /** The directories searched, in order, and CACHE where the cache was asked: where a glibc-hwcaps level would look. */
-  readonly looked: string[];
+  /** The directories searched, in order, and CACHE where the cache was asked: where a glibc-hwcaps level would look (null: not needed). */
+  readonly looked: string[] | null;
 }
 const CACHE = '';
+
+/** A search's answer, after the warning for what an unknown CPU's glibc-hwcaps level would load instead. */
+function found(q: Search, done: GraphEdge): GraphEdge {
+  if (q.looked && done.to !== null && done.reason.kind !== 'already-loaded') otherHwcaps(q, q.looked, done);
+  return done;
+}
 
 /**
  * What a CPU with a glibc-hwcaps level would load instead of `done`'s object, when the CPU is not known: the
@@ -477,7 +480,7 @@ const CACHE = '';
  * searched up to the answer, or the cache's entry for those levels (dl-hwcaps.c _dl_important_hwcaps,
  * dl-cache.c search_cache). A warning names each such file and the levels that would load it.
  */
-function otherHwcaps(q: Search, done: GraphEdge): void {
+function otherHwcaps(q: Search, looked: readonly string[], done: GraphEdge): void {
   const { s } = q;
   const levels = s.unknownLevels;
   const chosen = s.objects[done.to!]!.path;
@@ -485,7 +488,7 @@ function otherHwcaps(q: Search, done: GraphEdge): void {
   for (let i = 0; i < levels.length; i++) {
     const active = levels.slice(i);
     let path: string | null = null;
-    for (const dir of q.looked) {
+    for (const dir of looked) {
       if (dir === CACHE) {
         // Only a cache with glibc-hwcaps entries answers differently; each answer once per run.
         if (!s.cache?.hwcapsNames.length) continue;
@@ -589,7 +592,7 @@ const edgeOf = (loader: Obj, kind: EdgeKind, name: string, expanded: string, to:
  */
 function openPath(q: Search, dirs: readonly string[], subdirs: readonly string[], source: SourceKind, owner?: Obj): GraphEdge | null {
   for (const dir of dirs) {
-    q.looked.push(dir);
+    q.looked?.push(dir);
     // By capability index, as glibc keeps it: a subdirectory named twice (legacy "x86_64/" for both the
     // platform and the hwcap) is two entries, each tried.
     let status = q.s.dirStatus.get(dir);

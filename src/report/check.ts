@@ -117,7 +117,7 @@ export function renderKnownBadSummary(objects: readonly KnownBadObject[], style:
 const ALIKE = new Map(RULES.flatMap((r) => (r.alike ? [[r.id, r.alike] as const] : [])));
 const asAlike = (f: ObjectFinding): ObjectFinding => ({ ...f, message: ALIKE.get(f.rule) ?? f.message });
 /** Objects with equal keys are alike: the same findings, but for such detail. */
-const findingsKey = (fs: readonly ObjectFinding[]) => fs.map((f) => `${f.severity}\0${f.rule}\0${ALIKE.get(f.rule) ?? f.message}`).join('\0\0');
+const findingsKey = (fs: readonly ObjectFinding[]) => fs.map((f) => `${f.severity}\0${f.rule}\0${asAlike(f).message}`).join('\0\0');
 
 export function renderRootCheck(doc: RootCheckDocument, style: Style = plain): string {
   doc = shown(doc);
