@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { eachInShell } from '../support/fixtures.js';
-import { LDD, condition, requires } from '../support/prereq.js';
+import { LDCONFIG_ROOT, LDD, ROOT_CHROOT, condition, haveAll, requires } from '../support/prereq.js';
 
-const ROOT_CHROOT = condition('root (chroot) and ldconfig', process.getuid?.() === 0 && existsSync('/usr/sbin/chroot') && existsSync('/etc/ld.so.conf'), 'run the tests as root on Debian (chroot is in coreutils, ldconfig in libc-bin)');
+/** chroot, and ldconfig -r with this machine's ld.so.conf to write the root's cache. */
+const CHROOT_LDCONFIG = [ROOT_CHROOT, LDCONFIG_ROOT, condition('/etc/ld.so.conf', existsSync('/etc/ld.so.conf'), 'apt-get install libc-bin')];
 const LIBS = ['liblzma.so.5', 'libz.so.1', 'libselinux.so.1', 'libcrypto.so.3', 'libsystemd.so.0'];
 const STALE = '/usr/lib/x86_64-linux-gnu/libpcre2-8.so.0';
 
@@ -71,7 +72,7 @@ const isLink = (p: string) => {
 };
 
 describe('a real root (this machine\'s /usr as hard links, its ld.so.cache by ldconfig -r) against its own loader', () => {
-  const made = ROOT_CHROOT.present && LDD.present ? makeRoot() : null;
+  const made = haveAll(CHROOT_LDCONFIG, LDD) ? makeRoot() : null;
   if (made && 'why' in made) console.log(`real-root differential: SKIPPED — ${made.why}`);
   const root = made && 'root' in made ? made.root : null;
   afterAll(() => {
@@ -79,7 +80,7 @@ describe('a real root (this machine\'s /usr as hard links, its ld.so.cache by ld
   });
 
   it('scan --root: every x86-64 program\'s closure is what the root\'s ld.so lists in a chroot; rdeps --root agrees', async (ctx) => {
-    requires(ctx, LDD, ROOT_CHROOT, condition('a root of hard links (/tmp on the file system of /usr)', root !== null, 'set TMPDIR to a directory on the file system that holds /usr'));
+    requires(ctx, LDD, CHROOT_LDCONFIG, condition('a root of hard links (/tmp on the file system of /usr)', root !== null, 'set TMPDIR to a directory on the file system that holds /usr'));
     const scan = await runCli(['scan', '--root', root!, '--no-cache', '--no-code', '--quiet', '--format', 'ndjson']);
     const records = scan.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { path: string; status: string; closure: Array<{ path: string }>; missing: string[] });
     expect(records.length).toBeGreaterThan(100);

@@ -25,6 +25,10 @@ const LD = '/lib64/ld-linux-x86-64.so.2';
 const DIR = '/nonexistent-lg';
 const PROGRAMS = ['/usr/bin/ssh', '/usr/sbin/sshd', '/usr/bin/env'];
 
+/** `argv` run in `root` as chroot's child with only `env` set, by env(1) of the root: neither chroot nor env itself is traced. */
+const inChroot = (root: string, env: string[], argv: string[]) =>
+  execa('chroot', [root, '/usr/bin/env', '-i', 'LC_ALL=C', ...env, ...argv], { reject: false, extendEnv: false, all: true, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+
 describe('the loader\'s release, read from its banner, decides the legacy subdirectories', () => {
   it.for([['amd64', [2, 36]], ['trixie-amd64', [2, 41]]] as Array<[Sysroot, [number, number]]>)('the Debian %s sysroot\'s ld.so (glibc %j)', async ([name, release], ctx) => {
     requires(ctx, sysrootOf(name), X86_64, ROOT_CHROOT);
@@ -33,8 +37,7 @@ describe('the loader\'s release, read from its banner, decides the legacy subdir
     expect(readLoaderDirs(fs, LD)?.release).toEqual(release);
     const cpu = detectHostCpu();
     for (const program of PROGRAMS) {
-      // env(1) of the root sets the variables, so that neither chroot nor env itself is traced.
-      const real = await execa('chroot', [root, '/usr/bin/env', '-i', 'LC_ALL=C', 'LD_TRACE_LOADED_OBJECTS=1', 'LD_DEBUG=libs', `LD_LIBRARY_PATH=${DIR}`, LD, program], { reject: false, extendEnv: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+      const real = await inChroot(root, ['LD_TRACE_LOADED_OBJECTS=1', 'LD_DEBUG=libs', `LD_LIBRARY_PATH=${DIR}`], [LD, program]);
       const theirs = triedLines(real.stderr);
       expect(real.stdout, `${program}: ${real.stderr.slice(-300)}`).toContain('libc.so.6 => /');
       // No ld.so.cache in an unpacked sysroot: ld.so goes from LD_LIBRARY_PATH to the system directories.
@@ -57,7 +60,7 @@ describe('the loader\'s release, read from its banner, decides the legacy subdir
     const cpu = detectHostCpu();
     let compared = 0;
     await pool(programs, 4, async (program) => {
-      const real = await execa('chroot', [root, '/usr/bin/env', '-i', 'LC_ALL=C', 'LD_TRACE_LOADED_OBJECTS=1', LD, program], { reject: false, extendEnv: false, all: true, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+      const real = await inChroot(root, ['LD_TRACE_LOADED_OBJECTS=1'], [LD, program]);
       if (/wrong ELF class|not a dynamic executable/.test(real.all ?? '')) return;
       const r = buildLoadGraph(fs, program, { root, cpu, inhibitCache: true });
       if (!r.ok) throw new Error(r.message);
@@ -88,7 +91,7 @@ describe('the loader\'s release, read from its banner, decides the legacy subdir
       rmSync(join(root, 'etc/nsswitch.conf'), { force: true });
       writeFileSync(join(root, 'etc/nsswitch.conf'), 'passwd: lgplain lgstack lgdep\n');
       // The root's own getent asks both services; LD_DEBUG=files says which modules' initialisers ran.
-      const real = await execa('chroot', [root, '/usr/bin/env', '-i', 'LC_ALL=C', 'LD_DEBUG=files', '/usr/bin/getent', 'passwd', 'lg-nobody'], { reject: false, extendEnv: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+      const real = await inChroot(root, ['LD_DEBUG=files'], ['/usr/bin/getent', 'passwd', 'lg-nobody']);
       const initialised = (service: string) => new RegExp(`calling init: \\S*/libnss_${service}\\.so\\.2$`, 'm').test(real.stderr);
       expect([initialised('lgplain'), initialised('lgstack'), initialised('lgdep')]).toEqual([true, loads, false]);
       const r = buildLoadGraph(confinedFs(root), '/usr/bin/getent', { root, inhibitCache: true });
