@@ -674,97 +674,73 @@ function mapObjectDeps(s: Session): { queue: Obj[]; neededOf: Map<Obj, string[]>
 }
 
 /**
- * After start-up: what the process may dlopen(), each resolved as dlopen() from the requesting object
- * (dl-open.c _dl_open → _dl_map_object with that object as the loader), then each new object's own
- * DT_NEEDED closure (_dl_map_object_deps). A failure there fails that dlopen() only, never the process.
+ * After start-up: what the process may dlopen(), one request after another, each as dl-open.c
+ * dl_open_worker does it: the object resolved from the requesting object (_dl_map_object with it as the
+ * loader), then its DT_NEEDED closure (_dl_map_object_deps). A dlopen() succeeds or fails as a whole: when
+ * anything it must map cannot be (not found, refused), dlerror() names it and _dl_close_worker unmaps what
+ * it had mapped, so a later request searches for those names afresh. Never fatal to the process.
  */
 function mapRuntimeObjects(s: Session): RuntimeGraph {
   const { fs, opts, program, abs, objects, state } = s;
   const first = objects.length;
-  const rtEdges: GraphEdge[] = [];
-  const rtWarnings: string[] = [];
-  const load = (from: Obj, name: string, kind: EdgeKind): GraphEdge => {
-    const e = mapObject(s, from, name, kind);
-    if (!state.fatal) return e;
-    const error = state.fatal.message;
-    state.fatal = null;
-    return { ...e, to: null, error };
-  };
-  const rtQueue: Obj[] = [];
-  const enqueue = (e: GraphEdge) => {
-    const to = e.to === null ? null : objects[e.to]!;
-    if (to && to.id >= first && !rtQueue.includes(to)) rtQueue.push(to);
-  };
+  const edges: GraphEdge[] = [];
+  const warnings: string[] = [];
   // rtld.c dl_main takes the program's PT_GNU_STACK (or the port's default); a library mapped at start that asks makes it executable.
-  state.stackAtRunTime = objects.slice(0, first).some((o) => o.image !== null && o.kind !== 'interp' && requestsExecStack(o.image));
-  const loaded = objects.slice(0, first).map((o) => ({ id: o.id, path: o.path === null ? null : abs(o.path), image: o.image, notes: o.notes ?? [] }));
-  const request = (req: RuntimeRequest) => {
-    // The sonames of a dlopen note are alternatives, most preferred first.
-    const tries = req.names.map((n) => load(objects[req.from]!, n, req.kind));
-    const e = { ...(tries.find((t) => t.to !== null) ?? tries[0]!), provenance: req.provenance };
-    rtEdges.push(e);
-    enqueue(e);
-  };
-  for (const req of runtimeRequests(fs, program, loaded, opts.pamService ? { pamService: opts.pamService } : {}, rtWarnings)) request(req);
-  for (let qi = 0; qi < rtQueue.length; qi++) {
-    const x = rtQueue[qi]!;
-    if (!x.image) continue;
-    for (const [src, raw] of dynamicEdges(x.image)) {
-      const e = load(x, raw, src.kind);
-      rtEdges.push(e);
-      enqueue(e);
+  state.stackAtRunTime = objects.some((o) => o.image !== null && o.kind !== 'interp' && requestsExecStack(o.image));
+  const seenBy = (o: Obj) => ({ id: o.id, path: o.path === null ? null : abs(o.path), image: o.image, notes: o.notes ?? [] });
+  const requests = runtimeRequests(fs, program, objects.map(seenBy), opts.pamService ? { pamService: opts.pamService } : {}, warnings);
+  for (let ri = 0; ri < requests.length; ri++) {
+    const req = requests[ri]!;
+    // The sonames of a dlopen note are alternatives, most preferred first: each one a dlopen() of its own.
+    let failed: GraphEdge | null = null;
+    for (const name of req.names) {
+      const mark = objects.length;
+      const r = dlopen(s, objects[req.from]!, name, req.kind, mark);
+      if (r.closure) {
+        edges.push({ ...r.edge, provenance: req.provenance }, ...r.closure);
+        // What it mapped may itself dlopen() later (pam_systemd → libsystemd → liblzma).
+        for (const o of objects.slice(mark)) requests.push(...dlopenRequests(seenBy(o), warnings));
+        failed = null;
+        break;
+      }
+      objects.length = mark;
+      failed ??= { ...r.edge, provenance: req.provenance };
     }
-    // An object that itself loads at run time declares its own dlopen()s (pam_systemd → libsystemd → liblzma).
-    for (const req of dlopenRequests({ id: x.id, path: x.path === null ? null : abs(x.path), image: x.image, notes: x.notes ?? [] }, rtWarnings)) request(req);
+    if (failed) edges.push(failed);
   }
-  return wholeDlopens(objects.slice(first), rtEdges, rtWarnings);
+  return { objects: objects.slice(first).map((o) => toGraphObject(o, o.image ? dynamicEdges(o.image).map(([, n]) => n) : [])), edges, warnings };
 }
 
 /**
- * Each dlopen() succeeds or fails as a whole (dl-open.c dl_open_worker): it maps the object and everything
- * that needs mapping for it, and when one of those cannot be (not found, refused) dlerror() names it and
- * _dl_close_worker unmaps all it had mapped; nothing of it runs. A request whose closure fails becomes an
- * edge to nothing with that error, and objects only it would have brought are left out.
+ * One dlopen(): its edge and, when it succeeds, the edges of its closure (breadth-first over the objects it
+ * mapped, those from `mark` on); when it fails, the edge to nothing with dlerror()'s words. An auxiliary
+ * filtee that fails is passed over, whatever the reason (dl-deps.c _dl_map_object_deps).
  */
-function wholeDlopens(rtObjects: readonly Obj[], rtEdges: readonly GraphEdge[], warnings: string[]): RuntimeGraph {
-  const isNew = new Set(rtObjects.map((o) => o.id));
-  const out = new Map<number, GraphEdge[]>();
-  for (const e of rtEdges) if (!e.provenance) out.set(e.from, [...(out.get(e.from) ?? []), e]);
-  // The first failing edge of the request's closure: breadth-first, as _dl_map_object_deps maps it.
-  const failure = (root: GraphEdge): string | null => {
-    const seen = new Set<number>([root.to!]);
-    for (const queue = [root.to!]; queue.length;) {
-      for (const e of out.get(queue.shift()!) ?? []) {
-        // An auxiliary filtee that fails is passed over, whatever the reason (dl-deps.c _dl_map_object_deps).
-        if (e.to === null) {
-          if (!edgeSource(e.kind).optional) return e.error ?? `${e.expanded}: cannot open shared object file: No such file or directory`;
-        } else if (isNew.has(e.to) && !seen.has(e.to)) {
-          seen.add(e.to);
-          queue.push(e.to);
-        }
-      }
+function dlopen(s: Session, from: Obj, name: string, kind: EdgeKind, mark: number): { edge: GraphEdge; closure: GraphEdge[] | null } {
+  const { objects } = s;
+  const load = (loader: Obj, raw: string, k: EdgeKind): GraphEdge => {
+    const e = mapObject(s, loader, raw, k);
+    if (!s.state.fatal) return e;
+    const error = s.state.fatal.message;
+    s.state.fatal = null;
+    return { ...e, to: null, error };
+  };
+  const edge = load(from, name, kind);
+  if (edge.to === null) return { edge, closure: null };
+  const closure: GraphEdge[] = [];
+  const queue = edge.to >= mark ? [objects[edge.to]!] : [];
+  for (let qi = 0; qi < queue.length; qi++) {
+    const x = queue[qi]!;
+    if (!x.image) continue;
+    for (const [src, raw] of dynamicEdges(x.image)) {
+      const e = load(x, raw, src.kind);
+      if (e.to === null && !src.optional) return { edge: { ...edge, to: null, error: e.error ?? `${e.expanded}: cannot open shared object file: No such file or directory` }, closure: null };
+      closure.push(e);
+      const to = e.to === null ? null : objects[e.to]!;
+      if (to && to.id >= mark && !queue.includes(to)) queue.push(to);
     }
-    return null;
-  };
-  const edges = rtEdges.map((e) => {
-    const why = e.provenance && e.to !== null && isNew.has(e.to) ? failure(e) : null;
-    return why === null ? e : { ...e, to: null, error: why };
-  });
-  // What is still brought by a request that succeeds, a dlopen note of such an object included.
-  const kept = new Set<number>();
-  const from = new Map<number, GraphEdge[]>();
-  for (const e of edges) from.set(e.from, [...(from.get(e.from) ?? []), e]);
-  const visit = (id: number) => {
-    if (!isNew.has(id) || kept.has(id)) return;
-    kept.add(id);
-    for (const e of from.get(id) ?? []) if (e.to !== null) visit(e.to);
-  };
-  for (const e of edges) if (e.provenance && !isNew.has(e.from) && e.to !== null) visit(e.to);
-  return {
-    objects: rtObjects.filter((o) => kept.has(o.id)).map((o) => toGraphObject(o, o.image ? dynamicEdges(o.image).map(([, n]) => n) : [])),
-    edges: edges.filter((e) => !isNew.has(e.from) || kept.has(e.from)),
-    warnings,
-  };
+  }
+  return { edge, closure };
 }
 
 /** A program that is not a regular file: execve refuses it (EACCES); loadgraph does not open it either. */

@@ -1,7 +1,7 @@
 // Run-time edges: .note.dlopen entries, PAM modules and NSS services, resolved as dlopen() from the object
 // that asks, with their own closures — kept apart from the start-up graph.
 import { execa, execaSync } from 'execa';
-import { copyFileSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisResult } from '../../src/analyses/result.js';
@@ -13,11 +13,11 @@ import { FIXTURES, READELF, X86_64, condition, requires, sysrootOf } from '../su
 
 const NOTE_JSON = '[{"soname":["libfeat.so.1","libfeat.so.0"],"feature":"feat","description":"A feature","priority":"recommended"}]';
 // The spec's note layout: namesz, descsz, type NT_FDO_DLOPEN_METADATA, "FDO\0", the JSON padded to 4 bytes.
-const noteSource = (extra: string) => `#define _GNU_SOURCE
+const noteSource = (extra: string, json = NOTE_JSON) => `#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <link.h>
 #include <stdint.h>
-#define JSON ${JSON.stringify(NOTE_JSON)}
+#define JSON ${JSON.stringify(json)}
 #define PAD ((sizeof(JSON) + 3) & ~3)
 __attribute__((used, section(".note.dlopen"), aligned(4))) static const struct {
   uint32_t namesz, descsz, type; char name[4]; char desc[PAD];
@@ -55,6 +55,60 @@ describe('dlopen notes', () => {
     expect(real).toBe(join(d, 'plugins/libfeat.so.0'));
     // Never part of the start-up graph.
     expect(g.objects.map((o) => o.path)).not.toContain(real);
+  });
+
+  it('each dlopen() whole and in turn: a failed one unmaps what it mapped, the next alternative is tried (checked by those dlopens themselves)', async (ctx) => {
+    requires(ctx, FIXTURES);
+    const d = fixtureDir();
+    // libmissing.so is linked against, then removed: whatever needs it cannot be dlopen()ed.
+    const missing = lib(d, 'gone/libmissing.so');
+    const needsMissing = [`-L${d}/gone`, '-lmissing'];
+    lib(d, 'a/libx.so.1', { args: needsMissing });
+    lib(d, 'a/libalt.so.2', { args: needsMissing });
+    lib(d, 'a/libalt.so.1');
+    lib(d, 'b/libshared.so');
+    lib(d, 'b/libx.so.1', { args: [`-L${d}/b`, '-lshared', ...runpath('$ORIGIN')] });
+    rmSync(missing);
+    // Each library dlopen()s its note's entries in order, each entry's sonames until one opens, and reports
+    // ld.so's l_name, or the first soname's dlerror() when none does.
+    const noting = (file: string, fn: string, entries: string[][]) => lib(d, file, {
+      args: [...runpath(`$ORIGIN/${file.slice(3, 4).toLowerCase()}`), '-ldl'],
+      source: noteSource(`#include <stdio.h>
+#include <string.h>
+void ${fn}(void) {
+  const char *entries[][3] = { ${entries.map((e) => `{ ${[...e.map((n) => JSON.stringify(n)), 'NULL'].join(', ')} }`).join(', ')} };
+  for (unsigned i = 0; i < sizeof entries / sizeof *entries; i++) {
+    char first[512] = ""; struct link_map *m = NULL;
+    for (int j = 0; entries[i][j]; j++) {
+      void *h = dlopen(entries[i][j], RTLD_NOW);
+      if (h && dlinfo(h, RTLD_DI_LINKMAP, &m) == 0) break;
+      m = NULL;
+      if (!first[0]) snprintf(first, sizeof first, "%s", dlerror());
+    }
+    puts(m ? m->l_name : first);
+  }
+}
+`, JSON.stringify(entries.map((soname) => ({ soname, feature: soname[0]!.replace(/\W/g, '_') })))),
+    });
+    noting('libA.so', 'tryA', [['libx.so.1'], ['libalt.so.2', 'libalt.so.1']]);
+    noting('libB.so', 'tryB', [['libx.so.1'], ['libshared.so']]);
+    writeFileSync(join(d, 'main.c'), 'void tryA(void), tryB(void);\nint main(void) { tryA(); tryB(); return 0; }\n');
+    execaSync('cc', ['-o', join(d, 'main'), join(d, 'main.c'), `-L${d}`, '-Wl,--no-as-needed', '-lA', '-lB', `-Wl,-rpath,${d}`]);
+    const real = (await execa(join(d, 'main'), [], { extendEnv: false, env: {} })).stdout.split('\n');
+    expect(real).toEqual([
+      'libmissing.so: cannot open shared object file: No such file or directory',
+      join(d, 'a/libalt.so.1'),
+      join(d, 'b/libx.so.1'),
+      join(d, 'b/libshared.so'),
+    ]);
+
+    const g = graphOf(join(d, 'main'), d);
+    const requests = runtimeEdges(g, 'dlopen');
+    expect(requests.map((e) => (e.to === null ? e.error : objectPath(g, e.to)))).toEqual(real);
+    // What the failed dlopen()s mapped is gone; what a request found already loaded is not its own.
+    const rtPaths = g.runtime!.objects.map((o) => o.path!).filter((p) => p.startsWith(d));
+    expect(rtPaths.sort()).toEqual([join(d, 'a/libalt.so.1'), join(d, 'b/libshared.so'), join(d, 'b/libx.so.1')]);
+    expect(requests[3]!.reason.kind).toBe('already-loaded');
   });
 
   it('a malformed note is a warning and the rest is shown; --no-runtime leaves the section out', async (ctx) => {
