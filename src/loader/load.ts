@@ -485,6 +485,13 @@ function otherHwcaps(q: Search, looked: readonly string[], done: GraphEdge): voi
   const levels = s.unknownLevels;
   const chosen = s.objects[done.to!]!.path;
   const alike = new Map<string, string[]>();
+  // Each level also tries the lesser levels' files: each candidate is judged once.
+  const accepted = new Map<string, boolean>();
+  const accepts = (p: string) => {
+    let ok = accepted.get(p);
+    if (ok === undefined) accepted.set(p, (ok = verifyCandidate(s.fs, s.abs(p), s.target, s.opts.runCache).kind === 'ok'));
+    return ok;
+  };
   for (let i = 0; i < levels.length; i++) {
     const active = levels.slice(i);
     let path: string | null = null;
@@ -497,7 +504,7 @@ function otherHwcaps(q: Search, looked: readonly string[], done: GraphEdge): voi
         if (hit === undefined) s.cacheLookups.set(key, (hit = lookupCache(s.cache, q.name, { ...s.cacheTarget, hwcaps: active, isaLevel: s.target.machine === C.EM_X86_64 ? active.length : 0 })));
         path = hit;
       } else if (hasHwcapsDir(s.fs, s.abs(dir))) {
-        path = active.map((h) => `${dir}glibc-hwcaps/${h}/${q.name}`).find((p) => verifyCandidate(s.fs, s.abs(p), s.target, s.opts.runCache).kind === 'ok') ?? null;
+        path = active.map((h) => `${dir}glibc-hwcaps/${h}/${q.name}`).find(accepts) ?? null;
       }
       if (path !== null) break;
     }
