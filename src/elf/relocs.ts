@@ -124,8 +124,8 @@ export function scanRelocations(src: ByteSource, image: ElfImage,
     const offset = addrToOffset(image, r.addr, r.size);
     if (offset === null || !(offset + r.size <= src.size) || r.size % r.entsize !== 0) continue;
     const rela = r.entsize === (is64 ? 24 : 12);
-    // glibc's elf_dynamic_do_Rel applies the first DT_RELACOUNT/DT_RELCOUNT entries as relative without
-    // even reading their type; callers that only care about the others skip them unread.
+    // glibc's elf_dynamic_do_Rel applies the first DT_RELACOUNT/DT_RELCOUNT entries as relative, without a
+    // symbol (x86 asserts their type: loader/verify.ts); callers that only care about the others skip them.
     const skip = opts.skipRelativePrefix && r.kind !== 'jmprel' ? Math.min(relativeCount(image, r.kind), r.size / r.entsize) : 0;
     const bytes = src.read(offset + skip * r.entsize, r.size - skip * r.entsize);
     const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -5,6 +5,8 @@ export interface ByteSource {
   readonly size: number;
   /** Up to `length` bytes starting at `offset`; shorter only at end of file. */
   read(offset: number, length: number): Uint8Array;
+  /** Where reading is a copy (a file): the bytes at `offset` into `into`, as many as fit; how many there were. */
+  readInto?(offset: number, into: Uint8Array): number;
 }
 
 /** A ByteSource over bytes already in memory (tests, fuzzing, embedded samples). */

@@ -53,6 +53,17 @@ export function fdSource(fd: number, size: number): OpenedSource {
       if (recent.unshift({ start, bytes }) > RECENT) recent.pop();
       return bytes;
     },
+    readInto(offset: number, into: Uint8Array): number {
+      const start = Math.max(0, Math.min(offset, size));
+      const n = Math.max(0, Math.min(into.byteLength, size - start));
+      let got = 0;
+      while (got < n) {
+        const r = readSync(fd, into, got, n - got, start + got);
+        if (r === 0) break;
+        got += r;
+      }
+      return got;
+    },
     close() {
       if (!closed) closeSync(fd);
       closed = true;

@@ -92,6 +92,8 @@ interface Obj {
   loader: Obj | null;
   size: number | null;
   versions?: SymbolVersions | null;
+  /** Relocating it stops ld.so on a relative-relocation assertion (verify.ts relativePrefixVerdict). */
+  relativeAbort?: string | null;
 }
 
 /** Subdirectories tried in every search directory: glibc-hwcaps names first, then glibc 2.36's legacy power set, then the directory itself. */
@@ -159,7 +161,7 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
   const crashes = new Map<number, string>();
   if (s.dynamicProcess && !startup.fatal) {
     for (const o of order) {
-      const crash = o === interp || !o.image ? null : relocationCrash(o.image, !opts.bindNow && !bindsNow(o.image));
+      const crash = o === interp || !o.image ? null : relocationCrash(o.image, !opts.bindNow && !bindsNow(o.image)) ?? o.relativeAbort ?? null;
       if (crash) crashes.set(o.id, `${o.path ?? o.name}: ${crash}`);
     }
   }
@@ -266,7 +268,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   const state: Session['state'] = { fatal: null, stackAtRunTime: null };
   // Every object built with the same fields in the same order (one shape for V8; a spread is slow).
   const newObj = (o: Omit<Obj, 'id'>): Obj => {
-    const x: Obj = { id: objects.length, notes: o.notes, kind: o.kind, name: o.name, names: o.names, path: o.path, realPath: o.realPath, image: o.image, fileId: o.fileId, loader: o.loader, size: o.size, versions: o.versions };
+    const x: Obj = { id: objects.length, notes: o.notes, kind: o.kind, name: o.name, names: o.names, path: o.path, realPath: o.realPath, image: o.image, fileId: o.fileId, loader: o.loader, size: o.size, versions: o.versions, relativeAbort: o.relativeAbort ?? null };
     objects.push(x);
     return x;
   };
@@ -283,7 +285,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   const infoFailure = dynamicInfoFailure(mainImage);
   if (infoFailure) state.fatal ??= { ...infoFailure, message: `${program}: ${infoFailure.message}`, object: 0 };
   if (parsed?.hashAbort) state.fatal ??= { message: `${program}: ${parsed.hashAbort}`, object: 0, stage: 'abort' };
-  const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: mainReal, image: mainImage, fileId: null, loader: null, size: mainInfo.size, notes: mainNotes, versions: mainVersions });
+  const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: mainReal, image: mainImage, fileId: null, loader: null, size: mainInfo.size, notes: mainNotes, versions: mainVersions, relativeAbort: parsed?.relativeAbort ?? null });
   if (mainImage.soname) main.names.push(mainImage.soname);
   const linkage: LoadGraph['linkage'] = mainImage.dynamic === null ? 'static' : mainImage.needed.length === 0 ? 'no-needs' : 'dynamic';
   // The interpreter (named by its PT_INTERP string — under ldd, the loader that runs — and by its SONAME)
@@ -578,7 +580,7 @@ function attempt(q: Search, path: string, source: SourceKind, owner?: Obj): Atte
     }
     s.state.stackAtRunTime = true;
   }
-  return { obj: s.newObj({ kind: 'library', name, names: [name], path, realPath: realOf(s.fs, s.abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes, versions: v.versions }), reused: false };
+  return { obj: s.newObj({ kind: 'library', name, names: [name], path, realPath: realOf(s.fs, s.abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes, versions: v.versions, relativeAbort: v.relativeAbort }), reused: false };
 }
 
 /** The edge an attempt ends the search with, or null to go on. */

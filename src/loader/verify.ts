@@ -12,7 +12,7 @@ import type { FileInfo, FsErrno, FileSystem } from './fs.js';
 import type { ElfIdentity } from './target.js';
 
 export type Verdict =
-  | { kind: 'ok'; image: ElfImage; info: FileInfo; notes: Note[]; versions: SymbolVersions | null; hashAbort: string | null }
+  | { kind: 'ok'; image: ElfImage; info: FileInfo; notes: Note[]; versions: SymbolVersions | null; hashAbort: string | null; relativeAbort: string | null }
   | { kind: 'skip'; outcome: 'missing' | 'no-access' | 'wrong-class' | 'wrong-machine'; detail: string }
   | { kind: 'abandon'; errno: FsErrno; detail?: string }
   | { kind: 'fatal'; message: string };
@@ -20,10 +20,21 @@ export type Verdict =
 /** Highest EI_ABIVERSION glibc 2.36 accepts for ELFOSABI_GNU objects (LIBC_ABI_MAX from libc-abis: DEFAULT, UNIQUE, IFUNC, ABSOLUTE). */
 const LIBC_ABI_MAX = 4;
 
-/** What the loader reads of an object beyond its headers: its notes, its version lists, and whether its hash table stops ld.so. */
-export interface ParsedObject { readonly image: ElfImage; readonly notes: Note[]; readonly versions: SymbolVersions | null; readonly hashAbort: string | null }
+/**
+ * What the loader reads of an object beyond its headers: its notes, its version lists, whether its hash
+ * table stops ld.so when it is mapped, and whether its relative relocations stop it when it is relocated.
+ */
+export interface ParsedObject {
+  readonly image: ElfImage;
+  readonly notes: Note[];
+  readonly versions: SymbolVersions | null;
+  readonly hashAbort: string | null;
+  readonly relativeAbort: string | null;
+}
 
-export const parsedObject = (src: ByteSource, image: ElfImage): ParsedObject => ({ image, notes: readNotes(src, image, []), versions: readVersionTables(src, image), hashAbort: hashTableVerdict(src, image) });
+export const parsedObject = (src: ByteSource, image: ElfImage): ParsedObject => ({
+  image, notes: readNotes(src, image, []), versions: readVersionTables(src, image), hashAbort: hashTableVerdict(src, image), relativeAbort: relativePrefixVerdict(src, image),
+});
 
 /**
  * _dl_setup_hash, run for the program and for each object as it is mapped, asserts that a GNU hash table's
@@ -43,6 +54,66 @@ function hashTableVerdict(src: ByteSource, image: ElfImage): string | null {
   }
   if ((h.bloomWords & (h.bloomWords - 1)) === 0) return null;
   return `its GNU hash table has ${h.bloomWords} bloom filter words, not a power of two: ld.so aborts on the assertion in _dl_setup_hash ("Inconsistency detected by ld.so: dl-setup_hash.c: ... Assertion \`(bitmask_nwords & (bitmask_nwords - 1)) == 0' failed!")`;
+}
+
+/**
+ * elf/do-rel.h elf_dynamic_do_Rel applies the first DT_RELCOUNT/DT_RELACOUNT entries of DT_REL/DT_RELA as
+ * relative relocations, and on x86 each one asserts that it is: elf_machine_rel_relative (i386) and
+ * elf_machine_rela_relative (x86-64, x32: R_X86_64_RELATIVE64 allowed too; run only when l_addr is not 0,
+ * so not for an ET_EXEC program). An entry that is not, among the count, makes ld.so abort when it
+ * relocates the object (in a real start; ldd does not relocate). The count is not bounded by the table:
+ * entries past it are whatever the mapping holds there. Other ports apply the prefix without looking.
+ */
+const HOST_LE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+const scratch = new Uint8Array(1 << 20);
+
+function relativePrefixVerdict(src: ByteSource, image: ElfImage): string | null {
+  const h = image.header;
+  const i386 = h.machine === C.EM_386;
+  if (!i386 && (h.machine !== C.EM_X86_64 || h.type !== C.ET_DYN)) return null;
+  const [table, count, entsize, relative] = i386 ? ['DT_REL', dynValue(image, C.DT_RELCOUNT), 8, 'R_386_RELATIVE'] as const
+    : ['DT_RELA', dynValue(image, C.DT_RELACOUNT), h.class === 64 ? 24 : 12, 'R_X86_64_RELATIVE'] as const;
+  const addr = dynValue(image, i386 ? C.DT_REL : C.DT_RELA) ?? 0;
+  if (!count || addr === 0 || !Number.isSafeInteger(addr) || !Number.isSafeInteger(count)) return null;
+  const abort = (what: string) => `${table}COUNT is ${count}, but ${what}: relocating it, ld.so aborts on the assertion in elf_machine_${i386 ? 'rel' : 'rela'}_relative ("Inconsistency detected by ld.so: ../sysdeps/${i386 ? 'i386' : 'x86_64'}/dl-machine.h: ...: Assertion \`${i386 ? 'ELF32_R_TYPE' : 'ELFW(R_TYPE)'} (reloc->r_info) == ${relative}' failed!")`;
+  const seg = image.segments.find((s) => s.type === C.PT_LOAD && addr >= s.vaddr && addr - s.vaddr < s.memsz);
+  if (!seg) return null; // not mapped: elf_get_dynamic_info or the first read faults, as other checks say
+  // The entries the file provides there; past them the segment is zero-filled (type 0), then unmapped.
+  const inFile = Math.max(0, Math.min(seg.filesz, src.size - seg.offset) - (addr - seg.vaddr));
+  const n = Math.min(count, Math.floor(inFile / entsize));
+  const le = h.endian === 'little';
+  const typeAt = h.class === 64 ? (le ? 8 : 12) : le ? 4 : 7;
+  const ok = (type: number) => (i386 ? type === C.R_386_RELATIVE : type === C.R_X86_64_RELATIVE || type === C.R_X86_64_RELATIVE64);
+  // In chunks: a large program's prefix runs to tens of megabytes (Chromium: 1.1 million entries), so the
+  // 64-bit types are compared as 32-bit words in place where the byte order allows, not through a DataView.
+  const per = Math.floor((1 << 20) / entsize);
+  for (let first = 0; first < n; first += per) {
+    const at = seg.offset + (addr - seg.vaddr) + first * entsize, length = Math.min(per, n - first) * entsize;
+    // Into one reused buffer where the source copies anyway: fresh megabytes would each be paged in.
+    const bytes = src.readInto ? scratch.subarray(0, src.readInto(at, scratch.subarray(0, length))) : src.read(at, length);
+    let bad = -1;
+    if (h.class === 64 && le === HOST_LE && bytes.byteOffset % 4 === 0) {
+      const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
+      for (let w = typeAt >>> 2; w < words.length; w += entsize >>> 2) {
+        const type = words[w]!;
+        if (type !== C.R_X86_64_RELATIVE && type !== C.R_X86_64_RELATIVE64) {
+          bad = (w << 2) - typeAt;
+          break;
+        }
+      }
+    } else {
+      const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let at = 0; at + entsize <= bytes.length && bad < 0; at += entsize) if (!ok(h.class === 64 ? v.getUint32(at + typeAt, le) : v.getUint8(at + typeAt))) bad = at;
+    }
+    if (bad >= 0) {
+      const v = new DataView(bytes.buffer, bytes.byteOffset + bad, entsize);
+      return abort(`entry ${first + bad / entsize} of ${table} has type ${h.class === 64 ? v.getUint32(typeAt, le) : v.getUint8(typeAt)}, not ${relative}`);
+    }
+  }
+  if (count <= n) return null;
+  const next = addr + n * entsize;
+  return next < seg.vaddr + seg.memsz ? abort(`the file holds only ${n} entries there; entry ${n} is zero-filled memory (type 0)`)
+    : `${table}COUNT is ${count}, but the segment holding ${table} ends after ${n} entries: relocating it, ld.so reads past the mapping (the process would be killed by SIGSEGV)`;
 }
 
 /** Objects parsed once per run, by file identity (FileInfo.id), shared by every program a run loads. */
@@ -113,7 +184,7 @@ function verifyOnce(fs: FileSystem, path: string, target: ElfIdentity, cache?: O
     if (h.version !== C.EV_CURRENT) return { kind: 'fatal', message: 'ELF file version does not match current one' };
     if (!machineMatches(h.machine, h.flags, target)) return { kind: 'skip', outcome: 'wrong-machine', detail: `wrong machine (e_machine ${h.machine})` };
     if (h.type !== C.ET_DYN && h.type !== C.ET_EXEC) return { kind: 'fatal', message: 'only ET_DYN and ET_EXEC can be loaded' };
-    return { kind: 'ok', image: parsed.image, info: file.info, notes: parsed.notes, versions: parsed.versions, hashAbort: parsed.hashAbort };
+    return { kind: 'ok', image: parsed.image, info: file.info, notes: parsed.notes, versions: parsed.versions, hashAbort: parsed.hashAbort, relativeAbort: parsed.relativeAbort };
   } finally {
     file.close();
   }
