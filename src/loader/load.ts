@@ -161,7 +161,7 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
   const crashes = new Map<number, string>();
   if (s.dynamicProcess && !startup.fatal) {
     for (const o of order) {
-      const crash = o === interp || !o.image ? null : relocationCrash(o.image, !opts.bindNow && !bindsNow(o.image)) ?? o.relativeAbort ?? null;
+      const crash = o === interp ? null : relocationFault(o, opts);
       if (crash) crashes.set(o.id, `${o.path ?? o.name}: ${crash}`);
     }
   }
@@ -707,8 +707,13 @@ function mapRuntimeObjects(s: Session): RuntimeGraph {
       const r = dlopen(s, objects[req.from]!, name, req.kind, mark);
       if (r.closure) {
         edges.push({ ...r.edge, provenance: req.provenance }, ...r.closure);
-        // What it mapped may itself dlopen() later (pam_systemd → libsystemd → liblzma).
-        for (const o of objects.slice(mark)) requests.push(...dlopenRequests(seenBy(o), warnings));
+        for (const o of objects.slice(mark)) {
+          // dl_open_worker relocates what it mapped: a fault or an assertion there ends the process, not the dlopen().
+          const crash = relocationFault(o, opts);
+          if (crash) warnings.push(`${o.path ?? o.name}: ${crash}, when a run-time dlopen() maps it`);
+          // What it mapped may itself dlopen() later (pam_systemd → libsystemd → liblzma).
+          requests.push(...dlopenRequests(seenBy(o), warnings));
+        }
         failed = null;
         break;
       }
@@ -751,6 +756,10 @@ function dlopen(s: Session, from: Obj, name: string, kind: EdgeKind, mark: numbe
   }
   return { edge, closure };
 }
+
+/** What stops ld.so relocating the object (a missing table entry read through a null pointer, a relative-relocation assertion), or null. */
+const relocationFault = (o: Obj, opts: LoaderOptions): string | null =>
+  o.image === null ? null : relocationCrash(o.image, !opts.bindNow && !bindsNow(o.image)) ?? o.relativeAbort ?? null;
 
 /** A program that is not a regular file: execve refuses it (EACCES); loadgraph does not open it either. */
 export function notRegular(kind: SpecialKind): string {

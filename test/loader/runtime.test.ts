@@ -4,11 +4,12 @@ import { execa, execaSync } from 'execa';
 import { copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as C from '../../src/elf/constants.js';
 import type { AnalysisResult } from '../../src/analyses/result.js';
 import type { GraphEdge, LoadGraph } from '../../src/graph/model.js';
 import { sysroot } from '../support/corpus.js';
 import { runCli } from '../support/cli.js';
-import { exe, fixtureDir, graphOf, lib, runpath } from '../support/fixtures.js';
+import { exe, fixtureDir, graphOf, lib, patchDynamic, runpath } from '../support/fixtures.js';
 import { FIXTURES, READELF, X86_64, condition, requires, sysrootOf } from '../support/prereq.js';
 
 const NOTE_JSON = '[{"soname":["libfeat.so.1","libfeat.so.0"],"feature":"feat","description":"A feature","priority":"recommended"}]';
@@ -109,6 +110,28 @@ void ${fn}(void) {
     const rtPaths = g.runtime!.objects.map((o) => o.path!).filter((p) => p.startsWith(d));
     expect(rtPaths.sort()).toEqual([join(d, 'a/libalt.so.1'), join(d, 'b/libshared.so'), join(d, 'b/libx.so.1')]);
     expect(requests[3]!.reason.kind).toBe('already-loaded');
+  });
+
+  it('an object whose relocation stops ld.so is a warning on the run-time part: its dlopen() ends the process (checked by that dlopen itself)', async (ctx) => {
+    requires(ctx, FIXTURES);
+    const d = fixtureDir();
+    const bad = lib(d, 'plugins/libfeat.so.1', { source: 'extern int feat_var;\nint *p = &feat_var;\nstatic int local;\nint *q = &local;\nint feat_var = 1;\n' });
+    const count = Number(/\(RELACOUNT\)\s+(\d+)/.exec(execaSync('readelf', ['-d', bad]).stdout)![1]);
+    patchDynamic(bad, C.DT_RELACOUNT, count + 1);
+    lib(d, 'libuser.so', {
+      source: noteSource('int use(void) { return dlopen("libfeat.so.1", RTLD_NOW) != 0; }\n'),
+      args: [...runpath('$ORIGIN/plugins'), '-ldl'],
+    });
+    writeFileSync(join(d, 'main.c'), '#include <stdio.h>\nint use(void);\nint main(void) { puts("started"); fflush(stdout); return use() ? 0 : 3; }\n');
+    execaSync('cc', ['-o', join(d, 'main'), join(d, 'main.c'), `-L${d}`, '-luser', `-Wl,-rpath,${d}`]);
+    const real = await execa(join(d, 'main'), [], { reject: false, extendEnv: false, env: {} });
+    expect([real.stdout, real.exitCode]).toEqual(['started', 127]);
+    expect(real.stderr).toMatch(/elf_machine_rela_relative: Assertion/);
+
+    const g = graphOf(join(d, 'main'), d);
+    expect(g.fatal).toBeNull();
+    expect(objectPath(g, runtimeEdges(g, 'dlopen')[0]!.to)).toBe(bad);
+    expect(g.runtime!.warnings).toContainEqual(expect.stringMatching(new RegExp(`^${bad}: DT_RELACOUNT is ${count + 1}, but entry ${count} of DT_RELA has type \\d+, not R_X86_64_RELATIVE: relocating it, ld\\.so aborts .*, when a run-time dlopen\\(\\) maps it$`)));
   });
 
   it('a malformed note is a warning and the rest is shown; --no-runtime leaves the section out', async (ctx) => {
