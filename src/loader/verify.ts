@@ -206,12 +206,18 @@ function machineMatches(machine: number, flags: number, t: ElfIdentity): boolean
  */
 const handlesRel = (machine: number) => machine === C.EM_386 || machine === C.EM_ARM || machine === C.EM_MIPS;
 
-/** The ports whose elf_machine_runtime_setup reads DT_PLTGOT for an object with DT_JMPREL bound lazily. */
+/**
+ * What each port's elf_machine_runtime_setup reads first (sysdeps/…/dl-machine.h): for an object with
+ * DT_JMPREL, DT_PLTGOT when it is bound lazily (x86-64, i386, AArch64, ARM, s390x) or however it is bound
+ * (POWER64, with DT_PLTRELSZ for the PLT's size; RISC-V); on MIPS, elf_machine_got_rel's GOT tags for every object.
+ */
 const LAZY_GOT_PORTS = new Set([C.EM_X86_64, C.EM_386, C.EM_AARCH64, C.EM_ARM, C.EM_S390]);
+const JMPREL_GOT_PORTS = new Set([C.EM_PPC64, C.EM_RISCV]);
+const MIPS_GOT_TAGS = [[C.DT_PLTGOT, 'DT_PLTGOT'], [C.DT_MIPS_LOCAL_GOTNO, 'DT_MIPS_LOCAL_GOTNO'], [C.DT_MIPS_GOTSYM, 'DT_MIPS_GOTSYM'], [C.DT_SYMTAB, 'DT_SYMTAB'], [C.DT_MIPS_SYMTABNO, 'DT_MIPS_SYMTABNO']] as const;
 
 /**
- * Where relocating the object would fault (glibc 2.36 dynamic-link.h ELF_DYNAMIC_RELOCATE): bound lazily
- * (`lazy`: neither LD_BIND_NOW nor its own flags), its DT_PLTGOT for lazy calls; then ld.so reads the
+ * Where relocating the object would fault (glibc 2.36 dynamic-link.h ELF_DYNAMIC_RELOCATE): the GOT set-up
+ * above (`lazy`: neither LD_BIND_NOW nor its own flags); then ld.so reads the
  * size of each relocation table it is given — DT_RELRSZ for DT_RELR, DT_RELASZ (DT_RELSZ) for a nonzero
  * DT_RELA (DT_REL), and DT_JMPREL and DT_PLTRELSZ once DT_PLTREL names that table type (on the RELA ports,
  * whatever it names), then the symbol table — through its l_info entry, a null pointer when the tag is
@@ -221,8 +227,13 @@ export function relocationCrash(image: ElfImage, lazy: boolean): string | null {
   const both = handlesRel(image.header.machine);
   const has = (tag: number) => dynValue(image, tag) !== undefined;
   const missing = (what: string, needs: string) => `${what} without ${needs}: relocating it, ld.so reads the missing entry through a null pointer (the process would be killed by SIGSEGV)`;
-  // First elf_machine_runtime_setup: on these ports, an object bound lazily has its GOT (DT_PLTGOT) set up for lazy calls.
-  if (lazy && LAZY_GOT_PORTS.has(image.header.machine) && has(C.DT_JMPREL) && !has(C.DT_PLTGOT)) return missing('DT_JMPREL', 'DT_PLTGOT');
+  // First elf_machine_runtime_setup sets up the GOT (DT_PLTGOT) for PLT calls.
+  const m = image.header.machine;
+  if (has(C.DT_JMPREL) && (LAZY_GOT_PORTS.has(m) ? lazy : JMPREL_GOT_PORTS.has(m))) {
+    if (!has(C.DT_PLTGOT)) return missing('DT_JMPREL', 'DT_PLTGOT');
+    if (m === C.EM_PPC64 && !has(C.DT_PLTRELSZ)) return missing('DT_JMPREL', 'DT_PLTRELSZ');
+  }
+  if (m === C.EM_MIPS) for (const [tag, name] of MIPS_GOT_TAGS) if (!has(tag)) return missing('a MIPS object', name);
   if (has(C.DT_RELR) && !has(C.DT_RELRSZ)) return missing('DT_RELR', 'DT_RELRSZ');
   const types = [...(both ? [['DT_REL', C.DT_REL, 'DT_RELSZ', C.DT_RELSZ] as const] : []), ['DT_RELA', C.DT_RELA, 'DT_RELASZ', C.DT_RELASZ] as const];
   for (const [name, tag, sizeName, size] of types) {

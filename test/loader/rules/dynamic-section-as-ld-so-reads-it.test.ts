@@ -5,14 +5,17 @@
 // size tag is read through a null pointer. Relocating (dynamic-link.h ELF_DYNAMIC_RELOCATE), ld.so reads
 // each table's size the same way (DT_RELASZ, and DT_JMPREL and DT_PLTRELSZ for DT_PLTREL): missing, the
 // process faults at start, though ldd (which does not relocate) lists it. Fixtures built with cc, their
-// dynamic entries rewritten, every case compared with the real loader (i386 under qemu-i386).
+// dynamic entries rewritten, every case compared with the real loader (i386 under qemu-i386; POWER64 and
+// MIPS with a Debian root's own ld.so under qemu-user).
 import { execa, execaSync } from 'execa';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as C from '../../../src/elf/constants.js';
 import { runCli } from '../../support/cli.js';
 import { canRun32, fixtureDir, ldd, lddOf, lib, loadOf, patchDynamic, traceLdso } from '../../support/fixtures.js';
-import { FIXTURES, requires, setupProvides } from '../../support/prereq.js';
+import { sysroot } from '../../support/corpus.js';
+import { FIXTURES, condition, requires, setupProvides, sysrootOf } from '../../support/prereq.js';
 
 /** libx.so (with a PLT: abc calls xyz) and a program that needs it, built with extra cc flags. */
 function fixture(cflags: string[] = []) {
@@ -30,6 +33,15 @@ async function traced(main: string, d: string, i386 = false, relocate = false) {
     : await traceLdso(main, d, relocate ? { LD_WARN: 'yes' } : {});
   return { code: r.exitCode, signal: r.signal ?? null, stderr: r.stderr, stdout: r.stdout };
 }
+
+const runs = (tool: string) => {
+  try {
+    execaSync(tool, ['-version']);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const ASSERTION = /^Inconsistency detected by ld\.so: get-dynamic-info\.h: \d+: elf_get_dynamic_info: Assertion `(.*)' failed!/;
 
@@ -113,4 +125,33 @@ describe('dynamic-section-as-ld-so-reads-it', () => {
     expect((await traced(wrong.main, wrong.d, true)).stderr).toMatch(ASSERTION);
     expect(loadOf(wrong.main, wrong.d).graph.fatal).toMatchObject({ stage: 'abort', message: expect.stringMatching(/DT_RELENT is 12, not the 8 bytes of one entry/) });
   });
+
+  // Other ports' elf_machine_runtime_setup: POWER64 and RISC-V read DT_PLTGOT for any object with DT_JMPREL,
+  // however it is bound; MIPS reads its GOT tags (elf_machine_got_rel) for every object. A Debian root's
+  // libz with the tag dropped, its own ld.so relocating sshd in trace mode under qemu-user, with LD_BIND_NOW.
+  for (const [arch, qemu, ld, tag, text] of [
+    ['ppc64el', 'qemu-ppc64le', '/lib/powerpc64le-linux-gnu/ld64.so.2', C.DT_PLTGOT, 'DT_JMPREL without DT_PLTGOT'],
+    ['mips64el', 'qemu-mips64el', '/lib/mips64el-linux-gnuabi64/ld.so.1', C.DT_MIPS_LOCAL_GOTNO, 'a MIPS object without DT_MIPS_LOCAL_GOTNO'],
+  ] as const) {
+    it(`${arch}: ${text} faults while relocating, bound now or not (the root's ld.so under ${qemu})`, async (ctx) => {
+      requires(ctx, sysrootOf(arch), condition(qemu, runs(qemu), 'apt-get install qemu-user'));
+      const root = join(fixtureDir(), 'root');
+      // Hard links where the corpus is on the same file system (the patched file is then made a file of its own).
+      if (execaSync('cp', ['-al', sysroot(arch), root], { reject: false }).exitCode !== 0) {
+        rmSync(root, { recursive: true, force: true });
+        execaSync('cp', ['-a', sysroot(arch), root]);
+      }
+      const relocate = () => execa(qemu, ['-L', root, '-E', 'LD_TRACE_LOADED_OBJECTS=1', '-E', 'LD_WARN=yes', '-E', 'LD_BIND_NOW=1', join(root, ld), join(root, 'usr/sbin/sshd')], { reject: false, extendEnv: false, env: {} });
+      const fatal = async () => JSON.parse((await runCli(['--root', root, '--bind-now', '--no-code', '--format', 'json', '/usr/sbin/sshd'])).stdout).fatal;
+      expect((await relocate()).exitCode).toBe(0);
+      expect(await fatal()).toBeNull();
+      const libz = realpathSync(join(root, ld, '..', 'libz.so.1'));
+      const bytes = readFileSync(libz);
+      unlinkSync(libz);
+      writeFileSync(libz, bytes);
+      patchDynamic(libz, tag, 'drop');
+      expect((await relocate()).signal).toBe('SIGSEGV');
+      expect(await fatal()).toMatchObject({ stage: 'relocation', message: `${ld.replace(/[^/]+$/, 'libz.so.1')}: ${text}: relocating it, ld.so reads the missing entry through a null pointer (the process would be killed by SIGSEGV)` });
+    });
+  }
 });
