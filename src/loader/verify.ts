@@ -56,6 +56,10 @@ function hashTableVerdict(src: ByteSource, image: ElfImage): string | null {
   return `its GNU hash table has ${h.bloomWords} bloom filter words, not a power of two: ld.so aborts on the assertion in _dl_setup_hash ("Inconsistency detected by ld.so: dl-setup_hash.c: ... Assertion \`(bitmask_nwords & (bitmask_nwords - 1)) == 0' failed!")`;
 }
 
+const HOST_LE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+/** Where relocation tables are read in chunks (relativePrefixVerdict), made at the first. */
+let scratch: Uint8Array | null = null;
+
 /**
  * elf/do-rel.h elf_dynamic_do_Rel applies the first DT_RELCOUNT/DT_RELACOUNT entries of DT_REL/DT_RELA as
  * relative relocations, and on x86 each one asserts that it is: elf_machine_rel_relative (i386) and
@@ -64,9 +68,6 @@ function hashTableVerdict(src: ByteSource, image: ElfImage): string | null {
  * relocates the object (in a real start; ldd does not relocate). The count is not bounded by the table:
  * entries past it are whatever the mapping holds there. Other ports apply the prefix without looking.
  */
-const HOST_LE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-const scratch = new Uint8Array(1 << 20);
-
 function relativePrefixVerdict(src: ByteSource, image: ElfImage): string | null {
   const h = image.header;
   const i386 = h.machine === C.EM_386;
@@ -90,7 +91,8 @@ function relativePrefixVerdict(src: ByteSource, image: ElfImage): string | null 
   for (let first = 0; first < n; first += per) {
     const at = seg.offset + (addr - seg.vaddr) + first * entsize, length = Math.min(per, n - first) * entsize;
     // Into one reused buffer where the source copies anyway: fresh megabytes would each be paged in.
-    const bytes = src.readInto ? scratch.subarray(0, src.readInto(at, scratch.subarray(0, length))) : src.read(at, length);
+    const into = src.readInto ? (scratch ??= new Uint8Array(1 << 20)) : null;
+    const bytes = into ? into.subarray(0, src.readInto!(at, into.subarray(0, length))) : src.read(at, length);
     let bad = -1;
     if (h.class === 64 && le === HOST_LE && bytes.byteOffset % 4 === 0) {
       const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
