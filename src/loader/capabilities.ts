@@ -42,8 +42,14 @@ const asCpuidShows = (flags: readonly string[]) => (flags.includes('bmi1') && !f
  */
 export const searchesLegacy = (release: readonly [number, number] | null) => !releaseAtLeast(release, 2, 37);
 
+/** The AT_HWCAP names every CPU gives the loader: an x86-64 ld.so (amd64, x32) sets HWCAP_X86_64 always (init_cpu_features). */
+const alwaysHwcaps = (p: TargetPreset): string[] => (p.arch === 'amd64' || p.arch === 'x32' ? ['x86_64'] : []);
+
+/** 2.36's legacy names for a given platform when the CPU is not known: the AT_HWCAP names every CPU has, the platform, "tls". */
+export const legacyFor = (p: TargetPreset, platform: string): string[] => [...alwaysHwcaps(p), platform, 'tls'];
+
 /** The loader's baseline: what is known without the CPU (a sysroot, or a program this CPU cannot run). */
-export const baselineCapabilities = (p: TargetPreset): Capabilities => ({ hwcaps: [], legacyHwcaps: [p.platform, 'tls'], platform: p.platform });
+export const baselineCapabilities = (p: TargetPreset): Capabilities => ({ hwcaps: [], legacyHwcaps: legacyFor(p, p.platform), platform: p.platform });
 
 /** Whether `cpu` decides what `p`'s loader searches: it can run such programs (else the baseline applies). */
 export const cpuDecides = (p: TargetPreset, cpu: CpuFacts | null): boolean =>

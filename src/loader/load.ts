@@ -22,7 +22,7 @@ import { type LdCache, lookupCache, parseLdCache } from './ldcache.js';
 import { readLdSoConf } from './ldconf.js';
 import { type RuntimeRequest, dlopenRequests, runtimeRequests } from './runtime.js';
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
-import { type CpuFacts, capabilitiesFor, cpuDecides, searchesLegacy } from './capabilities.js';
+import { type CpuFacts, capabilitiesFor, cpuDecides, legacyFor, searchesLegacy } from './capabilities.js';
 import { readLoaderDirs, releaseAtLeast } from './loader-dirs.js';
 import { type ParsedObject, type VerifyCache, dynamicFault, dynamicInfoFailure, parsedObject, loadCommandError, mapFailure, relocationCrash, truncatedSegments, verifyCandidate } from './verify.js';
 import { checkAllVersions } from './versions.js';
@@ -44,7 +44,7 @@ export interface LoaderOptions {
   readonly cpu?: CpuFacts | null;
   /** Active glibc-hwcaps subdirectories, most preferred first; overrides what `cpu` gives. */
   readonly hwcaps?: readonly string[];
-  /** glibc 2.36 legacy hwcap subdirectory names (AT_HWCAP names, platform, "tls"); with hwcaps or platform given, default [platform, "tls"]; none for a loader of 2.37 or later. */
+  /** glibc 2.36 legacy hwcap subdirectory names (AT_HWCAP names, platform, "tls"); with hwcaps or platform given, default the AT_HWCAP names every CPU has ("x86_64" on x86-64), platform, "tls"; none for a loader of 2.37 or later. */
   readonly legacyHwcaps?: readonly string[];
   readonly platform?: string;
   readonly lib?: string;
@@ -225,7 +225,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   const interpName = mainImage.interp ?? preset.interp;
   const loaderDirs = mainImage.dynamic !== null ? (readLoaderDirs(fs, abs(interpName)) ?? readLoaderDirs(fs, preset.interp)) : null;
   const release = loaderDirs?.release ?? null;
-  const legacy = opts.legacyHwcaps ?? (searchesLegacy(release) ? (overridden ? [platform, 'tls'] : caps.legacyHwcaps) : []);
+  const legacy = opts.legacyHwcaps ?? (searchesLegacy(release) ? (overridden ? legacyFor(preset, platform) : caps.legacyHwcaps) : []);
   const lib = opts.lib ?? loaderDirs?.lib ?? debianLib(preset);
   const systemDirs = opts.systemDirs ?? loaderDirs?.systemDirs ?? debianSystemDirs(preset);
   const subdirs = capabilitySubdirs(hwcaps, legacy);

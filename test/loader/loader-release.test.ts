@@ -3,6 +3,7 @@
 // mode (as ldd: the program does not run), tries under an LD_LIBRARY_PATH directory exactly the paths in
 // loadgraph's trace: bookworm's (2.36) the legacy power set too, trixie's (2.41) glibc-hwcaps and the
 // directory alone. The directory does not exist, so ld.so tries each subdirectory once and no file is found.
+// With the CPU unknown (inside a root), bookworm's trace is any x86-64 CPU's without glibc-hwcaps levels.
 // Then every program of the Debian 13 sysroot is listed as its own 2.41 ld.so lists it there. Last, what
 // changed at run time with 2.41: a dlopen() no longer makes the stack executable for an object that asks;
 // and, under any release, a dlopen() fails as a whole when something its object needs is missing.
@@ -15,11 +16,14 @@ import { confinedFs } from '../../src/host/confined-fs.js';
 import { detectHostCpu } from '../../src/host/cpu.js';
 import { buildLoadGraph } from '../../src/loader/load.js';
 import { readLoaderDirs } from '../../src/loader/loader-dirs.js';
+import { capabilitiesFor } from '../../src/loader/capabilities.js';
+import { presetFor } from '../../src/loader/target.js';
+import * as C from '../../src/elf/constants.js';
 import { type Sysroot, pool, sysroot } from '../support/corpus.js';
 import { discoverPrograms } from '../../src/loader/programs.js';
 import { renderLdd } from '../../src/report/ldd.js';
 import { cleanLdd, lib, triedIn, triedLines } from '../support/fixtures.js';
-import { CC, ROOT_CHROOT, X86_64, requires, sysrootOf } from '../support/prereq.js';
+import { CC, ROOT_CHROOT, X86_64, condition, requires, sysrootOf } from '../support/prereq.js';
 
 const LD = '/lib64/ld-linux-x86-64.so.2';
 const DIR = '/nonexistent-lg';
@@ -48,6 +52,20 @@ describe('the loader\'s release, read from its banner, decides the legacy subdir
       const legacy = theirs.filter((p) => p.startsWith(`${DIR}/tls/`));
       if (release[1] < 37) expect(legacy.length).toBeGreaterThan(0);
       else expect(legacy).toEqual([]);
+    }
+  });
+
+  it('with the CPU unknown (as inside any root), the 2.36 ld.so\'s trace on an x86-64 CPU whose platform is x86_64, less its glibc-hwcaps candidates', async (ctx) => {
+    const host = capabilitiesFor(presetFor({ class: 64, endian: 'little', machine: C.EM_X86_64, flags: 0 })!, detectHostCpu());
+    requires(ctx, sysrootOf('amd64'), X86_64, ROOT_CHROOT, condition('an x86-64 CPU that gives ld.so no platform or AT_HWCAP name but x86_64 (not an Intel CPU with AVX2)', host.legacyHwcaps.join() === 'x86_64,x86_64,tls', 'run the tests on such a machine (an AMD CPU, or an Intel one before Haswell)'));
+    const root = sysroot('amd64');
+    for (const program of PROGRAMS) {
+      const real = await inChroot(root, ['LD_TRACE_LOADED_OBJECTS=1', 'LD_DEBUG=libs', `LD_LIBRARY_PATH=${DIR}`], [LD, program]);
+      const r = buildLoadGraph(confinedFs(root), program, { root, libraryPath: DIR, inhibitCache: true });
+      if (!r.ok) throw new Error(r.message);
+      // x86_64/ twice (AT_HWCAP and platform): x86_64/x86_64/tls/ … x86_64/, as every x86-64 CPU's ld.so tries them.
+      expect(triedIn(r.graph).filter((p) => p.startsWith(`${DIR}/x86_64/x86_64/`)).length).toBeGreaterThan(0);
+      expect({ program, tried: triedIn(r.graph) }).toEqual({ program, tried: triedLines(real.stderr).filter((p) => !p.includes('/glibc-hwcaps/')) });
     }
   });
 
