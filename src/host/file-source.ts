@@ -24,14 +24,19 @@ export function fdSource(fd: number, size: number): OpenedSource {
   let closed = false;
   const pages = new Map<number, Buffer>();
   const recent: Array<{ start: number; bytes: Buffer }> = [];
-  const readAt = (start: number, n: number): Buffer => {
-    const buf = Buffer.allocUnsafe(n);
+  /** Reads n bytes at start into `into` (fewer only at the end of the file); how many there were. */
+  const fill = (into: Uint8Array, start: number, n: number): number => {
     let got = 0;
     while (got < n) {
-      const r = readSync(fd, buf, got, n - got, start + got);
+      const r = readSync(fd, into, got, n - got, start + got);
       if (r === 0) break;
       got += r;
     }
+    return got;
+  };
+  const readAt = (start: number, n: number): Buffer => {
+    const buf = Buffer.allocUnsafe(n);
+    const got = fill(buf, start, n);
     return got === n ? buf : buf.subarray(0, got);
   };
   return {
@@ -55,14 +60,7 @@ export function fdSource(fd: number, size: number): OpenedSource {
     },
     readInto(offset: number, into: Uint8Array): number {
       const start = Math.max(0, Math.min(offset, size));
-      const n = Math.max(0, Math.min(into.byteLength, size - start));
-      let got = 0;
-      while (got < n) {
-        const r = readSync(fd, into, got, n - got, start + got);
-        if (r === 0) break;
-        got += r;
-      }
-      return got;
+      return fill(into, start, Math.max(0, Math.min(into.byteLength, size - start)));
     },
     close() {
       if (!closed) closeSync(fd);

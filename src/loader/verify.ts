@@ -58,6 +58,7 @@ function hashTableVerdict(src: ByteSource, image: ElfImage): string | null {
 
 const HOST_LE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 /** Where relocation tables are read in chunks (relativePrefixVerdict), made at the first. */
+const CHUNK = 1 << 20;
 let scratch: Uint8Array | null = null;
 
 /**
@@ -87,11 +88,11 @@ function relativePrefixVerdict(src: ByteSource, image: ElfImage): string | null 
   const ok = (type: number) => (i386 ? type === C.R_386_RELATIVE : type === C.R_X86_64_RELATIVE || type === C.R_X86_64_RELATIVE64);
   // In chunks: a large program's prefix runs to tens of megabytes (Chromium: 1.1 million entries), so the
   // 64-bit types are compared as 32-bit words in place where the byte order allows, not through a DataView.
-  const per = Math.floor((1 << 20) / entsize);
+  const per = Math.floor(CHUNK / entsize);
   for (let first = 0; first < n; first += per) {
     const at = seg.offset + (addr - seg.vaddr) + first * entsize, length = Math.min(per, n - first) * entsize;
     // Into one reused buffer where the source copies anyway: fresh megabytes would each be paged in.
-    const into = src.readInto ? (scratch ??= new Uint8Array(1 << 20)) : null;
+    const into = src.readInto ? (scratch ??= new Uint8Array(CHUNK)) : null;
     const bytes = into ? into.subarray(0, src.readInto!(at, into.subarray(0, length))) : src.read(at, length);
     let bad = -1;
     if (h.class === 64 && le === HOST_LE && bytes.byteOffset % 4 === 0) {
