@@ -31,13 +31,20 @@ export function elfHash(name: Uint8Array): number {
 /** A set of names held as bytes, for testing many in-place names without decoding or hashing them. */
 export class NameSet {
   private readonly byLength = new Map<number, Uint8Array[]>();
+  /** Marks the heads (first bytes, up to three, fewer for a shorter name) of the names: most names are rejected by theirs. */
+  private readonly heads = new Uint8Array(1 << 16);
   add(name: Uint8Array): void {
     const list = this.byLength.get(name.length);
     if (!list) this.byLength.set(name.length, [name]);
     else if (!list.some((x) => sameBytes(x, name))) list.push(name);
+    this.heads[headOf(name, 0, name.length)] = 1;
   }
   has(name: Uint8Array): boolean {
     return this.hasIn(name, 0, name.length);
+  }
+  /** Whether the NUL-terminated name at bytes[start] (ending at bytes.length at the latest) may be in the set: false means it is not. */
+  mayHaveAt(bytes: Uint8Array, start: number): boolean {
+    return this.heads[headOf(bytes, start, bytes.length)] === 1;
   }
   /** Whether bytes[start, end) is one of the names, compared in place. */
   hasIn(bytes: Uint8Array, start: number, end: number): boolean {
@@ -52,6 +59,12 @@ export class NameSet {
     }
     return false;
   }
+}
+/** A 16-bit digest of a name's first bytes (up to three, stopping at a NUL or at `end`). */
+function headOf(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0;
+  for (let k = start; k < start + 3 && k < end && bytes[k] !== 0; k++) h = (h * 31 + bytes[k]!) & 0xffff;
+  return h;
 }
 const sameBytes = (a: Uint8Array, b: Uint8Array) => {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -157,6 +170,7 @@ export class DynamicSymbols {
   nameIn(set: NameSet, i: number): boolean {
     const start = this.nameOffset(i);
     if (start >= this.strtab.length) return set.hasIn(this.strtab, 0, 0);
+    if (!set.mayHaveAt(this.strtab, start)) return false;
     let end = this.strtab.indexOf(0, start);
     if (end < 0) end = this.strtab.length;
     return set.hasIn(this.strtab, start, end);

@@ -281,15 +281,18 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
     const wanted = opts.wanted?.get(id)?.map((p) => tables.get(p)?.symbols).filter((x): x is DynamicSymbols => !!x) ?? [];
     // Made on first use: with the references kept on the tables, a run's later programs never need it.
     let decided: Uint8Array | null = null;
+    // RESOLVE_MAP: local and hidden references bind to the object itself, without a lookup.
+    const looksUp = (sym: number) => {
+      const refBind = syms.bind(sym), refVis = syms.visibility(sym);
+      return refBind !== C.STB_LOCAL && refVis !== C.STV_HIDDEN && refVis !== C.STV_INTERNAL;
+    };
     const bindable = (sym: number) => {
       if (sym >= syms.count) return false;
-      // RESOLVE_MAP: local and hidden references bind to the object itself, without a lookup.
-      const refBind = syms.bind(sym), refVis = syms.visibility(sym);
-      if (refBind === C.STB_LOCAL || refVis === C.STV_HIDDEN || refVis === C.STV_INTERNAL) return false;
-      if (!ifuncNames) return true;
+      if (!ifuncNames) return looksUp(sym);
       decided ??= new Uint8Array(syms.count);
       if (decided[sym] === 0) {
-        decided[sym] = syms.nameIn(ifuncNames, sym) || (wanted.length > 0 && wanted.some((w) => w.lookup(new LookupKey(syms.nameBytes(sym))).length > 0)) ? 1 : 2;
+        // The name first: it rules out most references.
+        decided[sym] = (syms.nameIn(ifuncNames, sym) || (wanted.length > 0 && wanted.some((w) => w.lookup(new LookupKey(syms.nameBytes(sym))).length > 0))) && looksUp(sym) ? 1 : 2;
       }
       return decided[sym] === 1;
     };
