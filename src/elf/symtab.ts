@@ -86,7 +86,11 @@ export class LookupKey {
   }
 }
 
-interface GnuTable { nbuckets: number; symoffset: number; bloomWords: number; shift: number; bloom: DataView; buckets: DataView; chain: DataView; chainCount: number }
+/**
+ * The GNU table as 32-bit words in this machine's order (views of the file's bytes where they line up, else
+ * copies): a lookup indexes them directly. A 64-bit bloom word is two entries, its low half first.
+ */
+interface GnuTable { nbuckets: number; symoffset: number; bloomWords: number; shift: number; bloom: Uint32Array; buckets: Uint32Array; chain: Uint32Array }
 interface SysvTable { nbucket: number; nchain: number; words: DataView; wide: boolean }
 
 export class DynamicSymbols {
@@ -192,10 +196,33 @@ export class DynamicSymbols {
     return this.strtab[s + want.length] === 0;
   }
 
-  private bloomBit(t: GnuTable, wordIndex: number, b: number): number {
-    if (!this.is64) return (t.bloom.getUint32(wordIndex * 4, this.le) >>> b) & 1;
-    const half = b < 32 ? (this.le ? 0 : 4) : (this.le ? 4 : 0);
-    return (t.bloom.getUint32(wordIndex * 8 + half, this.le) >>> (b % 32)) & 1;
+  /**
+   * The first position in `scope` from `from` on whose table may define `key` (its GNU bloom filter lets the
+   * name pass, or it has only DT_HASH), else scope.length: a lookup passes most objects of a scope by, and
+   * here that costs one call per object (calls are what costs in V8's baseline tier).
+   */
+  static nextCandidate(scope: ReadonlyArray<DynamicSymbols | null>, key: LookupKey, from: number): number {
+    const h = key.gnu;
+    for (let k = from; k < scope.length; k++) {
+      const s = scope[k];
+      if (s && (s.gnu ? s.bloomPasses(s.gnu, h) : s.sysv !== null)) return k;
+    }
+    return scope.length;
+  }
+
+  /**
+   * do_lookup_x's bloom test: word (hash / ELF_NATIVE_CLASS) & l_gnu_bitmask_idxbits, bits hash and hash >>
+   * l_gnu_shift (a shift of 32 or more is undefined in C; x86-64's ld.so takes it mod 32, as >>> does: a test
+   * holds it).
+   */
+  private bloomPasses(t: GnuTable, h: number): boolean {
+    const bloom = t.bloom;
+    if (this.is64) {
+      const w = 2 * ((h >>> 6) & (t.bloomWords - 1)), a = h & 63, b = (h >>> t.shift) & 63;
+      return ((a < 32 ? bloom[w]! >>> a : bloom[w + 1]! >>> (a - 32)) & (b < 32 ? bloom[w]! >>> b : bloom[w + 1]! >>> (b - 32)) & 1) === 1;
+    }
+    const word = bloom[(h >>> 5) & (t.bloomWords - 1)]!;
+    return ((word >>> (h & 31)) & (word >>> ((h >>> t.shift) & 31)) & 1) === 1;
   }
 
   /** Indices of the symbols named `key` that the loader can reach through the hash table, in chain order. */
@@ -206,15 +233,12 @@ export class DynamicSymbols {
       const t = this.gnu;
       const h = key.gnu;
       // The bloom filter rejects most names an object does not define (most lookups): no allocation there.
-      // do_lookup_x: word (hash / ELF_NATIVE_CLASS) & l_gnu_bitmask_idxbits, bits hash and hash >> l_gnu_shift.
-      const bits = this.is64 ? 64 : 32;
-      const wordIndex = Math.floor(h / bits) & (t.bloomWords - 1);
-      // A shift of 32 or more is undefined in C; x86-64's ld.so takes it mod 32, as >>> does (a test holds it).
-      if (!(this.bloomBit(t, wordIndex, h & (bits - 1)) & this.bloomBit(t, wordIndex, (h >>> t.shift) & (bits - 1)))) return NONE;
-      let i = t.buckets.getUint32((h % t.nbuckets) * 4, this.le);
+      if (!this.bloomPasses(t, h)) return NONE;
+      let i = t.buckets[h % t.nbuckets]!;
       if (i === 0 || i < t.symoffset) return NONE;
-      for (; i - t.symoffset < t.chainCount && i < this.count; i++) {
-        const ch = t.chain.getUint32((i - t.symoffset) * 4, this.le);
+      const chain = t.chain;
+      for (; i - t.symoffset < chain.length && i < this.count; i++) {
+        const ch = chain[i - t.symoffset]!;
         if (((ch ^ h) >>> 1) === 0 && this.nameIs(i, want)) (out ??= []).push(i);
         if (ch & 1) break;
       }
@@ -276,9 +300,9 @@ function readGnu(src: ByteSource, image: ElfImage, is64: boolean, le: boolean): 
   // (the loader reports it, loader/verify.ts); nothing is found here.
   if (nbuckets === 0 || bloomWords === 0 || !(chainAt <= src.size)) return null;
   const head = src.read(off + 16, bloomSize + nbuckets * 4);
-  const buckets = new DataView(head.buffer, head.byteOffset + bloomSize, nbuckets * 4);
+  const buckets = words(head.subarray(bloomSize), le);
   let max = 0;
-  for (let i = 0; i < nbuckets; i++) max = Math.max(max, buckets.getUint32(i * 4, le));
+  for (let i = 0; i < nbuckets; i++) max = Math.max(max, buckets[i]!);
   // The last chain ends at the last symbol (its low bit set): read the chain up to there.
   let n = 0;
   if (max >= symoffset) {
@@ -286,12 +310,26 @@ function readGnu(src: ByteSource, image: ElfImage, is64: boolean, le: boolean): 
     if (!(end + 4 <= src.size)) return null;
     n = (end - chainAt) / 4 + 1;
   }
-  const chainBytes = src.read(chainAt, n * 4);
-  return {
-    nbuckets, symoffset, bloomWords, shift, count: max === 0 ? symoffset : symoffset + n,
-    bloom: new DataView(head.buffer, head.byteOffset, bloomSize), buckets,
-    chain: new DataView(chainBytes.buffer, chainBytes.byteOffset, chainBytes.byteLength), chainCount: n,
-  };
+  let bloom = words(head.subarray(0, bloomSize), le);
+  if (is64 && !le) {
+    // A big-endian 64-bit word has its high half first: the low one is put first (in a copy: a view is the file's bytes).
+    const lowFirst = new Uint32Array(bloom.length);
+    for (let k = 0; k < bloom.length; k += 2) [lowFirst[k], lowFirst[k + 1]] = [bloom[k + 1]!, bloom[k]!];
+    bloom = lowFirst;
+  }
+  return { nbuckets, symoffset, bloomWords, shift, count: max === 0 ? symoffset : symoffset + n, bloom, buckets, chain: words(src.read(chainAt, n * 4), le) };
+}
+
+const HOST_LE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** The bytes as 32-bit words of the file's byte order: a view when they line up with this machine's, else a copy. */
+function words(b: Uint8Array, le: boolean): Uint32Array {
+  const n = b.byteLength >>> 2;
+  if (le === HOST_LE && b.byteOffset % 4 === 0) return new Uint32Array(b.buffer, b.byteOffset, n);
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out = new Uint32Array(n);
+  for (let k = 0; k < n; k++) out[k] = v.getUint32(k * 4, le);
+  return out;
 }
 
 /** Word k of a DT_HASH table (nbucket, nchain, buckets, chains): 64 bits wide on s390x and Alpha. */

@@ -216,7 +216,9 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
     ifuncKey = definers.map((t) => t.serial).sort((a, b) => a - b).join(',');
   }
   const program = programOf(g).id;
-  const global = g.searchList.filter((id) => tables.has(id));
+  // A scope as its ids, tables and symbol tables side by side, so that a lookup walks arrays.
+  const scopeOf = (ids: readonly number[]): Scope => ({ ids, tables: ids.map((id) => tables.get(id)!), syms: ids.map((id) => tables.get(id)!.symbols) });
+  const global = scopeOf(g.searchList.filter((id) => tables.has(id)));
   const initFini = initFiniOrder(g);
   const unique = new Map<string, number>();
   const bindings: Binding[] = [];
@@ -229,7 +231,7 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
   // and protected second lookups are not remembered.
   type Hit = { obj: number; index: number } | null;
   const memo = new Map<string, Array<{ plt: boolean; version: string | null; hidden: boolean; hit: Hit }>>();
-  const lookup = (name: string, key: LookupKey, version: { name: string; hash: number; hidden: boolean } | null, scope: readonly number[], plt: boolean, copy: boolean, from: number): Hit => {
+  const lookup = (name: string, key: LookupKey, version: { name: string; hash: number; hidden: boolean } | null, scope: Scope, plt: boolean, copy: boolean, from: number): Hit => {
     if (scope !== global || copy) return search(name, key, version, scope, plt, copy, from);
     let seen = memo.get(name);
     if (!seen) memo.set(name, (seen = []));
@@ -242,10 +244,11 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
     seen.push({ plt, version: vname, hidden, hit });
     return hit;
   };
-  function search(name: string, key: LookupKey, version: { name: string; hash: number; hidden: boolean } | null, scope: readonly number[], plt: boolean, copy: boolean, from: number): Hit {
-    for (const id of scope) {
+  function search(name: string, key: LookupKey, version: { name: string; hash: number; hidden: boolean } | null, scope: Scope, plt: boolean, copy: boolean, from: number): Hit {
+    for (let k = DynamicSymbols.nextCandidate(scope.syms, key, 0); k < scope.ids.length; k = DynamicSymbols.nextCandidate(scope.syms, key, k + 1)) {
+      const id = scope.ids[k]!;
       if (copy && id === program) continue; // a copy relocation never finds the executable's own copy
-      const t = tables.get(id)!;
+      const t = scope.tables[k]!;
       const found = matchIn(t, key, version, plt);
       if (found === null) continue;
       const s = t.symbols!;
@@ -274,7 +277,7 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
     const flags = dynValue(t.image, C.DT_FLAGS) ?? 0;
     const now = opts.bindNow ?? bindsNow(t.image);
     const symbolic = (flags & C.DF_SYMBOLIC) !== 0 || dynValue(t.image, C.DT_SYMBOLIC) !== undefined;
-    const scope = symbolic && id !== program ? [id, ...global.filter((x) => x !== id)] : global;
+    const scope = symbolic && id !== program ? scopeOf([id, ...global.ids.filter((x) => x !== id)]) : global;
     const syms = t.symbols;
     if (!syms) continue;
     // With ifuncOnly, whether a symbol's references are bound at all, decided once per symbol (0: not yet).
@@ -341,6 +344,8 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
   }
   return { bindings, tables, initFini, undefinedAtStart };
 }
+
+interface Scope { readonly ids: readonly number[]; readonly tables: readonly ObjectTables[]; readonly syms: ReadonlyArray<DynamicSymbols | null> }
 
 /** do_lookup_x within one object, with check_match's rules; the symbol index or null. */
 function matchIn(t: ObjectTables, key: LookupKey, version: { name: string; hash: number; hidden: boolean } | null, plt: boolean): number | null {
