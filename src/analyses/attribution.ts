@@ -52,12 +52,11 @@ export function exportsOf(b: BindResult, id: number): { functions: number; objec
   const s = b.tables.get(id)?.symbols;
   let functions = 0, objects = 0;
   if (!s) return { functions, objects };
-  for (let i = 1; i < s.count; i++) {
-    if (s.shndx(i) === C.SHN_UNDEF || s.bind(i) === C.STB_LOCAL || s.visibility(i) === C.STV_HIDDEN || s.visibility(i) === C.STV_INTERNAL) continue;
-    const k = kindOf(s.type(i));
-    if (k === 'function') functions++;
-    else if (k === 'object') objects++;
-  }
+  s.exportedTypes().forEach((n, type) => {
+    const k = kindOf(type);
+    if (k === 'function') functions += n;
+    else if (k === 'object') objects += n;
+  });
   return { functions, objects };
 }
 

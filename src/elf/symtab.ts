@@ -129,7 +129,10 @@ export class DynamicSymbols {
     // Names as ld.so reads them, past DT_STRSZ too (st_name is each symbol's first word).
     let names = 0;
     for (let i = 1; i < count; i++) names = Math.max(names, v.getUint32(i * size, le) + 1);
-    return new DynamicSymbols(count, v, is64, le, strings?.covering(names) ?? new Uint8Array(0), gnu, gnuAt === undefined ? readSysv(src, image, is64, le) : null);
+    // A plain Uint8Array, not a Buffer: a name's end is then found by the built-in TypedArray indexOf, and a
+    // view of it made without Buffer's own constructor (both per reference bound).
+    const strtab = strings?.covering(names) ?? new Uint8Array(0);
+    return new DynamicSymbols(count, v, is64, le, new Uint8Array(strtab.buffer, strtab.byteOffset, strtab.byteLength), gnu, gnuAt === undefined ? readSysv(src, image, is64, le) : null);
   }
 
   private at(i: number) { return i * (this.is64 ? 24 : 16); }
@@ -143,6 +146,18 @@ export class DynamicSymbols {
     const a = this.at(i);
     if (!this.is64) return this.v.getUint32(a + 4, this.le);
     return u64(this.v, a + 8, this.layout);
+  }
+
+  /** How many defined symbols other objects can bind to (global or weak, default or protected visibility) there are of each type, by STT_ value: one pass over the table in place. */
+  exportedTypes(): Uint32Array {
+    const out = new Uint32Array(16);
+    const size = this.is64 ? 24 : 16, infoAt = this.is64 ? 4 : 12, shndxAt = this.is64 ? 6 : 14;
+    for (let a = size; a < this.count * size; a += size) {
+      if (this.v.getUint16(a + shndxAt, this.le) === C.SHN_UNDEF) continue;
+      const info = this.v.getUint8(a + infoAt), vis = this.v.getUint8(a + infoAt + 1) & 3;
+      if (info >> 4 !== C.STB_LOCAL && vis !== C.STV_HIDDEN && vis !== C.STV_INTERNAL) out[info & 0xf]!++;
+    }
+    return out;
   }
 
   /** For each address, the first defined function (STT_FUNC or STT_GNU_IFUNC) there, in one pass. */
