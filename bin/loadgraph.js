@@ -75,7 +75,6 @@ function replayKept(build) {
 }
 
 function start(stamp, build) {
-  const { createRequire } = require('node:module');
   const { Script } = require('node:vm');
   const source = readFileSync(bundle, 'latin1');
   // The cache is headed with the stamp of the bundle it was made for (V8 itself checks only the source's length).
@@ -95,5 +94,7 @@ function start(stamp, build) {
   // npm run build: after a representative run, keep what V8 compiled for next time.
   if (process.env.LOADGRAPH_WRITE_CODE_CACHE === '1') process.once('exit', () => writeFileSync(cacheFile, Buffer.concat([Buffer.from(`${stamp}\n`, 'latin1'), script.createCachedData()])));
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dist, build);
+  // The bundle requires only Node's built-in modules: this script's own require serves (node:module's
+  // createRequire would load Node's ES module loader as well).
+  script.runInThisContext()(module.exports, require, module, bundle, dist, build);
 }
