@@ -70,6 +70,13 @@ export function exactJson(_key: string, value: unknown): unknown {
   return typeof value === 'number' && value >= WIDE_BASE && Number.isInteger(value) ? wideHex(value) : value;
 }
 
+const HOST_LE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** The bytes as 32-bit words of byte order `le`, in place: a view when they line up with this machine's words and byte order, else null. */
+export function wordsInPlace(b: Uint8Array, le: boolean): Uint32Array | null {
+  return le === HOST_LE && b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.byteLength >>> 2) : null;
+}
+
 export function u8(v: DataView, at: number): number {
   return v.getUint8(at);
 }

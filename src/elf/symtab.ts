@@ -3,7 +3,7 @@
 // chain) or DT_HASH, exactly as glibc's do_lookup_x walks them. No per-symbol objects.
 import * as C from './constants.js';
 import { type ElfImage, addrToOffset, dynValue } from './image.js';
-import { type Layout, u64 } from './kit.js';
+import { type Layout, u64, wordsInPlace } from './kit.js';
 import { decodeUtf8 } from './utf8.js';
 import type { ByteSource } from './source.js';
 import { StringTable } from './strings.js';
@@ -335,15 +335,13 @@ function readGnu(src: ByteSource, image: ElfImage, is64: boolean, le: boolean): 
   return { nbuckets, symoffset, bloomWords, shift, count: max === 0 ? symoffset : symoffset + n, bloom, buckets, chain: words(src.read(chainAt, n * 4), le) };
 }
 
-const HOST_LE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-
 /** The bytes as 32-bit words of the file's byte order: a view when they line up with this machine's, else a copy. */
 function words(b: Uint8Array, le: boolean): Uint32Array {
-  const n = b.byteLength >>> 2;
-  if (le === HOST_LE && b.byteOffset % 4 === 0) return new Uint32Array(b.buffer, b.byteOffset, n);
+  const inPlace = wordsInPlace(b, le);
+  if (inPlace) return inPlace;
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const out = new Uint32Array(n);
-  for (let k = 0; k < n; k++) out[k] = v.getUint32(k * 4, le);
+  const out = new Uint32Array(b.byteLength >>> 2);
+  for (let k = 0; k < out.length; k++) out[k] = v.getUint32(k * 4, le);
   return out;
 }
 

@@ -217,7 +217,10 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
   }
   const program = programOf(g).id;
   // A scope as its ids, tables and symbol tables side by side, so that a lookup walks arrays.
-  const scopeOf = (ids: readonly number[]): Scope => ({ ids, tables: ids.map((id) => tables.get(id)!), syms: ids.map((id) => tables.get(id)!.symbols) });
+  const scopeOf = (ids: readonly number[]): Scope => {
+    const ts = ids.map((id) => tables.get(id)!);
+    return { ids, tables: ts, syms: ts.map((t) => t.symbols) };
+  };
   const global = scopeOf(g.searchList.filter((id) => tables.has(id)));
   const initFini = initFiniOrder(g);
   const unique = new Map<string, number>();

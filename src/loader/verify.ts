@@ -3,7 +3,7 @@
 import * as C from '../elf/constants.js';
 import { decodeElf } from '../elf/decode.js';
 import { type ElfImage, type Note, congruent, dynValue, locate } from '../elf/image.js';
-import { wideHex } from '../elf/kit.js';
+import { wideHex, wordsInPlace } from '../elf/kit.js';
 import { readNotes } from '../elf/notes.js';
 import { type SymbolVersions, readVersionTables } from '../elf/symbols.js';
 import { gnuHashHeader, sysvChainLoop } from '../elf/symtab.js';
@@ -56,8 +56,7 @@ function hashTableVerdict(src: ByteSource, image: ElfImage): string | null {
   return `its GNU hash table has ${h.bloomWords} bloom filter words, not a power of two: ld.so aborts on the assertion in _dl_setup_hash ("Inconsistency detected by ld.so: dl-setup_hash.c: ... Assertion \`(bitmask_nwords & (bitmask_nwords - 1)) == 0' failed!")`;
 }
 
-const HOST_LE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-/** Where relocation tables are read in chunks (relativePrefixVerdict), made at the first. */
+/** How much of a relocation table relativePrefixVerdict reads at a time, and where (made at the first). */
 const CHUNK = 1 << 20;
 let scratch: Uint8Array | null = null;
 
@@ -95,8 +94,8 @@ function relativePrefixVerdict(src: ByteSource, image: ElfImage): string | null 
     const into = src.readInto ? (scratch ??= new Uint8Array(CHUNK)) : null;
     const bytes = into ? into.subarray(0, src.readInto!(at, into.subarray(0, length))) : src.read(at, length);
     let bad = -1;
-    if (h.class === 64 && le === HOST_LE && bytes.byteOffset % 4 === 0) {
-      const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
+    const words = h.class === 64 ? wordsInPlace(bytes, le) : null;
+    if (words) {
       for (let w = typeAt >>> 2; w < words.length; w += entsize >>> 2) {
         const type = words[w]!;
         if (type !== C.R_X86_64_RELATIVE && type !== C.R_X86_64_RELATIVE64) {
