@@ -279,6 +279,7 @@ export const STV_DEFAULT = 0;
 export const STV_INTERNAL = 1;
 export const STV_HIDDEN = 2;
 export const STV_PROTECTED = 3;
+export const STO_MIPS_PLT = 0x8;
 
 // symbol versioning
 export const VER_FLG_BASE = 0x1;

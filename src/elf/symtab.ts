@@ -140,7 +140,8 @@ export class DynamicSymbols {
   info(i: number): number { return this.v.getUint8(this.at(i) + (this.is64 ? 4 : 12)); }
   type(i: number): number { return this.info(i) & 0xf; }
   bind(i: number): number { return this.info(i) >> 4; }
-  visibility(i: number): number { return this.v.getUint8(this.at(i) + (this.is64 ? 5 : 13)) & 3; }
+  other(i: number): number { return this.v.getUint8(this.at(i) + (this.is64 ? 5 : 13)); }
+  visibility(i: number): number { return this.other(i) & 3; }
   shndx(i: number): number { return this.v.getUint16(this.at(i) + (this.is64 ? 6 : 14), this.le); }
   value(i: number): number {
     const a = this.at(i);

@@ -5,6 +5,7 @@ import * as C from '../elf/constants.js';
 import { type Constructor, type IrelativeResolver, type SlotFill, FunctionNamer, constructorSlots, readConstructors, readIrelative, staticResolvers } from '../elf/ctors.js';
 import type { ElfImage } from '../elf/image.js';
 import { dynValue } from '../elf/image.js';
+import { mipsGotReferences } from '../elf/mips-got.js';
 import { bindsNow } from '../elf/summary.js';
 import type { Reloc } from '../elf/records.js';
 import { IRELATIVE_TYPES, relativeAddendsAt, scanRelocations } from '../elf/relocs.js';
@@ -115,15 +116,15 @@ export function readTables(src: ByteSource, image: ElfImage, known?: SymbolVersi
   const slots = constructorSlots(src, image);
   const slotAddresses = new Set(slots.map((x) => x.slot));
   const irelTypes = IRELATIVE_TYPES.get(image.header.machine) ?? [];
-  const symbolic = { sym: [] as number[], type: [] as number[], jmprel: [] as number[] };
+  const scanned = { sym: [] as number[], type: [] as number[], jmprel: [] as number[] };
   const irel: Reloc[] = [];
   const fills = new Map<number, SlotFill>();
   let referenced = 0;
   scanRelocations(src, image, (table, r_offset, r_sym, r_type, r_addend) => {
     if (r_sym !== 0) {
-      symbolic.sym.push(r_sym);
-      symbolic.type.push(r_type);
-      symbolic.jmprel.push(table === 'jmprel' ? 1 : 0);
+      scanned.sym.push(r_sym);
+      scanned.type.push(r_type);
+      scanned.jmprel.push(table === 'jmprel' ? 1 : 0);
       if (r_sym >= referenced) referenced = r_sym + 1;
     } else if (irelTypes.includes(r_type)) irel.push({ r_offset, r_sym, r_type, r_addend });
     if (table !== 'jmprel' && slotAddresses.has(r_offset)) fills.set(r_offset, { addend: r_addend, sym: r_sym });
@@ -132,6 +133,11 @@ export function readTables(src: ByteSource, image: ElfImage, known?: SymbolVersi
   const missing = [...slotAddresses].filter((a): a is number => a !== null && !fills.has(a));
   for (const [a, addend] of relativeAddendsAt(src, image, missing)) fills.set(a, { addend, sym: 0 });
   const symbols = DynamicSymbols.read(src, image, referenced);
+  // MIPS's global GOT entries come first: elf_machine_runtime_setup resolves them before any relocation.
+  const got = symbols ? mipsGotReferences(src, image, symbols) : [];
+  const symbolic: SymbolicRelocs = got.length === 0 ? scanned : {
+    sym: [...got.map((x) => x.sym), ...scanned.sym], type: [...got.map((x) => x.type), ...scanned.type], jmprel: [...got.map((x) => x.stub), ...scanned.jmprel],
+  };
   // DT_VERSYM read in place (one u16 per symbol), the version lists only when a lookup needs them.
   let v: SymbolVersions | undefined;
   const versionsOf = () => (v ??= known === undefined ? readSymbolVersions(src, image, 0, []) : known ?? NO_VERSIONS);
@@ -356,12 +362,16 @@ function matchIn(t: ObjectTables, key: LookupKey, version: { name: string; hash:
   if (!s) return null;
   let versioned: number | null = null;
   let numVersions = 0;
+  // elf_machine_sym_no_match: on MIPS an undefined symbol matches only with STO_MIPS_PLT (its value is then
+  // the canonical PLT entry); otherwise its value is a lazy-binding stub, never a definition.
+  const mips = t.image.header.machine === C.EM_MIPS;
   const found = s.lookup(key);
   // An indexed loop: in the baseline tier a for…of allocates an iterator, and this runs for every object a lookup passes.
   for (let k = 0; k < found.length; k++) {
     const i = found[k]!;
     const shndx = s.shndx(i), type = s.type(i);
     if ((s.value(i) === 0 && shndx !== C.SHN_ABS && type !== C.STT_TLS) || (plt && shndx === C.SHN_UNDEF)) continue;
+    if (mips && shndx === C.SHN_UNDEF && (s.other(i) & C.STO_MIPS_PLT) === 0) continue;
     if (!ALLOWED_TYPES.has(type)) continue;
     const vs = t.versym(i);
     if (version) {

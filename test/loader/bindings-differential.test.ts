@@ -12,6 +12,7 @@ import { decodeElf } from '../../src/elf/decode.js';
 import { confinedFs } from '../../src/host/confined-fs.js';
 import { withFileSource } from '../../src/host/file-source.js';
 import { bindSymbols } from '../../src/loader/bind.js';
+import { type BindingTable, differences, fromLdso, fromOurs } from '../support/bindings.js';
 import { elfFilesUnder, pool } from '../support/corpus.js';
 import { loadOf, traceLdso } from '../support/fixtures.js';
 import { LDD, requires } from '../support/prereq.js';
@@ -23,38 +24,19 @@ function dynamicX86_64(f: string): boolean {
   });
 }
 
-async function oracle(file: string): Promise<{ failed: string | null; bindings: Map<string, Set<string>>; undefined: string[] }> {
+async function oracle(file: string): Promise<BindingTable & { failed: string | null }> {
   const r = await traceLdso(file, '/', { LD_WARN: 'yes', LD_BIND_NOW: 'yes', LD_DEBUG: 'bindings' });
   const failed = r.exitCode === 0 ? null : r.stderr.split('\n').find((l) => l.includes('error while loading shared libraries')) ?? `exit status ${r.exitCode}`;
-  const out = new Map<string, Set<string>>();
-  for (const line of r.stderr.split('\n')) {
-    const m = /binding file (.*) \[0\] to (.*) \[0\]: (?:normal|protected) symbol `(.*)'(?: \[(.*)\])?$/.exec(line);
-    if (!m || m[1] === 'linux-vdso.so.1') continue; // libc's own lookups in the vDSO (spec §6.1)
-    const key = `${m[1]} ${m[3]} ${m[4] ?? ''}`;
-    if (!out.has(key)) out.set(key, new Set());
-    out.get(key)!.add(m[2]!);
-  }
-  // print_unresolved: "undefined symbol: NAME[, version V]\t(FILE)", on stderr.
-  const undef = r.stderr.split('\n').flatMap((l) => /^undefined symbol: (.*)\t\((.*)\)$/.exec(l)?.slice(1, 3).reverse().join(' ') ?? []);
-  return { failed, bindings: out, undefined: [...new Set(undef)].sort() };
+  // libc's own lookups in the vDSO are left out (spec §6.1).
+  return { failed, ...fromLdso(r.stderr, (p) => (p === 'linux-vdso.so.1' ? null : p)) };
 }
 
-function ours(file: string): { bindings: Map<string, Set<string>>; undefined: string[] } | string {
+function ours(file: string): BindingTable | string {
   const { graph: g, images } = loadOf(file, '/');
   if (g.fatal) return `fatal: ${g.fatal.message}`;
   if (g.linkage !== 'dynamic') return `linkage ${g.linkage}`;
-  const b = bindSymbols(confinedFs('/'), g, images, { bindNow: true });
   const path = new Map(g.objects.map((o) => [o.id, o.path]));
-  const out = new Map<string, Set<string>>();
-  const undef = new Set<string>();
-  for (const x of b.bindings) {
-    if (x.to === null && !x.weak) undef.add(`${path.get(x.from)} ${x.symbol}${x.version ? `, version ${x.version}` : ''}`);
-    if (x.to === null) continue;
-    const key = `${path.get(x.from)} ${x.symbol} ${x.version ?? ''}`;
-    if (!out.has(key)) out.set(key, new Set());
-    out.get(key)!.add(path.get(x.to)!);
-  }
-  return { bindings: out, undefined: [...undef].sort() };
+  return fromOurs(bindSymbols(confinedFs('/'), g, images, { bindNow: true }).bindings, (id) => path.get(id) ?? null);
 }
 
 describe('symbol bindings against the real loader', () => {
@@ -66,24 +48,17 @@ describe('symbol bindings against the real loader', () => {
     let compared = 0, bindings = 0, undefinedSeen = 0;
     const bad: string[] = [], excluded: string[] = [];
     await pool(files, 2, async (f) => {
-      const [{ failed, bindings: theirs, undefined: theirUndefined }, result] = [await oracle(f), ours(f)];
-      const mine = typeof result === 'string' ? result : result.bindings;
+      const [theirs, mine] = [await oracle(f), ours(f)];
       // Left out only when both loaders refuse the file; loadgraph refusing alone is a mismatch.
-      if (typeof mine === 'string' || failed !== null) {
-        if (typeof mine === 'string' && failed !== null) excluded.push(`${f}: ld.so ${failed}; loadgraph ${mine}`);
-        else bad.push(`${f}: ld.so ${failed ?? 'loads it'}, loadgraph ${typeof mine === 'string' ? mine : 'loads it'}`);
+      if (typeof mine === 'string' || theirs.failed !== null) {
+        if (typeof mine === 'string' && theirs.failed !== null) excluded.push(`${f}: ld.so ${theirs.failed}; loadgraph ${mine}`);
+        else bad.push(`${f}: ld.so ${theirs.failed ?? 'loads it'}, loadgraph ${typeof mine === 'string' ? mine : 'loads it'}`);
         return;
       }
       compared++;
-      const ourUndefined = (result as { undefined: string[] }).undefined;
-      undefinedSeen += theirUndefined.length;
-      if (ourUndefined.join('\n') !== theirUndefined.join('\n')) bad.push(`${f}: undefined symbols: ld.so ${theirUndefined.join('; ') || '(none)'}, loadgraph ${ourUndefined.join('; ') || '(none)'}`);
-      bindings += [...theirs.values()].reduce((n, s) => n + s.size, 0);
-      for (const k of new Set([...theirs.keys(), ...mine.keys()])) {
-        const a = [...(theirs.get(k) ?? [])].sort().join(', ');
-        const b = [...(mine.get(k) ?? [])].sort().join(', ');
-        if (a !== b) bad.push(`${k}: ld.so ${a || '(none)'}, loadgraph ${b || '(none)'}`);
-      }
+      undefinedSeen += theirs.undefined.length;
+      bindings += [...theirs.bindings.values()].reduce((n, s) => n + s.size, 0);
+      bad.push(...differences(f, theirs, mine));
     });
     console.log(`bindings differential: ${bindings} bindings and ${undefinedSeen} undefined symbols of ${compared} files compared, ${bad.length} mismatches, ${excluded.length} left out because neither loader can load them`);
     for (const x of excluded) console.log(`  left out: ${x}`);

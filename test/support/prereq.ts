@@ -14,7 +14,7 @@ export interface Prerequisite {
   readonly how: string;
 }
 
-const runs = (cmd: string, args: string[]) => {
+export const runs = (cmd: string, args: string[]) => {
   try {
     execaSync(cmd, args, { stdio: 'ignore' });
     return true;

@@ -1,0 +1,45 @@
+// MIPS binds global symbols through its GOT without dynamic relocations: glibc 2.36's elf_machine_got_rel
+// (sysdeps/mips/dl-machine.h), run by elf_machine_runtime_setup before the object's REL/RELA entries,
+// resolves the GOT entry of every dynamic symbol from DT_MIPS_GOTSYM to DT_MIPS_SYMTABNO.
+import * as C from './constants.js';
+import { type ElfImage, addrToOffset, dynValue } from './image.js';
+import { word } from './kit.js';
+import type { ByteSource } from './source.js';
+import type { DynamicSymbols } from './symtab.js';
+
+/** A GOT entry's reference: the symbol, the type RESOLVE_GOTSYM passes, and 1 when lazy binding leaves it to the entry's stub (bound at first call). */
+export interface GotReference { readonly sym: number; readonly type: number; readonly stub: 0 | 1 }
+
+/**
+ * The references elf_machine_got_rel resolves, in its order. A function entry that holds a lazy-binding stub
+ * (an undefined STT_FUNC with a value and no STO_MIPS_PLT, or a defined one whose GOT word is not its value)
+ * is resolved as R_MIPS_JUMP_SLOT when the object is bound now, and through its stub at first call
+ * otherwise; a defined STT_SECTION entry is only moved by the load address; every other entry is resolved
+ * now as R_MIPS_32. Empty for other machines; bounded by the symbols read (verify.ts requires the tags).
+ */
+export function mipsGotReferences(src: ByteSource, image: ElfImage, syms: DynamicSymbols): GotReference[] {
+  if (image.header.machine !== C.EM_MIPS) return [];
+  const gotsym = dynValue(image, C.DT_MIPS_GOTSYM), symtabno = dynValue(image, C.DT_MIPS_SYMTABNO);
+  const local = dynValue(image, C.DT_MIPS_LOCAL_GOTNO), pltgot = dynValue(image, C.DT_PLTGOT);
+  if (gotsym === undefined || symtabno === undefined || local === undefined || pltgot === undefined) return [];
+  const layout = { is64: image.header.class === 64, le: image.header.endian === 'little', base: 0 };
+  const w = layout.is64 ? 8 : 4;
+  // The GOT word of the k-th global entry as the file holds it (null: not in the file).
+  const gotWord = (k: number): number | null => {
+    const off = addrToOffset(image, pltgot + (local + k) * w, w);
+    if (off === null || !(off + w <= src.size)) return null;
+    const b = src.read(off, w);
+    return word(new DataView(b.buffer, b.byteOffset, b.byteLength), 0, layout);
+  };
+  const out: GotReference[] = [];
+  for (let sym = gotsym, k = 0; sym < Math.min(symtabno, syms.count); sym++, k++) {
+    const shndx = syms.shndx(sym), type = syms.type(sym);
+    if (shndx === C.SHN_UNDEF) {
+      const stub = type === C.STT_FUNC && syms.value(sym) !== 0 && (syms.other(sym) & C.STO_MIPS_PLT) === 0;
+      out.push(stub ? { sym, type: C.R_MIPS_JUMP_SLOT, stub: 1 } : { sym, type: C.R_MIPS_32, stub: 0 });
+    } else if (shndx === C.SHN_COMMON) out.push({ sym, type: C.R_MIPS_32, stub: 0 });
+    else if (type === C.STT_FUNC && gotWord(k) !== syms.value(sym)) out.push({ sym, type: C.R_MIPS_JUMP_SLOT, stub: 1 });
+    else if (type !== C.STT_SECTION) out.push({ sym, type: C.R_MIPS_32, stub: 0 });
+  }
+  return out;
+}
