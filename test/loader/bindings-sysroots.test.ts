@@ -8,9 +8,9 @@
 // Under qemu a path the root lacks falls through to this machine's own file: the roots have no
 // /etc/ld.so.cache, so these loaders read this machine's, whose x86 entries they skip (_dl_cache_check_flags).
 // Left out: amd64 and i386, whose loaders run here (bindings-differential.test.ts) and would take this
-// machine's cache entries and libraries (/lib32). armhf: run by its path under qemu-arm, the root's ld.so finds nothing in
-// /lib/arm-linux-gnueabihf for programs that also name /lib/ld-linux-armhf.so.3 in DT_NEEDED (sshd is not
-// one) — an artefact of this way of running it, not yet pinned down.
+// machine's cache entries and libraries (/lib32); armhf, whose 32-bit ld.so tests a search directory with
+// statx after a miss, a call qemu-arm passes on without the -L prefix: the directory, absent from this
+// machine, is then taken as missing and libraries in it are not found (seen with programs that have a RUNPATH).
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { confinedFs } from '../../src/host/confined-fs.js';
