@@ -18,6 +18,8 @@ command -v dot >/dev/null || need+=(graphviz)                        # renders -
 [ "$(uname -m)" != x86_64 ] || dpkg -s gcc-multilib >/dev/null 2>&1 || need+=(gcc-multilib)   # 32-bit fixtures (-m32)
 # The oracle for 32-bit fixtures: the i386 ld.so under qemu-i386 (kernels built or booted without ia32 emulation cannot run it).
 [ "$(uname -m)" != x86_64 ] || command -v qemu-i386 >/dev/null || need+=(qemu-user)
+# Each Debian root's own ld.so, in a chroot of the root: static qemu-user binaries are copied into it.
+[ "$(uname -m)" != x86_64 ] || [ -x /usr/bin/qemu-mips64el-static ] || need+=(qemu-user-static)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "test-setup: missing ${need[*]}; install them as root (apt-get install ${need[*]})" >&2

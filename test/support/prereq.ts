@@ -14,7 +14,7 @@ export interface Prerequisite {
   readonly how: string;
 }
 
-export const runs = (cmd: string, args: string[]) => {
+const runs = (cmd: string, args: string[]) => {
   try {
     execaSync(cmd, args, { stdio: 'ignore' });
     return true;
@@ -78,4 +78,4 @@ export function requires(ctx: TestContext, ...needs: ReadonlyArray<Prerequisite 
 export const haveAll = (...needs: ReadonlyArray<Prerequisite | readonly Prerequisite[]>) => needs.flat().every((p) => p.present);
 
 /** A prerequisite named by the condition a test file computes for itself; `npm run test:setup` provides it. */
-export const setupProvides = (what: string, present: boolean): Prerequisite => condition(what, present, `${SETUP} (installs binutils, gcc, gcc-multilib, qemu-user, libsystemd-dev, checksec, devscripts, graphviz, chromium; fetches the Debian sysroots)`);
+export const setupProvides = (what: string, present: boolean): Prerequisite => condition(what, present, `${SETUP} (installs binutils, gcc, gcc-multilib, qemu-user, qemu-user-static, libsystemd-dev, checksec, devscripts, graphviz, chromium; fetches the Debian sysroots)`);
