@@ -70,7 +70,7 @@ export interface ObjectTables {
 let serials = 0;
 
 export interface BindOptions {
-  /** Resolve every PLT slot at load time, as LD_BIND_NOW does (default: each object's own DF_BIND_NOW/DF_1_NOW). */
+  /** Resolve every PLT slot at load time, as LD_BIND_NOW does; otherwise each object's own DF_BIND_NOW/DF_1_NOW decides (never made lazy). */
   readonly bindNow?: boolean;
   readonly cwd?: string;
   /**
@@ -284,7 +284,7 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
     if (!t) continue;
     const cls = relocClasses(t.image.header.machine);
     const flags = dynValue(t.image, C.DT_FLAGS) ?? 0;
-    const now = opts.bindNow ?? bindsNow(t.image);
+    const now = opts.bindNow === true || bindsNow(t.image);
     const symbolic = (flags & C.DF_SYMBOLIC) !== 0 || dynValue(t.image, C.DT_SYMBOLIC) !== undefined;
     const scope = symbolic && id !== program ? scopeOf([id, ...global.ids.filter((x) => x !== id)]) : global;
     const syms = t.symbols;
