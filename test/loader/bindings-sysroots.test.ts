@@ -8,7 +8,8 @@
 // less the vDSO, which qemu does not map), and as in bindings-differential.test.ts every binding ((object,
 // symbol, version) → defining object) and every "undefined symbol" ld.so reports; for every eighth program
 // also without LD_BIND_NOW, where ld.so binds at load only what is not a lazy PLT slot (or, on MIPS, a GOT
-// entry left to its stub) — loadgraph's bindings not marked lazy. MIPS is where the ports
+// entry left to its stub) — loadgraph's bindings not marked lazy; and `rdeps LIB` over the root, for a few
+// libraries, is every program whose list names LIB. MIPS is where the ports
 // differ most: it binds its global GOT entries without relocations (elf_machine_got_rel) and never matches
 // an undefined symbol without STO_MIPS_PLT (elf_machine_sym_no_match).
 import { execa, execaSync } from 'execa';
@@ -22,6 +23,7 @@ import { discoverPrograms } from '../../src/loader/programs.js';
 import { renderLdd } from '../../src/report/ldd.js';
 import { type BindingTable, differences, fromLdso, fromOurs } from '../support/bindings.js';
 import { type Sysroot, pool, sysroot } from '../support/corpus.js';
+import { runCli } from '../support/cli.js';
 import { fixtureDir } from '../support/fixtures.js';
 import { ROOT_CHROOT, condition, requires, sysrootOf } from '../support/prereq.js';
 
@@ -36,6 +38,9 @@ const PORTS: ReadonlyArray<[Sysroot, string]> = [
   ['ppc64el', 'qemu-ppc64le-static'],
   ['mips64el', 'qemu-mips64el-static'],
 ];
+
+/** Libraries whose rdeps over each root is checked against the lists. */
+const RDEPS = ['liblzma.so.5', 'libsystemd.so.0', 'libcrypto.so.3', 'libz.so.1'];
 
 /** The root as hard links (a copy where that cannot be), with the static qemu-user at /qemu. */
 function chrootOf(root: string, qemu: string): string {
@@ -80,13 +85,14 @@ function ours(root: string, program: string, now: boolean): (Run & { readonly in
 
 describe('each Debian root\'s own ld.so (in a chroot, under qemu-user)', () => {
   for (const [arch, qemu] of PORTS) {
-    it(`${arch}: every program of the root, its list as ldd prints it and its bindings (every eighth also bound lazily)`, async (ctx) => {
+    it(`${arch}: every program of the root, its list as ldd prints it and its bindings (every eighth also bound lazily); rdeps`, async (ctx) => {
       requires(ctx, sysrootOf(arch), ROOT_CHROOT, condition(qemu, existsSync(`/usr/bin/${qemu}`), 'npm run test:setup installs qemu-user-static'));
       const copy = chrootOf(sysroot(arch), qemu);
       const programs = discoverPrograms(confinedFs(copy)).programs;
       const runs = [...programs.map((p) => [p, true] as const), ...programs.filter((_, i) => i % 8 === 0).map((p) => [p, false] as const)];
       let compared = 0, bindings = 0;
       const bad: string[] = [];
+      const lists = new Map<string, string>();
       await pool(runs, 2, async ([p, now]) => {
         const mine = ours(copy, p, now);
         const theirs = typeof mine === 'string' ? 'not run' : await oracle(copy, qemu, mine.interp, p, now);
@@ -96,10 +102,18 @@ describe('each Debian root\'s own ld.so (in a chroot, under qemu-user)', () => {
         }
         compared++;
         bindings += [...theirs.bindings.values()].reduce((n, s) => n + s.size, 0);
+        if (now) lists.set(p, theirs.list);
         if (theirs.list !== mine.list) bad.push(`${p}:\n--- ld.so\n${theirs.list}--- loadgraph\n${mine.list}`);
         bad.push(...differences(`${p}${now ? '' : ' (lazy)'}`, theirs, mine));
       });
-      console.log(`${arch} differential: ${compared} runs of ${programs.length} programs, their lists and ${bindings} bindings compared, ${bad.length} mismatches`);
+      // rdeps over the root: the programs whose ld.so lists the library, and no others.
+      for (const lib of RDEPS) {
+        const r = await runCli(['rdeps', '--format', 'json', '--root', copy, lib]);
+        const theirs = [...lists].filter(([, list]) => list.includes(`\t${lib} => `)).map(([p]) => p).sort();
+        const mine = (JSON.parse(r.stdout) as { programs: Array<{ path: string }> }).programs.map((x) => x.path).sort();
+        if (mine.join('\n') !== theirs.join('\n') || r.code !== (theirs.length ? 0 : 1)) bad.push(`rdeps ${lib} (exit ${r.code}): ld.so lists it for ${theirs.join(' ')}; rdeps says ${mine.join(' ')}`);
+      }
+      console.log(`${arch} differential: ${compared} runs of ${programs.length} programs, their lists and ${bindings} bindings compared, rdeps of ${RDEPS.length} libraries, ${bad.length} mismatches`);
       for (const x of bad.slice(0, 10)) console.log(`  ${x}`);
       rmSync(join(copy, '..'), { recursive: true, force: true });
       expect(compared).toBe(runs.length);
