@@ -38,13 +38,14 @@ export interface Binding {
 }
 
 /**
- * The relocations that name a symbol, one column per field the binder reads (a large program has tens of
- * thousands: no object per relocation).
+ * The references that name a symbol, in the order ld.so resolves them — on MIPS each global GOT entry's
+ * first, then every relocation's — one column per field the binder reads (a large program has tens of
+ * thousands: no object per reference).
  */
 export interface SymbolicRelocs {
   readonly sym: readonly number[];
   readonly type: readonly number[];
-  /** 1 for a DT_JMPREL entry (a PLT slot, lazily bound unless BIND_NOW). */
+  /** 1 for a DT_JMPREL entry (a PLT slot) or a MIPS GOT entry holding a stub: lazily bound unless BIND_NOW. */
   readonly jmprel: readonly number[];
 }
 
