@@ -24,7 +24,7 @@ import { renderLdd } from '../../src/report/ldd.js';
 import { type BindingTable, differences, fromLdso, fromOurs } from '../support/bindings.js';
 import { type Sysroot, pool, sysroot } from '../support/corpus.js';
 import { runCli } from '../support/cli.js';
-import { fixtureDir } from '../support/fixtures.js';
+import { cleanLdd, fixtureDir } from '../support/fixtures.js';
 import { ROOT_CHROOT, condition, requires, sysrootOf } from '../support/prereq.js';
 
 // The static qemu-user that runs each root's loader.
@@ -55,9 +55,6 @@ function chrootOf(root: string, qemu: string): string {
 
 type Run = BindingTable & { readonly list: string };
 
-/** ldd's lines, load addresses removed. */
-const listOf = (out: string) => out.split('\n').filter((l) => l.startsWith('\t')).map((l) => `${l.replace(/ \(0x[0-9a-f]+\)$/, '')}\n`).join('');
-
 /**
  * The root's ld.so run as the program's PT_INTERP names it, as ldd runs it: the list and the bindings it
  * makes — all of them with LD_BIND_NOW, else only those made at load (lazy PLT slots are left for the first call).
@@ -67,7 +64,7 @@ async function oracle(copy: string, qemu: string, interp: string, program: strin
   const r = await execa('/usr/sbin/chroot', [copy, '/qemu', ...Object.entries(env).flatMap(([k, v]) => ['-E', `${k}=${v}`]), interp, program], { reject: false, extendEnv: false, env: {} });
   if (r.exitCode !== 0) return r.stderr.split('\n').find((l) => l.includes('error while loading shared libraries')) ?? `exit status ${r.exitCode}`;
   // The vDSO's own lookups (amd64) are left out, as on this machine.
-  return { ...fromLdso(r.stderr, (p) => (p === 'linux-vdso.so.1' ? null : p)), list: listOf(r.stdout) };
+  return { ...fromLdso(r.stderr, (p) => (p === 'linux-vdso.so.1' ? null : p)), list: cleanLdd(r.stdout) };
 }
 
 /** loadgraph's list (less the vDSO, which qemu does not map), the bindings made at load, and the program's PT_INTERP. */
