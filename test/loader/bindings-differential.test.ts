@@ -27,8 +27,7 @@ function dynamicX86_64(f: string): boolean {
 async function oracle(file: string): Promise<BindingTable & { failed: string | null }> {
   const r = await traceLdso(file, '/', { LD_WARN: 'yes', LD_BIND_NOW: 'yes', LD_DEBUG: 'bindings' });
   const failed = r.exitCode === 0 ? null : r.stderr.split('\n').find((l) => l.includes('error while loading shared libraries')) ?? `exit status ${r.exitCode}`;
-  // libc's own lookups in the vDSO are left out (spec §6.1).
-  return { failed, ...fromLdso(r.stderr, (p) => (p === 'linux-vdso.so.1' ? null : p)) };
+  return { failed, ...fromLdso(r.stderr) };
 }
 
 function ours(file: string): BindingTable | string {

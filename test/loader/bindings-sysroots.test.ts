@@ -63,8 +63,7 @@ async function oracle(copy: string, qemu: string, interp: string, program: strin
   const env = { LD_TRACE_LOADED_OBJECTS: '1', LD_WARN: 'yes', ...(now ? { LD_BIND_NOW: 'yes' } : {}), LD_DEBUG: 'bindings', LC_ALL: 'C' };
   const r = await execa('/usr/sbin/chroot', [copy, '/qemu', ...Object.entries(env).flatMap(([k, v]) => ['-E', `${k}=${v}`]), interp, program], { reject: false, extendEnv: false, env: {} });
   if (r.exitCode !== 0) return r.stderr.split('\n').find((l) => l.includes('error while loading shared libraries')) ?? `exit status ${r.exitCode}`;
-  // The vDSO's own lookups (amd64) are left out, as on this machine.
-  return { ...fromLdso(r.stderr, (p) => (p === 'linux-vdso.so.1' ? null : p)), list: cleanLdd(r.stdout) };
+  return { ...fromLdso(r.stderr), list: cleanLdd(r.stdout) };
 }
 
 /** loadgraph's list (less the vDSO, which qemu does not map), the bindings made at load, and the program's PT_INTERP. */

@@ -9,13 +9,12 @@ function add(m: Map<string, Set<string>>, key: string, to: string): void {
   m.get(key)!.add(to);
 }
 
-/** ld.so's trace on stderr; `name` renames a path as ld.so prints it, or drops its line (null). */
-export function fromLdso(stderr: string, name: (path: string) => string | null = (p) => p): BindingTable {
+/** ld.so's trace on stderr, less libc's own lookups in the vDSO (which loadgraph does not model: spec §6.1). */
+export function fromLdso(stderr: string): BindingTable {
   const bindings = new Map<string, Set<string>>();
   for (const line of stderr.split('\n')) {
     const m = /binding file (.*) \[0\] to (.*) \[0\]: (?:normal|protected) symbol `(.*)'(?: \[(.*)\])?$/.exec(line);
-    const from = m && name(m[1]!), to = m && name(m[2]!);
-    if (from && to) add(bindings, `${from} ${m[3]} ${m[4] ?? ''}`, to);
+    if (m && m[1] !== 'linux-vdso.so.1') add(bindings, `${m[1]} ${m[3]} ${m[4] ?? ''}`, m[2]!);
   }
   // print_unresolved: "undefined symbol: NAME[, version V]\t(FILE)".
   const undef = stderr.split('\n').flatMap((l) => /^undefined symbol: (.*)\t\((.*)\)$/.exec(l)?.slice(1, 3).reverse().join(' ') ?? []);
