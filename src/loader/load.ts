@@ -373,7 +373,9 @@ function mapObject(s: Session, loader: Obj, raw: string, kind: EdgeKind): GraphE
   const edge = (to: Obj | null, reason: Reason, expanded: string, trace: Candidate[] = []) => edgeOf(loader, kind, raw, expanded, to, reason, trace);
   const src = edgeSource(kind);
   let name = raw;
-  // Preload names are searched literally unless they contain '/' (spec §2.1).
+  // A preload name without '/' keeps its DSTs as they are: rtld.c do_preload hands it straight to
+  // _dl_map_object, which expands DSTs only in names with '/' (DT_NEEDED names are expanded before, by
+  // _dl_map_object_deps).
   if (!src.preload || raw.includes('/')) {
     if (secure && !src.preload && hasDst(raw)) {
       state.fatal ??= { message: `${raw}: DST not allowed in SUID/SGID programs`, object: loader.id };

@@ -1,4 +1,5 @@
-// Per-architecture facts of a glibc target that are build-time constants of its ld.so (spec §1.9, §4.5):
+// Per-architecture facts of a glibc target that are build-time constants of its ld.so (glibc elf/Makefile's
+// trusted directories, DL_DST_LIB, sysdeps/*/dl-cache.h, dl-procinfo; docs/loader.md):
 // Debian's system directories and $LIB, the vDSO's name, the accepted ld.so.cache flags, hwcaps names.
 import * as C from '../elf/constants.js';
 

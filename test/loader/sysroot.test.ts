@@ -44,7 +44,7 @@ for (const arch of ARCHES) {
       const fs = confinedFs(sysroot(arch));
       const real = fs.realpath(preset.interp);
       if (!real.ok) throw new Error(real.errno);
-      // SYSTEM_DIRS are consecutive NUL-terminated strings in ld.so's read-only data (spec §1.9).
+      // SYSTEM_DIRS are consecutive NUL-terminated strings in ld.so's read-only data (glibc elf/Makefile: trusted-dirs.h).
       const text = readFileSync(join(sysroot(arch), real.value)).toString('latin1');
       expect(text).toContain(debianSystemDirs(preset).join('\0') + '\0');
     });

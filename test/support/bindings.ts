@@ -9,7 +9,7 @@ function add(m: Map<string, Set<string>>, key: string, to: string): void {
   m.get(key)!.add(to);
 }
 
-/** ld.so's trace on stderr, less libc's own lookups in the vDSO (which loadgraph does not model: spec §6.1). */
+/** ld.so's trace on stderr, less libc's own lookups in the vDSO (the kernel's image, no file loadgraph reads). */
 export function fromLdso(stderr: string): BindingTable {
   const bindings = new Map<string, Set<string>>();
   for (const line of stderr.split('\n')) {
