@@ -3,7 +3,7 @@
 import * as C from '../elf/constants.js';
 import { decodeElf } from '../elf/decode.js';
 import { type ElfImage, type Note, congruent, dynValue, locate } from '../elf/image.js';
-import { wideHex, wordsInPlace } from '../elf/kit.js';
+import { wideDec, wideHex, wordsInPlace } from '../elf/kit.js';
 import { readNotes } from '../elf/notes.js';
 import { type SymbolVersions, readVersionTables } from '../elf/symbols.js';
 import { gnuHashHeader, sysvChainLoop } from '../elf/symtab.js';
@@ -235,7 +235,15 @@ export function relocationCrash(image: ElfImage, lazy: boolean): string | null {
     if (!has(C.DT_PLTGOT)) return missing('DT_JMPREL', 'DT_PLTGOT');
     if (m === C.EM_PPC64 && !has(C.DT_PLTRELSZ)) return missing('DT_JMPREL', 'DT_PLTRELSZ');
   }
-  if (m === C.EM_MIPS) for (const [tag, name] of MIPS_GOT_TAGS) if (!has(tag)) return missing('a MIPS object', name);
+  if (m === C.EM_MIPS) {
+    for (const [tag, name] of MIPS_GOT_TAGS) if (!has(tag)) return missing('a MIPS object', name);
+    // elf_machine_got_rel counts the global entries in an int, DT_MIPS_SYMTABNO − DT_MIPS_GOTSYM: below zero,
+    // its `while (i--)` runs on through memory, writing GOT entries far past the GOT.
+    const gotsym = dynValue(image, C.DT_MIPS_GOTSYM)!, symtabno = dynValue(image, C.DT_MIPS_SYMTABNO)!;
+    if (gotsym > symtabno && (symtabno - gotsym) % 0x100000000 !== 0) {
+      return `DT_MIPS_GOTSYM ${wideDec(gotsym)} is past DT_MIPS_SYMTABNO ${wideDec(symtabno)}: relocating it, ld.so walks the GOT without end (the process would be killed by SIGSEGV)`;
+    }
+  }
   if (has(C.DT_RELR) && !has(C.DT_RELRSZ)) return missing('DT_RELR', 'DT_RELRSZ');
   const types = [...(both ? [['DT_REL', C.DT_REL, 'DT_RELSZ', C.DT_RELSZ] as const] : []), ['DT_RELA', C.DT_RELA, 'DT_RELASZ', C.DT_RELASZ] as const];
   for (const [name, tag, sizeName, size] of types) {

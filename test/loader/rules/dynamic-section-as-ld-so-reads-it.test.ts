@@ -15,7 +15,7 @@ import * as C from '../../../src/elf/constants.js';
 import { runCli } from '../../support/cli.js';
 import { canRun32, fixtureDir, ldd, lddOf, lib, loadOf, patchDynamic, traceLdso } from '../../support/fixtures.js';
 import { sysroot } from '../../support/corpus.js';
-import { FIXTURES, condition, requires, setupProvides, sysrootOf } from '../../support/prereq.js';
+import { FIXTURES, READELF, condition, requires, setupProvides, sysrootOf } from '../../support/prereq.js';
 
 /** libx.so (with a PLT: abc calls xyz) and a program that needs it, built with extra cc flags. */
 function fixture(cflags: string[] = []) {
@@ -154,4 +154,31 @@ describe('dynamic-section-as-ld-so-reads-it', () => {
       expect(await fatal()).toMatchObject({ stage: 'relocation', message: `${ld.replace(/[^/]+$/, 'libz.so.1')}: ${text}: relocating it, ld.so reads the missing entry through a null pointer (the process would be killed by SIGSEGV)` });
     });
   }
+
+  // elf_machine_got_rel counts MIPS's global GOT entries in an int: DT_MIPS_GOTSYM one past
+  // DT_MIPS_SYMTABNO makes it -1, and the loop runs on, writing past the GOT, bound now or not.
+  it('mips64el: DT_MIPS_GOTSYM past DT_MIPS_SYMTABNO faults while relocating, bound now or not (the root\'s ld.so under qemu-mips64el)', async (ctx) => {
+    requires(ctx, sysrootOf('mips64el'), READELF, condition('qemu-mips64el', runs('qemu-mips64el'), 'apt-get install qemu-user'));
+    const root = join(fixtureDir(), 'root');
+    if (execaSync('cp', ['-al', sysroot('mips64el'), root], { reject: false }).exitCode !== 0) {
+      rmSync(root, { recursive: true, force: true });
+      execaSync('cp', ['-a', sysroot('mips64el'), root]);
+    }
+    const ld = '/lib/mips64el-linux-gnuabi64/ld.so.1';
+    const relocate = (now: boolean) => execa('qemu-mips64el', ['-L', root, '-E', 'LD_TRACE_LOADED_OBJECTS=1', '-E', 'LD_WARN=yes', ...(now ? ['-E', 'LD_BIND_NOW=1'] : []), join(root, ld), join(root, 'usr/sbin/sshd')], { reject: false, extendEnv: false, env: {} });
+    const fatal = async (now: boolean) => JSON.parse((await runCli(['--root', root, ...(now ? ['--bind-now'] : []), '--no-code', '--format', 'json', '/usr/sbin/sshd'])).stdout).fatal;
+    const libz = realpathSync(join(root, ld, '..', 'libz.so.1'));
+    const bytes = readFileSync(libz);
+    unlinkSync(libz);
+    writeFileSync(libz, bytes);
+    const symtabno = execaSync('readelf', ['-d', libz]).stdout.match(/\(MIPS_SYMTABNO\)\s+(\d+)/)![1]!;
+    patchDynamic(libz, C.DT_MIPS_GOTSYM, Number(symtabno) + 1);
+    for (const now of [true, false]) {
+      expect((await relocate(now)).signal).toBe('SIGSEGV');
+      expect(await fatal(now)).toMatchObject({ stage: 'relocation', message: `/lib/mips64el-linux-gnuabi64/libz.so.1: DT_MIPS_GOTSYM ${Number(symtabno) + 1} is past DT_MIPS_SYMTABNO ${symtabno}: relocating it, ld.so walks the GOT without end (the process would be killed by SIGSEGV)` });
+    }
+    patchDynamic(libz, C.DT_MIPS_GOTSYM, Number(symtabno));
+    expect((await relocate(true)).exitCode).toBe(0);
+    expect(await fatal(true)).toBeNull();
+  });
 });
