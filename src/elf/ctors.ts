@@ -4,7 +4,7 @@
 // Also the IRELATIVE relocations and the resolver each one calls. See docs/load-time-code.md.
 import * as C from './constants.js';
 import { type ElfImage, addrToOffset, dynValue } from './image.js';
-import { type Layout, u64, word } from './kit.js';
+import { type Layout, u64, word, wordAt } from './kit.js';
 import { decodeUtf8 } from './utf8.js';
 import { shdr } from './records.js';
 import type { Reloc } from './records.js';
@@ -116,13 +116,6 @@ function readSymtab(src: ByteSource, image: ElfImage): SymtabBytes | null {
   const count = Math.floor(symtab.sh_size / size);
   const bytes = src.read(symtab.sh_offset, count * size);
   return { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), count: Math.floor(bytes.length / size), size, is64: layout.is64, layout, strings: src.read(strtab.sh_offset, strtab.sh_size) };
-}
-
-/** The address-sized word at a file offset, or null past the end of the file. */
-function wordAt(src: ByteSource, off: number, layout: { is64: boolean; le: boolean; base: number }): number | null {
-  const n = layout.is64 ? 8 : 4;
-  const b = src.read(off, n);
-  return b.length < n ? null : word(new DataView(b.buffer, b.byteOffset, b.byteLength), 0, layout);
 }
 
 /** Bytes of code at a link-time address (at most `n`), or an empty array. */

@@ -3,6 +3,7 @@
 import { Parser, withData } from 'arcsecond/index.mjs';
 import type { ParserState } from 'arcsecond';
 import { type ElfFormatError, ElfAbort, elfError } from './errors.js';
+import type { ByteSource } from './source.js';
 import { decodeUtf8 } from './utf8.js';
 
 export interface Layout {
@@ -105,6 +106,12 @@ export function word(v: DataView, at: number, l: Layout): number {
 }
 export function sword(v: DataView, at: number, l: Layout): number {
   return l.is64 ? i64(v, at, l) : v.getInt32(at, l.le);
+}
+/** The address-sized word at a file offset, or null past the end of the file. */
+export function wordAt(src: ByteSource, off: number, layout: Layout): number | null {
+  const n = layout.is64 ? 8 : 4;
+  const b = src.read(off, n);
+  return b.length < n ? null : word(new DataView(b.buffer, b.byteOffset, b.byteLength), 0, layout);
 }
 
 export function viewOf(bytes: Uint8Array): DataView {

@@ -135,10 +135,9 @@ export function readTables(src: ByteSource, image: ElfImage, known?: SymbolVersi
   for (const [a, addend] of relativeAddendsAt(src, image, missing)) fills.set(a, { addend, sym: 0 });
   const symbols = DynamicSymbols.read(src, image, referenced);
   // MIPS's global GOT entries come first: elf_machine_runtime_setup resolves them before any relocation.
-  const got = symbols ? mipsGotReferences(src, image, symbols) : [];
-  const symbolic: SymbolicRelocs = got.length === 0 ? scanned : {
-    sym: [...got.map((x) => x.sym), ...scanned.sym], type: [...got.map((x) => x.type), ...scanned.type], jmprel: [...got.map((x) => x.stub), ...scanned.jmprel],
-  };
+  const got = symbols ? mipsGotReferences(src, image, symbols) : null;
+  const symbolic: SymbolicRelocs = !got?.sym.length ? scanned
+    : { sym: got.sym.concat(scanned.sym), type: got.type.concat(scanned.type), jmprel: got.stub.concat(scanned.jmprel) };
   // DT_VERSYM read in place (one u16 per symbol), the version lists only when a lookup needs them.
   let v: SymbolVersions | undefined;
   const versionsOf = () => (v ??= known === undefined ? readSymbolVersions(src, image, 0, []) : known ?? NO_VERSIONS);
