@@ -12,7 +12,7 @@
 // libraries, is every program whose list names LIB. MIPS is where the ports
 // differ most: it binds its global GOT entries without relocations (elf_machine_got_rel) and never matches
 // an undefined symbol without STO_MIPS_PLT (elf_machine_sym_no_match).
-import { execa, execaSync } from 'execa';
+import { execa } from 'execa';
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ import { buildLoadGraph } from '../../src/loader/load.js';
 import { discoverPrograms } from '../../src/loader/programs.js';
 import { renderLdd } from '../../src/report/ldd.js';
 import { type BindingTable, differences, fromLdso, fromOurs } from '../support/bindings.js';
-import { type Sysroot, pool, sysroot } from '../support/corpus.js';
+import { type Sysroot, copySysroot, pool, sysroot } from '../support/corpus.js';
 import { runCli } from '../support/cli.js';
 import { cleanLdd, fixtureDir } from '../support/fixtures.js';
 import { ROOT_CHROOT, condition, requires, sysrootOf } from '../support/prereq.js';
@@ -42,13 +42,9 @@ const PORTS: ReadonlyArray<[Sysroot, string]> = [
 /** Libraries whose rdeps over each root is checked against the lists. */
 const RDEPS = ['liblzma.so.5', 'libsystemd.so.0', 'libcrypto.so.3', 'libz.so.1'];
 
-/** The root as hard links (a copy where that cannot be), with the static qemu-user at /qemu. */
+/** A copy of the root with the static qemu-user at /qemu. */
 function chrootOf(root: string, qemu: string): string {
-  const copy = join(fixtureDir(), 'root');
-  if (execaSync('cp', ['-al', root, copy], { reject: false }).exitCode !== 0) {
-    rmSync(copy, { recursive: true, force: true });
-    execaSync('cp', ['-a', root, copy]);
-  }
+  const copy = copySysroot(root, join(fixtureDir(), 'root'));
   copyFileSync(`/usr/bin/${qemu}`, join(copy, 'qemu'));
   return copy;
 }

@@ -7,7 +7,7 @@
 // Then every program of the Debian 13 sysroot is listed as its own 2.41 ld.so lists it there. Last, what
 // changed at run time with 2.41: a dlopen() no longer makes the stack executable for an object that asks;
 // and, under any release, a dlopen() fails as a whole when something its object needs is missing.
-import { execa, execaSync } from 'execa';
+import { execa } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { readLoaderDirs } from '../../src/loader/loader-dirs.js';
 import { capabilitiesFor } from '../../src/loader/capabilities.js';
 import { presetFor } from '../../src/loader/target.js';
 import * as C from '../../src/elf/constants.js';
-import { type Sysroot, pool, sysroot } from '../support/corpus.js';
+import { type Sysroot, copySysroot, pool, sysroot } from '../support/corpus.js';
 import { discoverPrograms } from '../../src/loader/programs.js';
 import { renderLdd } from '../../src/report/ldd.js';
 import { cleanLdd, lib, triedIn, triedLines } from '../support/fixtures.js';
@@ -95,11 +95,7 @@ describe('the loader\'s release, read from its banner, decides the legacy subdir
     // A copy of hard links (a full copy where /tmp is another file system); only new files are written into it.
     const root = mkdtempSync(join(tmpdir(), 'loadgraph-execstack-'));
     try {
-      try {
-        execaSync('cp', ['-al', `${sysroot(name)}/.`, root]);
-      } catch {
-        execaSync('cp', ['-a', `${sysroot(name)}/.`, root]);
-      }
+      copySysroot(sysroot(name), root);
       const dir = join(root, 'usr/lib/x86_64-linux-gnu');
       const gone = lib(join(root, 'tmp'), 'libgonelg.so.1');
       for (const [service, args] of [['lgplain', []], ['lgstack', ['-Wl,-z,execstack']], ['lgdep', [gone]]] as const) {

@@ -1,6 +1,7 @@
 // Real ELF files for differential tests: this machine's system directories and the Debian sysroots
 // fetched by scripts/fetch-sysroots.sh (scripts/test-setup.sh runs it).
-import { closeSync, existsSync, lstatSync, openSync, readSync, readdirSync } from 'node:fs';
+import { execaSync } from 'execa';
+import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, readdirSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,6 +13,27 @@ export const corpusDir = process.env.LOADGRAPH_CORPUS ?? join(homedir(), '.cache
 export type Sysroot = Arch | 'trixie-amd64';
 export const sysroot = (name: Sysroot) => join(corpusDir, name, 'root');
 export const hasSysroot = (name: Sysroot) => existsSync(join(corpusDir, name, '.done'));
+
+/**
+ * A copy of a sysroot at `dest` to change: hard links where the corpus is on the same file system (a file
+ * is then patched only after ownCopy), else a full copy. Returns `dest`.
+ */
+export function copySysroot(root: string, dest: string): string {
+  if (execaSync('cp', ['-al', `${root}/.`, dest], { reject: false }).exitCode !== 0) {
+    rmSync(dest, { recursive: true, force: true });
+    execaSync('cp', ['-a', `${root}/.`, dest]);
+  }
+  return dest;
+}
+
+/** The file at `path` (its real path) made a file of its own, no longer a hard link shared with the corpus; the real path. */
+export function ownCopy(path: string): string {
+  const file = realpathSync(path);
+  const bytes = readFileSync(file);
+  unlinkSync(file);
+  writeFileSync(file, bytes);
+  return file;
+}
 
 export function isElf(path: string): boolean {
   let fd: number | undefined;

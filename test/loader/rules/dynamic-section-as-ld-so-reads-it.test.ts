@@ -8,13 +8,13 @@
 // dynamic entries rewritten, every case compared with the real loader (i386 under qemu-i386; POWER64 and
 // MIPS with a Debian root's own ld.so under qemu-user).
 import { execa, execaSync } from 'execa';
-import { readFileSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as C from '../../../src/elf/constants.js';
 import { runCli } from '../../support/cli.js';
 import { canRun32, fixtureDir, ldd, lddOf, lib, loadOf, patchDynamic, traceLdso } from '../../support/fixtures.js';
-import { sysroot } from '../../support/corpus.js';
+import { copySysroot, ownCopy, sysroot } from '../../support/corpus.js';
 import { FIXTURES, READELF, condition, requires, setupProvides, sysrootOf } from '../../support/prereq.js';
 
 /** libx.so (with a PLT: abc calls xyz) and a program that needs it, built with extra cc flags. */
@@ -135,21 +135,12 @@ describe('dynamic-section-as-ld-so-reads-it', () => {
   ] as const) {
     it(`${arch}: ${text} faults while relocating, bound now or not (the root's ld.so under ${qemu})`, async (ctx) => {
       requires(ctx, sysrootOf(arch), condition(qemu, runs(qemu), 'apt-get install qemu-user'));
-      const root = join(fixtureDir(), 'root');
-      // Hard links where the corpus is on the same file system (the patched file is then made a file of its own).
-      if (execaSync('cp', ['-al', sysroot(arch), root], { reject: false }).exitCode !== 0) {
-        rmSync(root, { recursive: true, force: true });
-        execaSync('cp', ['-a', sysroot(arch), root]);
-      }
+      const root = copySysroot(sysroot(arch), join(fixtureDir(), 'root'));
       const relocate = () => execa(qemu, ['-L', root, '-E', 'LD_TRACE_LOADED_OBJECTS=1', '-E', 'LD_WARN=yes', '-E', 'LD_BIND_NOW=1', join(root, ld), join(root, 'usr/sbin/sshd')], { reject: false, extendEnv: false, env: {} });
       const fatal = async () => JSON.parse((await runCli(['--root', root, '--bind-now', '--no-code', '--format', 'json', '/usr/sbin/sshd'])).stdout).fatal;
       expect((await relocate()).exitCode).toBe(0);
       expect(await fatal()).toBeNull();
-      const libz = realpathSync(join(root, ld, '..', 'libz.so.1'));
-      const bytes = readFileSync(libz);
-      unlinkSync(libz);
-      writeFileSync(libz, bytes);
-      patchDynamic(libz, tag, 'drop');
+      patchDynamic(ownCopy(join(root, ld, '..', 'libz.so.1')), tag, 'drop');
       expect((await relocate()).signal).toBe('SIGSEGV');
       expect(await fatal()).toMatchObject({ stage: 'relocation', message: `${ld.replace(/[^/]+$/, 'libz.so.1')}: ${text}: relocating it, ld.so reads the missing entry through a null pointer (the process would be killed by SIGSEGV)` });
     });
@@ -159,18 +150,11 @@ describe('dynamic-section-as-ld-so-reads-it', () => {
   // DT_MIPS_SYMTABNO makes it -1, and the loop runs on, writing past the GOT, bound now or not.
   it('mips64el: DT_MIPS_GOTSYM past DT_MIPS_SYMTABNO faults while relocating, bound now or not (the root\'s ld.so under qemu-mips64el)', async (ctx) => {
     requires(ctx, sysrootOf('mips64el'), READELF, condition('qemu-mips64el', runs('qemu-mips64el'), 'apt-get install qemu-user'));
-    const root = join(fixtureDir(), 'root');
-    if (execaSync('cp', ['-al', sysroot('mips64el'), root], { reject: false }).exitCode !== 0) {
-      rmSync(root, { recursive: true, force: true });
-      execaSync('cp', ['-a', sysroot('mips64el'), root]);
-    }
+    const root = copySysroot(sysroot('mips64el'), join(fixtureDir(), 'root'));
     const ld = '/lib/mips64el-linux-gnuabi64/ld.so.1';
     const relocate = (now: boolean) => execa('qemu-mips64el', ['-L', root, '-E', 'LD_TRACE_LOADED_OBJECTS=1', '-E', 'LD_WARN=yes', ...(now ? ['-E', 'LD_BIND_NOW=1'] : []), join(root, ld), join(root, 'usr/sbin/sshd')], { reject: false, extendEnv: false, env: {} });
     const fatal = async (now: boolean) => JSON.parse((await runCli(['--root', root, ...(now ? ['--bind-now'] : []), '--no-code', '--format', 'json', '/usr/sbin/sshd'])).stdout).fatal;
-    const libz = realpathSync(join(root, ld, '..', 'libz.so.1'));
-    const bytes = readFileSync(libz);
-    unlinkSync(libz);
-    writeFileSync(libz, bytes);
+    const libz = ownCopy(join(root, ld, '..', 'libz.so.1'));
     const symtabno = execaSync('readelf', ['-d', libz]).stdout.match(/\(MIPS_SYMTABNO\)\s+(\d+)/)![1]!;
     patchDynamic(libz, C.DT_MIPS_GOTSYM, Number(symtabno) + 1);
     for (const now of [true, false]) {
