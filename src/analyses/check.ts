@@ -1,7 +1,7 @@
 // `check`: hardening checklists over the whole closure. Rules are data (id, severity, title, help,
 // reference) with one small function each; docs/rules.md and SARIF's rule list come from the same table.
 import { edgeSource } from '../graph/edge-sources.js';
-import { displayName, objectById, programOf, shortestPaths } from '../graph/traverse.js';
+import { displayName, missingAtStart, objectById, programOf, shortestPaths } from '../graph/traverse.js';
 import type { ObjectHardening } from '../loader/hardening-facts.js';
 import type { ContentCheck } from './indicators.js';
 import type { AnalysisResult } from './result.js';
@@ -175,7 +175,7 @@ export const RULES: readonly Rule[] = [
     help: 'The program does not start: a needed library is not found, ld.so stops with a fatal error, a required symbol version is missing from its provider, a symbol bound at start is defined nowhere, or the kernel cannot run its PT_INTERP.',
     run: (c, emit) => {
       if (c.g.fatal) emit(c.g.fatal.object, `cannot start: ${c.g.fatal.message}`);
-      for (const o of c.g.objects) if (o.kind === 'missing') emit(o.loader, `cannot start: ${o.name} not found`);
+      for (const o of missingAtStart(c.g)) emit(o.loader, `cannot start: ${o.name} not found`);
     } },
 ];
 

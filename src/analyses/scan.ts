@@ -2,7 +2,7 @@
 // prints, one a line); the root's document is the reduction of its records — objects once, programs
 // referring to them — so records from sharded runs concatenate and reduce to the same document.
 import type { ObjectSummary } from '../elf/summary.js';
-import { libraryName, programOf } from '../graph/traverse.js';
+import { libraryName, missingAtStart, programOf } from '../graph/traverse.js';
 import type { AnalysisResult } from './result.js';
 
 export const SCAN_SCHEMA = 'loadgraph.scan/1';
@@ -72,7 +72,7 @@ export function programRecord(path: string, g: AnalysisResult): ProgramRecord {
     status: g.fatal ? 'fatal' : 'ok',
     ...(g.fatal ? { message: g.fatal.message } : {}),
     closure,
-    missing: g.objects.filter((o) => o.kind === 'missing').map((o) => o.name),
+    missing: missingAtStart(g).map((o) => o.name),
     constructors: code ? lt.get(program.id)?.realConstructors ?? 0 : null,
     ifuncAtLoad: code ? lt.get(program.id)?.ifuncAtLoad ?? 0 : null,
     needs: needs(program.id),

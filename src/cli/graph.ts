@@ -1,6 +1,7 @@
 // `loadgraph [options] FILE...`: the load graph as glibc's ld.so would build it.
 import { parseArgs } from 'node:util';
 import type { AnalysisResult } from '../analyses/result.js';
+import { missingAtStart } from '../graph/traverse.js';
 import { analyseWith } from '../pipeline.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
 import { lddRefuses, renderLdd } from '../report/ldd.js';
@@ -76,7 +77,7 @@ export async function graphCommand(args: string[], io: CliIo): Promise<number> {
       continue;
     }
     const g = r.graph;
-    if (g.fatal || g.objects.some((o) => o.kind === 'missing')) status = Math.max(status, EXIT_FINDINGS);
+    if (g.fatal || missingAtStart(g).length) status = Math.max(status, EXIT_FINDINGS);
     if (format === 'json') graphs.push(g);
     else if (format === 'ldd') {
       if (positionals.length > 1) io.stdout.write(`${file}:\n`);

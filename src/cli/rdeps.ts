@@ -1,6 +1,7 @@
 // `loadgraph rdeps [--root DIR] LIB [PATH...]`: every program that loads LIB at start, and through what.
 import { parseArgs } from 'node:util';
 import { RDEPS_SCHEMA, type RdepsDocument, type RdepsProgram, pathTo, runtimePathTo } from '../analyses/rdeps.js';
+import { missingAtStart } from '../graph/traverse.js';
 import { runOverRoot } from '../pipeline.js';
 import { renderRdeps } from '../report/rdeps.js';
 import { LOADER_OPTIONS, analyseOptionsFrom } from './options.js';
@@ -67,7 +68,7 @@ export async function rdepsCommand(args: string[], io: CliIo): Promise<number> {
     // A program whose load fails never starts: it loads nothing, LIB included, however it fails (LIB itself empty, say).
     if (r.graph.fatal) io.stderr.write(`loadgraph: ${path}: would not start (${r.graph.fatal.message}); not counted\n`);
     else if (via !== null || later !== null) programs.push(via ? { path, atStart: true, via } : { path, atStart: false, via: later! });
-    else if (r.graph.objects.some((o) => o.kind === 'missing' && (o.name === lib || o.name.endsWith(`/${lib}`)))) io.stderr.write(`loadgraph: ${path}: needs ${lib}, which is not found: it would not start; not counted\n`);
+    else if (missingAtStart(r.graph).some((o) => (o.name === lib || o.name.endsWith(`/${lib}`)))) io.stderr.write(`loadgraph: ${path}: needs ${lib}, which is not found: it would not start; not counted\n`);
   }
   progress.done();
   writeRunWarnings(io, run.warnings());

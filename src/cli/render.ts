@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { AnalysisResult } from '../analyses/result.js';
 import { GRAPH_SCHEMA } from '../graph/model.js';
+import { missingAtStart } from '../graph/traverse.js';
 import { exactJson } from '../elf/kit.js';
 import { type GraphFormat, renderGraphAs } from '../report/graph-formats.js';
 import { type CliIo, EXIT_FINDINGS, EXIT_OK, UsageError } from './io.js';
@@ -52,5 +53,5 @@ export function renderCommand(args: string[], io: CliIo): number {
   if (g?.schema !== GRAPH_SCHEMA) throw new UsageError(`${file}: not a saved 'loadgraph FILE --format json' result (schema ${String(g?.schema)})`);
   if (format === 'json') io.stdout.write(JSON.stringify(g, exactJson, 2) + '\n');
   else io.stdout.write(renderGraphAs(format as GraphFormat, g, { style: styleFor(io, values), all: values.all === true, ...(values.highlight !== undefined ? { highlight: values.highlight } : {}) }));
-  return g.fatal || g.objects.some((o) => o.kind === 'missing') ? EXIT_FINDINGS : EXIT_OK;
+  return g.fatal || missingAtStart(g).length ? EXIT_FINDINGS : EXIT_OK;
 }

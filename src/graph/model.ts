@@ -80,7 +80,7 @@ export interface GraphEdge {
   readonly trace: readonly Candidate[];
   /** Run-time edges only: what asks for the load. */
   readonly provenance?: Provenance;
-  /** Run-time edges only: why dlopen() would fail (ld.so's error for this load; the process goes on). */
+  /** Why the load failed where the process goes on: a run-time dlopen() (ld.so's error for it), or an auxiliary filtee passed by at start. */
   readonly error?: string;
 }
 

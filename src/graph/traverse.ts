@@ -84,12 +84,22 @@ export interface Summary {
   readonly missing: number;
 }
 
+/**
+ * The "not found" stand-ins that stop a start: those a need or a filter leads to. A missing auxiliary
+ * filtee is one of ldd's "not found" lines too (trace mode fakes it, dl-load.c _dl_map_object), but
+ * _dl_map_object_deps passes it by when the program starts.
+ */
+export function missingAtStart(g: LoadGraph): GraphObject[] {
+  const stops = new Set(g.edges.flatMap((e) => (e.to !== null && !edgeSource(e.kind).optional ? [e.to] : [])));
+  return g.objects.filter((o) => o.kind === 'missing' && stops.has(o.id));
+}
+
 export function summarize(g: LoadGraph): Summary {
   const lv = levels(g);
   return {
     objects: g.objects.filter((o) => o.kind === 'program' || o.kind === 'interp' || o.kind === 'library').length,
     depth: Math.max(0, ...g.objects.filter((o) => o.kind !== 'vdso').map((o) => lv.get(o.id) ?? 0)),
-    missing: g.objects.filter((o) => o.kind === 'missing').length,
+    missing: missingAtStart(g).length,
   };
 }
 
@@ -106,8 +116,9 @@ export function initFiniOrder(g: LoadGraph): number[] {
     list.push(e.to);
     deps.set(e.from, list);
   }
-  const maps = g.searchList;
-  const main = maps[0];
+  // The program first, then the search list — whose filtees of the program, if it is a filter, come before it.
+  const main = programOf(g).id;
+  const maps = [main, ...g.searchList.filter((id) => id !== main)];
   const visited = new Set<number>();
   const rpo: number[] = [];
   const visit = (m: number) => {

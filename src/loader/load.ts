@@ -13,7 +13,7 @@ import type { Note } from '../elf/image.js';
 import type { SymbolVersions } from '../elf/symbols.js';
 import { bindsNow, requestsExecStack, summarize } from '../elf/summary.js';
 import type { Candidate, EdgeKind, GraphEdge, GraphObject, LoadGraph, Reason, ResolvedEnv, RuntimeGraph, SourceKind } from '../graph/model.js';
-import { dynamicEdges, edgeSource } from '../graph/edge-sources.js';
+import { type EdgeSource, dynamicEdges, edgeSource } from '../graph/edge-sources.js';
 import { GRAPH_SCHEMA } from '../graph/model.js';
 import { initFiniOrder } from '../graph/traverse.js';
 import { type DstValues, expandDst, hasDst, normalizePath, originOf, pathList } from './dst.js';
@@ -116,11 +116,16 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
   if (!set.ok) return set;
   const s = set.s;
   const { cwd, preset, release, platform, lib, systemDirs, hwcaps, legacy, secure, cacheInfo, objects, edges, state, warnings, interp, interpName, linkage } = s;
-  const { queue, neededOf, preloadFile } = mapObjectDeps(s);
+  const { queue, neededOf, preloadFile, chainMoves } = mapObjectDeps(s);
 
-  // Object list: the program, the vDSO, then mapping order; ld.so moves to just after its predecessor in the search list.
+  // Object list: the program, the vDSO, then mapping order with each filtee moved before its filter; ld.so
+  // moves to just after its predecessor in the search list.
   const searchList = queue.filter((o) => o.kind !== 'missing');
   let order = objects.filter((o) => o !== interp);
+  for (const [filtee, filter] of chainMoves) {
+    order.splice(order.indexOf(filtee), 1);
+    order.splice(order.indexOf(filter), 0, filtee);
+  }
   if (interp && searchList.includes(interp)) {
     const pred = searchList[searchList.indexOf(interp) - 1];
     const at = pred ? order.indexOf(pred) + 1 : order.length;
@@ -635,9 +640,11 @@ function isDir(s: Session, at: string): boolean {
  * The preloads (rtld.c do_preload: LD_PRELOAD, then /etc/ld.so.preload) and the breadth-first walk of
  * dl-deps.c _dl_map_object_deps: each object's dynamic-array needs, in order, when it is dequeued.
  */
-function mapObjectDeps(s: Session): { queue: Obj[]; neededOf: Map<Obj, string[]>; preloadFile: string[] } {
+function mapObjectDeps(s: Session): { queue: Obj[]; neededOf: Map<Obj, string[]>; preloadFile: string[]; chainMoves: Array<[Obj, Obj]> } {
   const { fs, opts, secure, warnings, objects, edges, state, newObj, main, dynamicProcess } = s;
   const neededOf = new Map<Obj, string[]>();
+  // Link-map moves, in order: [filtee, filter] puts the filtee just before its filter.
+  const chainMoves: Array<[Obj, Obj]> = [];
   // Preloads: LD_PRELOAD (--preload), then the root's /etc/ld.so.preload, searched as needs of the program.
   const queue: Obj[] = [main];
   const preloadNames: string[] = [];
@@ -653,35 +660,68 @@ function mapObjectDeps(s: Session): { queue: Obj[]; neededOf: Map<Obj, string[]>
     } else if (!queue.includes(to)) queue.push(to);
   }
 
-  // The breadth-first walk: each object's DT_NEEDED entries, in order, when it is dequeued.
-  for (let qi = 0; qi < queue.length && !state.fatal; qi++) {
-    const x = queue[qi]!;
+  // The breadth-first walk of _dl_map_object_deps: each object's DT_NEEDED, DT_AUXILIARY and DT_FILTER
+  // entries, in dynamic-array order, when it is dequeued. A need not yet on the list is appended; a filtee
+  // (found, or a "not found" stand-in in trace mode) goes just before its filter — on the list, so that
+  // lookups find its definitions first, and in the link map, so that ldd prints it first — or moves there
+  // when it is on the list later; one earlier stays. A filtee put there is walked next, then its filter
+  // is passed by.
+  const list = queue.map((o) => ({ o, done: false }));
+  const targets = new Map<Obj, Array<[EdgeSource, Obj | null]>>();
+  for (let ri = 0; ri < list.length && !state.fatal; ) {
+    const x = list[ri]!.o;
+    list[ri]!.done = true;
+    let at = ri; // where x's entry is: its filtees go in there, in order
     const img = x.image;
-    if (!img) continue;
+    let deps = targets.get(x);
     // _dl_map_object_deps reads an object's names at DT_STRTAB, through a null pointer when it has none.
-    if (dynValue(img, C.DT_STRTAB) === undefined && [C.DT_NEEDED, C.DT_AUXILIARY, C.DT_FILTER].some((t) => dynValue(img, t) !== undefined)) {
+    if (img && !deps && dynValue(img, C.DT_STRTAB) === undefined && [C.DT_NEEDED, C.DT_AUXILIARY, C.DT_FILTER].some((t) => dynValue(img, t) !== undefined)) {
       state.fatal = { message: `${x.path ?? x.name}: DT_NEEDED without DT_STRTAB: ld.so reads the names through a null pointer (the process would be killed by SIGSEGV)`, object: x.id };
       break;
     }
-    // DT_NEEDED, DT_AUXILIARY and DT_FILTER in dynamic-array order.
-    const list = dynamicEdges(img);
-    neededOf.set(x, list.map(([, n]) => n));
-    for (const [src, raw] of list) {
-      const e = mapObject(s, x, raw, src.kind);
-      edges.push(e);
-      if (state.fatal) break;
-      if (e.to === null) {
-        if (src.optional) continue;
-        // Trace mode: a "not found" placeholder stands in, and the walk goes on.
-        const ph = newObj({ kind: 'missing', name: e.expanded, names: [e.expanded], path: null, realPath: null, image: null, fileId: null, loader: x, size: null });
-        (edges as GraphEdge[])[edges.length - 1] = { ...e, to: ph.id };
+    if (img && !deps) {
+      // An object walked again (a filtee that moved back to an earlier place) maps nothing new: its edges
+      // are those of its first walk.
+      targets.set(x, (deps = []));
+      const named = dynamicEdges(img);
+      neededOf.set(x, named.map(([, n]) => n));
+      for (const [src, raw] of named) {
+        let e = mapObject(s, x, raw, src.kind);
+        // An auxiliary filtee that cannot be mapped is passed by: _dl_catch_exception catches the error
+        // _dl_map_object signals (not an assertion's abort, nor a fault).
+        const caught = state.fatal as Session['state']['fatal']; // mapObject may have set it
+        if (caught && src.optional && caught.stage !== 'abort' && !/would (most likely )?be killed by SIG/.test(caught.message)) {
+          e = { ...e, to: null, error: caught.message };
+          state.fatal = null;
+        }
+        edges.push(e);
+        if (state.fatal) break;
+        let to = e.to === null ? null : objects[e.to]!;
+        // Trace mode: a "not found" stand-in (l_faked), and the walk goes on; a missing auxiliary filtee
+        // is one too, although a start without tracing passes it by.
+        if (to === null && !(src.optional && e.reason.kind !== 'not-found')) {
+          to = newObj({ kind: 'missing', name: e.expanded, names: [e.expanded], path: null, realPath: null, image: null, fileId: null, loader: x, size: null });
+          (edges as GraphEdge[])[edges.length - 1] = { ...e, to: to.id };
+        }
+        deps.push([src, to]);
+      }
+    }
+    for (const [src, to] of deps ?? []) {
+      if (to === null) continue;
+      const on = list.findIndex((y) => y.o === to);
+      if (src.kind === 'needed') {
+        if (on < 0) list.push({ o: to, done: false });
         continue;
       }
-      const to = objects[e.to]!;
-      if (!queue.includes(to)) queue.push(to);
+      if (on >= 0 && on <= at) continue;
+      if (on > at) list.splice(on, 1);
+      list.splice(at, 0, { o: to, done: false });
+      at++;
+      chainMoves.push([to, x]);
     }
+    while (ri < list.length && list[ri]!.done) ri++;
   }
-  return { queue, neededOf, preloadFile };
+  return { queue: list.map((y) => y.o), neededOf, preloadFile, chainMoves };
 }
 
 /**

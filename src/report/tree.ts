@@ -138,8 +138,10 @@ export function renderTree(g: AnalysisResult, opts: TreeOptions = {}): string {
       const cont = prefix + (last ? '    ' : '│   ');
       const to = e.to === null ? null : byId.get(e.to)!;
       if (!to || to.kind === 'missing') {
-        const what = e.reason.kind === 'fatal' ? 'fatal' : 'not found';
-        out.push(`${branch}${style('red', `${e.expanded} ${what}`)}`);
+        // An auxiliary filtee that is missing or cannot be mapped: a start passes it by.
+        const passed = edgeSource(e.kind).optional;
+        const what = e.reason.kind !== 'fatal' ? 'not found' : passed ? 'not mapped' : 'fatal';
+        out.push(`${branch}${passed ? style('yellow', `${e.expanded} ${what}`) + style('dim', ` [${edgeSource(e.kind).label}passed by at start]`) : style('red', `${e.expanded} ${what}`)}`);
         for (const c of e.trace) out.push(`${cont}${style('dim', `tried ${c.path} (${c.source}: ${c.detail ?? outcomeText[c.outcome]})`)}`);
         return;
       }

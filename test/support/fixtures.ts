@@ -32,12 +32,12 @@ export function lib(dir: string, file: string, opts: { soname?: string | null; s
   return out;
 }
 
-/** An executable `dir/file` from a trivial main, linked with extra args. */
-export function exe(dir: string, file: string, args: string[] = []): string {
+/** An executable `dir/file` from a trivial main (or `source`), linked with extra args. */
+export function exe(dir: string, file: string, args: string[] = [], source = 'int main(void) { return 0; }\n'): string {
   const out = join(dir, file);
   mkdirSync(dirname(out), { recursive: true });
   const src = `${out}.c`;
-  writeFileSync(src, 'int main(void) { return 0; }\n');
+  writeFileSync(src, source);
   execaSync('cc', ['-o', out, src, '-Wl,--no-as-needed', ...args]);
   return out;
 }
