@@ -90,8 +90,10 @@ export interface Summary {
  * _dl_map_object_deps passes it by when the program starts.
  */
 export function missingAtStart(g: LoadGraph): GraphObject[] {
+  const missing = g.objects.filter((o) => o.kind === 'missing');
+  if (missing.length === 0) return missing;
   const stops = new Set(g.edges.flatMap((e) => (e.to !== null && !edgeSource(e.kind).optional ? [e.to] : [])));
-  return g.objects.filter((o) => o.kind === 'missing' && stops.has(o.id));
+  return missing.filter((o) => stops.has(o.id));
 }
 
 export function summarize(g: LoadGraph): Summary {

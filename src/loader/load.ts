@@ -667,6 +667,7 @@ function mapObjectDeps(s: Session): { queue: Obj[]; neededOf: Map<Obj, string[]>
   // when it is on the list later; one earlier stays. A filtee put there is walked next, then its filter
   // is passed by.
   const list = queue.map((o) => ({ o, done: false }));
+  const onList = new Set(queue);
   const targets = new Map<Obj, Array<[EdgeSource, Obj | null]>>();
   for (let ri = 0; ri < list.length && !state.fatal; ) {
     const x = list[ri]!.o;
@@ -708,14 +709,15 @@ function mapObjectDeps(s: Session): { queue: Obj[]; neededOf: Map<Obj, string[]>
     }
     for (const [src, to] of deps ?? []) {
       if (to === null) continue;
-      const on = list.findIndex((y) => y.o === to);
       if (src.kind === 'needed') {
-        if (on < 0) list.push({ o: to, done: false });
+        if (!onList.has(to)) list.push({ o: to, done: false }), onList.add(to);
         continue;
       }
+      const on = onList.has(to) ? list.findIndex((y) => y.o === to) : -1;
       if (on >= 0 && on <= at) continue;
       if (on > at) list.splice(on, 1);
       list.splice(at, 0, { o: to, done: false });
+      onList.add(to);
       at++;
       chainMoves.push([to, x]);
     }
