@@ -669,6 +669,10 @@ function mapObjectDeps(s: Session): { queue: Obj[]; neededOf: Map<Obj, string[]>
   const list = queue.map((o) => ({ o, done: false }));
   const onList = new Set(queue);
   const targets = new Map<Obj, Array<[EdgeSource, Obj | null]>>();
+  // Filters that name each other (A's filtee B, B's filtee A) move each other forward without end: glibc
+  // makes a list entry on the stack for every move, until the stack runs out. Without such a cycle, a
+  // filtee moves at most once for each filter that names it and each time that filter is walked.
+  let moves = 0, pairs = 0;
   for (let ri = 0; ri < list.length && !state.fatal; ) {
     const x = list[ri]!.o;
     list[ri]!.done = true;
@@ -705,6 +709,7 @@ function mapObjectDeps(s: Session): { queue: Obj[]; neededOf: Map<Obj, string[]>
           (edges as GraphEdge[])[edges.length - 1] = { ...e, to: to.id };
         }
         deps.push([src, to]);
+        if (src.kind !== 'needed') pairs++;
       }
     }
     for (const [src, to] of deps ?? []) {
@@ -715,7 +720,13 @@ function mapObjectDeps(s: Session): { queue: Obj[]; neededOf: Map<Obj, string[]>
       }
       const on = onList.has(to) ? list.findIndex((y) => y.o === to) : -1;
       if (on >= 0 && on <= at) continue;
-      if (on > at) list.splice(on, 1);
+      if (on > at) {
+        if (++moves > (pairs + 1) * (list.length + 1)) {
+          state.fatal = { message: `${x.path ?? x.name}: its filtee ${to.path ?? to.name} is a filter that leads back to it: _dl_map_object_deps moves them before each other without end, on the stack (the process would be killed by SIGSEGV; ldd prints nothing)`, object: x.id, stage: 'abort' };
+          break;
+        }
+        list.splice(on, 1);
+      }
       list.splice(at, 0, { o: to, done: false });
       onList.add(to);
       at++;

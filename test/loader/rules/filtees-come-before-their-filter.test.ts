@@ -107,3 +107,32 @@ describe('filtees-come-before-their-filter', () => {
     expect([r.starts, r.startsOurs]).toEqual([false, false]);
   });
 });
+
+describe('filters that name each other', () => {
+  it('a filter of itself is already on the list; filters in a chain are each walked once', async (ctx) => {
+    requires(ctx, FIXTURES);
+    const d = fixtureDir();
+    libs(d, { self: ['-Wl,--filter=libself.so'], x: [], y: ['-Wl,--filter=libx.so', '-lx'], z: ['-Wl,--filter=liby.so', '-Wl,--filter=libx.so'] });
+    for (const needs of [['self'], ['z', 'x', 'y']]) {
+      const r = await compare(program(d, needs), d);
+      expect(r.lddOurs).toBe(r.lddTheirs);
+      expect(r.bindings).toEqual([]);
+      expect([r.starts, r.startsOurs]).toEqual([true, true]);
+    }
+  });
+
+  it('two filters that are each other\'s filtee: ld.so runs out of stack (SIGSEGV, ldd prints nothing); loadgraph says so instead of walking on', async (ctx) => {
+    requires(ctx, FIXTURES);
+    const d = fixtureDir();
+    // Linked in two steps: libcb must exist before libca names it, and is then rebuilt to name libca.
+    libs(d, { cb: [] });
+    libs(d, { ca: ['-Wl,--filter=libcb.so'] });
+    libs(d, { cb: ['-Wl,--filter=libca.so'] });
+    const main = program(d, ['ca']);
+    const real = await traceLdso(main, d);
+    expect(real.signal).toBe('SIGSEGV');
+    const g = loadOf(main, d).graph;
+    expect(g.fatal).toMatchObject({ stage: 'abort', message: expect.stringMatching(/libca\.so: its filtee \S+libcb\.so is a filter that leads back to it: .*SIGSEGV/) });
+    expect(renderLdd(g)).toBe(real.stdout);
+  });
+});
