@@ -22,7 +22,13 @@ export interface EdgeUse {
   readonly symbols: readonly UsedSymbol[];
   /** The provider's exported functions and objects (defined, global or weak, default or protected visibility). */
   readonly exports: { readonly functions: number; readonly objects: number };
+  /** No relocation of the requester binds to the provider itself: ld.so's l_used, what `ldd -u` reports. */
   readonly unused: boolean;
+  /**
+   * When the provider is a filter (DT_FILTER, DT_AUXILIARY): what the requester binds to its filtees, which
+   * the search list puts before it — the need is what brings them in, so it is not unused in effect.
+   */
+  readonly filtees?: ReadonlyArray<{ readonly to: number; readonly symbols: readonly UsedSymbol[] }>;
 }
 
 export interface IndirectUse {
@@ -91,13 +97,23 @@ export function attribute(g: LoadGraph, b: BindResult, only?: ReadonlySet<number
   const exportsCache = new Map<number, { functions: number; objects: number }>();
   const edges: EdgeUse[] = [];
   const direct = new Set<number>();
+  // Each filter's filtees, found (not missing).
+  const filteesOf = new Map<number, number[]>();
+  for (const e of g.edges) {
+    if ((e.kind === 'filter' || e.kind === 'auxiliary') && e.to !== null && kinds.get(e.to) !== 'missing') filteesOf.set(e.from, [...(filteesOf.get(e.from) ?? []), e.to]);
+  }
   g.edges.forEach((e, i) => {
     if (!edgeSource(e.kind).edgeUse || e.to === null || kinds.get(e.to) === 'missing') return;
     direct.add(pairKey(e.from, e.to));
+    const filtees = filteesOf.get(e.to)?.flatMap((to) => {
+      const symbols = used.get(pairKey(e.from, to));
+      if (symbols) direct.add(pairKey(e.from, to));
+      return symbols ? [{ to, symbols }] : [];
+    });
     if (only && !only.has(i)) return;
     const symbols = used.get(pairKey(e.from, e.to)) ?? [];
     if (!exportsCache.has(e.to)) exportsCache.set(e.to, exportsOf(b, e.to));
-    edges.push({ edge: i, from: e.from, to: e.to, symbols, exports: exportsCache.get(e.to)!, unused: symbols.length === 0 });
+    edges.push({ edge: i, from: e.from, to: e.to, symbols, exports: exportsCache.get(e.to)!, unused: symbols.length === 0, ...(filtees?.length ? { filtees } : {}) });
   });
   const indirect: IndirectUse[] = [];
   if (!only) {

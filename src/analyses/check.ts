@@ -146,7 +146,8 @@ export const RULES: readonly Rule[] = [
   { id: 'LG103', title: 'unused direct dependency', severity: 'note', scope: 'program', reference: 'ldd -u',
     help: 'A DT_NEEDED the program binds nothing from: it loads (and runs the load-time code of) a library for nothing.',
     run: (c, emit) => {
-      for (const u of c.a?.edges ?? []) if (u.unused && c.g.objects.find((o) => o.id === u.from)?.kind === 'program') emit(u.from, `${c.name(u.from)} needs ${c.name(u.to)} but uses nothing from it`, [], `${c.name(u.from)} → ${c.name(u.to)}`);
+      // A need of a filter whose filtee provides what the program binds is what brings that filtee in.
+      for (const u of c.a?.edges ?? []) if (u.unused && !u.filtees && c.g.objects.find((o) => o.id === u.from)?.kind === 'program') emit(u.from, `${c.name(u.from)} needs ${c.name(u.to)} but uses nothing from it`, [], `${c.name(u.from)} → ${c.name(u.to)}`);
     } },
   { id: 'LG104', title: 'preload and audit libraries', severity: 'warning', scope: 'program', reference: 'ld.so(8): LD_PRELOAD, /etc/ld.so.preload, DT_AUDIT',
     help: 'Preloaded and audit libraries run code in every process; audit libraries even under ldd.',

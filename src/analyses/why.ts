@@ -3,7 +3,7 @@
 import type { GraphObject, LoadGraph } from '../graph/model.js';
 import { displayName, edgeIndicesFrom, programOf } from '../graph/traverse.js';
 import type { AnalysisResult } from './result.js';
-import { type Attribution, type EdgeCost, type UsedSymbol, edgeCost } from './attribution.js';
+import { type Attribution, type EdgeCost, type EdgeUse, type UsedSymbol, edgeCost } from './attribution.js';
 
 export interface Hop {
   readonly edge: number;
@@ -12,6 +12,8 @@ export interface Hop {
   readonly reason: LoadGraph['edges'][number]['reason'];
   readonly symbols: readonly UsedSymbol[];
   readonly exports: { readonly functions: number; readonly objects: number } | null;
+  /** When `to` is a filter: what `from` binds to its filtees (EdgeUse.filtees). */
+  readonly filtees?: EdgeUse['filtees'];
 }
 
 export interface Explanation {
@@ -56,7 +58,8 @@ export function why(g: AnalysisResult, a: Attribution, target: number, limit = 2
   const use = new Map(a.edges.map((e) => [e.edge, e]));
   const hopOf = (i: number): Hop => {
     const e = g.edges[i]!;
-    return { edge: i, from: e.from, to: e.to!, reason: e.reason, symbols: use.get(i)?.symbols ?? [], exports: use.get(i)?.exports ?? null };
+    const u = use.get(i);
+    return { edge: i, from: e.from, to: e.to!, reason: e.reason, symbols: u?.symbols ?? [], exports: u?.exports ?? null, ...(u?.filtees ? { filtees: u.filtees } : {}) };
   };
   const out = edgeIndicesFrom(g);
   const paths: Hop[][] = [];

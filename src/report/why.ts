@@ -1,6 +1,7 @@
 // `loadgraph why` as text: every path, then each hop once with its reason and what it is used for, the
 // cost of the first hops, and the suggestions that apply. Pure: result in, text out.
-import type { Attribution } from '../analyses/attribution.js';
+import type { Attribution, UsedSymbol } from '../analyses/attribution.js';
+import { edgeSource } from '../graph/edge-sources.js';
 import type { AnalysisResult } from '../analyses/result.js';
 import type { RuntimeHop, WhyResult } from '../analyses/why.js';
 import type { GraphObject, LoadGraph } from '../graph/model.js';
@@ -31,14 +32,17 @@ export function renderWhy(g: AnalysisResult, w: WhyResult, style: Style = plain,
     out.push(`${name(h.from)} → ${style('cyan', name(h.to))} [${reasonText(h.reason, byId, e.kind)}]`);
     const fns = h.symbols.filter((s) => s.kind === 'function').length;
     const objs = h.symbols.length - fns;
-    if (h.symbols.length === 0) out.push(style('yellow', '    uses nothing from it (an unused direct dependency)'));
+    const symbolList = (symbols: readonly UsedSymbol[]) => symbols.slice(0, SHOWN).map((s) => `${s.name}${s.version ? `@${s.version}` : ''}`).join(', ') +
+      (symbols.length > SHOWN ? `, … +${symbols.length - SHOWN} more (--format json lists all)` : '');
+    if (!edgeSource(e.kind).edgeUse) out.push(style('dim', `    ${e.kind === 'filter' || e.kind === 'auxiliary' ? 'its filtee: lookups find definitions here before the filter\'s' : 'not a binding dependency'}`));
+    else if (h.symbols.length === 0 && h.filtees) out.push(style('yellow', '    uses nothing from it itself (ldd -u counts it unused), but it is a filter'));
+    else if (h.symbols.length === 0) out.push(style('yellow', '    uses nothing from it (an unused direct dependency)'));
     else {
       const ofF = h.exports ? ` of its ${h.exports.functions}` : '';
       const ofO = h.exports ? ` of its ${h.exports.objects}` : '';
-      const shown = h.symbols.slice(0, SHOWN).map((s) => `${s.name}${s.version ? `@${s.version}` : ''}`).join(', ');
-      const rest = h.symbols.length > SHOWN ? `, … +${h.symbols.length - SHOWN} more (--format json lists all)` : '';
-      out.push(`    uses ${fns}${ofF} functions${objs ? ` and ${objs}${ofO} objects` : ''}: ${shown}${rest}`);
+      out.push(`    uses ${fns}${ofF} functions${objs ? ` and ${objs}${ofO} objects` : ''}: ${symbolList(h.symbols)}`);
     }
+    for (const f of h.filtees ?? []) out.push(`    binds through it to its filtee ${name(f.to)}: ${symbolList(f.symbols)}`);
     for (const x of indirect.filter((i) => i.from === h.from)) {
       out.push(style('dim', `    ${name(h.from)} also binds to ${name(x.to)}, not a direct need: ${x.symbols.map((s) => s.name).join(', ')}`));
     }

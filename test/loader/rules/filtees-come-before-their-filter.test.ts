@@ -8,7 +8,9 @@
 import { execa, execaSync } from 'execa';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { attribute, unusedDirect } from '../../../src/analyses/attribution.js';
 import { loadTimeCode } from '../../../src/analyses/load-time.js';
+import { policyFrom, runChecks } from '../../../src/analyses/check.js';
 import { missingAtStart } from '../../../src/graph/traverse.js';
 import { confinedFs } from '../../../src/host/confined-fs.js';
 import { bindSymbols } from '../../../src/loader/bind.js';
@@ -134,5 +136,24 @@ describe('filters that name each other', () => {
     const g = loadOf(main, d).graph;
     expect(g.fatal).toMatchObject({ stage: 'abort', message: expect.stringMatching(/libca\.so: its filtee \S+libcb\.so is a filter that leads back to it: .*SIGSEGV/) });
     expect(renderLdd(g)).toBe(real.stdout);
+  });
+});
+
+describe('what a program uses through a filter', () => {
+  it('a need of a filter whose filtee provides what the program binds: unused as ldd -u counts it, but no LG103 note, and the filtee\'s symbols on the edge', async (ctx) => {
+    requires(ctx, FIXTURES);
+    const d = fixtureDir();
+    libs(d, { filtee: [], filter: ['-Wl,--filter=libfiltee.so'], idle: [] });
+    const main = program(d, ['filter', 'idle']);
+    const { graph: g, images } = loadOf(main, d);
+    const a = attribute(g, bindSymbols(confinedFs('/'), g, images));
+    const id = (n: string) => g.objects.find((o) => o.name === n)!.id;
+    const lddU = (await execa('ldd', ['-u', main], { cwd: d, reject: false, extendEnv: false, env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' } })).stdout;
+    expect(unusedDirect(g, a).map((x) => g.objects.find((o) => o.id === x)!.path)).toEqual(lddU.split('\n').filter((l) => l.startsWith('\t')).map((l) => l.trim()));
+    expect(unusedDirect(g, a)).toEqual([id('libfilter.so'), id('libidle.so')]);
+    expect(a.edges.find((u) => u.to === id('libfilter.so'))!.filtees).toEqual([{ to: id('libfiltee.so'), symbols: [{ name: 'f', version: null, kind: 'function' }] }]);
+    expect(a.indirect.filter((x) => x.to === id('libfiltee.so'))).toEqual([]);
+    const notes = runChecks(g, new Map(), a, policyFrom({})).filter((f) => f.rule === 'LG103').map((f) => f.message);
+    expect(notes).toEqual([`main needs libidle.so but uses nothing from it`]);
   });
 });
