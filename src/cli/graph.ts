@@ -24,7 +24,8 @@ Resolves FILE's whole dependency closure as its own glibc ld.so would, without r
   --library-path LIST   as LD_LIBRARY_PATH
   --preload LIST        as LD_PRELOAD
   --no-preload-file     ignore the root's /etc/ld.so.preload
-  --hwcaps LIST         active glibc-hwcaps subdirectories, e.g. x86-64-v3,x86-64-v2, or 'none'
+  --hwcaps LIST         active glibc-hwcaps subdirectories, e.g. x86-64-v3,x86-64-v2, or 'none';
+                        on x86-64 also the ISA levels the CPU has, for objects that need one
                         (default: what this CPU offers the program's own loader for /, e.g. none
                         and i686/sse2/tls for an i386 program; none inside --root)
   --platform NAME       value of $PLATFORM;   --lib DIR   value of $LIB

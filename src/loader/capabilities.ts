@@ -3,6 +3,7 @@
 // knows nothing of glibc-hwcaps/x86-64-v*. glibc 2.36: elf/dl-hwcaps.c _dl_important_hwcaps,
 // sysdeps/x86/cpu-features.c init_cpu_features (dl_platform, dl_hwcap), sysdeps/x86/dl-hwcap.h and the
 // Linux dl-procinfo.h files (HWCAP_IMPORTANT), sysdeps/x86_64/dl-hwcaps-subdirs.c.
+import * as C from '../elf/constants.js';
 import { releaseAtLeast } from './loader-dirs.js';
 import type { TargetPreset } from './target.js';
 
@@ -54,6 +55,30 @@ export const baselineCapabilities = (p: TargetPreset): Capabilities => ({ hwcaps
 /** Whether `cpu` decides what `p`'s loader searches: it can run such programs (else the baseline applies). */
 export const cpuDecides = (p: TargetPreset, cpu: CpuFacts | null): boolean =>
   (cpu?.arch === 'x86_64' && ['amd64', 'x32', 'i386'].includes(p.arch)) || (cpu?.arch === 'aarch64' && ['arm64', 'armhf', 'armel'].includes(p.arch));
+
+/**
+ * cpu_features->isa_1 of an x86 loader (amd64, x32, i386) on this CPU: GNU_PROPERTY_X86_ISA_1_* bits, as
+ * get_isa_level makes them (baseline, which every x86-64 processor has, then v2, v3, v4, each on the one
+ * before), and whether --hwcaps, which stands for the CPU of an x86-64 loader, gave them. Null: not an x86
+ * loader, or no CPU to ask.
+ */
+export function x86IsaLevels(p: TargetPreset, cpu: CpuFacts | null, hwcaps?: readonly string[]): { bits: number; byHwcaps: boolean } | null {
+  if (!['amd64', 'x32', 'i386'].includes(p.arch)) return null;
+  let levels: readonly string[];
+  const byHwcaps = hwcaps !== undefined && p.arch !== 'i386';
+  if (byHwcaps) levels = hwcaps;
+  else if (cpuDecides(p, cpu)) {
+    const flags = asCpuidShows(cpu!.flags);
+    const has = (xs: readonly string[]) => xs.every((x) => flags.includes(x));
+    levels = has(V2) ? (has(V3) ? (has(V4) ? ['x86-64-v2', 'x86-64-v3', 'x86-64-v4'] : ['x86-64-v2', 'x86-64-v3']) : ['x86-64-v2']) : [];
+  } else return null;
+  return { bits: ISA_BITS.reduce((bits, [name, bit]) => (levels.includes(name) ? bits | bit : bits), C.GNU_PROPERTY_X86_ISA_1_BASELINE), byHwcaps };
+}
+const ISA_BITS = [['x86-64-v2', C.GNU_PROPERTY_X86_ISA_1_V2], ['x86-64-v3', C.GNU_PROPERTY_X86_ISA_1_V3], ['x86-64-v4', C.GNU_PROPERTY_X86_ISA_1_V4]] as const;
+
+/** The names of ISA level bits, lowest first. */
+export const isaLevelNames = (bits: number): string[] =>
+  [[C.GNU_PROPERTY_X86_ISA_1_BASELINE, 'x86-64-baseline'] as const, ...ISA_BITS.map(([n, b]) => [b, n] as const)].filter(([b]) => (bits & b) !== 0).map(([, n]) => n);
 
 export function capabilitiesFor(p: TargetPreset, cpu: CpuFacts | null): Capabilities {
   if (!cpuDecides(p, cpu)) return baselineCapabilities(p);

@@ -22,7 +22,7 @@ import { type LdCache, lookupCache, parseLdCache } from './ldcache.js';
 import { readLdSoConf } from './ldconf.js';
 import { type RuntimeRequest, dlopenRequests, runtimeRequests } from './runtime.js';
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
-import { type CpuFacts, capabilitiesFor, cpuDecides, legacyFor, searchesLegacy } from './capabilities.js';
+import { type CpuFacts, capabilitiesFor, cpuDecides, isaLevelNames, legacyFor, searchesLegacy, x86IsaLevels } from './capabilities.js';
 import { readLoaderDirs, releaseAtLeast } from './loader-dirs.js';
 import { type ParsedObject, type VerifyCache, dynamicFault, dynamicInfoFailure, parsedObject, loadCommandError, mapFailure, relocationCrash, truncatedSegments, verifyCandidate } from './verify.js';
 import { checkAllVersions } from './versions.js';
@@ -94,6 +94,8 @@ interface Obj {
   versions?: SymbolVersions | null;
   /** Relocating it stops ld.so on a relative-relocation assertion (verify.ts relativePrefixVerdict). */
   relativeAbort?: string | null;
+  /** The x86 ISA levels it needs (verify.ts ParsedObject). */
+  isaNeeded?: number;
 }
 
 /** Subdirectories tried in every search directory: glibc-hwcaps names first, then glibc 2.36's legacy power set, then the directory itself. */
@@ -161,10 +163,24 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
     ...(versionCheck ? { versionCheck } : {}),
     warnings,
   };
+  // Past trace mode (ldd's list is printed by now), _rtld_main_check: each object of l_initfini but ld.so,
+  // from the last to the first, needs no x86 ISA level the CPU lacks (sysdeps/x86/dl-prop.h dl_isa_level_check).
+  const known = s.isaLevels?.bits ?? C.GNU_PROPERTY_X86_ISA_1_BASELINE;
+  if (s.dynamicProcess && !startup.fatal && order.some((o) => ((o.isaNeeded ?? 0) & ~known) !== 0)) {
+    const byId = new Map(order.map((o) => [o.id, o]));
+    for (const id of [...initFiniOrder(startup)].reverse()) {
+      const o = byId.get(id)!;
+      const lacking = o === interp ? null : isaLacking(s, o, warnings);
+      if (lacking) {
+        state.fatal = { message: `${o.path ?? o.name}: CPU ISA level is lower than required (${lacking})`, object: o.id, stage: 'cpu' };
+        break;
+      }
+    }
+  }
   // Then dl_main relocates every object but ld.so, from the last l_initfini entry to the first: the first
   // whose relocation faults stops it (the order is worked out only when one does).
   const crashes = new Map<number, string>();
-  if (s.dynamicProcess && !startup.fatal) {
+  if (s.dynamicProcess && !s.execFatal && !state.fatal) {
     for (const o of order) {
       const crash = o === interp ? null : relocationFault(o, opts);
       if (crash) crashes.set(o.id, `${o.path ?? o.name}: ${crash}`);
@@ -273,7 +289,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   const state: Session['state'] = { fatal: null, stackAtRunTime: null };
   // Every object built with the same fields in the same order (one shape for V8; a spread is slow).
   const newObj = (o: Omit<Obj, 'id'>): Obj => {
-    const x: Obj = { id: objects.length, notes: o.notes, kind: o.kind, name: o.name, names: o.names, path: o.path, realPath: o.realPath, image: o.image, fileId: o.fileId, loader: o.loader, size: o.size, versions: o.versions, relativeAbort: o.relativeAbort ?? null };
+    const x: Obj = { id: objects.length, notes: o.notes, kind: o.kind, name: o.name, names: o.names, path: o.path, realPath: o.realPath, image: o.image, fileId: o.fileId, loader: o.loader, size: o.size, versions: o.versions, relativeAbort: o.relativeAbort ?? null, isaNeeded: o.isaNeeded ?? 0 };
     objects.push(x);
     return x;
   };
@@ -290,7 +306,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   const infoFailure = dynamicInfoFailure(mainImage);
   if (infoFailure) state.fatal ??= { ...infoFailure, message: `${program}: ${infoFailure.message}`, object: 0 };
   if (parsed?.hashAbort) state.fatal ??= { message: `${program}: ${parsed.hashAbort}`, object: 0, stage: 'abort' };
-  const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: mainReal, image: mainImage, fileId: null, loader: null, size: mainInfo.size, notes: mainNotes, versions: mainVersions, relativeAbort: parsed?.relativeAbort ?? null });
+  const main = newObj({ kind: 'program', name: program, names: [], path: program, realPath: mainReal, image: mainImage, fileId: null, loader: null, size: mainInfo.size, notes: mainNotes, versions: mainVersions, relativeAbort: parsed?.relativeAbort ?? null, isaNeeded: parsed?.isaNeeded ?? 0 });
   if (mainImage.soname) main.names.push(mainImage.soname);
   const linkage: LoadGraph['linkage'] = mainImage.dynamic === null ? 'static' : mainImage.needed.length === 0 ? 'no-needs' : 'dynamic';
   // The interpreter (named by its PT_INTERP string — under ldd, the loader that runs — and by its SONAME)
@@ -314,6 +330,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
     ok: true,
     s: {
       fs, opts, program, cwd, abs, mainImage, target, preset, release, platform, lib, systemDirs, hwcaps, legacy, subdirs, unknownLevels, secure, warnings,
+      isaLevels: x86IsaLevels(preset, opts.cpu ?? null, opts.hwcaps),
       cache, cacheInfo, confDirs, cacheTarget, cacheLookups, objects, edges, state, newObj, main, linkage, interpName, dynamicProcess, interp, execFatal, dstOf, isTrusted,
       dirStatus: new Map(),
     },
@@ -339,6 +356,8 @@ interface Session {
   readonly subdirs: readonly string[];
   /** The target's glibc-hwcaps levels when the CPU is not known, most capable first; [] when it is, or --hwcaps says. */
   readonly unknownLevels: readonly string[];
+  /** cpu_features->isa_1 (x86 loaders), null when the CPU is not known or the loader is not x86. */
+  readonly isaLevels: { readonly bits: number; readonly byHwcaps: boolean } | null;
   readonly secure: boolean;
   readonly warnings: string[];
   readonly cache: LdCache | null;
@@ -587,7 +606,7 @@ function attempt(q: Search, path: string, source: SourceKind, owner?: Obj): Atte
     }
     s.state.stackAtRunTime = true;
   }
-  return { obj: s.newObj({ kind: 'library', name, names: [name], path, realPath: realOf(s.fs, s.abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes, versions: v.versions, relativeAbort: v.relativeAbort }), reused: false };
+  return { obj: s.newObj({ kind: 'library', name, names: [name], path, realPath: realOf(s.fs, s.abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes, versions: v.versions, relativeAbort: v.relativeAbort, isaNeeded: v.isaNeeded }), reused: false };
 }
 
 /** The edge an attempt ends the search with, or null to go on. */
@@ -809,12 +828,35 @@ function dlopen(s: Session, from: Obj, name: string, kind: EdgeKind, mark: numbe
       if (to && to.id >= mark && !queue.includes(to)) queue.push(to);
     }
   }
+  // dl_open_worker's _dl_open_check: an object it mapped that needs an x86 ISA level the CPU lacks fails the dlopen().
+  for (const o of objects.slice(mark)) {
+    const lacking = isaLacking(s, o, null);
+    if (lacking) return { edge: { ...edge, to: null, error: `${o.path ?? o.name}: CPU ISA level is lower than required (${lacking})` }, closure: null };
+  }
   return { edge, closure };
 }
 
 /** What stops ld.so relocating the object (a missing table entry read through a null pointer, a relative-relocation assertion), or null. */
 const relocationFault = (o: Obj, opts: LoaderOptions): string | null =>
   o.image === null ? null : relocationCrash(o.image, !opts.bindNow && !bindsNow(o.image)) ?? o.relativeAbort ?? null;
+
+/**
+ * What of an object's x86 ISA needs the CPU lacks, in words, or null. When the CPU is not known, a level
+ * above the baseline is a warning in `warnings` instead: a CPU without it cannot start the program.
+ */
+function isaLacking(s: Session, o: Obj, warnings: string[] | null): string | null {
+  const need = o.isaNeeded ?? 0;
+  if (need === 0) return null;
+  if (s.isaLevels === null) {
+    const above = need & ~C.GNU_PROPERTY_X86_ISA_1_BASELINE;
+    if (above && warnings) {
+      warnings.push(`${o.path ?? o.name}: needs ${isaLevelNames(above).join(' and ')} (GNU_PROPERTY_X86_ISA_1_NEEDED); the CPU it runs on is not known, and on one without ${above & (above - 1) ? 'them' : 'it'} ld.so stops before relocating: "CPU ISA level is lower than required" (--hwcaps names the CPU's levels)`);
+    }
+    return null;
+  }
+  const { bits, byHwcaps } = s.isaLevels;
+  return need & ~bits ? `it needs ${isaLevelNames(need).join(', ')}; ${byHwcaps ? 'the CPU --hwcaps describes has' : 'this CPU has'} ${isaLevelNames(bits).join(', ')}` : null;
+}
 
 /** A program that is not a regular file: execve refuses it (EACCES); loadgraph does not open it either. */
 export function notRegular(kind: SpecialKind): string {

@@ -4,7 +4,7 @@ import * as C from '../elf/constants.js';
 import { decodeElf } from '../elf/decode.js';
 import { type ElfImage, type Note, congruent, dynValue, locate } from '../elf/image.js';
 import { wideDec, wideHex, wordsInPlace } from '../elf/kit.js';
-import { readNotes } from '../elf/notes.js';
+import { readNotes, x86IsaNeeded } from '../elf/notes.js';
 import { type SymbolVersions, readVersionTables } from '../elf/symbols.js';
 import { gnuHashHeader, sysvChainLoop } from '../elf/symtab.js';
 import type { ByteSource } from '../elf/source.js';
@@ -12,7 +12,7 @@ import type { FileInfo, FsErrno, FileSystem } from './fs.js';
 import type { ElfIdentity } from './target.js';
 
 export type Verdict =
-  | { kind: 'ok'; image: ElfImage; info: FileInfo; notes: Note[]; versions: SymbolVersions | null; hashAbort: string | null; relativeAbort: string | null }
+  | { kind: 'ok'; image: ElfImage; info: FileInfo; notes: Note[]; versions: SymbolVersions | null; hashAbort: string | null; relativeAbort: string | null; isaNeeded: number }
   | { kind: 'skip'; outcome: 'missing' | 'no-access' | 'wrong-class' | 'wrong-machine'; detail: string }
   | { kind: 'abandon'; errno: FsErrno; detail?: string }
   | { kind: 'fatal'; message: string };
@@ -30,10 +30,12 @@ export interface ParsedObject {
   readonly versions: SymbolVersions | null;
   readonly hashAbort: string | null;
   readonly relativeAbort: string | null;
+  /** The x86 ISA levels it needs (GNU_PROPERTY_X86_ISA_1_NEEDED bits as ld.so reads them; 0: none). */
+  readonly isaNeeded: number;
 }
 
 export const parsedObject = (src: ByteSource, image: ElfImage): ParsedObject => ({
-  image, notes: readNotes(src, image, []), versions: readVersionTables(src, image), hashAbort: hashTableVerdict(src, image), relativeAbort: relativePrefixVerdict(src, image),
+  image, notes: readNotes(src, image, []), versions: readVersionTables(src, image), hashAbort: hashTableVerdict(src, image), relativeAbort: relativePrefixVerdict(src, image), isaNeeded: x86IsaNeeded(src, image),
 });
 
 /**
@@ -186,7 +188,7 @@ function verifyOnce(fs: FileSystem, path: string, target: ElfIdentity, cache?: O
     if (h.version !== C.EV_CURRENT) return { kind: 'fatal', message: 'ELF file version does not match current one' };
     if (!machineMatches(h.machine, h.flags, target)) return { kind: 'skip', outcome: 'wrong-machine', detail: `wrong machine (e_machine ${h.machine})` };
     if (h.type !== C.ET_DYN && h.type !== C.ET_EXEC) return { kind: 'fatal', message: 'only ET_DYN and ET_EXEC can be loaded' };
-    return { kind: 'ok', image: parsed.image, info: file.info, notes: parsed.notes, versions: parsed.versions, hashAbort: parsed.hashAbort, relativeAbort: parsed.relativeAbort };
+    return { kind: 'ok', image: parsed.image, info: file.info, notes: parsed.notes, versions: parsed.versions, hashAbort: parsed.hashAbort, relativeAbort: parsed.relativeAbort, isaNeeded: parsed.isaNeeded };
   } finally {
     file.close();
   }

@@ -35,6 +35,8 @@ export const CHECKSEC: Prerequisite = { what: 'checksec', present: runs('sh', ['
 export const HARDENING_CHECK: Prerequisite = { what: "hardening-check (devscripts)", present: runs('sh', ['-c', 'command -v hardening-check']), how: apt('devscripts') };
 export const GRAPHVIZ: Prerequisite = { what: 'Graphviz dot', present: runs('dot', ['-V']), how: apt('graphviz') };
 export const CHROMIUM: Prerequisite = { what: "Debian's chromium (/usr/bin/chromium)", present: existsSync('/usr/bin/chromium'), how: apt('chromium') };
+/** A qemu-user emulator, e.g. qemu-x86_64 (a CPU of its own: -cpu) or qemu-mips64el (a root's loader). */
+export const qemuUser = (tool: string): Prerequisite => ({ what: `${tool} (qemu-user)`, present: runs(tool, ['-version']), how: apt('qemu-user') });
 export const LDCONFIG: Prerequisite = { what: '/etc/ld.so.cache and ldconfig -p', present: existsSync('/etc/ld.so.cache') && runs('ldconfig', ['-p']), how: 'apt-get install libc-bin, then run ldconfig' };
 /** ldconfig run on a directory as its root (-r chroots, so it needs root): the oracle for ld.so.conf parsing. */
 export const LDCONFIG_ROOT: Prerequisite = {

@@ -15,7 +15,7 @@ import * as C from '../../../src/elf/constants.js';
 import { runCli } from '../../support/cli.js';
 import { canRun32, fixtureDir, ldd, lddOf, lib, loadOf, patchDynamic, traceLdso } from '../../support/fixtures.js';
 import { copySysroot, ownCopy, sysroot } from '../../support/corpus.js';
-import { FIXTURES, READELF, condition, requires, setupProvides, sysrootOf } from '../../support/prereq.js';
+import { FIXTURES, READELF, qemuUser, requires, setupProvides, sysrootOf } from '../../support/prereq.js';
 
 /** libx.so (with a PLT: abc calls xyz) and a program that needs it, built with extra cc flags. */
 function fixture(cflags: string[] = []) {
@@ -33,15 +33,6 @@ async function traced(main: string, d: string, i386 = false, relocate = false) {
     : await traceLdso(main, d, relocate ? { LD_WARN: 'yes' } : {});
   return { code: r.exitCode, signal: r.signal ?? null, stderr: r.stderr, stdout: r.stdout };
 }
-
-const runs = (tool: string) => {
-  try {
-    execaSync(tool, ['-version']);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const ASSERTION = /^Inconsistency detected by ld\.so: get-dynamic-info\.h: \d+: elf_get_dynamic_info: Assertion `(.*)' failed!/;
 
@@ -134,7 +125,7 @@ describe('dynamic-section-as-ld-so-reads-it', () => {
     ['mips64el', 'qemu-mips64el', '/lib/mips64el-linux-gnuabi64/ld.so.1', C.DT_MIPS_LOCAL_GOTNO, 'a MIPS object without DT_MIPS_LOCAL_GOTNO'],
   ] as const) {
     it(`${arch}: ${text} faults while relocating, bound now or not (the root's ld.so under ${qemu})`, async (ctx) => {
-      requires(ctx, sysrootOf(arch), condition(qemu, runs(qemu), 'apt-get install qemu-user'));
+      requires(ctx, sysrootOf(arch), qemuUser(qemu));
       const root = copySysroot(sysroot(arch), join(fixtureDir(), 'root'));
       const relocate = () => execa(qemu, ['-L', root, '-E', 'LD_TRACE_LOADED_OBJECTS=1', '-E', 'LD_WARN=yes', '-E', 'LD_BIND_NOW=1', join(root, ld), join(root, 'usr/sbin/sshd')], { reject: false, extendEnv: false, env: {} });
       const fatal = async () => JSON.parse((await runCli(['--root', root, '--bind-now', '--no-code', '--format', 'json', '/usr/sbin/sshd'])).stdout).fatal;
@@ -149,7 +140,7 @@ describe('dynamic-section-as-ld-so-reads-it', () => {
   // elf_machine_got_rel counts MIPS's global GOT entries in an int: DT_MIPS_GOTSYM one past
   // DT_MIPS_SYMTABNO makes it -1, and the loop runs on, writing past the GOT, bound now or not.
   it('mips64el: DT_MIPS_GOTSYM past DT_MIPS_SYMTABNO faults while relocating, bound now or not (the root\'s ld.so under qemu-mips64el)', async (ctx) => {
-    requires(ctx, sysrootOf('mips64el'), READELF, condition('qemu-mips64el', runs('qemu-mips64el'), 'apt-get install qemu-user'));
+    requires(ctx, sysrootOf('mips64el'), READELF, qemuUser('qemu-mips64el'));
     const root = copySysroot(sysroot('mips64el'), join(fixtureDir(), 'root'));
     const ld = '/lib/mips64el-linux-gnuabi64/ld.so.1';
     const relocate = (now: boolean) => execa('qemu-mips64el', ['-L', root, '-E', 'LD_TRACE_LOADED_OBJECTS=1', '-E', 'LD_WARN=yes', ...(now ? ['-E', 'LD_BIND_NOW=1'] : []), join(root, ld), join(root, 'usr/sbin/sshd')], { reject: false, extendEnv: false, env: {} });
