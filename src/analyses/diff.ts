@@ -244,6 +244,8 @@ export function diffResults(aGraph: AnalysisResult, bGraph: AnalysisResult): Dif
       if (sa.execStack !== sb.execStack) h.push(`executable stack ${sa.execStack ? 'yes' : 'no'} → ${sb.execStack ? 'yes' : 'no'}`);
       if ((oa.rpath ?? '') !== (ob.rpath ?? '')) h.push(`RPATH ${oa.rpath ?? 'none'} → ${ob.rpath ?? 'none'}`);
       if ((oa.runpath ?? '') !== (ob.runpath ?? '')) h.push(`RUNPATH ${oa.runpath ?? 'none'} → ${ob.runpath ?? 'none'}`);
+      const isaA = oa.x86IsaNeeded?.join(', ') ?? 'baseline', isaB = ob.x86IsaNeeded?.join(', ') ?? 'baseline';
+      if (isaA !== isaB) h.push(`x86 ISA levels needed ${isaA} → ${isaB}`);
       if (h.length) add('hardening-changed', k, `${A.label(k)}: ${h.join('; ')}`);
       const da = new Set(sa.dlopen), db = new Set(sb.dlopen);
       const dRemoved = [...da].filter((x) => !db.has(x)), dAdded = [...db].filter((x) => !da.has(x));

@@ -42,7 +42,7 @@ export interface Cause {
 export interface ObjectChange {
   readonly library: string;
   /** 'release': the loader's glibc release (which decides parts of the search: docs/loader.md). */
-  readonly what: 'load-time-code' | 'relro' | 'bind-now' | 'textrel' | 'exec-stack' | 'release';
+  readonly what: 'load-time-code' | 'relro' | 'bind-now' | 'textrel' | 'exec-stack' | 'release' | 'x86-isa';
   readonly a: string;
   readonly b: string;
   /** A worse fact in B (hardening regression, more code at load). */
@@ -265,6 +265,9 @@ function objectChanges(recordsA: readonly ProgramRecord[], recordsB: readonly Pr
     push('textrel', yesNo(a.e.textrel), yesNo(b.e.textrel), a.e.textrel === false && b.e.textrel === true);
     push('exec-stack', yesNo(a.e.execStack), yesNo(b.e.execStack), a.e.execStack === false && b.e.execStack === true);
     if (a.e.release !== undefined && b.e.release !== undefined) push('release', a.e.release, b.e.release, false);
+    // A level more is a CPU fewer that can start the programs that load it (dl_isa_level_check).
+    const isa = (f: Facts) => f.e.x86IsaNeeded ?? [];
+    push('x86-isa', isa(a).join(', ') || 'baseline', isa(b).join(', ') || 'baseline', isa(b).some((l) => !isa(a).includes(l)));
   }
   return out.sort((x, y) => Number(y.worse) - Number(x.worse) || y.programs - x.programs || (x.library < y.library ? -1 : 1));
 }

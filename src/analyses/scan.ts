@@ -26,6 +26,8 @@ export interface ClosureEntry {
   readonly needs: readonly string[];
   /** The loader's glibc release ("2.41", from its banner: env.release); only on the 'interp' entry, when known. */
   readonly release?: string;
+  /** The x86 ISA levels it needs beyond the baseline (GraphObject.x86IsaNeeded); absent when none. */
+  readonly x86IsaNeeded?: readonly string[];
 }
 
 export interface ProgramRecord {
@@ -65,6 +67,7 @@ export function programRecord(path: string, g: AnalysisResult): ProgramRecord {
     ifuncAtLoad: code ? lt.get(o.id)?.ifuncAtLoad ?? 0 : null,
     needs: needs(o.id),
     ...(o.kind === 'interp' && g.env.release !== null ? { release: g.env.release } : {}),
+    ...(o.x86IsaNeeded ? { x86IsaNeeded: o.x86IsaNeeded } : {}),
   }));
   return {
     schema: SCAN_RECORD_SCHEMA,

@@ -28,6 +28,8 @@ export interface GraphObject {
   readonly size: number | null;
   /** Hardening-relevant facts and FDO notes (null for the vDSO and missing objects). */
   readonly summary: import('../elf/summary.js').ObjectSummary | null;
+  /** The x86 ISA levels it needs beyond the baseline every x86-64 CPU has (GNU_PROPERTY_X86_ISA_1_NEEDED, as ld.so reads it); absent when none. */
+  readonly x86IsaNeeded?: readonly string[];
   /** What could not be read of the object, or what the loader would refuse in it; absent when nothing. */
   readonly diagnostics?: readonly string[];
 }

@@ -916,6 +916,7 @@ function toGraphObject(o: Obj, needed: readonly string[]): GraphObject {
     nodeflib: img ? ((dynValue(img, C.DT_FLAGS_1) ?? 0) & C.DF_1_NODEFLIB) !== 0 : false,
     size: o.size,
     summary: img ? summarize(img, o.notes ?? []) : null,
+    ...((o.isaNeeded ?? 0) & ~C.GNU_PROPERTY_X86_ISA_1_BASELINE ? { x86IsaNeeded: isaLevelNames(o.isaNeeded! & ~C.GNU_PROPERTY_X86_ISA_1_BASELINE) } : {}),
     ...(diagnostics.length ? { diagnostics } : {}),
   };
 }

@@ -28,7 +28,7 @@ function causeLine(c: Cause): string {
 }
 
 function objectLine(o: ObjectChange): string {
-  const what = { 'load-time-code': 'load-time code', relro: 'RELRO', 'bind-now': 'BIND_NOW', textrel: 'TEXTREL', 'exec-stack': 'executable stack', release: 'glibc release' }[o.what];
+  const what = { 'load-time-code': 'load-time code', relro: 'RELRO', 'bind-now': 'BIND_NOW', textrel: 'TEXTREL', 'exec-stack': 'executable stack', release: 'glibc release', 'x86-isa': 'x86 ISA levels needed' }[o.what];
   return `${o.library}: ${what} ${o.a} → ${o.b} (${plural(o.programs, 'program')} load it)`;
 }
 

@@ -93,6 +93,9 @@ describe('root diff rules', () => {
       ['libc.so.6', 'relro', 'full', 'partial', true, 1],
     ]);
     expect(diffRoots('A', 'A', a, a).same).toBe(true);
+    // An x86 ISA level more: a CPU fewer starts what loads it.
+    const v3 = diffRoots('A', 'B', a, [prog('/usr/bin/x', ['libc.so.6'], [{ ...libc, x86IsaNeeded: ['x86-64-v2', 'x86-64-v3'] }])]);
+    expect(v3.objects.map((o) => [o.library, o.what, o.a, o.b, o.worse])).toEqual([['libc.so.6', 'x86-isa', 'baseline', 'x86-64-v2, x86-64-v3', true]]);
     expect(programKey('/usr/lib/x86_64-linux-gnu/x')).toBe(programKey('/lib/aarch64-linux-gnu/x'));
   });
 });

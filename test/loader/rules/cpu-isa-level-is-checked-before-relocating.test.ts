@@ -4,7 +4,7 @@
 // required", and the program does not start; a dlopen() of such an object fails. Checked against the
 // machine's own ld.so on a CPU qemu-x86_64 emulates without x86-64-v2 ("qemu64"), and on this CPU.
 import { execa, execaSync } from 'execa';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as C from '../../../src/elf/constants.js';
 import { decodeElf } from '../../../src/elf/decode.js';
@@ -16,7 +16,8 @@ import { buildLoadGraph } from '../../../src/loader/load.js';
 import { renderLdd } from '../../../src/report/ldd.js';
 import { buildElf, type NoteSpec } from '../../support/elf-writer.js';
 import { exe, fixtureDir, lib, loadOf, rpath } from '../../support/fixtures.js';
-import { copySysroot, sysroot } from '../../support/corpus.js';
+import { runCli } from '../../support/cli.js';
+import { copySysroot, ownCopy, sysroot } from '../../support/corpus.js';
 import { FIXTURES, LDD, READELF, qemuUser, requires, sysrootOf } from '../../support/prereq.js';
 
 const QEMU = qemuUser('qemu-x86_64');
@@ -134,5 +135,32 @@ int main(void) { void *h = dlopen("libv4.so.1", RTLD_NOW); puts(h ? "loaded" : d
     expect(unknown.warnings).toContainEqual(expect.stringMatching(/^\/opt\/isa\/libv3\.so: needs x86-64-v3 \(GNU_PROPERTY_X86_ISA_1_NEEDED\); the CPU it runs on is not known/));
     expect(inRoot(['x86-64-v2']).fatal).toMatchObject({ stage: 'cpu' });
     expect(inRoot(['x86-64-v3', 'x86-64-v2']).fatal).toBeNull();
+  });
+
+  it('a distribution build whose libc needs x86-64-v3: the diff of two roots says so with its reach, and no program starts on an x86-64-v2 CPU', async (ctx) => {
+    requires(ctx, sysrootOf('amd64'));
+    const a = sysroot('amd64');
+    const b = copySysroot(a, fixtureDir());
+    // Debian's libc carries GNU_PROPERTY_X86_ISA_1_NEEDED = baseline (1); make it baseline and v3 (5).
+    const libc = ownCopy(`${b}/lib/x86_64-linux-gnu/libc.so.6`);
+    const bytes = readFileSync(libc);
+    const at = withFileSource(libc, (src) => {
+      const d = decodeElf(src);
+      if (!d.ok) throw new Error(d.error.message);
+      const seg = d.image.segments.find((s) => s.type === C.PT_NOTE && s.align === 8)!;
+      return seg.offset + 16 + 8; // the note header, "GNU\0", then the property's type and size
+    });
+    expect(bytes.readUInt32LE(at - 8)).toBe(C.GNU_PROPERTY_X86_ISA_1_NEEDED);
+    bytes.writeUInt32LE(V3, at);
+    writeFileSync(libc, bytes);
+    const d = await runCli(['diff', '--no-cache', '--root-a', a, '--root-b', b]);
+    expect(d.code).toBe(1);
+    expect(d.stdout).toMatch(/worse in B\n  libc\.so\.6: x86 ISA levels needed baseline → x86-64-v3 \(\d+ programs load it\)/);
+    const one = await runCli(['diff', '--root-a', a, '--root-b', b, '/usr/sbin/sshd']);
+    expect(one.stdout).toContain('libc.so.6: x86 ISA levels needed baseline → x86-64-v3');
+    const scan = await runCli(['scan', '--no-cache', '--quiet', '--no-code', '--format', 'json', '--root', b, '--hwcaps', 'x86-64-v2']);
+    const programs = JSON.parse(scan.stdout).programs as Array<{ status: string; message?: string }>;
+    expect(programs.length).toBeGreaterThan(100);
+    expect(programs.filter((p) => p.status !== 'fatal' || !/libc\.so\.6: CPU ISA level is lower than required/.test(p.message ?? ''))).toEqual([]);
   });
 });
