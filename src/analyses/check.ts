@@ -113,9 +113,12 @@ export const RULES: readonly Rule[] = [
     help: 'The object is truncated or corrupt, or the kernel or ld.so would refuse it: loading fails or faults, and the hardening columns of what could not be read are not graded.',
     run: (c, emit) => {
       // A missing version or symbol is not an object that cannot be read: LG108 alone says the program cannot start.
-      if (c.g.fatal && c.g.fatal.stage !== 'versions' && c.g.fatal.stage !== 'relocation') emit(c.g.fatal.object, `loading would fail: ${c.g.fatal.message}`);
+      if (c.g.fatal && c.g.fatal.stage !== 'versions' && c.g.fatal.stage !== 'cpu' && c.g.fatal.stage !== 'relocation') emit(c.g.fatal.object, `loading would fail: ${c.g.fatal.message}`);
       for (const o of c.g.objects) if (o.diagnostics?.length) emit(o.id, `not graded, could not be read whole: ${o.diagnostics.join('; ')}`);
     } },
+  { id: 'LG014', title: 'x86 ISA level', severity: 'warning', scope: 'object', reference: 'GNU_PROPERTY_X86_ISA_1_NEEDED; glibc sysdeps/x86/dl-prop.h dl_isa_level_check',
+    help: 'The object needs an x86-64 ISA level beyond the baseline (ld -z x86-64-v2/v3/v4, or a glibc built for one): on a CPU without it ld.so stops every program that loads it ("CPU ISA level is lower than required").',
+    run: (c, emit) => { for (const o of c.g.objects) if (o.x86IsaNeeded) emit(o.id, `needs ${o.x86IsaNeeded.join(', ')}: a CPU without ${o.x86IsaNeeded.length > 1 ? 'them' : 'it'} cannot start a program that loads it`); } },
   { id: 'LG100', title: 'closure size', severity: 'warning', scope: 'program', reference: 'policy maxObjects',
     help: 'Every object in the closure can run code at load time; the budget keeps the closure small.',
     run: (c, emit) => {

@@ -162,5 +162,8 @@ int main(void) { void *h = dlopen("libv4.so.1", RTLD_NOW); puts(h ? "loaded" : d
     const programs = JSON.parse(scan.stdout).programs as Array<{ status: string; message?: string }>;
     expect(programs.length).toBeGreaterThan(100);
     expect(programs.filter((p) => p.status !== 'fatal' || !/libc\.so\.6: CPU ISA level is lower than required/.test(p.message ?? ''))).toEqual([]);
+    // check: a portability warning wherever the CPU is not known; with one that lacks the level, cannot start.
+    expect((await runCli(['check', '--root', b, '/usr/sbin/sshd'])).stdout).toContain('warning LG014 libc.so.6: needs x86-64-v3: a CPU without it cannot start a program that loads it');
+    expect((await runCli(['check', '--root', b, '--hwcaps', 'x86-64-v2', '/usr/sbin/sshd'])).stdout).toMatch(/error LG108 libc\.so\.6: cannot start: \S+libc\.so\.6: CPU ISA level is lower than required/);
   });
 });
