@@ -96,6 +96,12 @@ export function missingAtStart(g: LoadGraph): GraphObject[] {
   return missing.filter((o) => stops.has(o.id));
 }
 
+/** The "not found" stand-ins a start passes by (missing auxiliary filtees), by id. */
+export function passedBy(g: LoadGraph): Set<number> {
+  const stops = new Set(missingAtStart(g).map((o) => o.id));
+  return new Set(g.objects.filter((o) => o.kind === 'missing' && !stops.has(o.id)).map((o) => o.id));
+}
+
 export function summarize(g: LoadGraph): Summary {
   const lv = levels(g);
   return {

@@ -4,7 +4,7 @@
 import { findObject, runtimeWhy } from '../analyses/why.js';
 import type { AnalysisResult } from '../analyses/result.js';
 import type { GraphEdge, GraphObject } from '../graph/model.js';
-import { displayName, shortestPaths } from '../graph/traverse.js';
+import { displayName, passedBy, shortestPaths } from '../graph/traverse.js';
 import { codeMarks, knownBadIds, loadTimeById } from './tree.js';
 
 /** A DOT string literal. */
@@ -23,7 +23,8 @@ export function renderDot(g: AnalysisResult, opts: { highlight?: string } = {}):
   if (startPath) for (const i of startPath) hot.add(`${g.edges[i]!.from}>${g.edges[i]!.to}`);
   else if (target) for (const h of runtimeWhy(g, opts.highlight!)?.path ?? []) hot.add(`${h.from}>${h.to}`);
   const lines = ['digraph loadgraph {', '  rankdir=LR;', '  node [shape=box, fontname="monospace", fontsize=10];', '  edge [fontname="monospace", fontsize=8];'];
-  for (const o of objects) lines.push(`  n${o.id} [${nodeAttrs(g, o, runtimeIds.has(o.id), code.get(o.id), bad.has(o.id), o.id === target?.id).join(', ')}];`);
+  const passed = passedBy(g);
+  for (const o of objects) lines.push(`  n${o.id} [${nodeAttrs(g, o, runtimeIds.has(o.id), code.get(o.id), bad.has(o.id), o.id === target?.id, passed.has(o.id)).join(', ')}];`);
   const present = new Set(objects.map((o) => o.id));
   const edge = (e: GraphEdge, runtime: boolean) => {
     if (e.to === null || !present.has(e.to) || !present.has(e.from)) return;
@@ -40,16 +41,17 @@ export function renderDot(g: AnalysisResult, opts: { highlight?: string } = {}):
   return lines.join('\n') + '\n';
 }
 
-function nodeAttrs(g: AnalysisResult, o: GraphObject, runtime: boolean, lt: { realConstructors: number; ifuncAtLoad: number } | undefined, bad: boolean, target: boolean): string[] {
+/** `passed`: a missing auxiliary filtee, which a start passes by (not drawn as an error). */
+function nodeAttrs(g: AnalysisResult, o: GraphObject, runtime: boolean, lt: { realConstructors: number; ifuncAtLoad: number } | undefined, bad: boolean, target: boolean, passed: boolean): string[] {
   const marks = [...codeMarks(lt), ...(bad ? ['known-bad code'] : [])];
-  const name = o.kind === 'missing' ? `${o.name} (not found)` : displayName(g, o);
+  const name = o.kind === 'missing' ? `${o.name} (not found${passed ? ', passed by at start' : ''})` : displayName(g, o);
   const attrs = [`label=${q(marks.length ? `${name}\n${marks.join(' ')}` : name)}`];
   if (o.path) attrs.push(`tooltip=${q(o.path)}`);
   const style = [...(runtime || o.kind === 'missing' ? ['dashed'] : []), ...(bad || marks.length ? ['filled'] : []), ...(o.kind === 'program' ? ['bold'] : [])];
   if (style.length) attrs.push(`style=${q(style.join(','))}`);
   if (bad) attrs.push('fillcolor="#ff8a80"');
   else if (marks.length) attrs.push('fillcolor="#ffe0b2"');
-  if (o.kind === 'missing' || target) attrs.push('color="red"');
+  if ((o.kind === 'missing' && !passed) || target) attrs.push('color="red"');
   if (target) attrs.push('penwidth=2.5');
   return attrs;
 }

@@ -3,7 +3,7 @@
 // used for, its load-time code and hardening. Pure: the result document in, the page out.
 import type { AnalysisResult } from '../analyses/result.js';
 import { runtimeWhy } from '../analyses/why.js';
-import { displayName, programOf, shortestPaths } from '../graph/traverse.js';
+import { displayName, passedBy, programOf, shortestPaths } from '../graph/traverse.js';
 import { type DrawnEdge, type DrawnNode, graphPage } from './html-graph.js';
 import { esc } from './html-table.js';
 import { knownBadIds, loadTimeById, loadTimeFooter, runtimeSummary } from './tree.js';
@@ -22,6 +22,7 @@ function pageData(g: AnalysisResult) {
   const runtimeIds = new Set((rt?.objects ?? []).map((o) => o.id));
   const code = loadTimeById(g);
   const bad = knownBadIds(g);
+  const passed = passedBy(g);
   const name = (id: number) => { const o = all.find((x) => x.id === id); return o ? displayName(g, o) : String(id); };
   const paths = shortestPaths(g);
   const nodes: PageNode[] = all.map((o) => {
@@ -32,12 +33,12 @@ function pageData(g: AnalysisResult) {
     const runtime = runtimeIds.has(o.id);
     const s = o.summary;
     return {
-      id: o.id, name: o.kind === 'missing' ? `${o.name} (not found)` : displayName(g, o), kind: o.kind,
-      cls: [ctor || ifunc ? 'code' : '', bad.has(o.id) ? 'bad' : '', runtime ? 'runtime' : '', o.kind === 'missing' ? 'missing' : ''].filter(Boolean).join(' '),
+      id: o.id, name: o.kind === 'missing' ? `${o.name} (not found${passed.has(o.id) ? ', passed by at start' : ''})` : displayName(g, o), kind: o.kind,
+      cls: [ctor || ifunc ? 'code' : '', bad.has(o.id) ? 'bad' : '', runtime ? 'runtime' : '', o.kind === 'missing' && !passed.has(o.id) ? 'missing' : ''].filter(Boolean).join(' '),
       note: [ifunc ? `ifunc:${ifunc}` : '', ctor ? `ctor:${ctor}` : '', bad.has(o.id) ? 'known-bad code' : '', runtime ? 'run time' : ''].filter(Boolean).join(' '),
       path: o.path, ctor, ifunc, why: chain, whyAtStart: start !== undefined,
       facts: s ? [`RELRO ${s.relro}`, `BIND_NOW ${s.bindNow ? 'yes' : 'no'}`, `TEXTREL ${s.textrel ? 'yes' : 'no'}`, `executable stack ${s.execStack ? 'yes' : 'no'}`,
-        ...(s.package ? [`package ${s.package}`] : []), ...(o.diagnostics ?? [])] : [],
+        ...(o.x86IsaNeeded ? [`x86 ISA levels needed ${o.x86IsaNeeded.join(', ')}`] : []), ...(s.package ? [`package ${s.package}`] : []), ...(o.diagnostics ?? [])] : [],
     };
   });
   const present = new Set(nodes.map((n) => n.id));

@@ -2,7 +2,7 @@
 // load order (how it was found, its load-time code, RELRO and BIND_NOW), what the process may load at run
 // time, the load-time footer and the suggestions. Pure.
 import type { AnalysisResult } from '../analyses/result.js';
-import { displayName, objectById, summarize } from '../graph/traverse.js';
+import { displayName, objectById, passedBy, summarize } from '../graph/traverse.js';
 import { codeMarks, loadTimeById, loadTimeFooter, provenanceText, reasonText, runtimeSummary } from './tree.js';
 import { shown } from './shown.js';
 
@@ -20,10 +20,11 @@ export function renderMarkdown(g: AnalysisResult): string {
   const out = [`# ${code(g.program)}`, ''];
   if (g.fatal) out.push(`**cannot start:** ${cell(g.fatal.message)}`, '');
   out.push('| object | found | load-time code | RELRO | BIND_NOW | path |', '|---|---|---|---|---|---|');
+  const passed = passedBy(g);
   for (const o of g.objects) {
     if (o.kind === 'vdso') continue;
     const e = firstEdge.get(o.id);
-    const found = o.kind === 'program' ? 'the program' : o.kind === 'interp' ? 'PT_INTERP' : o.kind === 'missing' ? '**not found**' : e ? reasonText(e.reason, byId, e.kind) : '';
+    const found = o.kind === 'program' ? 'the program' : o.kind === 'interp' ? 'PT_INTERP' : o.kind === 'missing' ? (passed.has(o.id) ? 'not found (auxiliary filter, passed by at start)' : '**not found**') : e ? reasonText(e.reason, byId, e.kind) : '';
     const s = o.summary;
     out.push(`| ${code(displayName(g, o))} | ${cell(found)} | ${codeText(o.id)} | ${s?.relro ?? ''} | ${s ? (s.bindNow ? 'yes' : 'no') : ''} | ${code(o.path)} |`);
   }

@@ -14,7 +14,9 @@ import { policyFrom, runChecks } from '../../../src/analyses/check.js';
 import { missingAtStart } from '../../../src/graph/traverse.js';
 import { confinedFs } from '../../../src/host/confined-fs.js';
 import { bindSymbols } from '../../../src/loader/bind.js';
+import { renderDot } from '../../../src/report/dot.js';
 import { renderLdd } from '../../../src/report/ldd.js';
+import { renderMarkdown } from '../../../src/report/markdown.js';
 import { differences, fromLdso, fromOurs } from '../../support/bindings.js';
 import { exe, fixtureDir, ldd, lib, loadOf, rpath, traceLdso } from '../../support/fixtures.js';
 import { FIXTURES, requires } from '../../support/prereq.js';
@@ -75,6 +77,10 @@ describe('filtees-come-before-their-filter', () => {
     const r = await compare(program(d, ['aux', 'other']), d);
     expect(r.lddOurs).toBe(r.lddTheirs);
     expect(r.lddOurs).toMatch(/^\tlinux-vdso\.so\.1\n\tlibnope\.so => not found\n\tlibfiltee\.so => \S+\n\tlibaux\.so => /);
+    // Shown as passed by, not as an error, in every picture.
+    const g = loadOf(`${d}/main`, d).graph;
+    expect(renderDot(g)).toContain('[label="libnope.so (not found, passed by at start)", style="dashed"]');
+    expect(renderMarkdown(g)).toContain('| `libnope.so` | not found (auxiliary filter, passed by at start) |');
     expect(r.bindings).toEqual([]);
     expect(r.fDefinedIn).toEqual([`${d}/libfiltee.so`]);
     expect(r.initsOurs).toEqual(r.initsTheirs);
