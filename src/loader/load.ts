@@ -592,16 +592,23 @@ function attempt(q: Search, path: string, source: SourceKind, owner?: Obj): Atte
     same.names.push(name);
     return { obj: same, reused: true };
   }
+  // _dl_map_object_from_fd's own errors name the object as it was asked for (its `name`), not by the path found.
   const failed = mapFailure(v.image, v.info.size, v.hashAbort);
   if (failed) {
-    s.state.fatal ??= { ...failed, message: `${path}: ${failed.message}`, object: loader.id };
+    s.state.fatal ??= { ...(failed.stage ? { stage: failed.stage } : {}), message: `${failed.signalled ? name : path}: ${failed.message}`, object: loader.id };
+    return 'fatal';
+  }
+  // An object marked DF_1_NOOPEN (ld -z nodlopen) is never mapped by a dlopen(), nor as one of its needs
+  // (_dl_map_object_from_fd under __RTLD_DLOPEN); at start it is.
+  if (s.state.stackAtRunTime !== null && ((dynValue(v.image, C.DT_FLAGS_1) ?? 0) & C.DF_1_NOOPEN) !== 0) {
+    s.state.fatal ??= { message: `${name}: shared object cannot be dlopen()ed`, object: loader.id };
     return 'fatal';
   }
   // After start-up every object is mapped by a dlopen(), which before glibc 2.41 made the stack executable
   // for an object that asks, and since refuses it (dl-load.c _dl_map_object_from_fd: EINVAL under __RTLD_DLOPEN).
   if (s.state.stackAtRunTime === false && requestsExecStack(v.image)) {
     if (releaseAtLeast(s.release, 2, 41)) {
-      s.state.fatal ??= { message: `${path}: cannot enable executable stack as shared object requires: Invalid argument`, object: loader.id };
+      s.state.fatal ??= { message: `${name}: cannot enable executable stack as shared object requires: Invalid argument`, object: loader.id };
       return 'fatal';
     }
     s.state.stackAtRunTime = true;

@@ -260,8 +260,12 @@ export function relocationCrash(image: ElfImage, lazy: boolean): string | null {
   return null;
 }
 
-/** What stops the loader at a library once open_verify accepted it; stage 'abort' for one of ld.so's assertions. */
-export type MapFailure = { readonly message: string; readonly stage?: 'abort' };
+/**
+ * What stops the loader at a library once open_verify accepted it; stage 'abort' for one of ld.so's
+ * assertions. `signalled`: ld.so's own error (_dl_signal_error), which names the object as it was asked
+ * for, not by the path found; otherwise the message says what the process would suffer.
+ */
+export type MapFailure = { readonly message: string; readonly stage?: 'abort'; readonly signalled?: true };
 
 /**
  * What _dl_map_object_from_fd rejects after open_verify accepted the file (all fatal), in its order: the
@@ -270,16 +274,16 @@ export type MapFailure = { readonly message: string; readonly stage?: 'abort' };
  */
 export function mapFailure(image: ElfImage, fileSize: number, hashAbort: string | null): MapFailure | null {
   const bad = loadCommandError(image);
-  if (bad) return { message: bad };
-  if (!image.segments.some((s) => s.type === C.PT_LOAD)) return { message: 'object file has no loadable segments' };
-  if (image.header.type === C.ET_EXEC) return { message: 'cannot dynamically load executable' };
+  if (bad) return { message: bad, signalled: true };
+  if (!image.segments.some((s) => s.type === C.PT_LOAD)) return { message: 'object file has no loadable segments', signalled: true };
+  if (image.header.type === C.ET_EXEC) return { message: 'cannot dynamically load executable', signalled: true };
   const dyn = image.segments.filter((s) => s.type === C.PT_DYNAMIC).at(-1);
-  if (!dyn || dyn.filesz === 0) return { message: 'object file has no dynamic section' };
+  if (!dyn || dyn.filesz === 0) return { message: 'object file has no dynamic section', signalled: true };
   const fault = dynamicFault(image, fileSize);
   if (fault) return { message: fault };
   const info = dynamicInfoFailure(image);
   if (info) return info;
-  if (((dynValue(image, C.DT_FLAGS_1) ?? 0) & C.DF_1_PIE) !== 0) return { message: 'cannot dynamically load position-independent executable' };
+  if (((dynValue(image, C.DT_FLAGS_1) ?? 0) & C.DF_1_PIE) !== 0) return { message: 'cannot dynamically load position-independent executable', signalled: true };
   return hashAbort ? { message: hashAbort, stage: 'abort' } : null;
 }
 

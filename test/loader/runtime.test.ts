@@ -112,6 +112,34 @@ void ${fn}(void) {
     expect(requests[3]!.reason.kind).toBe('already-loaded');
   });
 
+  it('an object marked DF_1_NOOPEN (-z nodlopen) cannot be dlopen()ed, nor needed by what is; loaded at start, it is reused (checked by those dlopens themselves)', async (ctx) => {
+    requires(ctx, FIXTURES);
+    const d = fixtureDir();
+    lib(d, 'p/libsealed.so.1', { args: ['-Wl,-z,nodlopen'] });
+    lib(d, 'p/libneedssealed.so.1', { args: [`-L${d}/p`, '-l:libsealed.so.1', ...runpath('$ORIGIN')] });
+    lib(d, 'q/libsealed.so.2', { args: ['-Wl,-z,nodlopen'] });
+    // The program dlopen()s each note entry and prints ld.so's l_name or dlerror().
+    const entries = [['libsealed.so.1'], ['libneedssealed.so.1'], ['libsealed.so.2']];
+    writeFileSync(join(d, 'main.c'), noteSource(`#include <stdio.h>
+int main(void) {
+  const char *names[] = { "libsealed.so.1", "libneedssealed.so.1", "libsealed.so.2" };
+  for (int i = 0; i < 3; i++) { void *h = dlopen(names[i], RTLD_NOW); struct link_map *m;
+    puts(h && dlinfo(h, RTLD_DI_LINKMAP, &m) == 0 ? m->l_name : dlerror()); }
+  return 0;
+}
+`, JSON.stringify(entries.map((soname) => ({ soname, feature: soname[0]!.replace(/\W/g, '_') })))));
+    // libsealed.so.2 is also a need of the program: mapped at start, which DF_1_NOOPEN does not forbid.
+    execaSync('cc', ['-o', join(d, 'main'), join(d, 'main.c'), '-ldl', `-L${d}/q`, '-Wl,--no-as-needed', '-l:libsealed.so.2', `-Wl,-rpath,${d}/p:${d}/q`]);
+    const real = (await execa(join(d, 'main'), [], { extendEnv: false, env: {} })).stdout.split('\n');
+    expect(real).toEqual([
+      'libsealed.so.1: shared object cannot be dlopen()ed',
+      'libsealed.so.1: shared object cannot be dlopen()ed',
+      `${d}/q/libsealed.so.2`,
+    ]);
+    const g = graphOf(join(d, 'main'), d);
+    expect(runtimeEdges(g, 'dlopen').map((e) => (e.to === null ? e.error : objectPath(g, e.to)))).toEqual(real);
+  });
+
   it('an object whose relocation stops ld.so is a warning on the run-time part: its dlopen() ends the process (checked by that dlopen itself)', async (ctx) => {
     requires(ctx, FIXTURES);
     const d = fixtureDir();
