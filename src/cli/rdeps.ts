@@ -68,7 +68,7 @@ export async function rdepsCommand(args: string[], io: CliIo): Promise<number> {
     // A program whose load fails never starts: it loads nothing, LIB included, however it fails (LIB itself empty, say).
     if (r.graph.fatal) io.stderr.write(`loadgraph: ${path}: would not start (${r.graph.fatal.message}); not counted\n`);
     else if (via !== null || later !== null) programs.push(via ? { path, atStart: true, via } : { path, atStart: false, via: later! });
-    else if (missingAtStart(r.graph).some((o) => (o.name === lib || o.name.endsWith(`/${lib}`)))) io.stderr.write(`loadgraph: ${path}: needs ${lib}, which is not found: it would not start; not counted\n`);
+    else if (missingAtStart(r.graph).some((o) => o.name === lib || o.name.endsWith(`/${lib}`))) io.stderr.write(`loadgraph: ${path}: needs ${lib}, which is not found: it would not start; not counted\n`);
   }
   progress.done();
   writeRunWarnings(io, run.warnings());
