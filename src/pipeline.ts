@@ -122,12 +122,16 @@ export async function runPipeline(fs: FileSystem, file: string, options: LoaderO
   const bound = bindSymbols(fs, r.graph, r.images, { ifuncOnly: depth === 'tree', wanted, versions: r.versions, ...(tables ? { tables } : {}), ...(bindNow ? { bindNow } : {}) });
   const loadTime = loadTimeCode(r.graph, bound, bindNow);
   let g: AnalysisResult = { ...r.graph, loadTime };
-  // A strong reference bound at start that nothing defines stops relocation (known only where every
-  // reference is bound: the tree binds what it shows).
-  const undef = bound.undefinedAtStart;
-  if (undef) {
-    const from = r.graph.objects.find((o) => o.id === undef.from)!;
-    g = { ...g, fatal: { message: `symbol lookup error: ${from.path ?? from.name}: undefined symbol: ${undef.symbol}${undef.version ? `, version ${undef.version}` : ''}`, object: undef.from, stage: 'relocation' } };
+  // A strong reference bound at start that nothing defines stops relocation, and a versioned one that
+  // reaches an unversioned object its DT_VERNEED names aborts it (known only where every reference is
+  // bound: the tree binds what it shows).
+  const fails = bound.failsAtStart;
+  if (fails) {
+    const { binding: x, why } = fails;
+    const name = (id: number | null) => { const o = r.graph.objects.find((y) => y.id === id)!; return o.path ?? o.name; };
+    g = { ...g, fatal: why === 'undefined'
+      ? { message: `symbol lookup error: ${name(x.from)}: undefined symbol: ${x.symbol}${x.version ? `, version ${x.version}` : ''}`, object: x.from, stage: 'relocation' }
+      : { message: `${name(x.from)}: ${x.symbol}@${x.version} is found first in ${name(x.to)}, which has no symbol versions although ${name(x.from)} needs ${x.version} of it: ld.so aborts on the assertion in check_match ("Inconsistency detected by ld.so: dl-lookup.c: ... check_match: Assertion \`version->filename == NULL || ! _dl_name_match_p (version->filename, map)' failed!")`, object: x.to, stage: 'abort' } };
   }
   // What the run-time loads would run: their objects relocated against the start-up global scope, then
   // their own (dl_open_worker: the new objects' l_scope follows the main map's search list).

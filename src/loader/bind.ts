@@ -102,10 +102,12 @@ export interface BindResult {
   readonly initFini: readonly number[];
   /**
    * With every reference bound (neither ifuncOnly nor only): the first, in relocation order, that relocation
-   * at start would fail on — strong, bound at load time (not a lazy PLT slot) and defined nowhere in its
-   * scope (_dl_lookup_symbol_x: "undefined symbol", fatal outside trace mode). Null otherwise.
+   * at start would stop on — bound at load time (not a lazy PLT slot), and either strong and defined nowhere
+   * in its scope (_dl_lookup_symbol_x: "undefined symbol", fatal outside trace mode), or versioned and first
+   * found in an object without DT_VERSYM that its DT_VERNEED names (check_match's assertion: ld.so aborts).
+   * Null otherwise.
    */
-  readonly undefinedAtStart: Binding | null;
+  readonly failsAtStart: { readonly binding: Binding; readonly why: 'undefined' | 'unversioned' } | null;
 }
 
 const ALLOWED_TYPES = new Set([C.STT_NOTYPE, C.STT_OBJECT, C.STT_FUNC, C.STT_COMMON, C.STT_TLS, C.STT_GNU_IFUNC]);
@@ -233,33 +235,41 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
   const bindings: Binding[] = [];
   const interp = g.objects.find((o) => o.kind === 'interp')?.id;
   const every = !opts.ifuncOnly && !opts.only;
-  let undefinedAtStart: Binding | null = null;
+  let failsAtStart: BindResult['failsAtStart'] = null;
+  const byId = new Map(g.objects.map((o) => [o.id, o]));
 
   // Lookups in the global scope repeat (every object asks for malloc); remember them, by name and then by
   // what else decides them (no key string made per lookup). Copy relocations, private (DF_SYMBOLIC) scopes
   // and protected second lookups are not remembered.
-  type Hit = { obj: number; index: number } | null;
-  const memo = new Map<string, Array<{ plt: boolean; version: string | null; hidden: boolean; hit: Hit }>>();
-  const lookup = (name: string, key: LookupKey, version: { name: string; hash: number; hidden: boolean } | null, scope: Scope, plt: boolean, copy: boolean, from: number): Hit => {
+  // `unversioned`: check_match's assertion fires on this definition (see failsAtStart).
+  type Hit = { obj: number; index: number; unversioned?: true } | null;
+  const memo = new Map<string, Array<{ plt: boolean; version: string | null; hidden: boolean; file: string | null; hit: Hit }>>();
+  const lookup = (name: string, key: LookupKey, version: Version | null, scope: Scope, plt: boolean, copy: boolean, from: number): Hit => {
     if (scope !== global || copy) return search(name, key, version, scope, plt, copy, from);
     let seen = memo.get(name);
     if (!seen) memo.set(name, (seen = []));
-    const vname = version?.name ?? null, hidden = version?.hidden ?? false;
+    const vname = version?.name ?? null, hidden = version?.hidden ?? false, file = version?.file ?? null;
     for (let k = 0; k < seen.length; k++) {
       const m = seen[k]!;
-      if (m.plt === plt && m.version === vname && m.hidden === hidden) return m.hit;
+      if (m.plt === plt && m.version === vname && m.hidden === hidden && m.file === file) return m.hit;
     }
     const hit = search(name, key, version, scope, plt, copy, from);
-    seen.push({ plt, version: vname, hidden, hit });
+    seen.push({ plt, version: vname, hidden, file, hit });
     return hit;
   };
-  function search(name: string, key: LookupKey, version: { name: string; hash: number; hidden: boolean } | null, scope: Scope, plt: boolean, copy: boolean, from: number): Hit {
+  function search(name: string, key: LookupKey, version: Version | null, scope: Scope, plt: boolean, copy: boolean, from: number): Hit {
     for (let k = DynamicSymbols.nextCandidate(scope.syms, key, 0); k < scope.ids.length; k = DynamicSymbols.nextCandidate(scope.syms, key, k + 1)) {
       const id = scope.ids[k]!;
       if (copy && id === program) continue; // a copy relocation never finds the executable's own copy
       const t = scope.tables[k]!;
       const found = matchIn(t, key, version, plt);
       if (found === null) continue;
+      // check_match: a versioned reference that reaches an object without DT_VERSYM which its DT_VERNEED
+      // names ("a symbol must not simply disappear") fails an assertion.
+      if (version?.file && t.versym(found) === null) {
+        const o = byId.get(id);
+        if (o && (o.path === version.file || o.names.includes(version.file))) return { obj: id, index: found, unversioned: true };
+      }
       const s = t.symbols!;
       const vis = s.visibility(found), bind = s.bind(found);
       if (vis === C.STV_HIDDEN || vis === C.STV_INTERNAL || bind === C.STB_LOCAL) continue;
@@ -348,11 +358,17 @@ function bindAll(g: LoadGraph, tables: ReadonlyMap<number, ObjectTables>, opts: 
         weak: refBind === C.STB_WEAK, lazy, ifunc: !!hit && defSyms?.type(hit.index) === C.STT_GNU_IFUNC, defIndex: hit?.index ?? null, protectedRef,
       };
       bindings.push(binding);
-      if (every && !hit && !binding.weak && !lazy) undefinedAtStart ??= binding;
+      if (every && !lazy && !failsAtStart) {
+        if (hit?.unversioned) failsAtStart = { binding, why: 'unversioned' };
+        else if (!hit && !binding.weak) failsAtStart = { binding, why: 'undefined' };
+      }
     }
   }
-  return { bindings, tables, initFini, undefinedAtStart };
+  return { bindings, tables, initFini, failsAtStart };
 }
+
+/** A version a reference asks for (l_versions): `file` is the DT_VERNEED entry's file, null for a definition's own. */
+type Version = { readonly name: string; readonly hash: number; readonly hidden: boolean; readonly file: string | null };
 
 interface Scope { readonly ids: readonly number[]; readonly tables: readonly ObjectTables[]; readonly syms: ReadonlyArray<DynamicSymbols | null> }
 
