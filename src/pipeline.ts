@@ -131,7 +131,7 @@ export async function runPipeline(fs: FileSystem, file: string, options: LoaderO
     const name = (id: number | null) => { const o = r.graph.objects.find((y) => y.id === id)!; return o.path ?? o.name; };
     g = { ...g, fatal: why === 'undefined'
       ? { message: `symbol lookup error: ${name(x.from)}: undefined symbol: ${x.symbol}${x.version ? `, version ${x.version}` : ''}`, object: x.from, stage: 'relocation' }
-      : { message: `${name(x.from)}: ${x.symbol}@${x.version} is found first in ${name(x.to)}, which has no symbol versions although ${name(x.from)} needs ${x.version} of it: ld.so aborts on the assertion in check_match ("Inconsistency detected by ld.so: dl-lookup.c: ... check_match: Assertion \`version->filename == NULL || ! _dl_name_match_p (version->filename, map)' failed!")`, object: x.to, stage: 'abort' } };
+      : { message: `${name(x.from)}: ${x.symbol}@${x.version} is found first in ${name(x.to)}, which has no symbol versions although ${name(x.from)} needs ${x.version} of it: ld.so aborts on the assertion in check_match ("Inconsistency detected by ld.so: dl-lookup.c: ... check_match: Assertion \`version->filename == NULL || ! _dl_name_match_p (version->filename, map)' failed!")`, object: x.to, stage: 'relocation' } };
   }
   // What the run-time loads would run: their objects relocated against the start-up global scope, then
   // their own (dl_open_worker: the new objects' l_scope follows the main map's search list).

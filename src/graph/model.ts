@@ -149,12 +149,12 @@ export interface LoadGraph {
    * kernel cannot run its PT_INTERP; 'load' (or absent): ld.so's fatal error while mapping; 'abort': ld.so
    * stops abruptly, in every mode and with nothing more printed — one of its own assertions fails while
    * mapping or checking versions ("Inconsistency detected by ld.so" on stderr), or the version check
-   * faults, or its dependency walk overflows the stack (filters that lead back to each other), or — found
-   * by the analyses' full binding — a versioned reference reaches an unversioned object its DT_VERNEED names;
+   * faults, or its dependency walk overflows the stack (filters that lead back to each other);
    * 'versions': _dl_check_all_versions found a version a requester needs missing from its provider;
    * 'cpu': an object needs an x86 ISA level the CPU lacks (checked after ldd's list, before relocating);
    * 'relocation': relocating at start fails — ld.so reads a table through a missing tag (the loader), or a
-   * strong reference bound at start is defined nowhere in its scope (the analyses' full binding only).
+   * strong reference bound at start is defined nowhere in its scope, or a versioned one reaches an
+   * unversioned object its DT_VERNEED names and check_match's assertion aborts (the analyses' full binding only).
    */
   readonly fatal: { readonly message: string; readonly object: number | null; readonly stage?: 'exec' | 'load' | 'abort' | 'versions' | 'cpu' | 'relocation' } | null;
   /** _dl_check_all_versions' reports, in the order ld.so prints them (absent when the check did not run). */
