@@ -99,7 +99,7 @@ export async function runPipeline(fs: FileSystem, file: string, options: LoaderO
   // Known-bad code by content: only the objects an indicator concerns are read, each file once per run.
   const { checkContent } = await import('./analyses/indicators.js');
   const r = { ...built, graph: { ...built.graph, indicators: checkContent(fs, built.graph, built.images, opts.contentCache) } };
-  if (r.graph.fatal) return { ok: true, graph: r.graph, images: r.images };
+  if (r.graph.fatal && !built.afterRelocation) return { ok: true, graph: r.graph, images: r.images };
   // Loaded on demand: start-up time counts (docs/performance.md).
   const [{ bindSymbols }, { loadTimeCode, runtimeLoadTime }, { attribute }, { suggest, suggestionProviders }] = await Promise.all([
     import('./loader/bind.js'), import('./analyses/load-time.js'), import('./analyses/attribution.js'), import('./analyses/suggestions.js'),

@@ -154,7 +154,8 @@ export interface LoadGraph {
    * 'cpu': an object needs an x86 ISA level the CPU lacks (checked after ldd's list, before relocating);
    * 'relocation': relocating at start fails — ld.so reads a table through a missing tag (the loader), or a
    * strong reference bound at start is defined nowhere in its scope, or a versioned one reaches an
-   * unversioned object its DT_VERNEED names and check_match's assertion aborts (the analyses' full binding only).
+   * unversioned object its DT_VERNEED names and check_match's assertion aborts (the analyses' full binding
+   * only), or, relocation done, libc.so.6 has no __libc_early_init for ld.so to call.
    */
   readonly fatal: { readonly message: string; readonly object: number | null; readonly stage?: 'exec' | 'load' | 'abort' | 'versions' | 'cpu' | 'relocation' } | null;
   /** _dl_check_all_versions' reports, in the order ld.so prints them (absent when the check did not run). */

@@ -24,7 +24,7 @@ import { type RuntimeRequest, dlopenRequests, runtimeRequests } from './runtime.
 import { type ElfIdentity, type TargetPreset, debianLib, debianSystemDirs, presetFor } from './target.js';
 import { type CpuFacts, capabilitiesFor, cpuDecides, isaLevelNames, legacyFor, searchesLegacy, x86IsaLevels } from './capabilities.js';
 import { readLoaderDirs, releaseAtLeast } from './loader-dirs.js';
-import { type ParsedObject, type VerifyCache, dynamicFault, dynamicInfoFailure, parsedObject, loadCommandError, mapFailure, relocationCrash, truncatedSegments, verifyCandidate } from './verify.js';
+import { LIBC_SO, type ParsedObject, type VerifyCache, dynamicFault, dynamicInfoFailure, parsedObject, loadCommandError, mapFailure, relocationCrash, truncatedSegments, verifyCandidate } from './verify.js';
 import { checkAllVersions } from './versions.js';
 import { interpreterError, notALoader } from './interp.js';
 
@@ -75,8 +75,9 @@ export interface RunCache extends VerifyCache {
 export const newRunCache = (): RunCache => ({ objects: new Map(), verdicts: new Map(), interpreters: new Map(), ldCache: new Map(), ldLookups: new Map(), programs: new Map() });
 
 /** The graph, and each object's decoded image (by object id) for the stages that read more of it. */
+/** `afterRelocation`: the graph's fatal error comes once every object is relocated (libc's early initialisation), so a symbol binding that stops relocation comes first. */
 export type LoadResult =
-  | { ok: true; graph: LoadGraph; images: ReadonlyMap<number, ElfImage>; versions: ReadonlyMap<number, SymbolVersions | null> }
+  | { ok: true; graph: LoadGraph; images: ReadonlyMap<number, ElfImage>; versions: ReadonlyMap<number, SymbolVersions | null>; afterRelocation?: true }
   | { ok: false; message: string };
 
 interface Obj {
@@ -96,6 +97,8 @@ interface Obj {
   relativeAbort?: string | null;
   /** The x86 ISA levels it needs (verify.ts ParsedObject). */
   isaNeeded?: number;
+  /** A libc.so.6 without the __libc_early_init ld.so calls (verify.ts ParsedObject). */
+  earlyInitFailure?: string | null;
 }
 
 /** Subdirectories tried in every search directory: glibc-hwcaps names first, then glibc 2.36's legacy power set, then the directory itself. */
@@ -190,13 +193,17 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
     const first = initFiniOrder(startup).reverse().find((id) => crashes.has(id))!;
     state.fatal = { message: crashes.get(first)!, object: first, stage: 'relocation' };
   }
+  // Relocation done, dl_main calls the early initialisation of libc_map, the first libc.so.6 mapped.
+  const libc = s.dynamicProcess && !s.execFatal && !state.fatal ? objects.find((o) => o.kind === 'library' && o.image?.soname === LIBC_SO) : undefined;
+  const afterRelocation = !!libc?.earlyInitFailure;
+  if (afterRelocation) state.fatal = { message: `${libc!.path ?? libc!.name}: ${libc!.earlyInitFailure}`, object: libc!.id, stage: 'relocation' };
   const runtime = opts.runtime !== false && s.dynamicProcess && !state.fatal ? mapRuntimeObjects(s) : undefined;
   const graph: LoadGraph = { ...startup, fatal: s.execFatal ?? state.fatal, ...(runtime ? { runtime } : {}) };
   for (const o of startupObjects) for (const d of o.diagnostics ?? []) warnings.push(`${o.path ?? o.name}: ${d}`);
   const images = new Map(objects.filter((o) => o.image).map((o) => [o.id, o.image!] as const));
   // The version lists read for the version check serve the binder too.
   const versions = new Map(objects.filter((o) => o.image).map((o) => [o.id, o.versions ?? null] as const));
-  return { ok: true, graph, images, versions };
+  return { ok: true, graph, images, versions, ...(afterRelocation ? { afterRelocation: true as const } : {}) };
 }
 
 /**
@@ -289,7 +296,7 @@ function setUp(fs: FileSystem, program: string, opts: LoaderOptions): { ok: true
   const state: Session['state'] = { fatal: null, stackAtRunTime: null };
   // Every object built with the same fields in the same order (one shape for V8; a spread is slow).
   const newObj = (o: Omit<Obj, 'id'>): Obj => {
-    const x: Obj = { id: objects.length, notes: o.notes, kind: o.kind, name: o.name, names: o.names, path: o.path, realPath: o.realPath, image: o.image, fileId: o.fileId, loader: o.loader, size: o.size, versions: o.versions, relativeAbort: o.relativeAbort ?? null, isaNeeded: o.isaNeeded ?? 0 };
+    const x: Obj = { id: objects.length, notes: o.notes, kind: o.kind, name: o.name, names: o.names, path: o.path, realPath: o.realPath, image: o.image, fileId: o.fileId, loader: o.loader, size: o.size, versions: o.versions, relativeAbort: o.relativeAbort ?? null, isaNeeded: o.isaNeeded ?? 0, earlyInitFailure: o.earlyInitFailure ?? null };
     objects.push(x);
     return x;
   };
@@ -613,7 +620,7 @@ function attempt(q: Search, path: string, source: SourceKind, owner?: Obj): Atte
     }
     s.state.stackAtRunTime = true;
   }
-  return { obj: s.newObj({ kind: 'library', name, names: [name], path, realPath: realOf(s.fs, s.abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes, versions: v.versions, relativeAbort: v.relativeAbort, isaNeeded: v.isaNeeded }), reused: false };
+  return { obj: s.newObj({ kind: 'library', name, names: [name], path, realPath: realOf(s.fs, s.abs(path)), image: v.image, fileId: v.info.id, loader, size: v.info.size, notes: v.notes, versions: v.versions, relativeAbort: v.relativeAbort, isaNeeded: v.isaNeeded, earlyInitFailure: v.earlyInitFailure }), reused: false };
 }
 
 /** The edge an attempt ends the search with, or null to go on. */

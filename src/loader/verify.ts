@@ -5,14 +5,14 @@ import { decodeElf } from '../elf/decode.js';
 import { type ElfImage, type Note, congruent, dynValue, locate } from '../elf/image.js';
 import { wideDec, wideHex, wordsInPlace } from '../elf/kit.js';
 import { readNotes, x86IsaNeeded } from '../elf/notes.js';
-import { type SymbolVersions, readVersionTables } from '../elf/symbols.js';
-import { gnuHashHeader, sysvChainLoop } from '../elf/symtab.js';
+import { type SymbolVersions, bytesAt, readVersionTables } from '../elf/symbols.js';
+import { DynamicSymbols, LookupKey, gnuHashHeader, sysvChainLoop } from '../elf/symtab.js';
 import type { ByteSource } from '../elf/source.js';
 import type { FileInfo, FsErrno, FileSystem } from './fs.js';
 import type { ElfIdentity } from './target.js';
 
 export type Verdict =
-  | { kind: 'ok'; image: ElfImage; info: FileInfo; notes: Note[]; versions: SymbolVersions | null; hashAbort: string | null; relativeAbort: string | null; isaNeeded: number }
+  | { kind: 'ok'; image: ElfImage; info: FileInfo; notes: Note[]; versions: SymbolVersions | null; hashAbort: string | null; relativeAbort: string | null; isaNeeded: number; earlyInitFailure: string | null }
   | { kind: 'skip'; outcome: 'missing' | 'no-access' | 'wrong-class' | 'wrong-machine'; detail: string }
   | { kind: 'abandon'; errno: FsErrno; detail?: string }
   | { kind: 'fatal'; message: string };
@@ -32,11 +32,41 @@ export interface ParsedObject {
   readonly relativeAbort: string | null;
   /** The x86 ISA levels it needs (GNU_PROPERTY_X86_ISA_1_NEEDED bits as ld.so reads them; 0: none). */
   readonly isaNeeded: number;
+  /** A libc.so.6 without the __libc_early_init ld.so calls after relocating: what then happens (earlyInitVerdict). */
+  readonly earlyInitFailure: string | null;
 }
 
 export const parsedObject = (src: ByteSource, image: ElfImage): ParsedObject => ({
-  image, notes: readNotes(src, image, []), versions: readVersionTables(src, image), hashAbort: hashTableVerdict(src, image), relativeAbort: relativePrefixVerdict(src, image), isaNeeded: x86IsaNeeded(src, image),
+  image, notes: readNotes(src, image, []), versions: readVersionTables(src, image), hashAbort: hashTableVerdict(src, image), relativeAbort: relativePrefixVerdict(src, image), isaNeeded: x86IsaNeeded(src, image), earlyInitFailure: earlyInitVerdict(src, image),
 });
+
+/** LIBC_SO: the SONAME that makes an object the namespace's libc_map (dl-load.c _dl_map_object_from_fd). */
+export const LIBC_SO = 'libc.so.6';
+
+/**
+ * After relocating, rtld.c dl_main calls libc_map's __libc_early_init@GLIBC_PRIVATE (glibc 2.32 and later:
+ * elf/dl-call-libc-early-init.c), found by _dl_lookup_direct in that object alone; without it ld.so fails
+ * an assertion — a libc.so.6 from an older glibc, or another build, run by this ld.so. What happens then,
+ * or null (also for any object that is not a libc.so.6).
+ */
+function earlyInitVerdict(src: ByteSource, image: ElfImage): string | null {
+  if (image.soname !== LIBC_SO) return null;
+  const symbols = DynamicSymbols.read(src, image);
+  const at = dynValue(image, C.DT_VERSYM);
+  const versym = at === undefined || !symbols ? null : bytesAt(src, image, at, symbols.count * 2, 'DT_VERSYM', []);
+  const versions = readVersionTables(src, image);
+  const le = image.header.endian === 'little';
+  for (const i of symbols?.lookup(LookupKey.of('__libc_early_init')) ?? []) {
+    // dl-lookup-direct.c check_match: a definition of an allowed type, then l_versyms[symidx] read unchecked.
+    if (symbols!.value(i) === 0 && symbols!.shndx(i) !== C.SHN_ABS && symbols!.type(i) !== C.STT_TLS) continue;
+    if (![C.STT_NOTYPE, C.STT_OBJECT, C.STT_FUNC, C.STT_COMMON, C.STT_TLS, C.STT_GNU_IFUNC].includes(symbols!.type(i))) continue;
+    if (versym === null) return 'it defines __libc_early_init but has no DT_VERSYM: ld.so reads its version through a null pointer after relocating (the process would be killed by SIGSEGV)';
+    const ndx = i * 2 + 2 <= versym.bytes.length ? new DataView(versym.bytes.buffer, versym.bytes.byteOffset).getUint16(i * 2, le) & 0x7fff : 0;
+    const def = versions?.defs.find((d) => (d.index & 0x7fff) === ndx);
+    if (def?.names[0] === 'GLIBC_PRIVATE' && def.hash === 0x0963cf85) return null;
+  }
+  return 'it has no __libc_early_init@GLIBC_PRIVATE, which ld.so calls after relocating: it aborts on the assertion in _dl_call_libc_early_init ("Inconsistency detected by ld.so: dl-call-libc-early-init.c: ...: _dl_call_libc_early_init: Assertion `sym != NULL\' failed!"); a libc.so.6 of glibc before 2.32, or of another build, with this ld.so';
+}
 
 /**
  * _dl_setup_hash, run for the program and for each object as it is mapped, asserts that a GNU hash table's
@@ -188,7 +218,7 @@ function verifyOnce(fs: FileSystem, path: string, target: ElfIdentity, cache?: O
     if (h.version !== C.EV_CURRENT) return { kind: 'fatal', message: 'ELF file version does not match current one' };
     if (!machineMatches(h.machine, h.flags, target)) return { kind: 'skip', outcome: 'wrong-machine', detail: `wrong machine (e_machine ${h.machine})` };
     if (h.type !== C.ET_DYN && h.type !== C.ET_EXEC) return { kind: 'fatal', message: 'only ET_DYN and ET_EXEC can be loaded' };
-    return { kind: 'ok', image: parsed.image, info: file.info, notes: parsed.notes, versions: parsed.versions, hashAbort: parsed.hashAbort, relativeAbort: parsed.relativeAbort, isaNeeded: parsed.isaNeeded };
+    return { kind: 'ok', image: parsed.image, info: file.info, notes: parsed.notes, versions: parsed.versions, hashAbort: parsed.hashAbort, relativeAbort: parsed.relativeAbort, isaNeeded: parsed.isaNeeded, earlyInitFailure: parsed.earlyInitFailure };
   } finally {
     file.close();
   }
