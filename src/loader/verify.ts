@@ -47,10 +47,11 @@ export const LIBC_SO = 'libc.so.6';
  * After relocating, rtld.c dl_main calls libc_map's __libc_early_init@GLIBC_PRIVATE (glibc 2.32 and later:
  * elf/dl-call-libc-early-init.c), found by _dl_lookup_direct in that object alone; without it ld.so fails
  * an assertion — a libc.so.6 from an older glibc, or another build, run by this ld.so. What happens then,
- * or null (also for any object that is not a libc.so.6).
+ * or null (also for any object that is not a libc.so.6). A libc.so.6 without DT_VERDEF is no glibc build
+ * (a stand-in): it is left alone — a versioned reference to it fails first, check_match's assertion.
  */
 function earlyInitVerdict(src: ByteSource, image: ElfImage): string | null {
-  if (image.soname !== LIBC_SO) return null;
+  if (image.soname !== LIBC_SO || dynValue(image, C.DT_VERDEF) === undefined) return null;
   const symbols = DynamicSymbols.read(src, image);
   const at = dynValue(image, C.DT_VERSYM);
   const versym = at === undefined || !symbols ? null : bytesAt(src, image, at, symbols.count * 2, 'DT_VERSYM', []);
