@@ -36,9 +36,13 @@ export interface ParsedObject {
   readonly earlyInitFailure: string | null;
 }
 
-export const parsedObject = (src: ByteSource, image: ElfImage): ParsedObject => ({
-  image, notes: readNotes(src, image, []), versions: readVersionTables(src, image), hashAbort: hashTableVerdict(src, image), relativeAbort: relativePrefixVerdict(src, image), isaNeeded: x86IsaNeeded(src, image), earlyInitFailure: earlyInitVerdict(src, image),
-});
+export function parsedObject(src: ByteSource, image: ElfImage): ParsedObject {
+  const versions = readVersionTables(src, image);
+  return {
+    image, notes: readNotes(src, image, []), versions, hashAbort: hashTableVerdict(src, image), relativeAbort: relativePrefixVerdict(src, image),
+    isaNeeded: x86IsaNeeded(src, image), earlyInitFailure: earlyInitVerdict(src, image, versions),
+  };
+}
 
 /** LIBC_SO: the SONAME that makes an object the namespace's libc_map (dl-load.c _dl_map_object_from_fd). */
 export const LIBC_SO = 'libc.so.6';
@@ -50,12 +54,11 @@ export const LIBC_SO = 'libc.so.6';
  * or null (also for any object that is not a libc.so.6). A libc.so.6 without DT_VERDEF is no glibc build
  * (a stand-in): it is left alone — a versioned reference to it fails first, check_match's assertion.
  */
-function earlyInitVerdict(src: ByteSource, image: ElfImage): string | null {
+function earlyInitVerdict(src: ByteSource, image: ElfImage, versions: SymbolVersions | null): string | null {
   if (image.soname !== LIBC_SO || dynValue(image, C.DT_VERDEF) === undefined) return null;
   const symbols = DynamicSymbols.read(src, image);
   const at = dynValue(image, C.DT_VERSYM);
   const versym = at === undefined || !symbols ? null : bytesAt(src, image, at, symbols.count * 2, 'DT_VERSYM', []);
-  const versions = readVersionTables(src, image);
   const le = image.header.endian === 'little';
   for (const i of symbols?.lookup(LookupKey.of('__libc_early_init')) ?? []) {
     // dl-lookup-direct.c check_match: a definition of an allowed type, then l_versyms[symidx] read unchecked.
