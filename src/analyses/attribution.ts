@@ -100,7 +100,7 @@ export function attribute(g: LoadGraph, b: BindResult, only?: ReadonlySet<number
   // Each filter's filtees, found (not missing).
   const filteesOf = new Map<number, number[]>();
   for (const e of g.edges) {
-    if ((e.kind === 'filter' || e.kind === 'auxiliary') && e.to !== null && kinds.get(e.to) !== 'missing') filteesOf.set(e.from, [...(filteesOf.get(e.from) ?? []), e.to]);
+    if (edgeSource(e.kind).filtee && e.to !== null && kinds.get(e.to) !== 'missing') filteesOf.set(e.from, [...(filteesOf.get(e.from) ?? []), e.to]);
   }
   g.edges.forEach((e, i) => {
     if (!edgeSource(e.kind).edgeUse || e.to === null || kinds.get(e.to) === 'missing') return;

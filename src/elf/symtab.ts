@@ -105,6 +105,7 @@ export class DynamicSymbols {
     private readonly strtab: Uint8Array,
     private readonly gnu: GnuTable | null,
     private readonly sysv: SysvTable | null,
+    private readonly mips: boolean,
   ) {
     this.layout = { le, is64, base: 0 };
   }
@@ -132,7 +133,7 @@ export class DynamicSymbols {
     // A plain Uint8Array, not a Buffer: a name's end is then found by the built-in TypedArray indexOf, and a
     // view of it made without Buffer's own constructor (both per reference bound).
     const strtab = strings?.covering(names) ?? new Uint8Array(0);
-    return new DynamicSymbols(count, v, is64, le, new Uint8Array(strtab.buffer, strtab.byteOffset, strtab.byteLength), gnu, gnuAt === undefined ? readSysv(src, image, is64, le) : null);
+    return new DynamicSymbols(count, v, is64, le, new Uint8Array(strtab.buffer, strtab.byteOffset, strtab.byteLength), gnu, gnuAt === undefined ? readSysv(src, image, is64, le) : null, image.header.machine === C.EM_MIPS);
   }
 
   private at(i: number) { return i * (this.is64 ? 24 : 16); }
@@ -147,6 +148,19 @@ export class DynamicSymbols {
     const a = this.at(i);
     if (!this.is64) return this.v.getUint32(a + 4, this.le);
     return u64(this.v, a + 8, this.layout);
+  }
+
+  /**
+   * check_match's first tests of a symbol a lookup reaches (elf/dl-lookup.c, and dl-lookup-direct.c's for
+   * one object): it has a value, or is SHN_ABS or TLS; elf_machine_sym_no_match lets it match (on MIPS an
+   * undefined symbol only with STO_MIPS_PLT: its value is then the canonical PLT entry, otherwise a lazy
+   * binding stub); and it is code or data (STT_NOTYPE, OBJECT, FUNC, COMMON, TLS, GNU_IFUNC).
+   */
+  matchable(i: number): boolean {
+    const shndx = this.shndx(i), type = this.type(i);
+    if (this.value(i) === 0 && shndx !== C.SHN_ABS && type !== C.STT_TLS) return false;
+    if (this.mips && shndx === C.SHN_UNDEF && (this.other(i) & C.STO_MIPS_PLT) === 0) return false;
+    return MATCHABLE_TYPES[type] === 1;
   }
 
   /** How many defined symbols other objects can bind to (global or weak, default or protected visibility) there are of each type, by STT_ value: one pass over the table in place. */
@@ -274,6 +288,10 @@ export class DynamicSymbols {
 }
 
 const NONE: readonly number[] = Object.freeze([]);
+
+/** By STT_ value: the types check_match's ALLOWED_STT accepts. */
+const MATCHABLE_TYPES = new Uint8Array(16);
+for (const t of [C.STT_NOTYPE, C.STT_OBJECT, C.STT_FUNC, C.STT_COMMON, C.STT_TLS, C.STT_GNU_IFUNC]) MATCHABLE_TYPES[t] = 1;
 
 /**
  * The low 32 bits of each address, to pass over most symbols without decoding their value; null when an

@@ -18,25 +18,30 @@ export interface EdgeSource {
   readonly read: ((img: ElfImage) => readonly string[]) | null;
   /** Resolved as a preload (rtld.c do_preload): searched literally unless it has a '/', $ORIGIN of the program, secure-mode rules. */
   readonly preload: boolean;
-  /** A name that is not found is dropped, not a placeholder or an error (DT_AUXILIARY: _dl_map_object_deps ignores the failure). */
+  /** A name that cannot be mapped does not stop a start (DT_AUXILIARY: _dl_map_object_deps catches the failure); trace mode still lists one not found. */
   readonly optional: boolean;
   /** In the requester's dependency list for the init/fini order (_dl_sort_maps' l_initfini); preloads are not. */
   readonly initOrder: boolean;
   /** What the requester binds through it is reported (edge use, unused dependencies, suggestions). */
   readonly edgeUse: boolean;
+  /**
+   * Its target is a filtee (DT_FILTER, DT_AUXILIARY): _dl_map_object_deps puts it just before its requester
+   * in the search list, so that lookups meant for the filter find the filtee's definitions first.
+   */
+  readonly filtee: boolean;
   /** Put before the reason in the tree and in why ('' for plain DT_NEEDED). */
   readonly label: string;
 }
 
 export const EDGE_SOURCES: readonly EdgeSource[] = [
-  { kind: 'needed', atStart: true, countsForClosure: true, tag: C.DT_NEEDED, read: (img) => img.needed, preload: false, optional: false, initOrder: true, edgeUse: true, label: '' },
-  { kind: 'auxiliary', atStart: true, countsForClosure: true, tag: C.DT_AUXILIARY, read: (img) => img.auxiliary, preload: false, optional: true, initOrder: true, edgeUse: false, label: 'auxiliary filter, ' },
-  { kind: 'filter', atStart: true, countsForClosure: true, tag: C.DT_FILTER, read: (img) => img.filter, preload: false, optional: false, initOrder: true, edgeUse: false, label: 'filter, ' },
-  { kind: 'preload', atStart: true, countsForClosure: true, tag: null, read: null, preload: true, optional: false, initOrder: false, edgeUse: false, label: 'preload, ' },
+  { kind: 'needed', atStart: true, countsForClosure: true, tag: C.DT_NEEDED, read: (img) => img.needed, preload: false, optional: false, initOrder: true, edgeUse: true, filtee: false, label: '' },
+  { kind: 'auxiliary', atStart: true, countsForClosure: true, tag: C.DT_AUXILIARY, read: (img) => img.auxiliary, preload: false, optional: true, initOrder: true, edgeUse: false, filtee: true, label: 'auxiliary filter, ' },
+  { kind: 'filter', atStart: true, countsForClosure: true, tag: C.DT_FILTER, read: (img) => img.filter, preload: false, optional: false, initOrder: true, edgeUse: false, filtee: true, label: 'filter, ' },
+  { kind: 'preload', atStart: true, countsForClosure: true, tag: null, read: null, preload: true, optional: false, initOrder: false, edgeUse: false, filtee: false, label: 'preload, ' },
   // Run-time sources (loader/runtime.ts): dlopen()ed after start-up, resolved with the requesting object as the loader.
-  { kind: 'dlopen', atStart: false, countsForClosure: false, tag: null, read: null, preload: false, optional: true, initOrder: false, edgeUse: false, label: 'dlopen note, ' },
-  { kind: 'pam', atStart: false, countsForClosure: false, tag: null, read: null, preload: false, optional: true, initOrder: false, edgeUse: false, label: 'PAM, ' },
-  { kind: 'nss', atStart: false, countsForClosure: false, tag: null, read: null, preload: false, optional: true, initOrder: false, edgeUse: false, label: 'NSS, ' },
+  { kind: 'dlopen', atStart: false, countsForClosure: false, tag: null, read: null, preload: false, optional: true, initOrder: false, edgeUse: false, filtee: false, label: 'dlopen note, ' },
+  { kind: 'pam', atStart: false, countsForClosure: false, tag: null, read: null, preload: false, optional: true, initOrder: false, edgeUse: false, filtee: false, label: 'PAM, ' },
+  { kind: 'nss', atStart: false, countsForClosure: false, tag: null, read: null, preload: false, optional: true, initOrder: false, edgeUse: false, filtee: false, label: 'NSS, ' },
 ];
 
 const byKind = new Map(EDGE_SOURCES.map((s) => [s.kind, s]));

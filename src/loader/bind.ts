@@ -110,7 +110,6 @@ export interface BindResult {
   readonly failsAtStart: { readonly binding: Binding; readonly why: 'undefined' | 'unversioned' } | null;
 }
 
-const ALLOWED_TYPES = new Set([C.STT_NOTYPE, C.STT_OBJECT, C.STT_FUNC, C.STT_COMMON, C.STT_TLS, C.STT_GNU_IFUNC]);
 
 const NO_VERSIONS: SymbolVersions = { versym: null, needs: [], defs: [] };
 
@@ -378,17 +377,11 @@ function matchIn(t: ObjectTables, key: LookupKey, version: { name: string; hash:
   if (!s) return null;
   let versioned: number | null = null;
   let numVersions = 0;
-  // elf_machine_sym_no_match: on MIPS an undefined symbol matches only with STO_MIPS_PLT (its value is then
-  // the canonical PLT entry); otherwise its value is a lazy-binding stub, never a definition.
-  const mips = t.image.header.machine === C.EM_MIPS;
   const found = s.lookup(key);
   // An indexed loop: in the baseline tier a for…of allocates an iterator, and this runs for every object a lookup passes.
   for (let k = 0; k < found.length; k++) {
     const i = found[k]!;
-    const shndx = s.shndx(i), type = s.type(i);
-    if ((s.value(i) === 0 && shndx !== C.SHN_ABS && type !== C.STT_TLS) || (plt && shndx === C.SHN_UNDEF)) continue;
-    if (mips && shndx === C.SHN_UNDEF && (s.other(i) & C.STO_MIPS_PLT) === 0) continue;
-    if (!ALLOWED_TYPES.has(type)) continue;
+    if (!s.matchable(i) || (plt && s.shndx(i) === C.SHN_UNDEF)) continue;
     const vs = t.versym(i);
     if (version) {
       if (vs === null) return i;

@@ -170,9 +170,8 @@ export function buildLoadGraph(fs: FileSystem, file: string, opts: LoaderOptions
   // from the last to the first, needs no x86 ISA level the CPU lacks (sysdeps/x86/dl-prop.h dl_isa_level_check).
   const known = s.isaLevels?.bits ?? C.GNU_PROPERTY_X86_ISA_1_BASELINE;
   if (s.dynamicProcess && !startup.fatal && order.some((o) => ((o.isaNeeded ?? 0) & ~known) !== 0)) {
-    const byId = new Map(order.map((o) => [o.id, o]));
     for (const id of [...initFiniOrder(startup)].reverse()) {
-      const o = byId.get(id)!;
+      const o = objects[id]!;
       const lacking = o === interp ? null : isaLacking(s, o, warnings);
       if (lacking) {
         state.fatal = { message: `${o.path ?? o.name}: CPU ISA level is lower than required (${lacking})`, object: o.id, stage: 'cpu' };
@@ -711,15 +710,15 @@ function mapObjectDeps(s: Session): { queue: Obj[]; neededOf: Map<Obj, string[]>
     list[ri]!.done = true;
     let at = ri; // where x's entry is: its filtees go in there, in order
     const img = x.image;
+    // An object walked again (a filtee that moved back to an earlier place) maps nothing new: its edges are
+    // those of its first walk.
     let deps = targets.get(x);
-    // _dl_map_object_deps reads an object's names at DT_STRTAB, through a null pointer when it has none.
-    if (img && !deps && dynValue(img, C.DT_STRTAB) === undefined && [C.DT_NEEDED, C.DT_AUXILIARY, C.DT_FILTER].some((t) => dynValue(img, t) !== undefined)) {
-      state.fatal = { message: `${x.path ?? x.name}: DT_NEEDED without DT_STRTAB: ld.so reads the names through a null pointer (the process would be killed by SIGSEGV)`, object: x.id };
-      break;
-    }
     if (img && !deps) {
-      // An object walked again (a filtee that moved back to an earlier place) maps nothing new: its edges
-      // are those of its first walk.
+      // _dl_map_object_deps reads an object's names at DT_STRTAB, through a null pointer when it has none.
+      if (dynValue(img, C.DT_STRTAB) === undefined && [C.DT_NEEDED, C.DT_AUXILIARY, C.DT_FILTER].some((t) => dynValue(img, t) !== undefined)) {
+        state.fatal = { message: `${x.path ?? x.name}: DT_NEEDED without DT_STRTAB: ld.so reads the names through a null pointer (the process would be killed by SIGSEGV)`, object: x.id };
+        break;
+      }
       targets.set(x, (deps = []));
       const named = dynamicEdges(img);
       neededOf.set(x, named.map(([, n]) => n));
@@ -742,12 +741,12 @@ function mapObjectDeps(s: Session): { queue: Obj[]; neededOf: Map<Obj, string[]>
           (edges as GraphEdge[])[edges.length - 1] = { ...e, to: to.id };
         }
         deps.push([src, to]);
-        if (src.kind !== 'needed') pairs++;
+        if (src.filtee) pairs++;
       }
     }
     for (const [src, to] of deps ?? []) {
       if (to === null) continue;
-      if (src.kind === 'needed') {
+      if (!src.filtee) {
         if (!onList.has(to)) list.push({ o: to, done: false }), onList.add(to);
         continue;
       }

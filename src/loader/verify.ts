@@ -61,11 +61,10 @@ function earlyInitVerdict(src: ByteSource, image: ElfImage, versions: SymbolVers
   const versym = at === undefined || !symbols ? null : bytesAt(src, image, at, symbols.count * 2, 'DT_VERSYM', []);
   const le = image.header.endian === 'little';
   for (const i of symbols?.lookup(LookupKey.of('__libc_early_init')) ?? []) {
-    // dl-lookup-direct.c check_match: a definition of an allowed type, then l_versyms[symidx] read unchecked.
-    if (symbols!.value(i) === 0 && symbols!.shndx(i) !== C.SHN_ABS && symbols!.type(i) !== C.STT_TLS) continue;
-    if (![C.STT_NOTYPE, C.STT_OBJECT, C.STT_FUNC, C.STT_COMMON, C.STT_TLS, C.STT_GNU_IFUNC].includes(symbols!.type(i))) continue;
+    // dl-lookup-direct.c check_match: a matchable definition, then l_versyms[symidx] read unchecked.
+    if (!symbols!.matchable(i)) continue;
     if (versym === null) return 'it defines __libc_early_init but has no DT_VERSYM: ld.so reads its version through a null pointer after relocating (the process would be killed by SIGSEGV)';
-    const ndx = i * 2 + 2 <= versym.bytes.length ? new DataView(versym.bytes.buffer, versym.bytes.byteOffset).getUint16(i * 2, le) & 0x7fff : 0;
+    const ndx = i * 2 + 2 <= versym.bytes.length ? new DataView(versym.bytes.buffer, versym.bytes.byteOffset, versym.bytes.byteLength).getUint16(i * 2, le) & 0x7fff : 0;
     const def = versions?.defs.find((d) => (d.index & 0x7fff) === ndx);
     if (def?.names[0] === 'GLIBC_PRIVATE' && def.hash === 0x0963cf85) return null;
   }

@@ -34,7 +34,7 @@ export function renderWhy(g: AnalysisResult, w: WhyResult, style: Style = plain,
     const objs = h.symbols.length - fns;
     const symbolList = (symbols: readonly UsedSymbol[]) => symbols.slice(0, SHOWN).map((s) => `${s.name}${s.version ? `@${s.version}` : ''}`).join(', ') +
       (symbols.length > SHOWN ? `, … +${symbols.length - SHOWN} more (--format json lists all)` : '');
-    if (!edgeSource(e.kind).edgeUse) out.push(style('dim', `    ${e.kind === 'filter' || e.kind === 'auxiliary' ? 'its filtee: lookups find definitions here before the filter\'s' : 'not a binding dependency'}`));
+    if (!edgeSource(e.kind).edgeUse) out.push(style('dim', `    ${edgeSource(e.kind).filtee ? 'its filtee: lookups find definitions here before the filter\'s' : 'not a binding dependency'}`));
     else if (h.symbols.length === 0 && h.filtees) out.push(style('yellow', '    uses nothing from it itself (ldd -u counts it unused), but it is a filter'));
     else if (h.symbols.length === 0) out.push(style('yellow', '    uses nothing from it (an unused direct dependency)'));
     else {
