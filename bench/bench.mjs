@@ -50,11 +50,23 @@ if (!target) {
   }
 }
 const node = process.execPath;
-const lg = (...args) => [node, [`${here}/bin/loadgraph.js`, ...(root ? ['--root', root] : []), ...args, target]];
+// loadgraph as its users run it: the command (bin/loadgraph.js run by sh, which starts Node without
+// NODE_EXTRA_CA_CERTS). `node -e 0`, the floor, runs in the environment that command gives Node, so that a
+// ratio to it is what loadgraph adds to Node's own start; where the variable is set, Node's start with it
+// is a row of its own.
+const lgBin = `${here}/bin/loadgraph.js`;
+const lg = (...args) => [lgBin, [...(root ? ['--root', root] : []), ...args, target]];
+const certs = process.env.NODE_EXTRA_CA_CERTS;
+const asLoadgraphStartsNode = (() => {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return { env, extendEnv: false };
+})();
 // lddtree is a Python script that needs Debian's pyelftools: run it with Debian's python3.
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const rows = {
-  floor: ['node -e 0 (the floor)', node, ['-e', '0']],
+  floor: ['node -e 0 (the floor)', node, ['-e', '0'], asLoadgraphStartsNode],
+  ...(certs ? { floorWithCerts: ['node -e 0 with NODE_EXTRA_CA_CERTS', node, ['-e', '0']] } : {}),
   tree: ['loadgraph (default tree)', ...lg()],
   noCode: ['loadgraph --no-code', ...lg('--no-code')],
   json: ['loadgraph --format json', ...lg('--format', 'json')],
@@ -70,9 +82,9 @@ for (const [k, [, cmd]] of Object.entries(rows)) {
 }
 if (rows.lddtree && !existsSync('/usr/bin/lddtree')) delete rows.lddtree;
 
-async function time(cmd, args) {
+async function time(cmd, args, options = {}) {
   const t0 = performance.now();
-  const r = await execa(cmd, args, { reject: false, stdout: 'ignore', stderr: 'ignore' });
+  const r = await execa(cmd, args, { ...options, reject: false, stdout: 'ignore', stderr: 'ignore' });
   const t = performance.now() - t0;
   // Any exit status counts (libtree exits with the number of programs it could not resolve); a signal
   // or a failure to start does not.
@@ -102,7 +114,7 @@ async function interleave(rows, rounds, warm) {
   for (let r = 0; r < rounds + warm; r++) {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[(i + r) % keys.length];
-      const t = await time(rows[k][1], rows[k][2]);
+      const t = await time(rows[k][1], rows[k][2], rows[k][3]);
       if (r >= warm) times[k].push(t); // the first rounds warm the page cache
     }
   }
@@ -134,6 +146,10 @@ const table = [
 ];
 for (const [label, x, goal] of table) console.log(`  ${label.padEnd(28)} ${fmt(x).padStart(8)}  ${goal}`);
 console.log(`  ${'default tree peak RSS'.padEnd(28)} ${fmt(rss, ' MiB').padStart(8)}  ≤ 64 MiB`);
+if (certs) {
+  console.log(`\nNODE_EXTRA_CA_CERTS is set here: Node 20 reads those certificates as it starts (nodejs/node#40524), ${fmt(median(times.floorWithCerts) - median(times.floor), ' ms')} a start;`);
+  console.log(`the loadgraph command starts Node without them. Against \`node -e 0\` started with them: default tree ${fmt(ratio('tree', 'floorWithCerts'))}, --no-code ${fmt(ratio('noCode', 'floorWithCerts'))}.`);
+}
 }
 
 // The bulk section: every program of this machine at once (docs/performance.md, docs/scale.md).
@@ -147,26 +163,25 @@ async function bulk() {
   // bench's own; every other loadgraph row analyses afresh (--no-cache).
   process.env.LOADGRAPH_CACHE_DIR = mkdtempSync(join(tmpdir(), 'loadgraph-bench-answers-'));
   process.env.LOADGRAPH_CACHE = 'on';
-  const list = (await execa(node, [`${here}/bin/loadgraph.js`, 'scan', '--no-cache', '--quiet', '--no-code', '--format', 'ndjson'], { reject: false, maxBuffer: 1 << 30 }))
+  const list = (await execa(lgBin, ['scan', '--no-cache', '--quiet', '--no-code', '--format', 'ndjson'], { reject: false, maxBuffer: 1 << 30 }))
     .stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).path);
   if (list.length < 50) {
     console.log(`\nbulk: only ${list.length} programs found here; section left out`);
     return;
   }
   const sample = list.filter((_, i) => i % Math.ceil(list.length / 40) === 0);
-  const lgBin = `${here}/bin/loadgraph.js`;
   const rows = {
-    scanNoCode: ['scan --no-code (the list)', node, [lgBin, 'scan', '--no-cache', '--quiet', '--no-code', '--format', 'ndjson', ...list]],
-    scan: ['scan (the list, load-time code)', node, [lgBin, 'scan', '--no-cache', '--quiet', '--format', 'ndjson', ...list]],
-    scanNoCodeKept: ['scan --no-code (the list, answer kept)', node, [lgBin, 'scan', '--quiet', '--no-code', '--format', 'ndjson', ...list]],
-    scanKept: ['scan (the list, answer kept)', node, [lgBin, 'scan', '--quiet', '--format', 'ndjson', ...list]],
-    scanRoot: ['scan --no-code (finds the programs)', node, [lgBin, 'scan', '--no-cache', '--quiet', '--no-code', '--format', 'ndjson']],
+    scanNoCode: ['scan --no-code (the list)', lgBin, ['scan', '--no-cache', '--quiet', '--no-code', '--format', 'ndjson', ...list]],
+    scan: ['scan (the list, load-time code)', lgBin, ['scan', '--no-cache', '--quiet', '--format', 'ndjson', ...list]],
+    scanNoCodeKept: ['scan --no-code (the list, answer kept)', lgBin, ['scan', '--quiet', '--no-code', '--format', 'ndjson', ...list]],
+    scanKept: ['scan (the list, answer kept)', lgBin, ['scan', '--quiet', '--format', 'ndjson', ...list]],
+    scanRoot: ['scan --no-code (finds the programs)', lgBin, ['scan', '--no-cache', '--quiet', '--no-code', '--format', 'ndjson']],
     libtree: ['libtree (the list, one run)', 'libtree', list],
     lddLoop: ['ldd, once per program', 'sh', ['-c', 'for f; do ldd "$f"; done', 'sh', ...list]],
     scanelf: ['scanelf -n (the list; direct needs only)', 'scanelf', ['-n', ...list]],
-    scanSample: [`scan (${sample.length} programs)`, node, [lgBin, 'scan', '--no-cache', '--quiet', '--format', 'ndjson', ...sample]],
+    scanSample: [`scan (${sample.length} programs)`, lgBin, ['scan', '--no-cache', '--quiet', '--format', 'ndjson', ...sample]],
     lddtreeSample: [`lddtree (the same ${sample.length}, one run each)`, 'sh', ['-c', `for f; do ${python} /usr/bin/lddtree "$f"; done`, 'sh', ...sample]],
-    checkSbin: ['loadgraph check /usr/sbin', node, [lgBin, 'check', '--no-cache', '--quiet', '/usr/sbin']],
+    checkSbin: ['loadgraph check /usr/sbin', lgBin, ['check', '--no-cache', '--quiet', '/usr/sbin']],
     checksecSbin: ['checksec --dir=/usr/sbin', 'checksec', ['--dir=/usr/sbin']],
   };
   // BENCH_BULK_ROWS=scan,libtree,... runs only those rows (a rerun of some ratios without the slow peers).
@@ -183,7 +198,7 @@ async function bulk() {
   const rss = rows.scan ? await peakRss(rows.scan[1], rows.scan[2]) : undefined;
   // As a first run on a machine goes: the programs found by scan itself, with load-time code, the answer
   // recorded and kept (the record of 140,000 stats costs memory too).
-  const rssRoot = rows.scanRoot ? await peakRss(node, [lgBin, 'scan', '--quiet', '--format', 'ndjson'], true) : undefined;
+  const rssRoot = rows.scanRoot ? await peakRss(lgBin, ['scan', '--quiet', '--format', 'ndjson'], true) : undefined;
   const r = (a, b) => ratioIn(ts, a, b);
   console.log('\nmedians of per-round ratios (docs/performance.md):');
   for (const [label, x, goal] of [

@@ -1,4 +1,11 @@
-#!/usr/bin/env node
+#!/bin/sh
+':' //; unset NODE_EXTRA_CA_CERTS; exec node "$0" "$@"
+// The line above is for sh, which runs this file as the loadgraph command; to Node it is a string and a
+// comment. Node 20 reads every certificate NODE_EXTRA_CA_CERTS names, and its own root store with them, as
+// it starts, before any script runs (nodejs/node#40524): 25 ms for one certificate, 60 ms for a
+// distribution's bundle, on every run. loadgraph makes no network connection and starts no process, so
+// its Node starts without the variable.
+//
 // Launcher, a CommonJS script (bin/package.json): Node starts one faster than an ES module. The CLI is
 // one bundled script (npm run build) compiled with the V8 code cache the build wrote beside it, so Node
 // neither resolves ~60 modules nor compiles the functions a run calls (docs/performance.md). A cache that

@@ -1,7 +1,7 @@
 // The process entry: src/cli/main.ts wires the real streams and turns a bug into one line and exit 70 (the
-// stack only with LOADGRAPH_DEBUG); bin/loadgraph.js starts the built CLI.
+// stack only with LOADGRAPH_DEBUG); bin/loadgraph.js (the loadgraph command) starts the built CLI.
 import { execa, execaSync } from 'execa';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -73,6 +73,29 @@ describe('bin/loadgraph.js', () => {
     expect(g.exitCode).toBe(0);
     expect(g.stdout).toMatch(/libc\.so\.6 => /);
     expect((await execa('node', [bin], { reject: false })).exitCode).toBe(2);
+  });
+
+  it('as the loadgraph command (sh runs it, through a link as npm installs it) starts Node without NODE_EXTRA_CA_CERTS, its arguments and exit status unchanged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lg-command-'));
+    try {
+      const command = join(dir, 'loadgraph');
+      symlinkSync(join(repo, 'bin/loadgraph.js'), command);
+      // Node 20 reads the certificates the variable names as it starts, and warns on stderr when it cannot:
+      // the warning shows whether it did.
+      const env = { NODE_EXTRA_CA_CERTS: join(dir, 'absent.pem') };
+      const program = join(dir, 'a program *');
+      copyFileSync('/bin/true', program);
+      const direct = await execa('node', [join(repo, 'bin/loadgraph.js'), '--format', 'ldd', program], { reject: false, env });
+      expect(direct.stderr).toMatch(/^Warning: Ignoring extra certs from `[^`]*absent\.pem`/);
+      const ran = await execa(command, ['--format', 'ldd', program], { reject: false, env });
+      expect([ran.exitCode, ran.stderr, ran.stdout]).toEqual([0, '', direct.stdout]);
+      expect(ran.stdout).toMatch(/libc\.so\.6 => /);
+      const inTree = await execa(command, ['--no-code', '--no-runtime', '--no-color', program], { reject: false, env });
+      expect(inTree.stdout.split('\n')[0]).toBe(program);
+      expect((await execa(command, ['', program], { reject: false, env })).exitCode).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('stops quietly when its reader does (`loadgraph scan | head`): no EPIPE trace, exit 0', async () => {
